@@ -1,0 +1,35 @@
+import calculateSlot = require('cluster-key-slot');
+import type { RedisClient } from './redis-connection';
+
+/** Keys per step: bounds the memory of one step however many keys are asked for. */
+const KEYS_PER_STEP = 2_000;
+
+/**
+ * `GET` of many keys with `MGET`s, one step of keys at a time. On a cluster the keys of a step
+ * are grouped by slot, since one `MGET` (like any multi-key command) must stay in one slot.
+ */
+export async function readMany(client: RedisClient, keys: string[]): Promise<Array<string | null>> {
+  const values = new Array<string | null>(keys.length);
+  for (let start = 0; start < keys.length; start += KEYS_PER_STEP) {
+    const end = Math.min(start + KEYS_PER_STEP, keys.length);
+    if (!client.isCluster) {
+      const replies = await client.mget(keys.slice(start, end));
+      for (let i = start; i < end; i++) values[i] = replies[i - start];
+      continue;
+    }
+    const indexesBySlot = new Map<number, number[]>();
+    for (let i = start; i < end; i++) {
+      const slot = calculateSlot(keys[i]);
+      const indexes = indexesBySlot.get(slot);
+      if (indexes) indexes.push(i);
+      else indexesBySlot.set(slot, [i]);
+    }
+    await Promise.all(
+      [...indexesBySlot.values()].map(async (indexes) => {
+        const replies = await client.mget(indexes.map((i) => keys[i]));
+        indexes.forEach((keyIndex, replyIndex) => (values[keyIndex] = replies[replyIndex]));
+      }),
+    );
+  }
+  return values;
+}

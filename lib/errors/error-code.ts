@@ -1,0 +1,17 @@
+/** Machine-readable reason carried by every `StatefulError`. */
+export const ErrorCode = {
+  /** An argument or module option is invalid; nothing was written. */
+  INVALID_PARAMETER: 'INVALID_PARAMETER',
+  /** Redis could not be reached (refused, closed, retries exhausted). */
+  REDIS_CONNECTION_ERROR: 'REDIS_CONNECTION_ERROR',
+  /** Redis answered with an error (ACL, wrong type, read-only replica, ...). */
+  REDIS_OPERATION_ERROR: 'REDIS_OPERATION_ERROR',
+  /** A Lua script of this library failed while running. */
+  LUA_SCRIPT_ERROR: 'LUA_SCRIPT_ERROR',
+  /** Redis did not answer within the command timeout. */
+  TIMEOUT: 'TIMEOUT',
+  /** The service was used before the module finished its init, or after shutdown. */
+  NOT_INITIALIZED: 'NOT_INITIALIZED',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,0 +1,42 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { performance } from 'node:perf_hooks';
+import { RedisConnection } from '../connection/redis-connection';
+import { withDeadline } from '../connection/with-deadline';
+import type { ResolvedStatefulRedisOptions } from '../interfaces/stateful-redis-module-options.interface';
+import { ScriptRunner } from '../scripts/script-runner';
+import { STATEFUL_REDIS_RESOLVED_OPTIONS } from '../stateful-redis.constants';
+
+/**
+ * Terminus indicator: `up` with the PING round trip and whether the Lua scripts are cached,
+ * `down` with the reason. Bounded by `healthCheckTimeoutMs`, so `/health` never hangs.
+ */
+@Injectable()
+export class StatefulRedisHealthIndicator {
+  constructor(
+    private readonly healthIndicatorService: HealthIndicatorService,
+    private readonly connection: RedisConnection,
+    private readonly scripts: ScriptRunner,
+    @Inject(STATEFUL_REDIS_RESOLVED_OPTIONS) private readonly options: ResolvedStatefulRedisOptions,
+  ) {}
+
+  async isHealthy(key: string, timeoutMs = this.options.healthCheckTimeoutMs): Promise<HealthIndicatorResult> {
+    const indicator = this.healthIndicatorService.check(key);
+    // Without a connection ioredis would queue the PING: answer at once instead.
+    if (!this.connection.isReady) {
+      return indicator.down({ reason: `Redis is not connected (status: ${this.connection.client.status})` });
+    }
+    try {
+      const started = performance.now();
+      await withDeadline(this.connection.client.ping(), timeoutMs);
+      const roundTripMs = Number((performance.now() - started).toFixed(3));
+      const scriptsLoaded = await withDeadline(this.scripts.loaded(), timeoutMs);
+      return indicator.up({ roundTripMs, scriptsLoaded });
+    } catch (error) {
+      const message = (error as Error).message;
+      return indicator.down({
+        reason: message === 'Command timed out' ? `Redis did not answer within ${timeoutMs} ms` : message,
+      });
+    }
+  }
+}

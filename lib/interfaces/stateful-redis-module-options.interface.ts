@@ -1,0 +1,35 @@
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+
+/** Connection to a Redis Cluster that the module creates, owns and closes. */
+export interface StatefulRedisClusterConnection {
+  nodes: ClusterNode[];
+  options?: ClusterOptions;
+}
+
+export interface StatefulRedisModuleOptions {
+  /** URL (`redis://`, `rediss://`) or ioredis options; the module owns this connection and closes it on shutdown. */
+  redis?: string | RedisOptions;
+  /** A Redis Cluster; the module owns this connection and closes it on shutdown. */
+  cluster?: StatefulRedisClusterConnection;
+  /** A client the app already has (e.g. `RedisService.getOrThrow()`); the module never closes it. */
+  client?: Redis | Cluster;
+  /** First part of every key; default `sf` (the Java and Go implementations' default). */
+  keyPrefix?: string;
+  /** Pod states that `computeLinkedPodIfAbsent` may place new users on; default `['running']`. */
+  routableStates?: string[];
+  /** A call that gets no answer within this time fails with `TIMEOUT`; default 2000 ms. */
+  commandTimeoutMs?: number;
+  /** Startup waits this long for Redis, then fails with `REDIS_CONNECTION_ERROR`; default 10000 ms. */
+  connectTimeoutMs?: number;
+  /** Start the app without waiting for Redis; calls made before it is reachable wait or time out. Default `false`. */
+  lazyConnect?: boolean;
+  /** Bound of the health indicator's probe; default 1000 ms. */
+  healthCheckTimeoutMs?: number;
+  /** Log every operation at debug level (inputs, result, duration); default `false`. */
+  logOperations?: boolean;
+}
+
+/** Options with every default applied. */
+export interface ResolvedStatefulRedisOptions
+  extends Required<Pick<StatefulRedisModuleOptions, 'keyPrefix' | 'routableStates' | 'commandTimeoutMs' | 'connectTimeoutMs' | 'lazyConnect' | 'healthCheckTimeoutMs' | 'logOperations'>>,
+    Pick<StatefulRedisModuleOptions, 'redis' | 'cluster' | 'client'> {}

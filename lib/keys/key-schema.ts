@@ -1,0 +1,32 @@
+/**
+ * Builds the Redis keys of the wire format shared with the Java and Go implementations.
+ * The `{...}` hash tag keeps every key of one uid (or of one service's pods) in one cluster slot.
+ */
+export class KeySchema {
+  constructor(readonly prefix: string) {}
+
+  /** Hash `svc -> podId` of every link of a uid. */
+  uidLinks(namespace: string, uid: string): string {
+    return `${this.prefix}:{${namespace}:lk:${uid}}`;
+  }
+
+  /** String `podId` of one link; no TTL = persistent, TTL = temporary. */
+  link(namespace: string, uid: string, serviceName: string): string {
+    return `${this.prefix}:{${namespace}:lk:${uid}}${serviceName}`;
+  }
+
+  /** Hash `podId -> state` of a service's pods. */
+  podStates(namespace: string, serviceName: string): string {
+    return `${this.prefix}:{${namespace}:state:${serviceName}}`;
+  }
+
+  /** Hash `podId -> weight` of a service's pods. */
+  podWeights(namespace: string, serviceName: string): string {
+    return `${this.prefix}:{${namespace}:state:${serviceName}}weight`;
+  }
+
+  /** String holding a service's workload state. */
+  workload(namespace: string, serviceName: string): string {
+    return `${this.prefix}:{${namespace}:workload:${serviceName}}`;
+  }
+}

@@ -1,0 +1,42 @@
+import { validateSync } from 'class-validator';
+import { ErrorCode } from '../errors/error-code';
+import { StatefulError } from '../errors/stateful.error';
+import type {
+  ResolvedStatefulRedisOptions,
+  StatefulRedisModuleOptions,
+} from '../interfaces/stateful-redis-module-options.interface';
+import { StatefulRedisOptionsSchema } from './stateful-redis-options.schema';
+
+export const DEFAULT_KEY_PREFIX = 'sf';
+export const DEFAULT_ROUTABLE_STATES: readonly string[] = ['running'];
+export const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_HEALTH_CHECK_TIMEOUT_MS = 1_000;
+
+/** Validates the module options with class-validator and applies the defaults; a bad option stops the app. */
+export function resolveOptions(options: StatefulRedisModuleOptions): ResolvedStatefulRedisOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new StatefulError(ErrorCode.INVALID_PARAMETER, 'Invalid StatefulRedisModule options: expected an object', { field: 'options' });
+  }
+  const schema = Object.assign(new StatefulRedisOptionsSchema(), options);
+  const errors = validateSync(schema, { forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const fields = errors.map((error) => (error.property === 'connection' ? 'redis|cluster|client' : error.property));
+    const reasons = errors.flatMap((error) => Object.values(error.constraints ?? {}));
+    throw new StatefulError(ErrorCode.INVALID_PARAMETER, `Invalid StatefulRedisModule options: ${reasons.join('; ')}`, {
+      field: fields.join(','),
+    });
+  }
+  return {
+    redis: options.redis,
+    cluster: options.cluster,
+    client: options.client,
+    keyPrefix: options.keyPrefix ?? DEFAULT_KEY_PREFIX,
+    routableStates: [...(options.routableStates ?? DEFAULT_ROUTABLE_STATES)],
+    commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    lazyConnect: options.lazyConnect ?? false,
+    healthCheckTimeoutMs: options.healthCheckTimeoutMs ?? DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
+    logOperations: options.logOperations ?? false,
+  };
+}

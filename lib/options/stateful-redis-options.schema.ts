@@ -1,0 +1,111 @@
+import {
+  ArrayNotEmpty,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+  ValidationArguments,
+} from 'class-validator';
+import type { StatefulRedisModuleOptions } from '../interfaces/stateful-redis-module-options.interface';
+
+const CONNECTION_OPTIONS = ['redis', 'cluster', 'client'] as const;
+const MAX_TIMEOUT_MS = 600_000;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The module options as class-validator sees them; every message names its option. */
+export class StatefulRedisOptionsSchema implements StatefulRedisModuleOptions {
+  @ValidateBy({
+    name: 'exactlyOneConnection',
+    validator: {
+      validate: (_value: unknown, args?: ValidationArguments) =>
+        CONNECTION_OPTIONS.filter((key) => (args?.object as Record<string, unknown>)[key] !== undefined).length === 1,
+      defaultMessage: (args?: ValidationArguments) => {
+        const given = CONNECTION_OPTIONS.filter((key) => (args?.object as Record<string, unknown>)[key] !== undefined);
+        return `exactly one of "redis", "cluster", "client" must be set (got ${given.length ? given.map((key) => `"${key}"`).join(', ') : 'none'})`;
+      },
+    },
+  })
+  readonly connection?: never;
+
+  @IsOptional()
+  @ValidateBy({
+    name: 'isRedisConnection',
+    validator: {
+      validate: (value: unknown) => (typeof value === 'string' ? /^rediss?:\/\/[^\s]+$/.test(value) : isPlainObject(value)),
+      defaultMessage: () => '"redis" must be a redis:// or rediss:// URL or an ioredis options object',
+    },
+  })
+  redis?: StatefulRedisModuleOptions['redis'];
+
+  @IsOptional()
+  @ValidateBy({
+    name: 'isClusterConnection',
+    validator: {
+      validate: (value: unknown) => isPlainObject(value) && Array.isArray(value.nodes) && value.nodes.length > 0,
+      defaultMessage: () => '"cluster" must be an object with a non-empty "nodes" array',
+    },
+  })
+  cluster?: StatefulRedisModuleOptions['cluster'];
+
+  @IsOptional()
+  @ValidateBy({
+    name: 'isRedisClient',
+    validator: {
+      validate: (value: unknown) =>
+        isPlainObject(value) && typeof value.evalsha === 'function' && typeof value.status === 'string',
+      defaultMessage: () => '"client" must be an ioredis Redis or Cluster instance',
+    },
+  })
+  client?: StatefulRedisModuleOptions['client'];
+
+  @IsOptional()
+  @IsString({ message: '"keyPrefix" must be a string' })
+  @IsNotEmpty({ message: '"keyPrefix" must not be empty' })
+  @MaxLength(64, { message: '"keyPrefix" must be at most 64 characters' })
+  @Matches(/^[^{}\s\p{Cc}]*$/u, { message: '"keyPrefix" must not contain braces, whitespace or control characters' })
+  keyPrefix?: string;
+
+  @IsOptional()
+  @IsArray({ message: '"routableStates" must be an array of states' })
+  @ArrayNotEmpty({ message: '"routableStates" must name at least one state' })
+  @IsString({ each: true, message: '"routableStates" must contain only strings' })
+  @IsNotEmpty({ each: true, message: '"routableStates" must not contain empty states' })
+  @MaxLength(256, { each: true, message: '"routableStates" entries must be at most 256 characters' })
+  routableStates?: string[];
+
+  @IsOptional()
+  @IsInt({ message: '"commandTimeoutMs" must be an integer' })
+  @Min(1, { message: '"commandTimeoutMs" must be at least 1' })
+  @Max(MAX_TIMEOUT_MS, { message: `"commandTimeoutMs" must be at most ${MAX_TIMEOUT_MS}` })
+  commandTimeoutMs?: number;
+
+  @IsOptional()
+  @IsInt({ message: '"connectTimeoutMs" must be an integer' })
+  @Min(1, { message: '"connectTimeoutMs" must be at least 1' })
+  @Max(MAX_TIMEOUT_MS, { message: `"connectTimeoutMs" must be at most ${MAX_TIMEOUT_MS}` })
+  connectTimeoutMs?: number;
+
+  @IsOptional()
+  @IsInt({ message: '"healthCheckTimeoutMs" must be an integer' })
+  @Min(1, { message: '"healthCheckTimeoutMs" must be at least 1' })
+  @Max(MAX_TIMEOUT_MS, { message: `"healthCheckTimeoutMs" must be at most ${MAX_TIMEOUT_MS}` })
+  healthCheckTimeoutMs?: number;
+
+  @IsOptional()
+  @IsBoolean({ message: '"lazyConnect" must be a boolean' })
+  lazyConnect?: boolean;
+
+  @IsOptional()
+  @IsBoolean({ message: '"logOperations" must be a boolean' })
+  logOperations?: boolean;
+}

@@ -1,0 +1,29 @@
+import type { Provider } from '@nestjs/common';
+import { RedisConnection } from './connection/redis-connection';
+import type {
+  ResolvedStatefulRedisOptions,
+  StatefulRedisModuleOptions,
+} from './interfaces/stateful-redis-module-options.interface';
+import { resolveOptions } from './options/resolve-options';
+import { ScriptRunner } from './scripts/script-runner';
+import { STATEFUL_REDIS_RESOLVED_OPTIONS } from './stateful-redis.constants';
+import { STATEFUL_REDIS_MODULE_OPTIONS } from './stateful-redis.module-definition';
+
+/** Internal providers: validated options (a bad option stops the app here), the connection, the scripts. */
+export const statefulRedisProviders: Provider[] = [
+  {
+    provide: STATEFUL_REDIS_RESOLVED_OPTIONS,
+    useFactory: (options: StatefulRedisModuleOptions) => resolveOptions(options),
+    inject: [STATEFUL_REDIS_MODULE_OPTIONS],
+  },
+  {
+    provide: RedisConnection,
+    useFactory: (options: ResolvedStatefulRedisOptions) => new RedisConnection(options),
+    inject: [STATEFUL_REDIS_RESOLVED_OPTIONS],
+  },
+  {
+    provide: ScriptRunner,
+    useFactory: (connection: RedisConnection) => new ScriptRunner(connection.client),
+    inject: [RedisConnection],
+  },
+];

@@ -1,0 +1,13 @@
+--[[
+  Removes one link now (lingerSeconds <= 0), or turns it into a temporary link that
+  lives lingerSeconds more, then re-syncs the uid's hash.
+]]
+local function removeLink(hashKey, linkKey, service, lingerSeconds)
+  if lingerSeconds > 0 then
+    rcall('EXPIRE', linkKey, lingerSeconds)
+  else
+    rcall('DEL', linkKey)
+    rcall('HDEL', hashKey, service)
+  end
+  syncUidHash(hashKey)
+end

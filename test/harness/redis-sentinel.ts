@@ -1,0 +1,257 @@
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from './free-port';
+import { RedisServer } from './redis-server';
+
+const execFileAsync = promisify(execFile);
+
+export interface RedisSentinelGroupOptions {
+  /** Number of sentinels; the quorum is 2, so 3 lets one of them be lost. */
+  sentinels?: number;
+  /** Master group name the sentinels monitor. */
+  name?: string;
+  /** Bound for starting everything and waiting until the sentinels know each other and the replica. */
+  timeoutMs?: number;
+}
+
+/**
+ * One `redis-sentinel` process on a free loopback port. Sentinel needs a writable
+ * config file of its own (it rewrites it), so `RedisServer` does not fit.
+ */
+class SentinelProcess {
+  private process?: ChildProcess;
+  readonly host = '127.0.0.1';
+
+  private constructor(readonly port: number, private readonly configFile: string) {}
+
+  static async start(dir: string, name: string, master: RedisServer): Promise<SentinelProcess> {
+    const port = await freePort();
+    const configFile = join(dir, `sentinel-${port}.conf`);
+    writeFileSync(
+      configFile,
+      [
+        `port ${port}`,
+        `bind 127.0.0.1`,
+        `protected-mode no`,
+        `daemonize no`,
+        `dir ${dir}`,
+        `sentinel monitor ${name} ${master.host} ${master.port} 2`,
+        `sentinel down-after-milliseconds ${name} 1000`,
+        // Also the wait before a sentinel retries a failed election (twice this), so keep it short.
+        `sentinel failover-timeout ${name} 2000`,
+        `sentinel parallel-syncs ${name} 1`,
+        '',
+      ].join('\n'),
+    );
+    const sentinel = new SentinelProcess(port, configFile);
+    await sentinel.spawn();
+    return sentinel;
+  }
+
+  get running(): boolean {
+    return this.process !== undefined && this.process.exitCode === null && this.process.signalCode === null;
+  }
+
+  /** Runs `redis-cli` against this sentinel and returns its trimmed output. */
+  async cli(...args: string[]): Promise<string> {
+    const { stdout } = await execFileAsync('redis-cli', ['-h', this.host, '-p', String(this.port), ...args], { timeout: 5_000 });
+    return stdout.trim();
+  }
+
+  /** Stops the sentinel (SIGTERM, SIGKILL after 5 s) and waits until it has exited. */
+  async stop(): Promise<void> {
+    const child = this.process;
+    if (!child || !this.running) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+    this.process = undefined;
+  }
+
+  private async spawn(): Promise<void> {
+    const child = spawn('redis-sentinel', [this.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.process = child;
+    let output = '';
+    const collect = (chunk: Buffer) => (output += chunk.toString());
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`redis-sentinel on port ${this.port} did not start:\n${output}`)), 10_000);
+      const onData = () => {
+        // Logged once the master is being monitored, after the port is open.
+        if (output.includes('+monitor master')) {
+          clearTimeout(timer);
+          child.stdout?.off('data', onData);
+          resolve();
+        }
+      };
+      child.stdout?.on('data', onData);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`redis-sentinel on port ${this.port} exited with ${code}:\n${output}`));
+      });
+    });
+    child.stdout?.resume();
+    child.stderr?.resume();
+  }
+}
+
+/**
+ * A master, one replica and N sentinels on loopback, tuned so a killed master is
+ * replaced in a few seconds (down after 1 s, quorum 2).
+ */
+export class RedisSentinelGroup {
+  private constructor(
+    readonly name: string,
+    private readonly servers: RedisServer[],
+    private readonly sentinelProcesses: SentinelProcess[],
+    private readonly dir: string,
+  ) {}
+
+  /** The sentinels, for `new Redis({ sentinels, name })`. */
+  get sentinels(): { host: string; port: number }[] {
+    return this.sentinelProcesses.map((s) => ({ host: s.host, port: s.port }));
+  }
+
+  /** Both data nodes, whichever is master now. */
+  get all(): readonly RedisServer[] {
+    return this.servers;
+  }
+
+  static async start({ sentinels = 3, name = 'sf-master', timeoutMs = 30_000 }: RedisSentinelGroupOptions = {}): Promise<RedisSentinelGroup> {
+    if (sentinels < 2) throw new Error(`RedisSentinelGroup needs at least 2 sentinels for quorum 2, got ${sentinels}`);
+    const dir = mkdtempSync(join(tmpdir(), 'sf-sentinel-'));
+    const servers: RedisServer[] = [];
+    const processes: SentinelProcess[] = [];
+    const group = new RedisSentinelGroup(name, servers, processes, dir);
+    try {
+      // Either node may be the master that serves a full sync; by default it would wait 5 s for more replicas.
+      const args = ['--repl-diskless-sync-delay', '0'];
+      const master = await RedisServer.start({ args });
+      servers.push(master);
+      servers.push(await RedisServer.start({ args: [...args, '--replicaof', master.host, String(master.port)] }));
+      // Sentinels learn replicas from the master's INFO, refreshed only every 10 s:
+      // have the replica attached before they first ask.
+      await pollUntil('the replica to sync', timeoutMs, async () =>
+        /^master_link_status:up\s*$/m.test(await servers[1].cli('INFO', 'replication')) ? true : 'replica link is not up',
+      );
+      const started = await Promise.allSettled(Array.from({ length: sentinels }, () => SentinelProcess.start(dir, name, master)));
+      for (const result of started) if (result.status === 'fulfilled') processes.push(result.value);
+      const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      await pollUntil('the sentinels to know each other and the replica', timeoutMs, async () => {
+        for (const sentinel of processes) {
+          const state = parsePairs(await sentinel.cli('SENTINEL', 'MASTER', name));
+          if (state.flags !== 'master') return `sentinel ${sentinel.port} flags the master ${state.flags}`;
+          if (state['num-slaves'] !== '1') return `sentinel ${sentinel.port} knows ${state['num-slaves']} replicas`;
+          if (state['num-other-sentinels'] !== String(sentinels - 1)) {
+            return `sentinel ${sentinel.port} knows ${state['num-other-sentinels']} other sentinels of ${sentinels - 1}`;
+          }
+        }
+        return true;
+      });
+      return group;
+    } catch (error) {
+      await group.dispose();
+      throw error;
+    }
+  }
+
+  /** The current master, as the first answering sentinel reports it. */
+  async master(): Promise<RedisServer> {
+    let last: unknown = new Error('no sentinel is running');
+    for (const sentinel of this.sentinelProcesses.filter((s) => s.running)) {
+      try {
+        return this.server(await this.masterPortFrom(sentinel));
+      } catch (error) {
+        last = error;
+      }
+    }
+    throw last;
+  }
+
+  /** Kills the current master (SIGKILL), as a crash would, and returns it; see `waitForFailover`. */
+  async killMaster(): Promise<RedisServer> {
+    const master = await this.master();
+    await master.kill();
+    return master;
+  }
+
+  /**
+   * Waits until every sentinel names the other node as master and that node
+   * answers `ROLE` as master; returns it.
+   */
+  async waitForFailover(oldMaster: RedisServer, timeoutMs = 30_000): Promise<RedisServer> {
+    return pollUntil(`failover away from ${oldMaster.port}`, timeoutMs, async () => {
+      const ports = new Set<number>();
+      for (const sentinel of this.sentinelProcesses.filter((s) => s.running)) ports.add(await this.masterPortFrom(sentinel));
+      if (ports.size !== 1) return `sentinels disagree: ${[...ports].join(', ')}`;
+      const [port] = ports;
+      if (port === oldMaster.port) return `sentinels still name ${port}`;
+      const server = this.server(port);
+      const role = (await server.cli('ROLE')).split('\n')[0];
+      return role === 'master' ? server : `node ${port} answers ROLE ${role}`;
+    });
+  }
+
+  /** Stops the sentinels first (so they do not react), then the servers, and removes every directory. */
+  async dispose(): Promise<void> {
+    await Promise.allSettled(this.sentinelProcesses.map((s) => s.stop()));
+    await Promise.allSettled(this.servers.map((s) => s.dispose()));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async masterPortFrom(sentinel: SentinelProcess): Promise<number> {
+    const [, port] = (await sentinel.cli('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', this.name)).split('\n');
+    const parsed = Number(port);
+    if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`sentinel ${sentinel.port} does not know master ${this.name}`);
+    return parsed;
+  }
+
+  private server(port: number): RedisServer {
+    const server = this.servers.find((s) => s.port === port);
+    if (!server) throw new Error(`sentinels name port ${port}, which is not part of this group`);
+    return server;
+  }
+}
+
+/** Parses `redis-cli` output of a flat field/value reply (one item a line). */
+function parsePairs(text: string): Record<string, string> {
+  const lines = text.split('\n');
+  const pairs: Record<string, string> = {};
+  for (let i = 0; i + 1 < lines.length; i += 2) pairs[lines[i]] = lines[i + 1];
+  return pairs;
+}
+
+/**
+ * Calls `check` until it returns something other than a string (the reason it is
+ * not done yet) or `timeoutMs` passes; failures of `check` (e.g. a node that is
+ * down) count as "not yet". The error names what was awaited and the last reason.
+ */
+async function pollUntil<T>(what: string, timeoutMs: number, check: () => Promise<T | string>, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'not checked yet';
+  for (;;) {
+    const remaining = deadline - Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const result = await Promise.race([
+        check(),
+        new Promise<string>((resolve) => (timer = setTimeout(() => resolve('check did not answer in time'), Math.max(remaining, 0)))),
+      ]);
+      if (typeof result !== 'string') return result;
+      last = result;
+    } catch (error) {
+      last = (error as Error).message.trim();
+    } finally {
+      clearTimeout(timer);
+    }
+    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${last}`);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(intervalMs, Math.max(deadline - Date.now(), 0))));
+  }
+}
