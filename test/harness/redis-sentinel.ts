@@ -235,17 +235,18 @@ function parsePairs(text: string): Record<string, string> {
  */
 async function pollUntil<T>(what: string, timeoutMs: number, check: () => Promise<T | string>, intervalMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  const overdue = Symbol('overdue');
   let last = 'not checked yet';
   for (;;) {
-    const remaining = deadline - Date.now();
     let timer: NodeJS.Timeout | undefined;
     try {
       const result = await Promise.race([
         check(),
-        new Promise<string>((resolve) => (timer = setTimeout(() => resolve('check did not answer in time'), Math.max(remaining, 0)))),
+        new Promise<typeof overdue>((resolve) => (timer = setTimeout(() => resolve(overdue), Math.max(deadline - Date.now(), 0)))),
       ]);
-      if (typeof result !== 'string') return result;
-      last = result;
+      if (result === overdue) last += ' (and the last check did not finish in time)';
+      else if (typeof result !== 'string') return result;
+      else last = result;
     } catch (error) {
       last = (error as Error).message.trim();
     } finally {
