@@ -152,6 +152,17 @@ describe('Redis unreachable at startup', () => {
     }
   });
 
+  it('with lazyConnect: true, app.close() while Redis is still down stops the background reconnects', async () => {
+    const port = await freePort();
+    const moduleRef = await compile({ redis: `redis://127.0.0.1:${port}`, lazyConnect: true, connectTimeoutMs: 1_000 });
+    await moduleRef.init();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await moduleRef.close();
+    assert.equal(await connectionsArrivingOn(port, 3_000), 0, 'the closed app still reconnects');
+    const { error } = await failure(() => moduleRef.get(StatefulExecutorService).getLinkedPod('ns', 'u', 'svc'));
+    assert.equal(error.code, ErrorCode.NOT_INITIALIZED);
+  });
+
   it('with lazyConnect: true and Redis up, the scripts are loaded without any call', async () => {
     const server = await RedisServer.start();
     servers.push(server);
@@ -163,6 +174,26 @@ describe('Redis unreachable at startup', () => {
     } finally {
       await moduleRef.close();
     }
+  });
+});
+
+describe('Redis refuses the credentials at startup', () => {
+  it('a wrong password fails init() with REDIS_CONNECTION_ERROR giving the reason, not the password', async () => {
+    const server = await RedisServer.start({ args: ['--requirepass', 'rightPassw0rd'], password: 'rightPassw0rd' });
+    servers.push(server);
+    const moduleRef = await compile({ redis: `redis://:wrongPassw0rd@${server.host}:${server.port}`, connectTimeoutMs: 1_500 });
+    const { error, elapsedMs } = await failure(() => moduleRef.init());
+    assert.equal(error.code, ErrorCode.REDIS_CONNECTION_ERROR);
+    assert.ok(error.message.includes(`${server.host}:${server.port}`), error.message);
+    assert.match(error.message, /WRONGPASS|NOAUTH/);
+    assert.ok(!error.message.includes('wrongPassw0rd') && !String(error.stack).includes('wrongPassw0rd'), error.message);
+    assert.ok(elapsedMs < 1_500 + MARGIN_MS);
+    await moduleRef.close();
+    // Nothing of the failed start stays connected.
+    await eventually(async () => {
+      const info = await server.cli('INFO', 'clients');
+      assert.match(info, /connected_clients:1\r?\n/);
+    }, 'the failed start to disconnect', 5_000);
   });
 });
 
