@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
-import { readMany } from './connection/read-many';
+import { readMany, readManySteps } from './connection/read-many';
 import { RedisConnection } from './connection/redis-connection';
 import { withDeadline } from './connection/with-deadline';
 import { ErrorCode } from './errors/error-code';
@@ -10,8 +10,11 @@ import type { ComputeLinkedPodOptions } from './interfaces/compute-linked-pod-op
 import type { ResolvedStatefulRedisOptions } from './interfaces/stateful-redis-module-options.interface';
 import type { TrySetLinkedPodResult } from './interfaces/try-set-linked-pod-result.interface';
 import { KeySchema } from './keys/key-schema';
+import { OperationMetrics } from './metrics/operation-metrics';
+import { NearCache } from './near-cache/near-cache';
 import { parsePodId, parsePodMap, parseServiceLinks, setEntry } from './replies/reply-parsers';
 import { ScriptRunner } from './scripts/script-runner';
+import type { ScriptName } from './scripts/script-names';
 import { NO_POD, STATEFUL_REDIS_RESOLVED_OPTIONS } from './stateful-redis.constants';
 import {
   assertDistinctList,
@@ -48,6 +51,8 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     @Inject(STATEFUL_REDIS_RESOLVED_OPTIONS) private readonly options: ResolvedStatefulRedisOptions,
     private readonly connection: RedisConnection,
     private readonly scripts: ScriptRunner,
+    @Optional() @Inject(OperationMetrics) private readonly metrics: OperationMetrics | null = null,
+    @Optional() @Inject(NearCache) private readonly nearCache: NearCache | null = null,
   ) {
     this.keys = new KeySchema(options.keyPrefix);
   }
@@ -69,10 +74,13 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
       this.connection.onReadyAgain(reloadScripts);
     }
     this.state = 'ready';
+    const nearCacheStarted = this.nearCache?.start().catch((error: Error) => this.logger.warn(`Near-cache not started: ${error.message}`));
+    if (!this.options.lazyConnect) await nearCacheStarted;
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.state = 'shut down';
+    await this.nearCache?.close();
     await this.connection.close();
   }
 
@@ -118,8 +126,11 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     const services = assertDistinctList(operation, 'serviceNames', serviceNames, assertServiceName);
     const result: Record<string, string> = {};
     if (services.length === 0) return result;
-    const states = await this.send(operation, { namespace, serviceNames }, () =>
-      readMany(this.connection.client, services.map((service) => this.keys.workload(namespace, service))),
+    const states = await this.send(
+      operation,
+      { namespace, serviceNames },
+      () => readMany(this.connection.client, services.map((service) => this.keys.workload(namespace, service))),
+      readManySteps(services.length),
     );
     services.forEach((service, index) => {
       const state = states[index];
@@ -133,7 +144,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     const operation = 'setLinkedPod';
     this.assertLinkArguments(operation, namespace, uid, serviceName, podId, persistSeconds);
     const previous = await this.send(operation, { namespace, uid, serviceName, podId, persistSeconds }, () =>
-      this.scripts.run('statefulSetLink', this.linkKeys(namespace, uid, serviceName), [serviceName, podId, persistSeconds]),
+      this.runLinkWrite('statefulSetLink', namespace, uid, serviceName, [serviceName, podId, persistSeconds]),
     );
     return parsePodId(previous, operation);
   }
@@ -143,7 +154,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     const operation = 'trySetLinkedPod';
     this.assertLinkArguments(operation, namespace, uid, serviceName, podId, persistSeconds);
     const [linked, owner] = (await this.send(operation, { namespace, uid, serviceName, podId, persistSeconds }, () =>
-      this.scripts.run('statefulTrySetLink', this.linkKeys(namespace, uid, serviceName), [serviceName, podId, persistSeconds]),
+      this.runLinkWrite('statefulTrySetLink', namespace, uid, serviceName, [serviceName, podId, persistSeconds]),
     )) as [number, string];
     return { success: linked === 1, podId: parsePodId(owner, operation) };
   }
@@ -153,7 +164,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     const operation = 'setLinkedPodIfAbsent';
     this.assertLinkArguments(operation, namespace, uid, serviceName, podId, persistSeconds);
     const linked = await this.send(operation, { namespace, uid, serviceName, podId, persistSeconds }, () =>
-      this.scripts.run('statefulSetLinkIfAbsent', this.linkKeys(namespace, uid, serviceName), [serviceName, podId, persistSeconds]),
+      this.runLinkWrite('statefulSetLinkIfAbsent', namespace, uid, serviceName, [serviceName, podId, persistSeconds]),
     );
     return parsePodId(linked, operation);
   }
@@ -184,7 +195,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
       const podKeys = this.podKeys(namespace, serviceName);
       const chosen = await this.scripts.run('statefulGetServicePod', podKeys, [uid, ...states]);
       if (chosen === null) return NO_POD;
-      const [linked, created] = (await this.scripts.run('statefulComputeLinkIfAbsent', this.linkKeys(namespace, uid, serviceName), [
+      const [linked, created] = (await this.runLinkWrite('statefulComputeLinkIfAbsent', namespace, uid, serviceName, [
         serviceName,
         chosen as string,
         persistSeconds,
@@ -201,9 +212,17 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     assertNamespace(operation, namespace);
     assertUid(operation, uid);
     assertServiceName(operation, serviceName);
-    const podId = await this.send(operation, { namespace, uid, serviceName }, () =>
-      this.connection.client.get(this.keys.link(namespace, uid, serviceName)),
-    );
+    // Before init and after shutdown the near-cache is skipped, so that send() says why.
+    const nearCache = this.state === 'ready' ? this.nearCache : null;
+    const cached = nearCache?.link(namespace, uid, serviceName);
+    if (cached !== undefined) return cached;
+    const key = this.keys.link(namespace, uid, serviceName);
+    if (nearCache) {
+      return this.send(operation, { namespace, uid, serviceName }, () =>
+        nearCache.loadLink(namespace, uid, serviceName, key, (reply) => parsePodId(reply, operation), () => this.connection.client.get(key)),
+      );
+    }
+    const podId = await this.send(operation, { namespace, uid, serviceName }, () => this.connection.client.get(key));
     return parsePodId(podId, operation);
   }
 
@@ -227,8 +246,11 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     assertServiceName(operation, serviceName);
     const result: Record<number, string[]> = {};
     if (distinctUids.length === 0) return result;
-    const podIds = await this.send(operation, { namespace, uids, serviceName }, () =>
-      readMany(this.connection.client, distinctUids.map((uid) => this.keys.link(namespace, uid, serviceName))),
+    const podIds = await this.send(
+      operation,
+      { namespace, uids, serviceName },
+      () => readMany(this.connection.client, distinctUids.map((uid) => this.keys.link(namespace, uid, serviceName))),
+      readManySteps(distinctUids.length),
     );
     distinctUids.forEach((uid, index) => {
       const podId = podIds[index];
@@ -244,7 +266,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     const operation = 'removeLinkedPod';
     this.assertRemoveArguments(operation, namespace, uid, serviceName, persistSeconds);
     const removed = await this.send(operation, { namespace, uid, serviceName, persistSeconds }, () =>
-      this.scripts.run('statefulRemoveLink', this.linkKeys(namespace, uid, serviceName), [serviceName, persistSeconds]),
+      this.runLinkWrite('statefulRemoveLink', namespace, uid, serviceName, [serviceName, persistSeconds]),
     );
     return removed === 1;
   }
@@ -255,7 +277,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     this.assertRemoveArguments(operation, namespace, uid, serviceName, persistSeconds);
     assertPodId(operation, podId);
     const removed = await this.send(operation, { namespace, uid, serviceName, persistSeconds, podId }, () =>
-      this.scripts.run('statefulRemoveLinkWithId', this.linkKeys(namespace, uid, serviceName), [serviceName, persistSeconds, podId]),
+      this.runLinkWrite('statefulRemoveLinkWithId', namespace, uid, serviceName, [serviceName, persistSeconds, podId]),
     );
     return removed === 1;
   }
@@ -265,9 +287,22 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     const operation = 'getLinkService';
     assertNamespace(operation, namespace);
     assertUid(operation, uid);
-    const reply = await this.send(operation, { namespace, uid }, () =>
-      this.scripts.run('statefulGetLinkService', [this.keys.uidLinks(namespace, uid)], []),
-    );
+    const nearCache = this.state === 'ready' ? this.nearCache : null;
+    const cached = nearCache?.links(namespace, uid);
+    if (cached !== undefined) return cached;
+    const hashKey = this.keys.uidLinks(namespace, uid);
+    if (nearCache) {
+      return this.send(operation, { namespace, uid }, () =>
+        nearCache.loadLinks(
+          namespace,
+          uid,
+          hashKey,
+          (reply) => parseServiceLinks(reply, operation),
+          () => this.scripts.run('statefulGetLinkService', [hashKey], []),
+        ),
+      );
+    }
+    const reply = await this.send(operation, { namespace, uid }, () => this.scripts.run('statefulGetLinkService', [hashKey], []));
     return parseServiceLinks(reply, operation);
   }
 
@@ -292,6 +327,14 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     await this.send(operation, { namespace, serviceName, podId }, () =>
       this.scripts.run('statefulSetState', this.podKeys(namespace, serviceName), ['remove', podId]),
     );
+  }
+
+  /** Runs a script that may write a link; the near-cache forgets the link once it ran (or failed: it may have run). */
+  private runLinkWrite(name: ScriptName, namespace: string, uid: string, serviceName: string, args: Array<string | number>): Promise<unknown> {
+    const keys = this.linkKeys(namespace, uid, serviceName);
+    const write = this.scripts.run(name, keys, args);
+    const nearCache = this.nearCache;
+    return nearCache === null ? write : write.finally(() => nearCache.invalidate(keys[1]));
   }
 
   private linkKeys(namespace: string, uid: string, serviceName: string): string[] {
@@ -325,24 +368,31 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     return states;
   }
 
-  /** Sends one operation's commands: refuses before init, bounds the wait, maps failures, logs if asked. */
-  private async send<T>(operation: string, inputs: Inputs, command: () => Promise<T>): Promise<T> {
+  /** Sends one operation's commands: refuses before init, bounds the wait, maps failures, counts and logs if asked. */
+  private async send<T>(operation: string, inputs: Inputs, command: () => Promise<T>, roundTrips = 1): Promise<T> {
+    const metrics = this.metrics;
     if (this.state !== 'ready') {
+      metrics?.failed(operation, ErrorCode.NOT_INITIALIZED);
       throw new StatefulError(
         ErrorCode.NOT_INITIALIZED,
         `${operation}: StatefulRedisModule is ${this.state === 'created' ? 'not initialized yet' : 'shut down'}`,
         { operation },
       );
     }
-    const started = this.options.logOperations ? performance.now() : 0;
+    const timed = metrics !== null || this.options.logOperations;
+    const started = timed ? performance.now() : 0;
     try {
-      const reply = await (this.connection.needsCallDeadline ? withDeadline(command(), this.options.commandTimeoutMs) : command());
+      const reply = await (this.connection.needsCallDeadline ? withDeadline(command(), this.options.commandTimeoutMs * roundTrips) : command());
+      const elapsedMs = timed ? performance.now() - started : 0;
+      metrics?.succeeded(operation, elapsedMs / 1000);
       if (this.options.logOperations) {
-        this.logger.debug(`${operation}(${formatInputs(inputs)}) -> ${JSON.stringify(reply)} in ${(performance.now() - started).toFixed(2)} ms`);
+        this.logger.debug(`${operation}(${formatInputs(inputs)}) -> ${JSON.stringify(reply)} in ${elapsedMs.toFixed(2)} ms`);
       }
       return reply;
     } catch (error) {
-      throw toStatefulError(error, operation, formatInputs(inputs));
+      const failure = toStatefulError(error, operation, formatInputs(inputs));
+      metrics?.failed(operation, failure.code, (performance.now() - started) / 1000);
+      throw failure;
     }
   }
 }

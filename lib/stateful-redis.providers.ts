@@ -4,6 +4,9 @@ import type {
   ResolvedStatefulRedisOptions,
   StatefulRedisModuleOptions,
 } from './interfaces/stateful-redis-module-options.interface';
+import { createOperationMetrics } from './metrics/operation-metrics.factory';
+import { OperationMetrics } from './metrics/operation-metrics';
+import { NearCache } from './near-cache/near-cache';
 import { resolveOptions } from './options/resolve-options';
 import { ScriptRunner } from './scripts/script-runner';
 import { STATEFUL_REDIS_RESOLVED_OPTIONS } from './stateful-redis.constants';
@@ -25,5 +28,16 @@ export const statefulRedisProviders: Provider[] = [
     provide: ScriptRunner,
     useFactory: (connection: RedisConnection) => new ScriptRunner(connection.client),
     inject: [RedisConnection],
+  },
+  {
+    provide: NearCache,
+    useFactory: (options: ResolvedStatefulRedisOptions, connection: RedisConnection) =>
+      options.nearCache ? new NearCache({ maxEntries: options.nearCache.maxEntries, keyPrefix: options.keyPrefix, connectTimeoutMs: options.connectTimeoutMs }, connection) : null,
+    inject: [STATEFUL_REDIS_RESOLVED_OPTIONS, RedisConnection],
+  },
+  {
+    provide: OperationMetrics,
+    useFactory: (options: ResolvedStatefulRedisOptions) => createOperationMetrics(options.metrics),
+    inject: [STATEFUL_REDIS_RESOLVED_OPTIONS],
   },
 ];

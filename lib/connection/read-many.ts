@@ -4,11 +4,18 @@ import type { RedisClient } from './redis-connection';
 /** Keys per step: bounds the memory of one step however many keys are asked for. */
 const KEYS_PER_STEP = 2_000;
 
+/** Sequential round trips `readMany` makes for `count` keys: a call's deadline grows with it. */
+export function readManySteps(count: number): number {
+  return Math.max(1, Math.ceil(count / KEYS_PER_STEP));
+}
+
 /**
  * `GET` of many keys with `MGET`s, one step of keys at a time. On a cluster the keys of a step
  * are grouped by slot, since one `MGET` (like any multi-key command) must stay in one slot.
  */
 export async function readMany(client: RedisClient, keys: string[]): Promise<Array<string | null>> {
+  // One step on one node: the reply is the answer, no copying.
+  if (!client.isCluster && keys.length <= KEYS_PER_STEP) return client.mget(keys);
   const values = new Array<string | null>(keys.length);
   for (let start = 0; start < keys.length; start += KEYS_PER_STEP) {
     const end = Math.min(start + KEYS_PER_STEP, keys.length);

@@ -1,5 +1,6 @@
 import { Cluster, Redis, RedisOptions } from 'ioredis';
 import type { ResolvedStatefulRedisOptions } from '../interfaces/stateful-redis-module-options.interface';
+import { coalesceWrites } from './write-coalescing';
 
 const MAX_RECONNECT_DELAY_MS = 2_000;
 
@@ -19,8 +20,14 @@ function faultTolerantDefaults(options: ResolvedStatefulRedisOptions): RedisOpti
   };
 }
 
-/** Creates the connection the module owns, not yet connected. */
+/** Creates the connection the module owns, not yet connected; commands sent in one tick leave in one write. */
 export function createOwnedClient(options: ResolvedStatefulRedisOptions): Redis | Cluster {
+  const client = createClient(options);
+  coalesceWrites(client);
+  return client;
+}
+
+function createClient(options: ResolvedStatefulRedisOptions): Redis | Cluster {
   const defaults = faultTolerantDefaults(options);
   if (options.cluster) {
     const clusterOptions = options.cluster.options ?? {};

@@ -54,8 +54,9 @@ export class RedisConnection {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.client.off('ready', ready);
-        // An owned client would go on reconnecting and keep the failed process alive.
-        if (this.owned) this.client.disconnect();
+        // An owned client would go on reconnecting and keep the failed process alive; a lazy
+        // start has not failed, so its client goes on reconnecting in the background.
+        if (this.owned && !this.options.lazyConnect) this.client.disconnect();
         const reason = this.lastError ? `: ${this.lastError.message}` : '';
         reject(new StatefulError(
           ErrorCode.REDIS_CONNECTION_ERROR,

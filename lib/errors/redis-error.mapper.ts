@@ -12,16 +12,26 @@ const CONNECTION_MESSAGES = [
   'All sentinels are unreachable',
 ];
 
+/** What Redis answers when the ACL user may not run a command called inside a script (it does not say which). */
+const SCRIPT_ACL_DENIAL = "can't run this command or subcommand";
+/** Every command the library's Lua scripts call, for the ACL hint (kept in step with lua/ by a test). */
+export const SCRIPT_COMMANDS = ['GET', 'SET', 'DEL', 'HSET', 'HDEL', 'HKEYS', 'HGETALL', 'HEXISTS', 'HINCRBY', 'PTTL', 'EXPIRE', 'PEXPIRE', 'PERSIST'] as const;
+
 /** Tells what kind of failure an ioredis error is. */
 export function classifyRedisError(error: unknown): ErrorCode {
   if (error instanceof StatefulError) return error.code;
   const { name, message, code } = error as { name?: string; message?: string; code?: string };
   const text = message ?? '';
+  // A cluster client gives up after retrying a failing node; the kind of failure is that of its last error.
+  const redirected = /^Too many Cluster redirections\. Last error: (?:(\w*Error): )?([\s\S]*)$/.exec(text);
+  if (redirected) return classifyRedisError({ name: redirected[1], message: redirected[2] });
   if (text === 'Command timed out' || text.startsWith('Timed out')) return ErrorCode.TIMEOUT;
   if ((name && CONNECTION_ERROR_NAMES.has(name)) || (code && CONNECTION_ERROR_CODES.has(code))) {
     return ErrorCode.REDIS_CONNECTION_ERROR;
   }
   if (CONNECTION_MESSAGES.some((fragment) => text.includes(fragment))) return ErrorCode.REDIS_CONNECTION_ERROR;
+  // A permission refused inside a script is the ACL's doing, not a fault of the script.
+  if (text.includes(SCRIPT_ACL_DENIAL)) return ErrorCode.REDIS_OPERATION_ERROR;
   if (name === 'ReplyError' && /user_script|Error running script|@user_script/.test(text)) {
     return ErrorCode.LUA_SCRIPT_ERROR;
   }
@@ -37,6 +47,9 @@ export function isNoScriptError(error: unknown): boolean {
 export function toStatefulError(error: unknown, operation: string, inputs: string): StatefulError {
   if (error instanceof StatefulError) return error;
   const code = classifyRedisError(error);
-  const reason = (error as Error)?.message ?? String(error);
+  let reason = (error as Error)?.message ?? String(error);
+  if (reason.includes(SCRIPT_ACL_DENIAL)) {
+    reason += ` (the Redis ACL user lacks a command of the library's Lua scripts; they need ${SCRIPT_COMMANDS.join(' ')})`;
+  }
   return new StatefulError(code, `${operation}(${inputs}) failed: ${reason}`, { cause: error, operation });
 }

@@ -27,9 +27,38 @@ export interface StatefulRedisModuleOptions {
   healthCheckTimeoutMs?: number;
   /** Log every operation at debug level (inputs, result, duration); default `false`. */
   logOperations?: boolean;
+  /**
+   * Per-operation Prometheus metrics: `true` (default) exports them to prom-client's default registry when
+   * prom-client is installed, `{ registry }` to that registry, `false` turns them off.
+   */
+  metrics?: boolean | StatefulRedisMetricsOptions;
+  /**
+   * Answer `getLinkedPod` and `getLinkService` from process memory, kept coherent by Redis
+   * (client tracking); off unless set, e.g. `{ maxEntries: 100000 }`. Writes always go to Redis.
+   */
+  nearCache?: StatefulRedisNearCacheOptions;
+}
+
+export interface StatefulRedisNearCacheOptions {
+  /** Most links (and link maps) kept; the least recently used go first. Default 100000. */
+  maxEntries?: number;
+}
+
+export interface StatefulRedisMetricsOptions {
+  /** A prom-client `Registry`; default: prom-client's default `register`. */
+  registry?: StatefulRedisMetricsRegistry;
+}
+
+/** The part of a prom-client `Registry` the library uses (prom-client stays an optional dependency). */
+export interface StatefulRedisMetricsRegistry {
+  registerMetric(metric: never): void;
+  getSingleMetric(name: string): unknown;
 }
 
 /** Options with every default applied. */
 export interface ResolvedStatefulRedisOptions
-  extends Required<Pick<StatefulRedisModuleOptions, 'keyPrefix' | 'routableStates' | 'commandTimeoutMs' | 'connectTimeoutMs' | 'lazyConnect' | 'healthCheckTimeoutMs' | 'logOperations'>>,
-    Pick<StatefulRedisModuleOptions, 'redis' | 'cluster' | 'client'> {}
+  extends Required<Pick<StatefulRedisModuleOptions, 'keyPrefix' | 'routableStates' | 'commandTimeoutMs' | 'connectTimeoutMs' | 'lazyConnect' | 'healthCheckTimeoutMs' | 'logOperations' | 'metrics'>>,
+    Pick<StatefulRedisModuleOptions, 'redis' | 'cluster' | 'client'> {
+  /** Absent when the near-cache is off. */
+  nearCache?: Required<StatefulRedisNearCacheOptions>;
+}

@@ -12,6 +12,7 @@ export const DEFAULT_ROUTABLE_STATES: readonly string[] = ['running'];
 export const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_HEALTH_CHECK_TIMEOUT_MS = 1_000;
+export const DEFAULT_NEAR_CACHE_MAX_ENTRIES = 100_000;
 
 /** Validates the module options with class-validator and applies the defaults; a bad option stops the app. */
 export function resolveOptions(options: StatefulRedisModuleOptions): ResolvedStatefulRedisOptions {
@@ -38,5 +39,7 @@ export function resolveOptions(options: StatefulRedisModuleOptions): ResolvedSta
     lazyConnect: options.lazyConnect ?? false,
     healthCheckTimeoutMs: options.healthCheckTimeoutMs ?? DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
     logOperations: options.logOperations ?? false,
+    metrics: options.metrics ?? true,
+    ...(options.nearCache ? { nearCache: { maxEntries: options.nearCache.maxEntries ?? DEFAULT_NEAR_CACHE_MAX_ENTRIES } } : {}),
   };
 }

@@ -17,6 +17,7 @@ import type { StatefulRedisModuleOptions } from '../interfaces/stateful-redis-mo
 
 const CONNECTION_OPTIONS = ['redis', 'cluster', 'client'] as const;
 const MAX_TIMEOUT_MS = 600_000;
+const MAX_NEAR_CACHE_ENTRIES = 10_000_000;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -28,9 +29,9 @@ export class StatefulRedisOptionsSchema implements StatefulRedisModuleOptions {
     name: 'exactlyOneConnection',
     validator: {
       validate: (_value: unknown, args?: ValidationArguments) =>
-        CONNECTION_OPTIONS.filter((key) => (args?.object as Record<string, unknown>)[key] !== undefined).length === 1,
+        CONNECTION_OPTIONS.filter((key) => (args?.object as Record<string, unknown>)[key] != null).length === 1,
       defaultMessage: (args?: ValidationArguments) => {
-        const given = CONNECTION_OPTIONS.filter((key) => (args?.object as Record<string, unknown>)[key] !== undefined);
+        const given = CONNECTION_OPTIONS.filter((key) => (args?.object as Record<string, unknown>)[key] != null);
         return `exactly one of "redis", "cluster", "client" must be set (got ${given.length ? given.map((key) => `"${key}"`).join(', ') : 'none'})`;
       },
     },
@@ -108,4 +109,34 @@ export class StatefulRedisOptionsSchema implements StatefulRedisModuleOptions {
   @IsOptional()
   @IsBoolean({ message: '"logOperations" must be a boolean' })
   logOperations?: boolean;
+
+  @IsOptional()
+  @ValidateBy({
+    name: 'isMetricsOption',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'boolean' ||
+        (isPlainObject(value) &&
+          (value.registry === undefined ||
+            (isPlainObject(value.registry) &&
+              typeof value.registry.registerMetric === 'function' &&
+              typeof value.registry.getSingleMetric === 'function'))),
+      defaultMessage: () => '"metrics" must be a boolean or { registry?: a prom-client Registry }',
+    },
+  })
+  metrics?: StatefulRedisModuleOptions['metrics'];
+
+  @IsOptional()
+  @ValidateBy({
+    name: 'isNearCacheOptions',
+    validator: {
+      validate: (value: unknown) =>
+        isPlainObject(value) &&
+        Object.keys(value).every((key) => key === 'maxEntries') &&
+        (value.maxEntries === undefined ||
+          (Number.isInteger(value.maxEntries) && (value.maxEntries as number) >= 1 && (value.maxEntries as number) <= MAX_NEAR_CACHE_ENTRIES)),
+      defaultMessage: () => `"nearCache" must be an object { maxEntries?: an integer from 1 to ${MAX_NEAR_CACHE_ENTRIES} }`,
+    },
+  })
+  nearCache?: StatefulRedisModuleOptions['nearCache'];
 }

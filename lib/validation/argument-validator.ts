@@ -52,12 +52,23 @@ function assertText(operation: string, field: string, value: unknown, maxLength:
   if (forbidden?.test(value)) throw invalidParameter(operation, field, rule, value);
 }
 
+/*
+ * An app passes the same few namespaces and service names on every call: the last valid one of
+ * each is remembered, and a string equal to it (strings are immutable) needs no new check.
+ */
+let lastValidNamespace: string | undefined;
+let lastValidServiceName: string | undefined;
+
 export function assertNamespace(operation: string, value: unknown): asserts value is string {
+  if (value === lastValidNamespace && value !== undefined) return;
   assertText(operation, 'namespace', value, MAX_NAMESPACE_LENGTH, FORBIDDEN_IN_NAMESPACE, "must not contain ':', '{', '}', whitespace or control characters");
+  lastValidNamespace = value;
 }
 
 export function assertServiceName(operation: string, value: unknown, field = 'serviceName'): asserts value is string {
+  if (value === lastValidServiceName && value !== undefined) return;
   assertText(operation, field, value, MAX_NAME_LENGTH, FORBIDDEN_IN_NAME, "must not contain '{', '}' or control characters");
+  lastValidServiceName = value;
 }
 
 export function assertUid(operation: string, value: unknown, field = 'uid'): asserts value is string {

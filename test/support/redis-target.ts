@@ -2,6 +2,7 @@ import { Cluster, Redis } from 'ioredis';
 import { describe } from 'node:test';
 import type { StatefulRedisModuleOptions } from '../../lib';
 import { RedisServer } from '../harness/redis-server';
+import { ClusterTarget } from './cluster-target';
 
 /**
  * A Redis deployment the behaviour suites run against. The same suite code runs on every
@@ -53,6 +54,7 @@ export class StandaloneTarget implements RedisTarget {
 
 const factories: Record<string, () => RedisTarget> = {
   standalone: () => new StandaloneTarget(),
+  cluster: () => new ClusterTarget(),
 };
 
 /** Registers another target kind (the cluster target registers itself here). */

@@ -1,0 +1,82 @@
+/*
+ * The data every implementation works on, and the inputs of every operation, computed once so
+ * that each implementation gets exactly the same sequence of calls.
+ */
+
+export const NAMESPACE = 'bench';
+export const SERVICE = 'game';
+export const OTHER_SERVICE = 'chat';
+export const KEY_PREFIX = 'sf';
+/** Users linked before the run: the population of every read and of the gateway mix. */
+export const USERS = 100_000;
+/** Users that get a second link (to `OTHER_SERVICE`), so that `getLinkService` returns two entries for some. */
+export const USERS_WITH_TWO_LINKS = 10_000;
+export const PODS = 8;
+/** Linger window of `removeLinkedPod` in the benchmark: the link stays, temporary. */
+export const LINGER_SECONDS = 3_600;
+/** uids per `batchGetLinkedPod` call. */
+export const BATCH_SIZE = 1_000;
+/** The gateway's hot set: 95 % of its calls are for these users (e.g. those connected now). */
+export const HOT_USERS = 2_000;
+export const HOT_SHARE = 0.95;
+
+export const uids: readonly string[] = Array.from({ length: USERS }, (_, i) => `user-${i}`);
+
+/** The pod a user is linked to when seeded. */
+export function seededPod(index: number): number {
+  return index % PODS;
+}
+
+/** mulberry32: a small deterministic PRNG, so that every run draws the same inputs. */
+export function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+const TABLE_SIZE = 1 << 17;
+const TABLE_MASK = TABLE_SIZE - 1;
+
+/** Uniformly drawn user indexes. */
+const uniform = new Uint32Array(TABLE_SIZE);
+/** User indexes of the gateway mix: 95 % in the hot set. */
+const gatewayUsers = new Uint32Array(TABLE_SIZE);
+/** Operation of the gateway mix: 0 getLinkedPod (90 %), 1 computeLinkedPodIfAbsent (5 %), 2 removeLinkedPod (5 %). */
+const gatewayKinds = new Uint8Array(TABLE_SIZE);
+{
+  const random = prng(20_250_101);
+  for (let i = 0; i < TABLE_SIZE; i++) {
+    uniform[i] = Math.floor(random() * USERS);
+    gatewayUsers[i] = random() < HOT_SHARE ? Math.floor(random() * HOT_USERS) : Math.floor(random() * USERS);
+    const draw = random();
+    gatewayKinds[i] = draw < 0.9 ? 0 : draw < 0.95 ? 1 : 2;
+  }
+}
+
+export const GATEWAY_GET = 0;
+export const GATEWAY_COMPUTE = 1;
+export const GATEWAY_REMOVE = 2;
+
+/** The user index of call number `i` of an operation on random users. */
+export function userAt(i: number): number {
+  return uniform[i & TABLE_MASK];
+}
+
+export function gatewayUserAt(i: number): number {
+  return gatewayUsers[i & TABLE_MASK];
+}
+
+export function gatewayKindAt(i: number): number {
+  return gatewayKinds[i & TABLE_MASK];
+}
+
+/** The uids of batch call number `i`: `BATCH_SIZE` consecutive users from a random start. */
+export function batchAt(i: number): string[] {
+  const start = uniform[i & TABLE_MASK] % (USERS - BATCH_SIZE);
+  return uids.slice(start, start + BATCH_SIZE);
+}

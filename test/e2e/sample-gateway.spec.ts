@@ -1,0 +1,279 @@
+// The sample gateway (sample/src) over HTTP with supertest, on a real redis-server, against the built
+// package (`nestjs-stateful-redis` resolves to dist/: run `npm run build` first), as a user's app would run.
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { ErrorCode, METRIC_NAMES } from 'nestjs-stateful-redis';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import request from 'supertest';
+import { AppModule } from '../../sample/src/app.module';
+import { setUpApp } from '../../sample/src/app.setup';
+import { RedisServer } from '../harness/redis-server';
+
+describe('sample gateway (e2e)', () => {
+  let server: RedisServer;
+  let app: INestApplication;
+  let http: ReturnType<typeof request>;
+  const ns = 'e2e';
+  const svc = `/namespaces/${ns}/services/game`;
+
+  before(async () => {
+    server = await RedisServer.start();
+    process.env.REDIS_URL = server.url;
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    app = setUpApp(moduleRef.createNestApplication({ logger: false }));
+    await app.init();
+    http = request(app.getHttpServer());
+  });
+
+  after(async () => {
+    await app?.close();
+    await server?.dispose();
+    delete process.env.REDIS_URL;
+  });
+
+  async function registerPods(service: string, states: Record<number, string>): Promise<void> {
+    for (const [podId, state] of Object.entries(states)) {
+      await http.put(`/namespaces/${ns}/services/${service}/pods/${podId}`).send({ state, weight: 0 }).expect(204);
+    }
+  }
+
+  function assertInvalid(response: request.Response, field: string): void {
+    assert.equal(response.status, 400, JSON.stringify(response.body));
+    assert.equal(response.body.statusCode, 400);
+    assert.equal(response.body.code, ErrorCode.INVALID_PARAMETER);
+    assert.equal(response.body.field, field);
+    assert.match(response.body.message, /\S/);
+  }
+
+  describe('pods and workload', () => {
+    it('PUT a pod state and weight, GET the pods, DELETE a pod', async () => {
+      const pods = `/namespaces/${ns}/services/pods-svc/pods`;
+      await http.put(`${pods}/0`).send({ state: 'running' }).expect(204);
+      await http.put(`${pods}/1`).send({ state: 'draining', weight: 3 }).expect(204);
+      await http.put(`${pods}/1`).send({ weight: 5 }).expect(204);
+      assert.deepEqual((await http.get(pods).expect(200)).body, { 0: 'running', 1: 'draining' });
+      assert.equal(await server.cli('HGET', `sf:{${ns}:state:pods-svc}weight`, '1'), '5');
+      await http.delete(`${pods}/1`).expect(204);
+      assert.deepEqual((await http.get(pods).expect(200)).body, { 0: 'running' });
+      assert.equal(await server.cli('HGET', `sf:{${ns}:state:pods-svc}weight`, '1'), '');
+    });
+
+    it('PUT the workload state, GET the workloads of several services', async () => {
+      await http.put(`/namespaces/${ns}/services/game/workload`).send({ state: 'rolling-update' }).expect(204);
+      await http.put(`/namespaces/${ns}/services/chat/workload`).send({ state: 'stable' }).expect(204);
+      const { body } = await http.get(`/namespaces/${ns}/workloads`).query({ services: 'game,chat,unknown' }).expect(200);
+      assert.deepEqual(body, { game: 'rolling-update', chat: 'stable' });
+      const repeated = await http.get(`/namespaces/${ns}/workloads?services=game&services=chat`).expect(200);
+      assert.deepEqual(repeated.body, { game: 'rolling-update', chat: 'stable' });
+    });
+  });
+
+  describe('routing', () => {
+    before(() => registerPods('game', { 0: 'running', 1: 'running', 2: 'running' }));
+
+    it('POST route places a user on a running pod and keeps it there', async () => {
+      const first = await http.post(`${svc}/route/alice`).expect(200);
+      assert.equal(first.body.uid, 'alice');
+      assert.ok([0, 1, 2].includes(first.body.podId));
+      const again = await http.post(`${svc}/route/alice`).send({}).expect(200);
+      assert.equal(again.body.podId, first.body.podId);
+      assert.equal(await server.cli('GET', `sf:{${ns}:lk:alice}game`), String(first.body.podId));
+      assert.equal(await server.cli('TTL', `sf:{${ns}:lk:alice}game`), '-1');
+    });
+
+    it('POST route spreads new users and avoids a draining pod', async () => {
+      await registerPods('drain', { 0: 'running', 1: 'running', 2: 'running' });
+      const placed = new Set<number>();
+      for (const uid of ['u1', 'u2', 'u3']) placed.add((await http.post(`/namespaces/${ns}/services/drain/route/${uid}`).expect(200)).body.podId);
+      assert.deepEqual([...placed].sort(), [0, 1, 2]);
+      await http.put(`/namespaces/${ns}/services/drain/pods/0`).send({ state: 'draining' }).expect(204);
+      for (const uid of ['u4', 'u5', 'u6', 'u7']) {
+        const { body } = await http.post(`/namespaces/${ns}/services/drain/route/${uid}`).expect(200);
+        assert.notEqual(body.podId, 0, `${uid} went to the draining pod`);
+      }
+      // `states` in the body widens the routable states for this call.
+      await http.put(`/namespaces/${ns}/services/drain/pods/1`).send({ state: 'draining' }).expect(204);
+      await http.put(`/namespaces/${ns}/services/drain/pods/2`).send({ state: 'draining' }).expect(204);
+      const { body } = await http.post(`/namespaces/${ns}/services/drain/route/u8`).send({ states: ['draining'], persistSeconds: 60 }).expect(200);
+      assert.ok([0, 1, 2].includes(body.podId));
+      const ttl = Number(await server.cli('TTL', `sf:{${ns}:lk:u8}drain`));
+      assert.ok(ttl > 0 && ttl <= 60, `ttl ${ttl}`);
+    });
+
+    it('POST route answers 503 NO_ROUTABLE_POD when no pod is routable', async () => {
+      const { body } = await http.post(`/namespaces/${ns}/services/empty/route/nobody`).expect(503);
+      assert.equal(body.code, 'NO_ROUTABLE_POD');
+      assert.equal(body.statusCode, 503);
+    });
+
+    it('PUT link mode=set links unconditionally and returns the previous pod', async () => {
+      const first = await http.put(`${svc}/links/bob`).send({ podId: 1 }).expect(200);
+      assert.deepEqual(first.body, { uid: 'bob', podId: 1, previousPodId: -1 });
+      const second = await http.put(`${svc}/links/bob`).send({ podId: 2, mode: 'set' }).expect(200);
+      assert.deepEqual(second.body, { uid: 'bob', podId: 2, previousPodId: 1 });
+    });
+
+    it('PUT link mode=try fails against a persistent link to another pod, succeeds over a temporary one', async () => {
+      await http.put(`${svc}/links/carol`).send({ podId: 0 }).expect(200);
+      const refused = await http.put(`${svc}/links/carol`).send({ podId: 1, mode: 'try' }).expect(200);
+      assert.deepEqual(refused.body, { uid: 'carol', podId: 0, success: false });
+      await http.delete(`${svc}/links/carol`).query({ lingerSeconds: 30 }).expect(200);
+      const taken = await http.put(`${svc}/links/carol`).send({ podId: 1, mode: 'try' }).expect(200);
+      assert.deepEqual(taken.body, { uid: 'carol', podId: 1, success: true });
+    });
+
+    it('PUT link mode=if-absent keeps an existing link', async () => {
+      const created = await http.put(`${svc}/links/dave`).send({ podId: 2, mode: 'if-absent', persistSeconds: 120 }).expect(200);
+      assert.deepEqual(created.body, { uid: 'dave', podId: 2 });
+      const kept = await http.put(`${svc}/links/dave`).send({ podId: 0, mode: 'if-absent' }).expect(200);
+      assert.deepEqual(kept.body, { uid: 'dave', podId: 2 });
+    });
+
+    it('GET link reads the link; persistent=true only a persistent one; 404 NOT_LINKED otherwise', async () => {
+      await http.put(`${svc}/links/erin`).send({ podId: 1, persistSeconds: 60 }).expect(200);
+      assert.deepEqual((await http.get(`${svc}/links/erin`).expect(200)).body, { uid: 'erin', podId: 1 });
+      const notPersistent = await http.get(`${svc}/links/erin`).query({ persistent: 'true' }).expect(404);
+      assert.equal(notPersistent.body.code, 'NOT_LINKED');
+      await http.put(`${svc}/links/erin`).send({ podId: 1 }).expect(200);
+      assert.deepEqual((await http.get(`${svc}/links/erin?persistent=true`).expect(200)).body, { uid: 'erin', podId: 1 });
+      assert.equal((await http.get(`${svc}/links/stranger`).expect(404)).body.code, 'NOT_LINKED');
+    });
+
+    it('DELETE link removes now, lingers, or compares the pod first', async () => {
+      await http.put(`${svc}/links/frank`).send({ podId: 2 }).expect(200);
+      assert.deepEqual((await http.delete(`${svc}/links/frank`).query({ lingerSeconds: 30 }).expect(200)).body, { uid: 'frank', removed: true });
+      const ttl = Number(await server.cli('TTL', `sf:{${ns}:lk:frank}game`));
+      assert.ok(ttl > 0 && ttl <= 30, `linger ttl ${ttl}`);
+      assert.equal((await http.delete(`${svc}/links/frank`).query({ podId: 1 }).expect(200)).body.removed, false);
+      assert.equal((await http.delete(`${svc}/links/frank`).query({ podId: 2 }).expect(200)).body.removed, true);
+      assert.equal((await http.delete(`${svc}/links/frank`).expect(200)).body.removed, false);
+      assert.equal(await server.cli('EXISTS', `sf:{${ns}:lk:frank}game`, `sf:{${ns}:lk:frank}`), '0');
+    });
+
+    it('POST links:batchGet groups the linked uids by pod', async () => {
+      for (const [uid, podId] of [['b1', 0], ['b2', 1], ['b3', 1]] as const) await http.put(`${svc}/links/${uid}`).send({ podId }).expect(200);
+      const { body } = await http.post(`${svc}/links:batchGet`).send({ uids: ['b3', 'nobody', 'b1', 'b2'] }).expect(200);
+      assert.deepEqual(body, { 0: ['b1'], 1: ['b3', 'b2'] });
+      assert.deepEqual((await http.post(`${svc}/links:batchGet`).send({ uids: [] }).expect(200)).body, {});
+    });
+
+    it('GET uids/:uid/links lists every service the uid is linked with', async () => {
+      await http.put(`/namespaces/${ns}/services/game/links/gina`).send({ podId: 1 }).expect(200);
+      await http.put(`/namespaces/${ns}/services/chat/links/gina`).send({ podId: 0, persistSeconds: 60 }).expect(200);
+      assert.deepEqual((await http.get(`/namespaces/${ns}/uids/gina/links`).expect(200)).body, { game: 1, chat: 0 });
+      assert.deepEqual((await http.get(`/namespaces/${ns}/uids/nobody/links`).expect(200)).body, {});
+    });
+  });
+
+  describe('validation (ValidationPipe): 400 naming the field', () => {
+    it('path and query parameters', async () => {
+      assertInvalid(await http.put(`${svc}/pods/x`).send({ state: 'running' }), 'podId');
+      assertInvalid(await http.delete(`${svc}/pods/-1`), 'podId');
+      assertInvalid(await http.delete(`${svc}/links/alice`).query({ lingerSeconds: 'soon' }), 'lingerSeconds');
+      assertInvalid(await http.delete(`${svc}/links/alice`).query({ podId: '1.5' }), 'podId');
+      assertInvalid(await http.get(`${svc}/links/alice`).query({ persistent: 'maybe' }), 'persistent');
+      assertInvalid(await http.get(`/namespaces/${ns}/workloads`), 'services');
+    });
+
+    it('request bodies', async () => {
+      assertInvalid(await http.put(`${svc}/pods/0`).send({}), 'state');
+      assertInvalid(await http.put(`${svc}/pods/0`).send({ weight: -1 }), 'weight');
+      assertInvalid(await http.put(`${svc}/pods/0`).send({ state: 'running', colour: 'red' }), 'colour');
+      assertInvalid(await http.put(`${svc}/workload`).send({ state: '' }), 'state');
+      assertInvalid(await http.put(`${svc}/links/alice`).send({ podId: 'one' }), 'podId');
+      assertInvalid(await http.put(`${svc}/links/alice`).send({ podId: 1, mode: 'force' }), 'mode');
+      assertInvalid(await http.put(`${svc}/links/alice`).send({ podId: 1, persistSeconds: 1.5 }), 'persistSeconds');
+      assertInvalid(await http.post(`${svc}/route/alice`).send({ states: [] }), 'states');
+      assertInvalid(await http.post(`${svc}/links:batchGet`).send({ uids: 'alice' }), 'uids');
+    });
+  });
+
+  describe('StatefulErrorFilter: StatefulError codes as HTTP statuses', () => {
+    it('INVALID_PARAMETER from the library is a 400 with the field', async () => {
+      const badNamespace = await http.put(`/namespaces/a:b/services/game/pods/0`).send({ state: 'running' });
+      assertInvalid(badNamespace, 'namespace');
+      assert.match(badNamespace.body.message, /setServiceState/);
+      assertInvalid(await http.put(`${svc}/links/alice`).send({ podId: 1, persistSeconds: 0 }), 'persistSeconds');
+      assertInvalid(await http.put(`${svc}/pods/2147483648`).send({ state: 'running' }), 'podId');
+      assertInvalid(await http.put(`/namespaces/${ns}/services/a%7Db/workload`).send({ state: 'x' }), 'serviceName');
+    });
+
+    it('a Redis error (wrong key type) is a 500 with the code and no Redis details', async () => {
+      await server.cli('SET', `sf:{${ns}:state:broken}`, 'not-a-hash');
+      const { status, body } = await http.get(`/namespaces/${ns}/services/broken/pods`);
+      assert.equal(status, 500);
+      assert.ok([ErrorCode.LUA_SCRIPT_ERROR, ErrorCode.REDIS_OPERATION_ERROR].includes(body.code), body.code);
+      assert.equal(body.statusCode, 500);
+      assert.doesNotMatch(body.message, /WRONGTYPE|sf:\{/);
+    });
+  });
+
+  describe('OpenAPI', () => {
+    it('serves the document and the UI at /docs', async () => {
+      const { body } = await http.get('/docs-json').expect(200);
+      assert.equal(body.info.title, 'Stateful routing gateway');
+      for (const path of [
+        '/namespaces/{ns}/services/{svc}/pods/{podId}',
+        '/namespaces/{ns}/services/{svc}/pods',
+        '/namespaces/{ns}/services/{svc}/workload',
+        '/namespaces/{ns}/workloads',
+        '/namespaces/{ns}/services/{svc}/route/{uid}',
+        '/namespaces/{ns}/services/{svc}/links/{uid}',
+        '/namespaces/{ns}/services/{svc}/links:batchGet',
+        '/namespaces/{ns}/uids/{uid}/links',
+        '/health',
+      ]) {
+        assert.ok(body.paths[path], `${path} missing from ${Object.keys(body.paths).join(', ')}`);
+      }
+      assert.ok(body.components.schemas.SetLinkDto);
+      assert.match((await http.get('/docs').expect(200)).text, /swagger/i);
+    });
+  });
+
+  describe('metrics', () => {
+    it('/metrics has call counts, error counts by code and latency histograms', async () => {
+      const { text, headers } = await http.get('/metrics').expect(200);
+      assert.match(headers['content-type'], /text\/plain/);
+      const count = (operation: string) =>
+        Number(new RegExp(`^${METRIC_NAMES.operations}\\{operation="${operation}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+      assert.ok(count('computeLinkedPodIfAbsent') >= 10, text);
+      assert.ok(count('setLinkedPod') >= 5);
+      assert.match(text, new RegExp(`^${METRIC_NAMES.errors}\\{operation="getServiceState",code="(LUA_SCRIPT_ERROR|REDIS_OPERATION_ERROR)"\\} 1$`, 'm'));
+      assert.match(text, new RegExp(`^${METRIC_NAMES.duration}_bucket\\{operation="getLinkedPod",le="0.001"\\} \\d+$`, 'm'));
+      assert.match(text, new RegExp(`^${METRIC_NAMES.duration}_count\\{operation="getLinkedPod"\\} [1-9]\\d*$`, 'm'));
+      assert.match(text, new RegExp(`^# TYPE ${METRIC_NAMES.duration} histogram$`, 'm'));
+    });
+  });
+
+  // Last: stops Redis.
+  describe('health', () => {
+    it('is up with Redis, down (503) without it, and calls answer 503', async () => {
+      const up = await http.get('/health').expect(200);
+      assert.equal(up.body.status, 'ok');
+      assert.equal(up.body.info.redis.status, 'up');
+      assert.equal(up.body.info.redis.scriptsLoaded, true);
+
+      await server.stop();
+      const down = await http.get('/health').expect(503);
+      assert.equal(down.body.status, 'error');
+      assert.equal(down.body.error.redis.status, 'down');
+      const call = await http.get(`${svc}/links/alice`);
+      assert.equal(call.status, 503, JSON.stringify(call.body));
+      assert.ok([ErrorCode.REDIS_CONNECTION_ERROR, ErrorCode.TIMEOUT].includes(call.body.code), call.body.code);
+      assert.equal(call.body.statusCode, 503);
+
+      const metrics = await http.get('/metrics').expect(200);
+      assert.match(metrics.text, new RegExp(`^${METRIC_NAMES.errors}\\{operation="getLinkedPod",code="(REDIS_CONNECTION_ERROR|TIMEOUT)"\\} 1$`, 'm'));
+
+      await server.start();
+      const deadline = Date.now() + 15_000;
+      let status = 0;
+      while (Date.now() < deadline && status !== 200) {
+        status = (await http.get('/health')).status;
+        if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      assert.equal(status, 200, 'health is up again after Redis is back');
+    });
+  });
+});
