@@ -8,6 +8,8 @@ import { describeEndpoint } from './redis-endpoint';
 
 export type RedisClient = Redis | Cluster;
 
+const AUTHENTICATION_FAILURE = /^(WRONGPASS|NOAUTH|NOPERM|ERR invalid password|ERR AUTH)/;
+
 /**
  * The module's Redis connection: created and closed here when the module owns it, borrowed
  * otherwise. Logs a warning when it is lost and when it is back, and tells listeners when it
@@ -52,23 +54,28 @@ export class RedisConnection {
     if (this.client.status === 'wait') this.client.connect().catch(() => undefined); // failures arrive as 'error' events
     const timeoutMs = this.options.connectTimeoutMs;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const settle = (failure?: string) => {
+        clearTimeout(timer);
         this.client.off('ready', ready);
+        this.client.off('error', refused);
+        if (failure === undefined) return resolve();
         // An owned client would go on reconnecting and keep the failed process alive; a lazy
         // start has not failed, so its client goes on reconnecting in the background.
         if (this.owned && !this.options.lazyConnect) this.client.disconnect();
         const reason = this.lastError ? `: ${this.lastError.message}` : '';
-        reject(new StatefulError(
-          ErrorCode.REDIS_CONNECTION_ERROR,
-          `Cannot connect to Redis at ${this.endpoint} within ${timeoutMs} ms${reason}`,
-          { cause: this.lastError, operation: 'connect' },
-        ));
-      }, timeoutMs);
-      const ready = () => {
-        clearTimeout(timer);
-        resolve();
+        reject(new StatefulError(ErrorCode.REDIS_CONNECTION_ERROR, `Cannot connect to Redis at ${this.endpoint} ${failure}${reason}`, {
+          cause: this.lastError,
+          operation: 'connect',
+        }));
       };
+      const ready = () => settle();
+      // Wrong credentials will not get better by waiting: fail at once.
+      const refused = (error: Error) => {
+        if (AUTHENTICATION_FAILURE.test(error.message)) settle('(authentication refused)');
+      };
+      const timer = setTimeout(() => settle(`within ${timeoutMs} ms`), timeoutMs);
       this.client.once('ready', ready);
+      this.client.on('error', refused);
     });
   }
 

@@ -14,6 +14,8 @@ export class ScriptRunner {
 
   constructor(private readonly client: RedisClient) {
     this.scripts = Object.fromEntries(SCRIPT_NAMES.map((name) => [name, readLuaScript(name)])) as Record<ScriptName, LuaScript>;
+    // A replica promoted by a failover should already hold the scripts: load them into every node ioredis meets.
+    if (client.isCluster) client.on('+node', (node: Redis) => void this.loadInto(node).catch(() => undefined));
   }
 
   run(name: ScriptName, keys: string[], args: Array<string | number>): Promise<unknown> {
@@ -24,23 +26,23 @@ export class ScriptRunner {
     });
   }
 
-  /** `SCRIPT LOAD` of every script on every node that runs them (every master of a cluster). */
+  /** `SCRIPT LOAD` of every script on every node (every master and replica of a cluster). */
   async preload(): Promise<void> {
-    await Promise.all(
-      this.nodes().flatMap((node) => SCRIPT_NAMES.map((name) => node.script('LOAD', this.scripts[name].source))),
-    );
+    await Promise.all(this.nodes('all').map((node) => this.loadInto(node)));
   }
 
   /** Whether every script is in the cache of every node that runs them. */
   async loaded(): Promise<boolean> {
     const shas = SCRIPT_NAMES.map((name) => this.scripts[name].sha);
-    const replies = await Promise.all(this.nodes().map((node) => node.script('EXISTS', ...shas) as Promise<number[]>));
+    const replies = await Promise.all(this.nodes('master').map((node) => node.script('EXISTS', ...shas) as Promise<number[]>));
     return replies.every((flags) => flags.every((flag) => flag === 1));
   }
 
-  private nodes(): Redis[] {
-    return 'nodes' in this.client && typeof this.client.nodes === 'function' && this.client.isCluster
-      ? this.client.nodes('master')
-      : [this.client as Redis];
+  private async loadInto(node: Redis): Promise<void> {
+    await Promise.all(SCRIPT_NAMES.map((name) => node.script('LOAD', this.scripts[name].source)));
+  }
+
+  private nodes(role: 'all' | 'master'): Redis[] {
+    return this.client.isCluster ? (this.client as Cluster).nodes(role) : [this.client as Redis];
   }
 }
