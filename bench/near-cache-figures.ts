@@ -5,8 +5,8 @@ import { NearCache } from '../lib/near-cache/near-cache';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { percentile } from './measure';
-import { NAMESPACE, SERVICE, uids } from './workload';
-import { linkKey } from './implementations/redis-keys';
+import { SERVICE, uids } from './workload';
+import { redisKeys } from './implementations/redis-keys';
 
 export interface NearCacheFigures {
   /** From just before another client sends its write to the moment the entry is dropped, µs. */
@@ -28,7 +28,8 @@ const gc = (globalThis as { gc?: () => void }).gc;
  * cached link; the time until the near-cache drops the entry is the window in which this
  * process could still answer the old pod.
  */
-export async function measureNearCache(url: string, rounds: number, entries: number): Promise<NearCacheFigures> {
+export async function measureNearCache(url: string, namespace: string, rounds: number, entries: number): Promise<NearCacheFigures> {
+  const linkKey = redisKeys(namespace).link;
   @Module({ imports: [StatefulRedisModule.forRoot({ redis: url, nearCache: { maxEntries: entries } })] })
   class NearCacheFiguresModule {}
   const app = await NestFactory.createApplicationContext(NearCacheFiguresModule, { logger: false });
@@ -49,8 +50,8 @@ export async function measureNearCache(url: string, rounds: number, entries: num
     for (let round = 0; round < rounds; round++) {
       const uid = uids[round];
       const key = linkKey(uid);
-      const before = await service.getLinkedPod(NAMESPACE, uid, SERVICE);
-      await service.getLinkedPod(NAMESPACE, uid, SERVICE);
+      const before = await service.getLinkedPod(namespace, uid, SERVICE);
+      await service.getLinkedPod(namespace, uid, SERVICE);
       const dropped = new Promise<number>((resolve) => waiting.set(key, resolve));
       const sent = performance.now();
       await other.set(key, String((before + 1) % 8));
@@ -60,12 +61,12 @@ export async function measureNearCache(url: string, rounds: number, entries: num
       sinceSend.push((at - sent) * 1_000);
       sinceReply.push((at - replied) * 1_000);
       // Put the seeded link back (through the library, so the hash stays in step), off the clock.
-      await service.setLinkedPod(NAMESPACE, uid, SERVICE, before, -1);
+      await service.setLinkedPod(namespace, uid, SERVICE, before, -1);
     }
 
     gc?.();
     const heapBefore = process.memoryUsage().heapUsed;
-    for (let i = 0; i < entries; i++) await service.getLinkedPod(NAMESPACE, uids[i], SERVICE);
+    for (let i = 0; i < entries; i++) await service.getLinkedPod(namespace, uids[i], SERVICE);
     gc?.();
     const heapAfter = process.memoryUsage().heapUsed;
     const cached = cache.stats().size;

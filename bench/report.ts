@@ -16,8 +16,10 @@ export interface RatioRow {
   /** Median over rounds of library ÷ raw ioredis throughput (same round, so the noise cancels). */
   libraryVsRaw: number;
   libraryVsNaive: number;
-  /** Library p99 − raw ioredis p99 at concurrency 1, µs. */
+  /** Library p99 − raw ioredis p99 at concurrency 1, µs: median of the differences of blocks of calls made side by side. */
   p99DeltaUs: number;
+  /** The same over all calls at once (more exposed to bursts of machine noise). */
+  pooledP99DeltaUs: number;
   /** Median over rounds of library with near-cache ÷ raw ioredis throughput, where measured. */
   nearCacheVsRaw?: number;
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
-import { readMany, readManySteps } from './connection/read-many';
+import { readMany, readManyBuffers, readManySteps } from './connection/read-many';
 import { RedisConnection } from './connection/redis-connection';
 import { withDeadline } from './connection/with-deadline';
 import { ErrorCode } from './errors/error-code';
@@ -12,13 +12,14 @@ import type { TrySetLinkedPodResult } from './interfaces/try-set-linked-pod-resu
 import { KeySchema } from './keys/key-schema';
 import { OperationMetrics } from './metrics/operation-metrics';
 import { NearCache } from './near-cache/near-cache';
-import { parsePodId, parsePodMap, parseServiceLinks, setEntry } from './replies/reply-parsers';
+import { parsePodId, parsePodIdBuffer, parsePodMap, parseServiceLinks, setEntry } from './replies/reply-parsers';
 import { ScriptRunner } from './scripts/script-runner';
 import type { ScriptName } from './scripts/script-names';
 import { NO_POD, STATEFUL_REDIS_RESOLVED_OPTIONS } from './stateful-redis.constants';
 import {
   assertDistinctList,
   assertLingerTtl,
+  assertList,
   assertLinkTtl,
   assertNamespace,
   assertPodId,
@@ -242,22 +243,29 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
   async batchGetLinkedPod(namespace: string, uids: string[], serviceName: string): Promise<Record<number, string[]>> {
     const operation = 'batchGetLinkedPod';
     assertNamespace(operation, namespace);
-    const distinctUids = assertDistinctList(operation, 'uids', uids, assertUid);
+    const list = assertList(operation, 'uids', uids, assertUid);
     assertServiceName(operation, serviceName);
     const result: Record<number, string[]> = {};
-    if (distinctUids.length === 0) return result;
-    const podIds = await this.send(
-      operation,
-      { namespace, uids, serviceName },
-      () => readMany(this.connection.client, distinctUids.map((uid) => this.keys.link(namespace, uid, serviceName))),
-      readManySteps(distinctUids.length),
-    );
-    distinctUids.forEach((uid, index) => {
+    if (list.length === 0) return result;
+    const client = this.connection.client;
+    const keys = list.map((uid) => this.keys.link(namespace, uid, serviceName));
+    // A single node sends the values as Buffers, parsed without making a string of each (a cluster reads strings).
+    const read = (): Promise<Array<string | Buffer | null>> => (client.isCluster ? readMany(client, keys) : readManyBuffers(client, keys));
+    const reading = this.send(operation, { namespace, uids, serviceName }, read, readManySteps(list.length));
+    // The first MGET has left: repeats (rare; read twice, answered once) are found while Redis answers.
+    const seen = new Set<string>();
+    const repeat = new Uint8Array(list.length);
+    for (let index = 0; index < list.length; index++) {
+      if (seen.has(list[index])) repeat[index] = 1;
+      else seen.add(list[index]);
+    }
+    const podIds = await reading;
+    for (let index = 0; index < list.length; index++) {
       const podId = podIds[index];
-      if (podId === null) return;
-      const pod = parsePodId(podId, operation);
-      (result[pod] ??= []).push(uid);
-    });
+      if (podId === null || repeat[index] === 1) continue;
+      const pod = typeof podId === 'string' ? parsePodId(podId, operation) : parsePodIdBuffer(podId, operation);
+      (result[pod] ??= []).push(list[index]);
+    }
     return result;
   }
 

@@ -5,9 +5,9 @@ import {
   GATEWAY_COMPUTE,
   GATEWAY_GET,
   LINGER_SECONDS,
-  NAMESPACE,
   SERVICE,
   batchAt,
+  namespaceFor,
   gatewayKindAt,
   gatewayUserAt,
   seededPod,
@@ -22,34 +22,35 @@ export async function library(name: string, options: StatefulRedisModuleOptions,
   class BenchModule {}
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });
   const service = app.get(StatefulExecutorService);
-  const tag = name.replace(/\W+/g, '-');
+  const namespace = namespaceFor(name);
 
   const operations: Record<Operation, OperationCall> = {
-    getLinkedPod: (i) => service.getLinkedPod(NAMESPACE, uids[userAt(i)], SERVICE),
+    getLinkedPod: (i) => service.getLinkedPod(namespace, uids[userAt(i)], SERVICE),
     trySetLinkedPod: (i) => {
       const user = userAt(i);
-      return service.trySetLinkedPod(NAMESPACE, uids[user], SERVICE, seededPod(user), -1);
+      return service.trySetLinkedPod(namespace, uids[user], SERVICE, seededPod(user), -1);
     },
-    setLinkedPodIfAbsent: (i) => service.setLinkedPodIfAbsent(NAMESPACE, `${tag}-absent-${i}`, SERVICE, seededPod(i), -1),
-    computeLinkedPodIfAbsent: (i) => service.computeLinkedPodIfAbsent(NAMESPACE, `${tag}-compute-${i}`, SERVICE, -1),
-    removeLinkedPod: (i) => service.removeLinkedPod(NAMESPACE, uids[userAt(i)], SERVICE, LINGER_SECONDS),
-    getLinkService: (i) => service.getLinkService(NAMESPACE, uids[userAt(i)]),
-    batchGetLinkedPod: (i) => service.batchGetLinkedPod(NAMESPACE, batchAt(i), SERVICE),
+    setLinkedPodIfAbsent: (i) => service.setLinkedPodIfAbsent(namespace, `absent-${i}`, SERVICE, seededPod(i), -1),
+    computeLinkedPodIfAbsent: (i) => service.computeLinkedPodIfAbsent(namespace, `compute-${i}`, SERVICE, -1),
+    removeLinkedPod: (i) => service.removeLinkedPod(namespace, uids[userAt(i)], SERVICE, LINGER_SECONDS),
+    getLinkService: (i) => service.getLinkService(namespace, uids[userAt(i)]),
+    batchGetLinkedPod: (i) => service.batchGetLinkedPod(namespace, batchAt(i), SERVICE),
     gatewayMix: (i) => {
       const uid = uids[gatewayUserAt(i)];
       const kind = gatewayKindAt(i);
-      if (kind === GATEWAY_GET) return service.getLinkedPod(NAMESPACE, uid, SERVICE);
-      if (kind === GATEWAY_COMPUTE) return service.computeLinkedPodIfAbsent(NAMESPACE, uid, SERVICE, -1);
-      return service.removeLinkedPod(NAMESPACE, uid, SERVICE, LINGER_SECONDS);
+      if (kind === GATEWAY_GET) return service.getLinkedPod(namespace, uid, SERVICE);
+      if (kind === GATEWAY_COMPUTE) return service.computeLinkedPodIfAbsent(namespace, uid, SERVICE, -1);
+      return service.removeLinkedPod(namespace, uid, SERVICE, LINGER_SECONDS);
     },
   };
   return {
     name,
+    namespace,
     operations: only ? Object.fromEntries(only.map((operation) => [operation, operations[operation]])) : operations,
     service,
     warm: async (index) => {
-      await service.getLinkedPod(NAMESPACE, uids[index], SERVICE);
-      return service.getLinkService(NAMESPACE, uids[index]);
+      await service.getLinkedPod(namespace, uids[index], SERVICE);
+      return service.getLinkService(namespace, uids[index]);
     },
     close: () => app.close(),
   } as Implementation & { service: StatefulExecutorService };

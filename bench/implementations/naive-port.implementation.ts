@@ -6,6 +6,7 @@ import {
   LINGER_SECONDS,
   SERVICE,
   batchAt,
+  namespaceFor,
   gatewayKindAt,
   gatewayUserAt,
   seededPod,
@@ -13,15 +14,17 @@ import {
   userAt,
 } from '../workload';
 import type { Implementation } from './implementation';
-import { POD_STATES_KEY, POD_WEIGHTS_KEY, linkKey, uidHashKey } from './redis-keys';
+import { redisKeys } from './redis-keys';
 
 /**
  * What the Go port did: every script sent in full with `EVAL` on every call, and a batch read
  * as one `GET` per uid, each awaited before the next (no `MGET`, no pipelining).
  */
-export function naivePort(url: string): Implementation {
+export function naivePort(url: string, name: string): Implementation {
+  const namespace = namespaceFor(name);
+  const { uidHash: uidHashKey, link: linkKey, podStates: POD_STATES_KEY, podWeights: POD_WEIGHTS_KEY } = redisKeys(namespace);
   const client = new Redis(url);
-  const source = (name: string) => readLuaScript(name).source;
+  const source = (script: string) => readLuaScript(script).source;
   const trySet = source('statefulTrySetLink');
   const setIfAbsent = source('statefulSetLinkIfAbsent');
   const pickPod = source('statefulGetServicePod');
@@ -42,7 +45,8 @@ export function naivePort(url: string): Implementation {
   const remove = (uid: string) => client.eval(removeLink, 2, uidHashKey(uid), linkKey(uid), SERVICE, LINGER_SECONDS);
 
   return {
-    name: 'naive port',
+    name,
+    namespace,
     operations: {
       getLinkedPod: (i) => client.get(linkKey(uids[userAt(i)])),
       trySetLinkedPod: (i) => {
@@ -51,10 +55,10 @@ export function naivePort(url: string): Implementation {
         return client.eval(trySet, 2, uidHashKey(uid), linkKey(uid), SERVICE, seededPod(user), -1);
       },
       setLinkedPodIfAbsent: (i) => {
-        const uid = `naive-absent-${i}`;
+        const uid = `absent-${i}`;
         return client.eval(setIfAbsent, 2, uidHashKey(uid), linkKey(uid), SERVICE, seededPod(i), -1);
       },
-      computeLinkedPodIfAbsent: (i) => compute(`naive-compute-${i}`),
+      computeLinkedPodIfAbsent: (i) => compute(`compute-${i}`),
       removeLinkedPod: (i) => remove(uids[userAt(i)]),
       getLinkService: (i) => client.eval(linkService, 1, uidHashKey(uids[userAt(i)])),
       batchGetLinkedPod: async (i) => {

@@ -6,6 +6,7 @@ import {
   LINGER_SECONDS,
   SERVICE,
   batchAt,
+  namespaceFor,
   gatewayKindAt,
   gatewayUserAt,
   seededPod,
@@ -13,16 +14,18 @@ import {
   userAt,
 } from '../workload';
 import type { Implementation } from './implementation';
-import { POD_STATES_KEY, POD_WEIGHTS_KEY, linkKey, uidHashKey } from './redis-keys';
+import { redisKeys } from './redis-keys';
 
 /**
  * The floor: a plain ioredis client sending the library's commands and scripts (by SHA) itself,
  * written the way an application would (`client.get(key)`, `client.evalsha(sha, n, ...)`),
  * without validating inputs or parsing replies.
  */
-export function rawIoredis(url: string): Implementation {
+export function rawIoredis(url: string, name: string): Implementation {
+  const namespace = namespaceFor(name);
+  const { uidHash: uidHashKey, link: linkKey, podStates: POD_STATES_KEY, podWeights: POD_WEIGHTS_KEY } = redisKeys(namespace);
   const client = new Redis(url);
-  const sha = (name: string) => readLuaScript(name).sha;
+  const sha = (script: string) => readLuaScript(script).sha;
   const trySet = sha('statefulTrySetLink');
   const setIfAbsent = sha('statefulSetLinkIfAbsent');
   const pickPod = sha('statefulGetServicePod');
@@ -43,7 +46,8 @@ export function rawIoredis(url: string): Implementation {
   const remove = (uid: string) => client.evalsha(removeLink, 2, uidHashKey(uid), linkKey(uid), SERVICE, LINGER_SECONDS);
 
   return {
-    name: 'raw ioredis',
+    name,
+    namespace,
     operations: {
       getLinkedPod: (i) => client.get(linkKey(uids[userAt(i)])),
       trySetLinkedPod: (i) => {
@@ -52,10 +56,10 @@ export function rawIoredis(url: string): Implementation {
         return client.evalsha(trySet, 2, uidHashKey(uid), linkKey(uid), SERVICE, seededPod(user), -1);
       },
       setLinkedPodIfAbsent: (i) => {
-        const uid = `raw-absent-${i}`;
+        const uid = `absent-${i}`;
         return client.evalsha(setIfAbsent, 2, uidHashKey(uid), linkKey(uid), SERVICE, seededPod(i), -1);
       },
-      computeLinkedPodIfAbsent: (i) => compute(`raw-compute-${i}`),
+      computeLinkedPodIfAbsent: (i) => compute(`compute-${i}`),
       removeLinkedPod: (i) => remove(uids[userAt(i)]),
       getLinkService: (i) => client.evalsha(linkService, 1, uidHashKey(uids[userAt(i)])),
       batchGetLinkedPod: (i) => client.mget(batchAt(i).map((uid) => linkKey(uid))),

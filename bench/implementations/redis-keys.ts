@@ -1,16 +1,11 @@
-import { KEY_PREFIX, NAMESPACE, SERVICE } from '../workload';
+import { KEY_PREFIX, SERVICE } from '../workload';
 
-/*
- * The wire-format keys, written out the way an application using ioredis directly would build them.
- */
-
-export function uidHashKey(uid: string): string {
-  return `${KEY_PREFIX}:{${NAMESPACE}:lk:${uid}}`;
+/** The wire-format keys of one namespace, written out the way an application using ioredis directly would build them. */
+export function redisKeys(namespace: string) {
+  return {
+    uidHash: (uid: string) => `${KEY_PREFIX}:{${namespace}:lk:${uid}}`,
+    link: (uid: string, service = SERVICE) => `${KEY_PREFIX}:{${namespace}:lk:${uid}}${service}`,
+    podStates: `${KEY_PREFIX}:{${namespace}:state:${SERVICE}}`,
+    podWeights: `${KEY_PREFIX}:{${namespace}:state:${SERVICE}}weight`,
+  };
 }
-
-export function linkKey(uid: string, service = SERVICE): string {
-  return `${KEY_PREFIX}:{${NAMESPACE}:lk:${uid}}${service}`;
-}
-
-export const POD_STATES_KEY = `${KEY_PREFIX}:{${NAMESPACE}:state:${SERVICE}}`;
-export const POD_WEIGHTS_KEY = `${KEY_PREFIX}:{${NAMESPACE}:state:${SERVICE}}weight`;

@@ -9,18 +9,29 @@ export function readManySteps(count: number): number {
   return Math.max(1, Math.ceil(count / KEYS_PER_STEP));
 }
 
+type Mget<V> = (client: RedisClient, keys: string[]) => Promise<Array<V | null>>;
+
 /**
  * `GET` of many keys with `MGET`s, one step of keys at a time. On a cluster the keys of a step
  * are grouped by slot, since one `MGET` (like any multi-key command) must stay in one slot.
  */
-export async function readMany(client: RedisClient, keys: string[]): Promise<Array<string | null>> {
+export function readMany(client: RedisClient, keys: string[]): Promise<Array<string | null>> {
+  return readManyWith(client, keys, (node, step) => node.mget(step));
+}
+
+/** As `readMany`, with the values as Buffers: no string is made for a value the caller only parses. */
+export function readManyBuffers(client: RedisClient, keys: string[]): Promise<Array<Buffer | null>> {
+  return readManyWith(client, keys, (node, step) => node.mgetBuffer(step));
+}
+
+async function readManyWith<V>(client: RedisClient, keys: string[], mget: Mget<V>): Promise<Array<V | null>> {
   // One step on one node: the reply is the answer, no copying.
-  if (!client.isCluster && keys.length <= KEYS_PER_STEP) return client.mget(keys);
-  const values = new Array<string | null>(keys.length);
+  if (!client.isCluster && keys.length <= KEYS_PER_STEP) return mget(client, keys);
+  const values = new Array<V | null>(keys.length);
   for (let start = 0; start < keys.length; start += KEYS_PER_STEP) {
     const end = Math.min(start + KEYS_PER_STEP, keys.length);
     if (!client.isCluster) {
-      const replies = await client.mget(keys.slice(start, end));
+      const replies = await mget(client, keys.slice(start, end));
       for (let i = start; i < end; i++) values[i] = replies[i - start];
       continue;
     }
@@ -33,7 +44,7 @@ export async function readMany(client: RedisClient, keys: string[]): Promise<Arr
     }
     await Promise.all(
       [...indexesBySlot.values()].map(async (indexes) => {
-        const replies = await client.mget(indexes.map((i) => keys[i]));
+        const replies = await mget(client, indexes.map((i) => keys[i]));
         indexes.forEach((keyIndex, replyIndex) => (values[keyIndex] = replies[replyIndex]));
       }),
     );

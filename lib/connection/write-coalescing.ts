@@ -5,38 +5,46 @@ const COALESCING = Symbol('nestjs-stateful-redis:coalescing');
 
 /*
  * ioredis writes every command to its socket at once: one `write` system call per command,
- * which is most of a command's client-side cost. Here the socket is corked at the first
- * command of a tick and uncorked by a `process.nextTick` callback, which Node runs only after
- * every promise job of the tick: the commands of all callers resumed in that tick leave in one
- * `writev`. Nothing waits for a timer, so a lone command is not delayed (unlike ioredis's
- * `enableAutoPipelining`, which waits for `setImmediate`).
+ * which is most of a command's client-side cost. Here the first command of a tick is written at
+ * once (a lone command waits for nothing), and the socket is corked behind it until a
+ * `process.nextTick` callback, which Node runs only after every promise job of the tick: the
+ * commands of all the other callers resumed in that tick leave together in one `writev`.
+ * Nothing waits for a timer (unlike ioredis's `enableAutoPipelining`, which waits for
+ * `setImmediate` and costs a lone command tens of microseconds).
  */
 
-/** A tick's writes are flushed early past this many buffered bytes, so that large commands (a batch read) are not held. */
-const MAX_CORKED_BYTES = 64 * 1024;
+/**
+ * A tick's writes are flushed every this many bytes (some 40 GETs, 15 EVALSHAs), and a large
+ * command (a batch read) at once: Redis starts on the first commands while the rest are being
+ * prepared, instead of both sides taking turns on one big batch (measured: 2 KiB gives about
+ * twice the throughput of 64 KiB at 256 callers, with the Node process busy instead of waiting).
+ */
+const MAX_CORKED_BYTES = 2 * 1024;
 
 function coalesceNode(redis: Redis): void {
   const patched = redis as Redis & { [COALESCING]?: true };
   if (patched[COALESCING]) return;
   patched[COALESCING] = true;
   const send: SendCommand = redis.sendCommand;
+  /** Whether a command was sent in this tick already. */
+  let inTick = false;
   let corked: Redis['stream'] | undefined;
-  let flushScheduled = false;
-  const flush = () => {
-    flushScheduled = false;
+  const endTick = () => {
+    inTick = false;
     const socket = corked;
     corked = undefined;
     socket?.uncork();
   };
   redis.sendCommand = function (this: Redis, ...args: Parameters<SendCommand>) {
-    if (corked === undefined && args[1] === undefined) {
-      const socket = redis.stream;
-      if (socket?.writable) {
-        socket.cork();
-        corked = socket;
-        if (!flushScheduled) {
-          flushScheduled = true;
-          process.nextTick(flush);
+    if (args[1] === undefined) {
+      if (!inTick) {
+        inTick = true;
+        process.nextTick(endTick);
+      } else if (corked === undefined) {
+        const socket = redis.stream;
+        if (socket?.writable) {
+          socket.cork();
+          corked = socket;
         }
       }
     }

@@ -144,7 +144,7 @@ export class NearCache implements TrackingListener {
   }
 
   /**
-   * Reads a link through the tracking connection (value and TTL in one script), caches and returns it;
+   * Reads a link through the tracking connection (value, then TTL), caches and returns it;
    * `direct` reads it without caching when no channel is active for the key's node.
    */
   loadLink(
@@ -159,9 +159,10 @@ export class NearCache implements TrackingListener {
     if (channel === undefined) return direct().then(parse);
     return this.load(key, direct, parse, async (load, epoch) => {
       const sentAt = performance.now();
-      const [value, ttl] = (await channel.readLink(key)) as [string | null, number];
+      const [value, ttl] = await channel.readLink(key);
       const podId = parse(value);
       // The TTL is read after the value and counted from before sending: the entry expires first.
+      // A value whose key is gone by the PTTL (expired or deleted in between) is answered, not kept.
       if (value === null || ttl !== -2) {
         this.fill(load, epoch, () => this.linkBucket(namespace, serviceName), uid, podId, ttl >= 0 ? sentAt + ttl : Infinity);
       }

@@ -13,8 +13,6 @@ export interface TrackingListener {
   lost(): void;
 }
 
-/** The near-cache's own read script: not one of the in-house scripts, so loaded on first use (NOSCRIPT healing). */
-const READ_LINK = readLuaScript('statefulGetLinkWithTtl');
 const READ_LINKS = readLuaScript('statefulGetLinkService');
 
 /** Makes the two connections of a channel to one Redis node, not connected yet (`lazyConnect`). */
@@ -72,9 +70,16 @@ export class TrackingChannel {
     return this.isActive;
   }
 
-  /** `[pod id or null, PTTL]` of a link key, read (and so tracked) on the reader connection. */
-  readLink(key: string): Promise<unknown> {
-    return this.evalTracked(READ_LINK, key);
+  /**
+   * `[pod id or null, PTTL]` of a link key, read (and so tracked) on the reader connection. `GET`
+   * and `PTTL` leave back to back, so nothing of this process comes between them; a write of
+   * another client that does is reported, since the `GET` made Redis track the key.
+   */
+  async readLink(key: string): Promise<[string | null, number]> {
+    this.optIn();
+    const value = this.reader.get(key);
+    const ttl = this.reader.pttl(key);
+    return [await value, await ttl];
   }
 
   /** The flat `[service, pod id, ...]` link map of a uid hash key (`statefulGetLinkService`), tracking the hash. */

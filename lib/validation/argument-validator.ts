@@ -105,18 +105,27 @@ export function assertLingerTtl(operation: string, value: unknown): asserts valu
   }
 }
 
-/** Checks an array argument and every element of it; returns the elements without repeats, in input order. */
-export function assertDistinctList(
-  operation: string,
-  field: string,
-  value: unknown,
-  assertElement: (operation: string, element: unknown, field: string) => void,
-): string[] {
+type ElementAssertion = (operation: string, element: unknown, field: string) => void;
+
+/** Checks an array argument and every element of it; returns a copy of it (repeats kept). */
+export function assertList(operation: string, field: string, value: unknown, assertElement: ElementAssertion): string[] {
   if (!Array.isArray(value)) throw invalidParameter(operation, field, 'must be an array', value);
-  const distinct = new Set<string>();
   for (let index = 0; index < value.length; index++) {
-    assertElement(operation, value[index], `${field}[${index}]`);
-    distinct.add(value[index] as string);
+    const element = value[index];
+    try {
+      assertElement(operation, element, field);
+    } catch {
+      // Only a bad element gets its own field name (`uids[3]`): no string is built per element.
+      assertElement(operation, element, `${field}[${index}]`);
+    }
   }
-  return [...distinct];
+  return value.slice() as string[];
+}
+
+/** Checks an array argument and every element of it; returns the elements without repeats, in input order. */
+export function assertDistinctList(operation: string, field: string, value: unknown, assertElement: ElementAssertion): string[] {
+  const list = assertList(operation, field, value, assertElement);
+  const distinct = new Set(list);
+  // Without repeats (the usual case) the copy is the answer.
+  return distinct.size === list.length ? list : [...distinct];
 }

@@ -70,7 +70,7 @@ describe('Sentinel: the master killed under load', () => {
       t.diagnostic(`Sentinel: kinds of failure: ${load.failureKinds().join(' | ')}`);
       assert.deepEqual(load.unexpectedFailures(FAULT_CODES).slice(0, 3), []);
       assert.deepEqual(load.misclassified().slice(0, 3), [], 'a failure carries the wrong code');
-      assert.ok(during.longestCallMs < COMMAND_TIMEOUT_MS + 1_500, `a call took ${during.longestCallMs} ms: something hung`);
+      assert.ok(during.longestCallMs < COMMAND_TIMEOUT_MS + 3_000, `a call took ${during.longestCallMs} ms: something hung`);
       assert.equal(afterwards.failures, 0, `calls still failed after recovery: ${JSON.stringify(afterwards.codes)}`);
       assert.ok(during.failingForMs < 20_000);
 

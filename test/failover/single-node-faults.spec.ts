@@ -65,14 +65,25 @@ describe('single node: slow Redis, Redis restarted empty under load, lost replie
     await server?.dispose();
   });
 
-  /** Runs `DEBUG SLEEP seconds` on its own connection; resolves when Redis is awake again. */
+  /**
+   * Puts Redis to sleep with `DEBUG SLEEP seconds` on a connection of its own and returns once it
+   * sleeps (a PING on another connection goes unanswered); `awake` resolves when it wakes up.
+   */
   async function debugSleep(seconds: number): Promise<{ awake: Promise<unknown> }> {
     const sleeper = new Redis(server.port, server.host);
-    sleeper.on('error', () => undefined);
+    const probe = new Redis(server.port, server.host);
+    for (const client of [sleeper, probe]) client.on('error', () => undefined);
+    await Promise.all([sleeper.ping(), probe.ping()]);
     const awake = sleeper.call('DEBUG', 'SLEEP', String(seconds)).finally(() => sleeper.disconnect());
-    // Let the command reach Redis before the calls under test are sent.
-    await sleep(100);
-    return { awake };
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const answered = await Promise.race([probe.ping().then(() => true), sleep(50).then(() => false)]);
+        if (!answered) return { awake };
+        if (attempt > 40) throw new Error('Redis did not fall asleep');
+      }
+    } finally {
+      probe.disconnect();
+    }
   }
 
   it('DEBUG SLEEP: every kind of call fails with TIMEOUT within commandTimeoutMs, the indicator is down, then all works again', async (t) => {
@@ -216,14 +227,19 @@ describe('single node: slow Redis, Redis restarted empty under load, lost replie
     const junk: string[] = [];
     for (let i = 0; i < 300_000; i++) junk.push(`gone-${i}`, '9');
     for (let i = 0; i < junk.length; i += 20_000) await raw.hset('sf:{clost:lk:u}', ...junk.slice(i, i + 20_000));
-    const { error, elapsedMs } = await rejection(() => service.computeLinkedPodIfAbsent('clost', 'u', 'svc', -1));
+    // A short command timeout of its own: the two quick steps fit easily, the slow script does not.
+    const quick = await startStatefulApp({ redis: server.url, commandTimeoutMs: 100 });
+    t.after(() => quick.close());
+    const { error, elapsedMs } = await rejection(() => quick.service.computeLinkedPodIfAbsent('clost', 'u', 'svc', -1));
     assert.equal(error.code, ErrorCode.TIMEOUT, error.message);
     // The script finished on the server although its caller gave up.
+    const gaveUpAt = Date.now();
     const linked = await eventually('the slow link script to finish', async () => {
       const value = await raw.get('sf:{clost:lk:u}svc');
       assert.notEqual(value, null);
       return value;
     }, 10_000);
+    t.diagnostic(`the link script ran ${Date.now() - gaveUpAt} ms more after its caller gave up`);
     assert.equal(linked, String(chosen));
     assert.equal(await service.computeLinkedPodIfAbsent('clost', 'u', 'svc', -1), chosen);
     assert.deepEqual(await raw.hgetall('sf:{clost:lk:u}'), { svc: String(chosen) });
