@@ -8,7 +8,7 @@ import { RedisCluster } from '../harness/redis-cluster';
 import type { RedisServer } from '../harness/redis-server';
 import { eventually, sleep } from '../harness/wait';
 import { startStatefulApp, StatefulApp } from '../support/stateful-app';
-import { LinkLoad } from './load';
+import { awaitRecovery, LinkLoad } from './load';
 import { waitForReplica } from './replication';
 
 const NS = 'fo';
@@ -65,15 +65,7 @@ describe('Redis Cluster: a master killed under load', () => {
       await waitForReplica(victim);
       const killedAt = Date.now();
       await cluster.killMaster(victim);
-      const promoted = await cluster.waitForFailover(victim, 20_000);
-      const promotedAfterMs = Date.now() - killedAt;
-      await load.waitForSuccesses(Date.now(), 5, 20_000);
-      const recoveredAt = Date.now();
-      // Keep the load a while longer: nothing may fail once recovered.
-      await sleep(1_500);
-      await load.stop();
-      const during = load.summary(killedAt);
-      const afterwards = load.summary(recoveredAt);
+      const { promoted, promotedAfterMs, during, afterwards } = await awaitRecovery(load, killedAt, () => cluster.waitForFailover(victim, 20_000));
       t.diagnostic(
         `${label}: replica ${promoted.port} promoted ${promotedAfterMs} ms after the kill; calls failed for ${during.failingForMs} ms ` +
           `(${during.failures} of ${during.calls} calls failed: ${JSON.stringify(during.codes)}); longest call ${during.longestCallMs} ms`,

@@ -1,4 +1,5 @@
 import { StatefulError, type StatefulExecutorService } from '../../lib';
+import { sleep } from '../harness/wait';
 
 /** One finished call of the load. */
 export interface CallRecord {
@@ -150,4 +151,28 @@ export class LinkLoad {
       if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   }
+}
+
+/** What `awaitRecovery` measured after a fault. */
+export interface Recovery<T> {
+  promoted: T;
+  promotedAfterMs: number;
+  /** The load from the fault on. */
+  during: LoadSummary;
+  /** The load from the first successes after the promotion on. */
+  afterwards: LoadSummary;
+}
+
+/**
+ * After a fault injected at `faultAt`: waits for `promotion`, then for the load to succeed again,
+ * keeps it running 1.5 s longer (nothing may fail once recovered), stops it and summarises.
+ */
+export async function awaitRecovery<T>(load: LinkLoad, faultAt: number, promotion: () => Promise<T>): Promise<Recovery<T>> {
+  const promoted = await promotion();
+  const promotedAfterMs = Date.now() - faultAt;
+  await load.waitForSuccesses(Date.now(), 5, 20_000);
+  const recoveredAt = Date.now();
+  await sleep(1_500);
+  await load.stop();
+  return { promoted, promotedAfterMs, during: load.summary(faultAt), afterwards: load.summary(recoveredAt) };
 }

@@ -6,7 +6,7 @@ import { SCRIPT_NAMES } from '../../lib/scripts/script-names';
 import { RedisSentinelGroup } from '../harness/redis-sentinel';
 import { eventually, sleep } from '../harness/wait';
 import { startStatefulApp, StatefulApp } from '../support/stateful-app';
-import { LinkLoad } from './load';
+import { awaitRecovery, LinkLoad } from './load';
 import { waitForReplica } from './replication';
 
 const NS = 'sentinel';
@@ -54,14 +54,7 @@ describe('Sentinel: the master killed under load', () => {
         assert.equal(result.redis.status, 'down');
         return result.redis;
       }, 10_000, 50);
-      const promoted = await group.waitForFailover(master, 30_000);
-      const promotedAfterMs = Date.now() - killedAt;
-      await load.waitForSuccesses(Date.now(), 5, 20_000);
-      const recoveredAt = Date.now();
-      await sleep(1_500);
-      await load.stop();
-      const during = load.summary(killedAt);
-      const afterwards = load.summary(recoveredAt);
+      const { promoted, promotedAfterMs, during, afterwards } = await awaitRecovery(load, killedAt, () => group.waitForFailover(master, 30_000));
       t.diagnostic(
         `Sentinel: replica ${promoted.port} promoted ${promotedAfterMs} ms after the kill; calls failed for ${during.failingForMs} ms ` +
           `(${during.failures} of ${during.calls} calls failed: ${JSON.stringify(during.codes)}); longest call ${during.longestCallMs} ms; ` +

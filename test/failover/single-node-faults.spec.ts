@@ -1,12 +1,12 @@
 import { Redis } from 'ioredis';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ErrorCode, NO_POD, StatefulError, StatefulExecutorService, StatefulRedisHealthIndicator } from '../../lib';
+import { ErrorCode, NO_POD, StatefulExecutorService, StatefulRedisHealthIndicator } from '../../lib';
 import { readLuaScript } from '../../lib/scripts/lua-script';
 import { SCRIPT_NAMES } from '../../lib/scripts/script-names';
 import { RedisServer } from '../harness/redis-server';
 import { eventually, sleep } from '../harness/wait';
-import { startStatefulApp, StatefulApp } from '../support/stateful-app';
+import { failure, startStatefulApp, StatefulApp } from '../support/stateful-app';
 import { LinkLoad } from './load';
 
 const COMMAND_TIMEOUT_MS = 300;
@@ -14,17 +14,6 @@ const HEALTH_TIMEOUT_MS = 300;
 /** Scheduling slack on a busy 2-core machine; the point is "bounded", not "exact". */
 const MARGIN_MS = 1_500;
 const SHAS = SCRIPT_NAMES.map((name) => readLuaScript(name).sha);
-
-async function rejection(action: () => Promise<unknown>): Promise<{ error: StatefulError; elapsedMs: number }> {
-  const started = Date.now();
-  try {
-    await action();
-  } catch (error) {
-    assert.ok(error instanceof StatefulError, `expected a StatefulError, got ${String((error as Error)?.stack ?? error)}`);
-    return { error, elapsedMs: Date.now() - started };
-  }
-  assert.fail('expected a rejection');
-}
 
 /** Every key of a namespace with its type, value and TTL (whole seconds, -1 none), names with the namespace replaced by `<ns>`. */
 async function snapshot(raw: Redis, ns: string): Promise<Record<string, unknown>> {
@@ -99,7 +88,7 @@ describe('single node: slow Redis, Redis restarted empty under load, lost replie
       ['getServiceState', () => service.getServiceState('slow', 'svc')],
       ['removeLinkedPod', () => other.service.removeLinkedPod('slow', 'u', 'svc', 0)],
     ];
-    const outcomes = await Promise.all(calls.map(([, call]) => rejection(call)));
+    const outcomes = await Promise.all(calls.map(([, call]) => failure(call)));
     const started = Date.now();
     const health = await indicator.isHealthy('redis');
     const healthMs = Date.now() - started;
@@ -201,7 +190,7 @@ describe('single node: slow Redis, Redis restarted empty under load, lost replie
       assert.notDeepEqual(once, before, 'the write should change something');
 
       const { awake } = await debugSleep(1);
-      const { error } = await rejection(() => write.call(service, lost));
+      const { error } = await failure(() => write.call(service, lost));
       assert.equal(error.code, ErrorCode.TIMEOUT, error.message);
       await awake;
       // The reply was lost, yet Redis ran the call once it woke up.
@@ -230,7 +219,7 @@ describe('single node: slow Redis, Redis restarted empty under load, lost replie
     // A short command timeout of its own: the two quick steps fit easily, the slow script does not.
     const quick = await startStatefulApp({ redis: server.url, commandTimeoutMs: 100 });
     t.after(() => quick.close());
-    const { error, elapsedMs } = await rejection(() => quick.service.computeLinkedPodIfAbsent('clost', 'u', 'svc', -1));
+    const { error, elapsedMs } = await failure(() => quick.service.computeLinkedPodIfAbsent('clost', 'u', 'svc', -1));
     assert.equal(error.code, ErrorCode.TIMEOUT, error.message);
     // The script finished on the server although its caller gave up.
     const gaveUpAt = Date.now();

@@ -1,42 +1,14 @@
-import { Test, TestingModule } from '@nestjs/testing';
+import { TestingModule } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { ErrorCode, NO_POD, StatefulError, StatefulExecutorService, StatefulRedisModule, StatefulRedisModuleOptions } from '../../lib';
+import { ErrorCode, NO_POD, StatefulExecutorService } from '../../lib';
 import { RedisServer } from '../harness/redis-server';
-import { silentLogger } from '../support/capturing-logger';
+import { eventually } from '../harness/wait';
+import { bootStatefulModule, compileStatefulModule, failure } from '../support/stateful-app';
 
 const MARGIN_MS = 5_000;
 const CONNECTION_OR_TIMEOUT: string[] = [ErrorCode.REDIS_CONNECTION_ERROR, ErrorCode.TIMEOUT];
-
-async function startModule(options: StatefulRedisModuleOptions): Promise<TestingModule> {
-  const moduleRef = await Test.createTestingModule({ imports: [StatefulRedisModule.forRoot(options)] }).setLogger(silentLogger).compile();
-  await moduleRef.init();
-  return moduleRef;
-}
-
-async function failure(action: () => Promise<unknown>): Promise<{ error: StatefulError; elapsedMs: number }> {
-  const started = Date.now();
-  try {
-    await action();
-  } catch (error) {
-    assert.ok(error instanceof StatefulError, `expected a StatefulError, got ${String((error as Error)?.stack ?? error)}`);
-    return { error, elapsedMs: Date.now() - started };
-  }
-  assert.fail('expected a rejection');
-}
-
-async function eventually<T>(action: () => Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await action();
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${(error as Error).message}`, { cause: error });
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
 
 /** One call of every kind of Redis access: plain GET, SET, MGET, and scripts on the uid and on the service slot. */
 function callsOfEveryKind(service: StatefulExecutorService): Array<[string, () => Promise<unknown>]> {
@@ -82,7 +54,7 @@ describe('Redis lost at runtime (owned connection)', () => {
 
   before(async () => {
     server = await RedisServer.start();
-    moduleRef = await startModule({ redis: server.url, commandTimeoutMs });
+    moduleRef = await bootStatefulModule({ redis: server.url, commandTimeoutMs });
     service = moduleRef.get(StatefulExecutorService);
   });
 
@@ -102,7 +74,7 @@ describe('Redis lost at runtime (owned connection)', () => {
       await server.start();
       // The restarted Redis is empty: no data, no scripts.
       assert.equal(await server.cli('DBSIZE'), '0');
-      assert.equal(await eventually(() => service.getLinkedPod('ns', uid, 'svc'), 'calls to succeed again'), NO_POD);
+      assert.equal(await eventually('calls to succeed again', () => service.getLinkedPod('ns', uid, 'svc'), 20_000), NO_POD);
       await assertLinkOperationsWork(service, server, `after-${how}`);
       await assertLinkOperationsWork(service, server, uid);
     });
@@ -142,7 +114,7 @@ describe('Redis lost at runtime (owned connection)', () => {
   });
 
   it('CLIENT PAUSE longer than commandTimeoutMs gives TIMEOUT, then calls work again', async () => {
-    const pausedModule = await startModule({ redis: server.url, commandTimeoutMs: 500 });
+    const pausedModule = await bootStatefulModule({ redis: server.url, commandTimeoutMs: 500 });
     const paused = pausedModule.get(StatefulExecutorService);
     try {
       await paused.setLinkedPod('ns', 'p', 'svc', 1, -1);
@@ -158,7 +130,7 @@ describe('Redis lost at runtime (owned connection)', () => {
         await server.cli('CLIENT', 'UNPAUSE');
       }
       // A timed-out write may still have run (the spec's idempotence rule): retrying gives the same end state.
-      await eventually(() => paused.setLinkedPod('ns', 'p', 'svc', 2, -1), 'calls to work after the pause');
+      await eventually('calls to work after the pause', () => paused.setLinkedPod('ns', 'p', 'svc', 2, -1), 20_000);
       assert.equal(await paused.getLinkedPod('ns', 'p', 'svc'), 2);
     } finally {
       await pausedModule.close();
@@ -177,7 +149,7 @@ describe('Redis lost at runtime (borrowed client without its own timeouts)', () 
     server = await RedisServer.start();
     // ioredis defaults: offline queue, 20 retries per request, no command timeout.
     client = new Redis(server.port, server.host);
-    moduleRef = await startModule({ client, commandTimeoutMs });
+    moduleRef = await bootStatefulModule({ client, commandTimeoutMs });
     service = moduleRef.get(StatefulExecutorService);
   });
 
@@ -197,14 +169,14 @@ describe('Redis lost at runtime (borrowed client without its own timeouts)', () 
     } finally {
       await server.cli('CLIENT', 'UNPAUSE');
     }
-    assert.equal(await eventually(() => service.getLinkedPod('ns', 'b', 'svc'), 'calls after the pause'), 1);
+    assert.equal(await eventually('calls after the pause', () => service.getLinkedPod('ns', 'b', 'svc'), 20_000), 1);
   });
 
   it('Redis stopped: calls never hang, and heal after the restart', async () => {
     await server.stop();
     await assertEveryCallFails(service, commandTimeoutMs + MARGIN_MS);
     await server.start();
-    assert.equal(await eventually(() => service.getLinkedPod('ns', 'b', 'svc'), 'calls to succeed again'), NO_POD);
+    assert.equal(await eventually('calls to succeed again', () => service.getLinkedPod('ns', 'b', 'svc'), 20_000), NO_POD);
     await assertLinkOperationsWork(service, server, 'borrowed-after');
   });
 });
@@ -221,9 +193,7 @@ describe('NOT_INITIALIZED', () => {
   });
 
   it('before init(): every operation rejects with NOT_INITIALIZED and sends nothing to Redis', async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [StatefulRedisModule.forRoot({ redis: server.url })] })
-      .setLogger(silentLogger)
-      .compile();
+    const moduleRef = await compileStatefulModule({ redis: server.url });
     try {
       const service = moduleRef.get(StatefulExecutorService);
       for (const [operation, call] of [
@@ -250,7 +220,7 @@ describe('NOT_INITIALIZED', () => {
   });
 
   it('after app.close(): every operation rejects with NOT_INITIALIZED', async () => {
-    const moduleRef = await startModule({ redis: server.url });
+    const moduleRef = await bootStatefulModule({ redis: server.url });
     const service = moduleRef.get(StatefulExecutorService);
     await service.setLinkedPod('ns', 'closed', 'svc', 1, -1);
     await moduleRef.close();
@@ -271,7 +241,7 @@ describe('errors Redis answers with', () => {
 
   before(async () => {
     server = await RedisServer.start();
-    moduleRef = await startModule({ redis: server.url });
+    moduleRef = await bootStatefulModule({ redis: server.url });
     service = moduleRef.get(StatefulExecutorService);
   });
 

@@ -1,13 +1,13 @@
-import { Test, TestingModule } from '@nestjs/testing';
 import assert from 'node:assert/strict';
 import { createServer, Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { ErrorCode, NO_POD, StatefulError, StatefulExecutorService, StatefulRedisModule, StatefulRedisModuleOptions } from '../../lib';
+import { ErrorCode, NO_POD, StatefulExecutorService } from '../../lib';
 import { readLuaScript } from '../../lib/scripts/lua-script';
 import { SCRIPT_NAMES } from '../../lib/scripts/script-names';
 import { freePort } from '../harness/free-port';
 import { RedisServer } from '../harness/redis-server';
-import { silentLogger } from '../support/capturing-logger';
+import { eventually } from '../harness/wait';
+import { compileStatefulModule, failure } from '../support/stateful-app';
 
 const MARGIN_MS = 5_000;
 const SHAS = SCRIPT_NAMES.map((name) => readLuaScript(name).sha);
@@ -16,34 +16,6 @@ const servers: RedisServer[] = [];
 after(async () => {
   await Promise.all(servers.map((server) => server.dispose()));
 });
-
-function compile(options: StatefulRedisModuleOptions): Promise<TestingModule> {
-  return Test.createTestingModule({ imports: [StatefulRedisModule.forRoot(options)] }).setLogger(silentLogger).compile();
-}
-
-/** Runs `action` and returns the StatefulError it rejects with and how long that took. */
-async function failure(action: () => Promise<unknown>): Promise<{ error: StatefulError; elapsedMs: number }> {
-  const started = Date.now();
-  try {
-    await action();
-  } catch (error) {
-    assert.ok(error instanceof StatefulError, `expected a StatefulError, got ${String((error as Error)?.stack ?? error)}`);
-    return { error, elapsedMs: Date.now() - started };
-  }
-  assert.fail('expected a rejection');
-}
-
-async function eventually<T>(action: () => Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await action();
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${(error as Error).message}`, { cause: error });
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
 
 /**
  * Listens on `port` for `windowMs` and counts the connections that arrive: a client still
@@ -76,7 +48,7 @@ describe('Redis unreachable at startup', () => {
   it('init() rejects with REDIS_CONNECTION_ERROR naming 127.0.0.1:<port>, in bounded time, and stops reconnecting', async () => {
     const port = await freePort();
     const connectTimeoutMs = 1_500;
-    const moduleRef = await compile({ redis: `redis://127.0.0.1:${port}`, connectTimeoutMs });
+    const moduleRef = await compileStatefulModule({ redis: `redis://127.0.0.1:${port}`, connectTimeoutMs });
     const { error, elapsedMs } = await failure(() => moduleRef.init());
     assert.equal(error.code, ErrorCode.REDIS_CONNECTION_ERROR);
     assert.ok(error.message.includes(`127.0.0.1:${port}`), error.message);
@@ -89,7 +61,7 @@ describe('Redis unreachable at startup', () => {
 
   it('names host and port given as ioredis options', async () => {
     const port = await freePort();
-    const moduleRef = await compile({ redis: { host: '127.0.0.1', port }, connectTimeoutMs: 1_000 });
+    const moduleRef = await compileStatefulModule({ redis: { host: '127.0.0.1', port }, connectTimeoutMs: 1_000 });
     const { error } = await failure(() => moduleRef.init());
     assert.equal(error.code, ErrorCode.REDIS_CONNECTION_ERROR);
     assert.ok(error.message.includes(`127.0.0.1:${port}`), error.message);
@@ -103,7 +75,7 @@ describe('Redis unreachable at startup', () => {
   ] as const) {
     it(`never puts the password of the URL into the error (${title})`, async () => {
       const port = await freePort();
-      const moduleRef = await compile({ redis: `redis://${credentials}@127.0.0.1:${port}`, connectTimeoutMs: 1_000 });
+      const moduleRef = await compileStatefulModule({ redis: `redis://${credentials}@127.0.0.1:${port}`, connectTimeoutMs: 1_000 });
       const { error } = await failure(() => moduleRef.init());
       assert.equal(error.code, ErrorCode.REDIS_CONNECTION_ERROR);
       assert.ok(error.message.includes(`127.0.0.1:${port}`), error.message);
@@ -118,7 +90,7 @@ describe('Redis unreachable at startup', () => {
     const port = await freePort();
     const commandTimeoutMs = 500;
     const connectTimeoutMs = 1_000;
-    const moduleRef = await compile({ redis: `redis://127.0.0.1:${port}`, lazyConnect: true, commandTimeoutMs, connectTimeoutMs });
+    const moduleRef = await compileStatefulModule({ redis: `redis://127.0.0.1:${port}`, lazyConnect: true, commandTimeoutMs, connectTimeoutMs });
     const started = Date.now();
     await moduleRef.init();
     assert.ok(Date.now() - started < connectTimeoutMs + MARGIN_MS);
@@ -140,9 +112,9 @@ describe('Redis unreachable at startup', () => {
       await new Promise((resolve) => setTimeout(resolve, connectTimeoutMs + 1_000));
       const server = await RedisServer.start({ port });
       servers.push(server);
-      assert.equal(await eventually(() => service.getLinkedPod('ns', 'u', 'svc'), 'the first call to succeed'), NO_POD);
+      assert.equal(await eventually('the first call to succeed', () => service.getLinkedPod('ns', 'u', 'svc'), 20_000), NO_POD);
       // The scripts are preloaded once the connection is ready.
-      await eventually(async () => assert.ok(await scriptsCached(server), 'scripts not cached yet'), 'the scripts to be loaded');
+      await eventually('the scripts to be loaded', async () => assert.ok(await scriptsCached(server), 'scripts not cached yet'), 20_000);
       assert.equal(await service.setLinkedPod('ns', 'u', 'svc', 4, -1), NO_POD);
       assert.deepEqual(await service.trySetLinkedPod('ns', 'u', 'svc', 5, -1), { success: false, podId: 4 });
       assert.deepEqual(await service.getLinkService('ns', 'u'), { svc: 4 });
@@ -154,7 +126,7 @@ describe('Redis unreachable at startup', () => {
 
   it('with lazyConnect: true, app.close() while Redis is still down stops the background reconnects', async () => {
     const port = await freePort();
-    const moduleRef = await compile({ redis: `redis://127.0.0.1:${port}`, lazyConnect: true, connectTimeoutMs: 1_000 });
+    const moduleRef = await compileStatefulModule({ redis: `redis://127.0.0.1:${port}`, lazyConnect: true, connectTimeoutMs: 1_000 });
     await moduleRef.init();
     await new Promise((resolve) => setTimeout(resolve, 300));
     await moduleRef.close();
@@ -166,10 +138,10 @@ describe('Redis unreachable at startup', () => {
   it('with lazyConnect: true and Redis up, the scripts are loaded without any call', async () => {
     const server = await RedisServer.start();
     servers.push(server);
-    const moduleRef = await compile({ redis: server.url, lazyConnect: true });
+    const moduleRef = await compileStatefulModule({ redis: server.url, lazyConnect: true });
     await moduleRef.init();
     try {
-      await eventually(async () => assert.ok(await scriptsCached(server), 'scripts not cached yet'), 'the scripts to be loaded', 10_000);
+      await eventually('the scripts to be loaded', async () => assert.ok(await scriptsCached(server), 'scripts not cached yet'), 10_000);
       assert.equal(await moduleRef.get(StatefulExecutorService).setLinkedPod('ns', 'u', 'svc', 2, -1), NO_POD);
     } finally {
       await moduleRef.close();
@@ -181,7 +153,7 @@ describe('Redis refuses the credentials at startup', () => {
   it('a wrong password fails init() with REDIS_CONNECTION_ERROR giving the reason, not the password', async () => {
     const server = await RedisServer.start({ args: ['--requirepass', 'rightPassw0rd'], password: 'rightPassw0rd' });
     servers.push(server);
-    const moduleRef = await compile({ redis: `redis://:wrongPassw0rd@${server.host}:${server.port}`, connectTimeoutMs: 1_500 });
+    const moduleRef = await compileStatefulModule({ redis: `redis://:wrongPassw0rd@${server.host}:${server.port}`, connectTimeoutMs: 1_500 });
     const { error, elapsedMs } = await failure(() => moduleRef.init());
     assert.equal(error.code, ErrorCode.REDIS_CONNECTION_ERROR);
     assert.ok(error.message.includes(`${server.host}:${server.port}`), error.message);
@@ -190,10 +162,10 @@ describe('Redis refuses the credentials at startup', () => {
     assert.ok(elapsedMs < 1_500 + MARGIN_MS);
     await moduleRef.close();
     // Nothing of the failed start stays connected.
-    await eventually(async () => {
+    await eventually('the failed start to disconnect', async () => {
       const info = await server.cli('INFO', 'clients');
       assert.match(info, /connected_clients:1\r?\n/);
-    }, 'the failed start to disconnect', 5_000);
+    }, 5_000);
   });
 });
 
@@ -202,7 +174,7 @@ describe('scripts cannot be loaded at startup', () => {
     const server = await RedisServer.start();
     servers.push(server);
     assert.equal(await server.cli('ACL', 'SETUSER', 'limited', 'on', '>aclSecretPw42', '~*', '+@all', '-evalsha', '-eval', '-script'), 'OK');
-    const moduleRef = await compile({ redis: `redis://limited:aclSecretPw42@${server.host}:${server.port}`, connectTimeoutMs: 3_000 });
+    const moduleRef = await compileStatefulModule({ redis: `redis://limited:aclSecretPw42@${server.host}:${server.port}`, connectTimeoutMs: 3_000 });
     const { error, elapsedMs } = await failure(() => moduleRef.init());
     assert.equal(error.code, ErrorCode.REDIS_OPERATION_ERROR);
     assert.match(error.message, /SCRIPT LOAD/);
@@ -211,10 +183,10 @@ describe('scripts cannot be loaded at startup', () => {
     assert.ok(!error.message.includes('aclSecretPw42'), error.message);
     assert.ok(elapsedMs < 3_000 + MARGIN_MS);
     // The failed start closed its connection.
-    await eventually(async () => {
+    await eventually('the connection of the failed start to close', async () => {
       const clients = await server.cli('CLIENT', 'LIST');
       assert.ok(!/user=limited/.test(clients), clients);
-    }, 'the connection of the failed start to close', 5_000);
+    }, 5_000);
     await moduleRef.close();
   });
 });

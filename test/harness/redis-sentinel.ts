@@ -1,9 +1,10 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { ChildProcess, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './free-port';
+import { spawnUntilReady } from './spawn-ready';
 import { RedisServer } from './redis-server';
 import { pollUntil } from './wait';
 
@@ -75,30 +76,10 @@ class SentinelProcess {
   }
 
   private async spawn(): Promise<void> {
-    const child = spawn('redis-sentinel', [this.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Ready once the master is being monitored, which is logged after the port is open.
+    const { child, ready } = spawnUntilReady('redis-sentinel', [this.configFile], this.port, '+monitor master');
     this.process = child;
-    let output = '';
-    const collect = (chunk: Buffer) => (output += chunk.toString());
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`redis-sentinel on port ${this.port} did not start:\n${output}`)), 10_000);
-      const onData = () => {
-        // Logged once the master is being monitored, after the port is open.
-        if (output.includes('+monitor master')) {
-          clearTimeout(timer);
-          child.stdout?.off('data', onData);
-          resolve();
-        }
-      };
-      child.stdout?.on('data', onData);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`redis-sentinel on port ${this.port} exited with ${code}:\n${output}`));
-      });
-    });
-    child.stdout?.resume();
-    child.stderr?.resume();
+    await ready;
   }
 }
 

@@ -1,9 +1,10 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { ChildProcess, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './free-port';
+import { spawnUntilReady } from './spawn-ready';
 
 const execFileAsync = promisify(execFile);
 
@@ -116,29 +117,9 @@ export class RedisServer {
       '--enable-debug-command', 'yes',
       ...(this.options.args ?? []),
     ];
-    const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const { child, ready } = spawnUntilReady('redis-server', args, this.port, 'Ready to accept connections');
     this.process = child;
-    let output = '';
-    const collect = (chunk: Buffer) => (output += chunk.toString());
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`redis-server on port ${this.port} did not start:\n${output}`)), 10_000);
-      const onData = () => {
-        if (output.includes('Ready to accept connections')) {
-          clearTimeout(timer);
-          child.stdout?.off('data', onData);
-          resolve();
-        }
-      };
-      child.stdout?.on('data', onData);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`redis-server on port ${this.port} exited with ${code}:\n${output}`));
-      });
-    });
-    child.stdout?.resume();
-    child.stderr?.resume();
+    await ready;
   }
 
   private async terminate(signal: NodeJS.Signals): Promise<void> {

@@ -1,34 +1,19 @@
 import { ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckService, TerminusModule } from '@nestjs/terminus';
-import { Test, TestingModule } from '@nestjs/testing';
+import { TestingModule } from '@nestjs/testing';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { StatefulExecutorService, StatefulRedisHealthIndicator, StatefulRedisModule, StatefulRedisModuleOptions } from '../../lib';
+import { StatefulExecutorService, StatefulRedisHealthIndicator, StatefulRedisModuleOptions } from '../../lib';
 import { readLuaScript } from '../../lib/scripts/lua-script';
 import { SCRIPT_NAMES } from '../../lib/scripts/script-names';
 import { RedisServer } from '../harness/redis-server';
-import { silentLogger } from '../support/capturing-logger';
+import { eventually } from '../harness/wait';
+import { bootStatefulModule } from '../support/stateful-app';
 
 const MARGIN_MS = 5_000;
 
-async function startHealthApp(options: StatefulRedisModuleOptions): Promise<TestingModule> {
-  const moduleRef = await Test.createTestingModule({ imports: [TerminusModule, StatefulRedisModule.forRoot(options)] })
-    .setLogger(silentLogger)
-    .compile();
-  await moduleRef.init();
-  return moduleRef;
-}
-
-async function eventually<T>(action: () => Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await action();
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${(error as Error).message}`, { cause: error });
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+function startHealthApp(options: StatefulRedisModuleOptions): Promise<TestingModule> {
+  return bootStatefulModule(options, { imports: [TerminusModule] });
 }
 
 type Details = Record<string, unknown> & { status: string };
@@ -125,7 +110,7 @@ describe('StatefulRedisHealthIndicator', () => {
     } finally {
       await server.cli('CLIENT', 'UNPAUSE');
     }
-    await eventually(() => assertUp(), 'up after the pause');
+    await eventually('up after the pause', () => assertUp(), 20_000);
   });
 
   it('Redis stopped: down with a reason, answered in bounded time; HealthCheckService.check() throws 503', async () => {
@@ -151,7 +136,7 @@ describe('StatefulRedisHealthIndicator', () => {
       await server.start();
     }
     // Back up by itself, with the scripts reloaded into the empty Redis.
-    await eventually(() => assertUp(true), 'up with scripts loaded after the restart');
+    await eventually('up with scripts loaded after the restart', () => assertUp(true), 20_000);
     const result = await health.check([() => indicator.isHealthy('redis')]);
     assert.equal(result.status, 'ok');
   });
@@ -165,7 +150,7 @@ describe('StatefulRedisHealthIndicator', () => {
     } finally {
       await server.start();
     }
-    await eventually(() => assertUp(true), 'up after the restart');
+    await eventually('up after the restart', () => assertUp(true), 20_000);
   });
 });
 
@@ -183,11 +168,11 @@ describe('StatefulRedisHealthIndicator with a lazily started app', () => {
       assert.match(String((result.redis as Details).reason), /not connected|ECONNREFUSED|connect/i);
       assert.ok(Date.now() - started < 300 + MARGIN_MS);
       await server.start();
-      await eventually(async () => {
+      await eventually('up once Redis is reachable', async () => {
         const details = (await indicator.isHealthy('redis')).redis as Details;
         assert.equal(details.status, 'up');
         assert.equal(details.scriptsLoaded, true);
-      }, 'up once Redis is reachable');
+      }, 20_000);
     } finally {
       await moduleRef.close();
       await server.dispose();

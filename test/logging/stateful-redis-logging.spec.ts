@@ -4,7 +4,9 @@ import { after, afterEach, describe, it } from 'node:test';
 import { ErrorCode, StatefulError, StatefulExecutorService, StatefulRedisHealthIndicator, StatefulRedisModule, StatefulRedisModuleOptions } from '../../lib';
 import { freePort } from '../harness/free-port';
 import { RedisServer } from '../harness/redis-server';
+import { eventually } from '../harness/wait';
 import { CapturingLogger } from '../support/capturing-logger';
+import { compileStatefulModule } from '../support/stateful-app';
 
 const PASSWORD = 'secretpw';
 const servers: RedisServer[] = [];
@@ -26,7 +28,7 @@ async function startServer(options: Parameters<typeof RedisServer.start>[0] = {}
 }
 
 async function startApp(options: StatefulRedisModuleOptions, logger: CapturingLogger): Promise<TestingModule> {
-  const moduleRef = await Test.createTestingModule({ imports: [StatefulRedisModule.forRoot(options)] }).setLogger(logger).compile();
+  const moduleRef = await compileStatefulModule(options, { logger });
   modules.push(moduleRef);
   await moduleRef.init();
   return moduleRef;
@@ -37,18 +39,6 @@ async function waitFor(condition: () => boolean | Promise<boolean>, what: string
   while (!(await condition())) {
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function eventually<T>(action: () => Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await action();
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${(error as Error).message}`, { cause: error });
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
   }
 }
 
@@ -83,7 +73,7 @@ describe('connection loss and recovery warnings', () => {
       assert.equal(logger.find('warn', /recovered/).length, cycle - 1, logger.allText());
       await server.start();
       await waitFor(() => logger.find('warn', /recovered/).length === cycle, `the recovery warning of cycle ${cycle}`);
-      await eventually(() => service.setLinkedPod('ns', 'u', 'svc', 1, -1), 'calls to work again');
+      await eventually('calls to work again', () => service.setLinkedPod('ns', 'u', 'svc', 1, -1), 20_000);
     }
 
     const lost = logger.find('warn', /lost/);
@@ -182,7 +172,7 @@ describe('the password never reaches the logs', () => {
     errorTexts.push(JSON.stringify(await indicator.isHealthy('redis')));
     await server.start();
     await waitFor(() => logger.find('warn', /recovered/).length === 1, 'the recovery warning');
-    await eventually(() => service.getLinkedPod('ns', 'u', 'svc'), 'calls to work again');
+    await eventually('calls to work again', () => service.getLinkedPod('ns', 'u', 'svc'), 20_000);
     await moduleRef.close();
 
     assert.ok(logger.lines.length > 0);

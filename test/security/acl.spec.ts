@@ -18,6 +18,7 @@ import { findLuaDirectory } from '../../lib/scripts/lua-script';
 import { RedisCluster } from '../harness/redis-cluster';
 import { RedisServer } from '../harness/redis-server';
 import { CapturingLogger } from '../support/capturing-logger';
+import { bootStatefulModule } from '../support/stateful-app';
 
 const PASSWORD = 'aclPw-7f3c9e2b1d';
 const USER = 'sfapp';
@@ -39,12 +40,8 @@ function minimalAcl(options: { prefix?: string; without?: string[]; cluster?: bo
   return ['reset', 'on', `>${PASSWORD}`, `~${options.prefix ?? 'sf'}:*`, 'resetchannels', '-@all', ...granted.map((command) => `+${command}`)];
 }
 
-async function startApp(options: StatefulRedisModuleOptions, logger: CapturingLogger): Promise<TestingModule> {
-  const moduleRef = await Test.createTestingModule({ imports: [TerminusModule, StatefulRedisModule.forRoot(options)] })
-    .setLogger(logger)
-    .compile();
-  await moduleRef.init();
-  return moduleRef;
+function startApp(options: StatefulRedisModuleOptions, logger: CapturingLogger): Promise<TestingModule> {
+  return bootStatefulModule(options, { imports: [TerminusModule], logger });
 }
 
 async function failure(action: () => Promise<unknown>): Promise<StatefulError> {

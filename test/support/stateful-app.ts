@@ -1,6 +1,8 @@
-import { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { StatefulExecutorService, StatefulRedisModule, StatefulRedisModuleOptions } from '../../lib';
+import { INestApplicationContext, LoggerService } from '@nestjs/common';
+import { Test, TestingModule } from '@nestjs/testing';
+import assert from 'node:assert/strict';
+import { StatefulError, StatefulExecutorService, StatefulRedisModule, StatefulRedisModuleOptions } from '../../lib';
+import { silentLogger } from './capturing-logger';
 
 export interface StatefulApp {
   app: INestApplicationContext;
@@ -8,11 +10,42 @@ export interface StatefulApp {
   close(): Promise<void>;
 }
 
+export interface CompileExtras {
+  /** Modules imported before `StatefulRedisModule.forRoot(options)`, e.g. `TerminusModule`. */
+  imports?: unknown[];
+  /** The Nest logger; silent when absent. */
+  logger?: LoggerService;
+}
+
+/** Compiles (without initialising) a testing module importing `StatefulRedisModule.forRoot(options)`. */
+export function compileStatefulModule(options: StatefulRedisModuleOptions, extras: CompileExtras = {}): Promise<TestingModule> {
+  return Test.createTestingModule({ imports: [...((extras.imports ?? []) as never[]), StatefulRedisModule.forRoot(options)] })
+    .setLogger(extras.logger ?? silentLogger)
+    .compile();
+}
+
+/** Compiles and initialises a testing module importing `StatefulRedisModule.forRoot(options)`. */
+export async function bootStatefulModule(options: StatefulRedisModuleOptions, extras: CompileExtras = {}): Promise<TestingModule> {
+  const moduleRef = await compileStatefulModule(options, extras);
+  await moduleRef.init();
+  return moduleRef;
+}
+
 /** Boots `StatefulRedisModule.forRoot(options)` in a Nest application context. */
 export async function startStatefulApp(options: StatefulRedisModuleOptions): Promise<StatefulApp> {
-  const moduleRef = await Test.createTestingModule({ imports: [StatefulRedisModule.forRoot(options)] })
-    .setLogger({ log() {}, warn() {}, error() {}, debug() {}, verbose() {}, fatal() {} })
-    .compile();
+  const moduleRef = await compileStatefulModule(options);
   const app = await moduleRef.init();
   return { app, service: app.get(StatefulExecutorService), close: () => app.close() };
+}
+
+/** Runs `action` and returns the StatefulError it rejects with and how long that took. */
+export async function failure(action: () => Promise<unknown>): Promise<{ error: StatefulError; elapsedMs: number }> {
+  const started = Date.now();
+  try {
+    await action();
+  } catch (error) {
+    assert.ok(error instanceof StatefulError, `expected a StatefulError, got ${String((error as Error)?.stack ?? error)}`);
+    return { error, elapsedMs: Date.now() - started };
+  }
+  assert.fail('expected a rejection');
 }
