@@ -249,9 +249,8 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     if (list.length === 0) return result;
     const client = this.connection.client;
     const keys = list.map((uid) => this.keys.link(namespace, uid, serviceName));
-    // A single node sends the values as Buffers, parsed without making a string of each (a cluster reads strings).
-    const read = (): Promise<Array<string | Buffer | null>> => (client.isCluster ? readMany(client, keys) : readManyBuffers(client, keys));
-    const reading = this.send(operation, { namespace, uids, serviceName }, read, readManySteps(list.length));
+    // The values come as Buffers, parsed without making a string of each.
+    const reading = this.send(operation, { namespace, uids, serviceName }, () => readManyBuffers(client, keys), readManySteps(list.length));
     // The first MGET has left: repeats (rare; read twice, answered once) are found while Redis answers.
     const seen = new Set<string>();
     const repeat = new Uint8Array(list.length);
@@ -263,8 +262,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     for (let index = 0; index < list.length; index++) {
       const podId = podIds[index];
       if (podId === null || repeat[index] === 1) continue;
-      const pod = typeof podId === 'string' ? parsePodId(podId, operation) : parsePodIdBuffer(podId, operation);
-      (result[pod] ??= []).push(list[index]);
+      (result[parsePodIdBuffer(podId, operation)] ??= []).push(list[index]);
     }
     return result;
   }

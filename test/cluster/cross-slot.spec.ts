@@ -30,19 +30,19 @@ interface MgetWatch {
   restore(): void;
 }
 
-/** Wraps the client's MGET: counts calls, keys awaiting a reply at once, and any MGET spanning two slots. */
-function watchMget(client: Cluster): MgetWatch {
-  const original = client.mget;
+/** Wraps the client's MGET (`mget`, or `mgetBuffer` for Buffer replies): counts calls, keys awaiting a reply at once, and any MGET spanning two slots. */
+function watchMget(client: Cluster, method: 'mget' | 'mgetBuffer' = 'mget'): MgetWatch {
+  const original = client[method];
   let inFlight = 0;
   const watch: MgetWatch = {
     calls: 0,
     maxKeysInFlight: 0,
     crossSlot: [],
     restore: () => {
-      client.mget = original;
+      (client[method] as unknown) = original;
     },
   };
-  client.mget = (async (...args: unknown[]) => {
+  (client[method] as unknown) = async (...args: unknown[]) => {
     const keys = (Array.isArray(args[0]) ? args[0] : args) as string[];
     watch.calls++;
     if (new Set(keys.map((key) => calculateSlot(key))).size > 1) watch.crossSlot.push(keys);
@@ -53,7 +53,7 @@ function watchMget(client: Cluster): MgetWatch {
     } finally {
       inFlight -= keys.length;
     }
-  }) as typeof client.mget;
+  };
   return watch;
 }
 
@@ -118,7 +118,7 @@ describe('Redis Cluster specifics (3 masters, 3 replicas)', () => {
     assert.ok(slots.size > 16_000, `the uids cover only ${slots.size} slots`);
 
     const client = clientOf(service);
-    const watch = watchMget(client);
+    const watch = watchMget(client, 'mgetBuffer');
     const heapBefore = process.memoryUsage().heapUsed;
     const started = Date.now();
     let result: Record<number, string[]>;
