@@ -11,11 +11,10 @@ type RedisClient = Redis | Cluster;
  */
 export class ScriptRunner {
   private readonly scripts: Record<ScriptName, LuaScript>;
+  private watchingNewNodes = false;
 
   constructor(private readonly client: RedisClient) {
     this.scripts = Object.fromEntries(SCRIPT_NAMES.map((name) => [name, readLuaScript(name)])) as Record<ScriptName, LuaScript>;
-    // A replica promoted by a failover should already hold the scripts: load them into every node ioredis meets.
-    if (client.isCluster) client.on('+node', (node: Redis) => void this.loadInto(node).catch(() => undefined));
   }
 
   run(name: ScriptName, keys: string[], args: Array<string | number>): Promise<unknown> {
@@ -29,6 +28,12 @@ export class ScriptRunner {
   /** `SCRIPT LOAD` of every script on every node (every master and replica of a cluster). */
   async preload(): Promise<void> {
     await Promise.all(this.nodes('all').map((node) => this.loadInto(node)));
+    // A replica promoted by a failover should already hold the scripts: load them into every node ioredis
+    // meets from now on (the nodes met while connecting were loaded just above).
+    if (this.client.isCluster && !this.watchingNewNodes) {
+      this.watchingNewNodes = true;
+      this.client.on('+node', (node: Redis) => void this.loadInto(node).catch(() => undefined));
+    }
   }
 
   /** Whether every script is in the cache of every node that runs them. */
