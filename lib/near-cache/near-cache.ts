@@ -121,24 +121,24 @@ export class NearCache implements TrackingListener {
   /** The cached pod of a link (`NO_POD` cached too), or `undefined` on a miss. */
   link(namespace: string, uid: string, serviceName: string): number | undefined {
     const entry = this.linkBuckets.get(namespace)?.get(serviceName)?.get(uid);
+    return this.isHit(entry) ? (entry.value as number) : undefined;
+  }
+
+  /** Counts a lookup; a live entry is a hit and is marked as used for eviction. */
+  private isHit(entry: CacheEntry<Value> | undefined): entry is CacheEntry<Value> {
     if (entry === undefined || (entry.expiresAt !== Infinity && entry.expiresAt <= performance.now())) {
       this.misses++;
-      return undefined;
+      return false;
     }
     this.hits++;
     entry.used = true;
-    return entry.value as number;
+    return true;
   }
 
   /** A copy of the cached link map of a uid, or `undefined` on a miss. */
   links(namespace: string, uid: string): Links | undefined {
     const entry = this.mapBuckets.get(namespace)?.get(uid);
-    if (entry === undefined || (entry.expiresAt !== Infinity && entry.expiresAt <= performance.now())) {
-      this.misses++;
-      return undefined;
-    }
-    this.hits++;
-    entry.used = true;
+    if (!this.isHit(entry)) return undefined;
     // A copy: the caller may change what it gets. Spread defines own properties, `__proto__` included.
     return { ...(entry.value as Links) };
   }
