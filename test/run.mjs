@@ -20,7 +20,8 @@ if (files.length === 0) {
   console.error(`no test files under ${root}`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
+const failOnUnhandled = new URL('./fail-on-unhandled.cjs', import.meta.url).pathname;
+const result = spawnSync(process.execPath, ['--enable-source-maps', '--require', failOnUnhandled, '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
 });
 process.exit(result.status ?? 1);
