@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const root = new URL('../.build/test', import.meta.url).pathname;
+// TEST_BUILD_DIR: another compiled tree (e.g. `tsc --outDir .build-x`), so that parallel builds do not collide.
+const root = new URL(`../${process.env.TEST_BUILD_DIR ?? '.build'}/test`, import.meta.url).pathname;
 const pattern = process.env.TEST_PATTERN ? new RegExp(process.env.TEST_PATTERN) : undefined;
 
 function specs(dir) {
