@@ -46,6 +46,12 @@ function formatInputs(inputs: Inputs): string {
 export class StatefulExecutorService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('StatefulRedis');
   private readonly keys: KeySchema;
+  /** A stored value that is not a pod id reads as none (see canonicalPodId); operators should hear of it. */
+  private readonly reportCorrupt = (key: string, value: string): void =>
+    this.logger.warn(
+      `Corrupt entry: ${key} holds ${JSON.stringify(value)} where a pod id (decimal integer in 0..2147483647) ` +
+        'was expected; read as no link, overwritten by the next write',
+    );
   private state: 'created' | 'ready' | 'shut down' = 'created';
 
   constructor(
@@ -105,7 +111,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     const reply = await this.send(operation, { namespace, serviceName }, () =>
       this.scripts.run('statefulGetService', [this.keys.podStates(namespace, serviceName)], []),
     );
-    return parsePodMap(reply, operation);
+    return parsePodMap(reply, this.keys.podStates(namespace, serviceName), this.reportCorrupt);
   }
 
   /** Sets the workload state of a service. */
@@ -147,7 +153,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     const previous = await this.send(operation, { namespace, uid, serviceName, podId, persistSeconds }, () =>
       this.runLinkWrite('statefulSetLink', namespace, uid, serviceName, [serviceName, podId, persistSeconds]),
     );
-    return parsePodId(previous, operation);
+    return parsePodId(previous, this.keys.link(namespace, uid, serviceName), this.reportCorrupt);
   }
 
   /** Links a uid to a pod unless another pod holds a persistent link to it. */
@@ -157,7 +163,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     const [linked, owner] = (await this.send(operation, { namespace, uid, serviceName, podId, persistSeconds }, () =>
       this.runLinkWrite('statefulTrySetLink', namespace, uid, serviceName, [serviceName, podId, persistSeconds]),
     )) as [number, string];
-    return { success: linked === 1, podId: parsePodId(owner, operation) };
+    return { success: linked === 1, podId: parsePodId(owner, this.keys.link(namespace, uid, serviceName), this.reportCorrupt) };
   }
 
   /** Links a uid to a pod only if it has no live link; returns the pod linked after the call. */
@@ -167,7 +173,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     const linked = await this.send(operation, { namespace, uid, serviceName, podId, persistSeconds }, () =>
       this.runLinkWrite('statefulSetLinkIfAbsent', namespace, uid, serviceName, [serviceName, podId, persistSeconds]),
     );
-    return parsePodId(linked, operation);
+    return parsePodId(linked, this.keys.link(namespace, uid, serviceName), this.reportCorrupt);
   }
 
   /**
@@ -189,9 +195,10 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     const states = this.routableStates(operation, options);
     const inputs = { namespace, uid, serviceName, persistSeconds, states };
     return this.send(operation, inputs, async () => {
-      const client = this.connection.client;
-      const existing = await client.get(this.keys.link(namespace, uid, serviceName));
-      if (existing !== null) return parsePodId(existing, operation);
+      const linkKey = this.keys.link(namespace, uid, serviceName);
+      // A corrupt entry is no link: the script below overwrites it.
+      const existing = parsePodId(await this.connection.client.get(linkKey), linkKey, this.reportCorrupt);
+      if (existing !== NO_POD) return existing;
       // The service's keys and the uid's keys live in different slots: pick on one, link on the other.
       const podKeys = this.podKeys(namespace, serviceName);
       const chosen = await this.scripts.run('statefulGetServicePod', podKeys, [uid, ...states]);
@@ -203,7 +210,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
       ])) as [string, number];
       // Only the caller that created the link counts the new user; the pods' next report corrects it.
       if (created === 1) await this.scripts.run('statefulSetState', podKeys, ['assign', linked]);
-      return parsePodId(linked, operation);
+      return parsePodId(linked, linkKey, this.reportCorrupt);
     });
   }
 
@@ -220,11 +227,18 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     const key = this.keys.link(namespace, uid, serviceName);
     if (nearCache) {
       return this.send(operation, { namespace, uid, serviceName }, () =>
-        nearCache.loadLink(namespace, uid, serviceName, key, (reply) => parsePodId(reply, operation), () => this.connection.client.get(key)),
+        nearCache.loadLink(
+          namespace,
+          uid,
+          serviceName,
+          key,
+          (reply) => parsePodId(reply, key, this.reportCorrupt),
+          () => this.connection.client.get(key),
+        ),
       );
     }
     const podId = await this.send(operation, { namespace, uid, serviceName }, () => this.connection.client.get(key));
-    return parsePodId(podId, operation);
+    return parsePodId(podId, key, this.reportCorrupt);
   }
 
   /** The pod the uid is linked to if the link is persistent, else `NO_POD`. */
@@ -233,10 +247,11 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     assertNamespace(operation, namespace);
     assertUid(operation, uid);
     assertServiceName(operation, serviceName);
+    const key = this.keys.link(namespace, uid, serviceName);
     const podId = await this.send(operation, { namespace, uid, serviceName }, () =>
-      this.scripts.run('statefulGetLinkIfPersist', [this.keys.link(namespace, uid, serviceName)], []),
+      this.scripts.run('statefulGetLinkIfPersist', [key], []),
     );
-    return parsePodId(podId, operation);
+    return parsePodId(podId, key, this.reportCorrupt);
   }
 
   /** Live links of many uids grouped by pod; uids without a link are left out, each uid once, in input order. */
@@ -260,9 +275,9 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     }
     const podIds = await reading;
     for (let index = 0; index < list.length; index++) {
-      const podId = podIds[index];
-      if (podId === null || repeat[index] === 1) continue;
-      (result[parsePodIdBuffer(podId, operation)] ??= []).push(list[index]);
+      if (podIds[index] === null || repeat[index] === 1) continue;
+      const podId = parsePodIdBuffer(podIds[index], keys[index], this.reportCorrupt);
+      if (podId !== NO_POD) (result[podId] ??= []).push(list[index]);
     }
     return result;
   }
@@ -303,13 +318,13 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
           namespace,
           uid,
           hashKey,
-          (reply) => parseServiceLinks(reply, operation),
+          (reply) => parseServiceLinks(reply, hashKey, this.reportCorrupt),
           () => this.scripts.run('statefulGetLinkService', [hashKey], []),
         ),
       );
     }
     const reply = await this.send(operation, { namespace, uid }, () => this.scripts.run('statefulGetLinkService', [hashKey], []));
-    return parseServiceLinks(reply, operation);
+    return parseServiceLinks(reply, hashKey, this.reportCorrupt);
   }
 
   /** A pod reports its load (connections, rooms, ...); new users go to the lowest. */

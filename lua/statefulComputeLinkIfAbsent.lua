@@ -9,14 +9,15 @@
     ARGV[2] chosen pod id (decimal)
     ARGV[3] ttl: -1 persistent, N > 0 temporary for N seconds
   Output:
-    { pod linked after the call, 1 if this call created the link else 0 }
+    { pod linked after the call (decimal string), 1 if this call created the link else 0 }
 ]]
 local rcall = redis.call
---- @include "includes/syncUidHash"
+--- @include "includes/podId"
 --- @include "includes/writeLink"
 
+-- A corrupt entry is no link: it is overwritten.
 local current = rcall('GET', KEYS[2])
-if current then
+if canonicalPodId(current) then
   return { current, 0 }
 end
 writeLink(KEYS[1], KEYS[2], ARGV[1], ARGV[2], tonumber(ARGV[3]))

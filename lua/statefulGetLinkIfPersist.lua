@@ -3,7 +3,7 @@
   Input:
     KEYS[1] link key        sf:{ns:lk:uid}svc
   Output:
-    the pod id (decimal string) of a persistent link, or nil
+    the value of a persistent link as stored (the client checks it is a pod id), or nil
 ]]
 local rcall = redis.call
 

@@ -1,16 +1,19 @@
 --[[
   Lists every live link of a uid. The hash names the services; each link key is the
-  authority, so a field whose link has expired is left out.
+  authority, so a field whose link has expired is left out. While the uid's slot migrates, the
+  script fails (retryably) rather than answer without a link that has not moved yet.
   Input:
     KEYS[1] uid hash        sf:{ns:lk:uid}
   Output:
-    flat list { service, pod id, service, pod id, ... }
+    flat list { service, stored value, service, stored value, ... } (the client checks each is a pod id)
 ]]
 local rcall = redis.call
+--- @include "includes/linkKeysOf"
 
 local links = {}
-for _, service in ipairs(rcall('HKEYS', KEYS[1])) do
-  local podId = rcall('GET', KEYS[1] .. service)
+local services, linkKeys = linkKeysOf(KEYS[1])
+for i, service in ipairs(services) do
+  local podId = rcall('GET', linkKeys[i])
   if podId then
     links[#links + 1] = service
     links[#links + 1] = podId

@@ -6,13 +6,19 @@
     ARGV[1] service name
     ARGV[2] linger seconds: <= 0 removes now, N > 0 keeps a temporary link for N seconds
   Output:
-    1 if a live link existed, 0 if not (nothing changed)
+    1 if a live link existed, 0 if not (nothing changed, but a corrupt entry is deleted)
 ]]
 local rcall = redis.call
---- @include "includes/syncUidHash"
+--- @include "includes/podId"
 --- @include "includes/removeLink"
 
-if not rcall('GET', KEYS[2]) then
+local current = rcall('GET', KEYS[2])
+if not current then
+  return 0
+end
+-- A corrupt entry is no live link: it is cleared rather than kept lingering, and the answer is 0.
+if not canonicalPodId(current) then
+  removeLink(KEYS[1], KEYS[2], ARGV[1], 0)
   return 0
 end
 removeLink(KEYS[1], KEYS[2], ARGV[1], tonumber(ARGV[2]))

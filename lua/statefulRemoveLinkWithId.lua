@@ -10,10 +10,11 @@
     1 if the live link pointed at the pod and was removed, 0 if not (nothing changed)
 ]]
 local rcall = redis.call
---- @include "includes/syncUidHash"
+--- @include "includes/podId"
 --- @include "includes/removeLink"
 
-if rcall('GET', KEYS[2]) ~= ARGV[3] then
+-- Pod ids compare as numbers; a corrupt entry matches no pod.
+if canonicalPodId(rcall('GET', KEYS[2])) ~= tonumber(ARGV[3]) then
   return 0
 end
 removeLink(KEYS[1], KEYS[2], ARGV[1], tonumber(ARGV[2]))

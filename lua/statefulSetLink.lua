@@ -7,10 +7,9 @@
     ARGV[2] pod id (decimal)
     ARGV[3] ttl: -1 persistent, N > 0 temporary for N seconds
   Output:
-    the pod linked before (decimal string), or nil when there was none
+    the value linked before as stored (the client reads a corrupt one as none), or nil when there was none
 ]]
 local rcall = redis.call
---- @include "includes/syncUidHash"
 --- @include "includes/writeLink"
 
 local previous = rcall('GET', KEYS[2])

@@ -10,11 +10,12 @@
     the pod linked after the call (decimal string)
 ]]
 local rcall = redis.call
---- @include "includes/syncUidHash"
+--- @include "includes/podId"
 --- @include "includes/writeLink"
 
+-- A corrupt entry is no link: it is overwritten.
 local current = rcall('GET', KEYS[2])
-if current then
+if canonicalPodId(current) then
   return current
 end
 writeLink(KEYS[1], KEYS[2], ARGV[1], ARGV[2], tonumber(ARGV[3]))

@@ -11,11 +11,13 @@
     { 1, pod id } when linked, { 0, owning pod } when another pod holds a persistent link
 ]]
 local rcall = redis.call
---- @include "includes/syncUidHash"
+--- @include "includes/podId"
 --- @include "includes/writeLink"
 
+-- Pod ids compare as numbers; a corrupt entry is no link and is overwritten.
 local current = rcall('GET', KEYS[2])
-if current and current ~= ARGV[2] and rcall('PTTL', KEYS[2]) == -1 then
+local owner = canonicalPodId(current)
+if owner and owner ~= tonumber(ARGV[2]) and rcall('PTTL', KEYS[2]) == -1 then
   return { 0, current }
 end
 writeLink(KEYS[1], KEYS[2], ARGV[1], ARGV[2], tonumber(ARGV[3]))

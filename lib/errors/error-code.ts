@@ -10,6 +10,12 @@ export const ErrorCode = {
   LUA_SCRIPT_ERROR: 'LUA_SCRIPT_ERROR',
   /** Redis did not answer within the command timeout. */
   TIMEOUT: 'TIMEOUT',
+  /**
+   * A cluster slot of the call's keys was moving to another node (resharding) and the call could not run
+   * there yet. Nothing was written: the scripts read every key before their first write. Retry after a
+   * short pause; the migration of a slot takes from milliseconds to seconds.
+   */
+  CLUSTER_RESHARDING: 'CLUSTER_RESHARDING',
   /** The service was used before the module finished its init, or after shutdown. */
   NOT_INITIALIZED: 'NOT_INITIALIZED',
 } as const;

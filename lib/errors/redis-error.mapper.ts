@@ -15,7 +15,19 @@ const CONNECTION_MESSAGES = [
 /** What Redis answers when the ACL user may not run a command called inside a script (it does not say which). */
 const SCRIPT_ACL_DENIAL = "can't run this command or subcommand";
 /** Every command the library's Lua scripts call, for the ACL hint (kept in step with lua/ by a test). */
-export const SCRIPT_COMMANDS = ['GET', 'SET', 'DEL', 'HSET', 'HDEL', 'HKEYS', 'HGETALL', 'HEXISTS', 'HINCRBY', 'PTTL', 'EXPIRE', 'PEXPIRE', 'PERSIST'] as const;
+export const SCRIPT_COMMANDS = [
+  'GET', 'SET', 'DEL', 'EXISTS', 'HSET', 'HDEL', 'HKEYS', 'HGETALL',
+  'HEXISTS', 'HINCRBY', 'PTTL', 'EXPIRE', 'PEXPIRE', 'PERSIST',
+] as const;
+
+/**
+ * What Redis answers while a slot of the call's keys moves between cluster nodes: a script that reached a
+ * key already moved (or not yet moved, on the importing node) is aborted with the first; the others come
+ * back from ioredis once it gave up following them ("Too many Cluster redirections. Last error: ...").
+ * The scripts read every key before their first write, so none of these left anything written.
+ */
+const RESHARDING_REPLIES =
+  /^(?:ERR Script attempted to access a non local key in a cluster node|TRYAGAIN |ASK |MOVED )/;
 
 /** Tells what kind of failure an ioredis error is. */
 export function classifyRedisError(error: unknown): ErrorCode {
@@ -26,6 +38,7 @@ export function classifyRedisError(error: unknown): ErrorCode {
   const redirected = /^Too many Cluster redirections\. Last error: (?:(\w*Error): )?([\s\S]*)$/.exec(text);
   if (redirected) return classifyRedisError({ name: redirected[1], message: redirected[2] });
   if (text === 'Command timed out' || text.startsWith('Timed out')) return ErrorCode.TIMEOUT;
+  if (RESHARDING_REPLIES.test(text)) return ErrorCode.CLUSTER_RESHARDING;
   if ((name && CONNECTION_ERROR_NAMES.has(name)) || (code && CONNECTION_ERROR_CODES.has(code))) {
     return ErrorCode.REDIS_CONNECTION_ERROR;
   }

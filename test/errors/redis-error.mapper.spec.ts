@@ -16,6 +16,17 @@ describe('Redis error mapping', () => {
     assert.equal(classifyRedisError(new StatefulError(ErrorCode.TIMEOUT, 'x')), ErrorCode.TIMEOUT);
   });
 
+  it('classifies what a slot migration gives as CLUSTER_RESHARDING', () => {
+    const replies = [
+      'ERR Script attempted to access a non local key in a cluster node script: d729a27d5449f5c51a1639cb0d508e861f2c63a9, on @user_script:20.',
+      'Too many Cluster redirections. Last error: ReplyError: TRYAGAIN Multiple keys request during rehashing of slot',
+      'Too many Cluster redirections. Last error: ReplyError: ASK 9844 127.0.0.1:38687',
+      'Too many Cluster redirections. Last error: ReplyError: MOVED 9844 127.0.0.1:38687',
+    ];
+    for (const reply of replies) assert.equal(classifyRedisError(replyError(reply)), ErrorCode.CLUSTER_RESHARDING, reply);
+    assert.equal(classifyRedisError(replyError('ERR user_script:1: Script attempted to access nonexistent global')), ErrorCode.LUA_SCRIPT_ERROR);
+  });
+
   it('recognises NOSCRIPT', () => {
     assert.equal(isNoScriptError(replyError('NOSCRIPT No matching script. Please use EVAL.')), true);
     assert.equal(isNoScriptError(replyError('ERR other')), false);

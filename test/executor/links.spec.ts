@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { NO_POD } from '../../lib';
+import { NO_POD, StatefulExecutorService } from '../../lib';
+import { CapturingLogger } from '../support/capturing-logger';
 import { describeOnTargets } from '../support/redis-target';
+import { bootStatefulModule } from '../support/stateful-app';
 import { sleep, useTargetFixture } from '../support/target-fixture';
 
 const NS = 'game';
@@ -139,5 +141,63 @@ describeOnTargets('link operations', (target) => {
     assert.equal(await f.service.getLinkedPod(namespace, long, long), 2 ** 31 - 1);
     assert.equal(await f.service.setLinkedPod(NS, 'ünï-😀:id', 'svc:with:colons', 0, -1), NO_POD);
     assert.deepEqual(await f.service.getLinkService(NS, 'ünï-😀:id'), { 'svc:with:colons': 0 });
+  });
+
+  it('treats a stored value that is not a canonical pod id as a corrupt entry on every path', async () => {
+    // What another implementation or a manual fix may leave; "0" and "2147483647" are the canonical extremes.
+    const corrupt = ['01', '', ' 1', '1 ', '1.0', '-1', '+1', '1e3', '0x1', 'abc', '2147483648', '99999999999'];
+    await f.service.setServiceState(NS, SVC, 4, 'running');
+    await f.service.setLinkedPod(NS, 'healthy', SVC, 7, -1);
+    const logger = new CapturingLogger();
+    const moduleRef = await bootStatefulModule(f.target.moduleOptions(), { logger });
+    const service = moduleRef.get(StatefulExecutorService);
+    const problems: string[] = [];
+    // Every path is checked and every mismatch or rejection listed, rather than stopping at the first one.
+    const expect = async (what: string, call: Promise<unknown>, expected: unknown) => {
+      const actual = await call.then(
+        (value) => JSON.stringify(value),
+        (error: Error & { code?: string }) => `rejected ${error.code}: ${error.message}`,
+      );
+      if (actual !== JSON.stringify(expected)) problems.push(`${what}: ${actual}, expected ${JSON.stringify(expected)}`);
+    };
+    try {
+      for (const [index, value] of corrupt.entries()) {
+        const uid = `corrupt-${index}`;
+        const hashKey = `sf:{${NS}:lk:${uid}}`;
+        const linkKey = `${hashKey}${SVC}`;
+        const store = async () => {
+          await f.raw.hset(hashKey, SVC, value, 'chat', '2');
+          await f.raw.set(linkKey, value);
+          await f.raw.set(`${hashKey}chat`, '2');
+        };
+        const stored = `"${value}"`;
+        await store();
+        logger.clear();
+        await expect(`getLinkedPod of ${stored}`, service.getLinkedPod(NS, uid, SVC), NO_POD);
+        await expect(`warning naming ${linkKey}`, Promise.resolve(logger.find('warn', linkKey).length > 0), true);
+        await expect(`getLinkedPodIfPersist of ${stored}`, service.getLinkedPodIfPersist(NS, uid, SVC), NO_POD);
+        await expect(`batchGetLinkedPod of ${stored}`, service.batchGetLinkedPod(NS, [uid, 'healthy'], SVC), { 7: ['healthy'] });
+        await expect(`getLinkService of ${stored}`, service.getLinkService(NS, uid).then((links) => ({ ...links })), { chat: 2 });
+        // The pod a lenient reader would see in it ("01" -> 1, "" -> 0): no compare-and-delete matches it.
+        const lenient = Number(value);
+        const lookalike = Number.isInteger(lenient) && lenient >= 0 && lenient < 2 ** 31 ? lenient : 0;
+        await expect(`removeLinkedPodWithId(${lookalike}) of ${stored}`, service.removeLinkedPodWithId(NS, uid, SVC, 0, lookalike), false);
+        await expect(`value after removeLinkedPodWithId of ${stored}`, f.raw.get(linkKey), value);
+        await expect(`trySetLinkedPod over ${stored}`, service.trySetLinkedPod(NS, uid, SVC, 1, -1), { success: true, podId: 1 });
+        await expect(`link after trySetLinkedPod over ${stored}`, Promise.all([f.raw.get(linkKey), f.raw.hget(hashKey, SVC)]), ['1', '1']);
+        await store();
+        await expect(`setLinkedPodIfAbsent over ${stored}`, service.setLinkedPodIfAbsent(NS, uid, SVC, 3, -1), 3);
+        await expect(`link after setLinkedPodIfAbsent over ${stored}`, f.raw.get(linkKey), '3');
+        await store();
+        await expect(`computeLinkedPodIfAbsent over ${stored}`, service.computeLinkedPodIfAbsent(NS, uid, SVC, -1), 4);
+        await expect(`link after computeLinkedPodIfAbsent over ${stored}`, f.raw.get(linkKey), '4');
+        await store();
+        await expect(`setLinkedPod over ${stored} (pod before)`, service.setLinkedPod(NS, uid, SVC, 5, 60), NO_POD);
+        await expect(`links after setLinkedPod over ${stored}`, service.getLinkService(NS, uid).then((links) => ({ ...links })), { [SVC]: 5, chat: 2 });
+      }
+    } finally {
+      await moduleRef.close();
+    }
+    assert.deepEqual(problems, []);
   });
 });

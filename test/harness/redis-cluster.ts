@@ -162,6 +162,62 @@ export class RedisCluster {
     });
   }
 
+  /** The running master that serves `slot`, as it says itself. */
+  async ownerOf(slot: number): Promise<RedisServer> {
+    const serves = (me: ClusterNodeEntry) => me.flags.includes('master') && me.slots.some((range) => inRange(slot, range));
+    const masters = await this.byOwnRole(serves);
+    if (masters.length !== 1) throw new Error(`slot ${slot} is served by ${masters.length} masters`);
+    return masters[0];
+  }
+
+  /**
+   * Moves one slot to another master the way `redis-cli --cluster reshard` does (SETSLOT IMPORTING and
+   * MIGRATING, MIGRATE, SETSLOT NODE everywhere), but `keysPerBatch` keys at a time with `pauseMs` between
+   * batches, so that clients meet the slot half-moved: some of a uid's keys on each node.
+   */
+  async migrateSlot(
+    slot: number,
+    to: RedisServer,
+    { keysPerBatch = 1, pauseMs = 0, timeoutMs = 15_000 } = {},
+  ): Promise<void> {
+    const from = await this.beginSlotMigration(slot, to);
+    for (;;) {
+      const output = await from.cli('CLUSTER', 'GETKEYSINSLOT', String(slot), String(keysPerBatch));
+      const keys = output.split('\n').filter((key) => key.length > 0);
+      if (keys.length === 0) break;
+      await this.migrateKeys(from, to, keys);
+      if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+    await this.finishSlotMigration(slot, from, to, timeoutMs);
+  }
+
+  /** First step of a slot move: the slot is importing on `to`, migrating on its owner; returns the owner. */
+  async beginSlotMigration(slot: number, to: RedisServer): Promise<RedisServer> {
+    const from = await this.ownerOf(slot);
+    if (from === to) throw new Error(`slot ${slot} is already served by node ${to.port}`);
+    await to.cli('CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', this.ids.get(from.port) as string);
+    await from.cli('CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', this.ids.get(to.port) as string);
+    return from;
+  }
+
+  /** Moves the given keys of a migrating slot (MIGRATE ... KEYS). */
+  async migrateKeys(from: RedisServer, to: RedisServer, keys: string[]): Promise<void> {
+    const reply = await from.cli('MIGRATE', to.host, String(to.port), '', '0', '5000', 'KEYS', ...keys);
+    if (reply !== 'OK' && reply !== 'NOKEY') throw new Error(`MIGRATE to node ${to.port} failed: ${reply}`);
+  }
+
+  /** Last step of a slot move, once its keys moved: `to` owns the slot, and every node agrees. */
+  async finishSlotMigration(slot: number, from: RedisServer, to: RedisServer, timeoutMs = 15_000): Promise<void> {
+    const toId = this.ids.get(to.port) as string;
+    // The new owner first, then the old one, then everyone else (as redis-cli does).
+    const others = (await this.masters()).filter((master) => master !== from && master !== to);
+    for (const node of [to, from, ...others]) await node.cli('CLUSTER', 'SETSLOT', String(slot), 'NODE', toId);
+    await this.waitForView(`slot ${slot} to move to node ${to.port}`, timeoutMs, async () => {
+      const owner = await this.ownerOf(slot);
+      return owner === to ? undefined : `slot ${slot} is still served by node ${owner.port}`;
+    });
+  }
+
   /** Empties every master (replicas follow). */
   async flushAll(): Promise<void> {
     await Promise.all((await this.masters()).map((m) => m.cli('FLUSHALL')));
@@ -269,6 +325,12 @@ function parseClusterNodes(text: string): ClusterNodeEntry[] {
         connected: link === 'connected',
       };
     });
+}
+
+/** Whether `slot` is in a `CLUSTER NODES` slot range such as `0-5460` or `5461`. */
+function inRange(slot: number, range: string): boolean {
+  const [first, last = first] = range.split('-').map(Number);
+  return slot >= first && slot <= last;
 }
 
 /** `count` different free loopback ports (asking the kernel may hand out the same one twice). */
