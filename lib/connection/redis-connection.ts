@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
+import { registerSecrets } from '../errors/credential-scrubber';
 import { ErrorCode } from '../errors/error-code';
 import { StatefulError } from '../errors/stateful.error';
 import type { ResolvedStatefulRedisOptions } from '../interfaces/stateful-redis-module-options.interface';
+import { connectionPasswords } from './connection-passwords';
 import { createOwnedClient } from './redis-client.factory';
 import { describeEndpoint } from './redis-endpoint';
 
@@ -25,11 +27,15 @@ export class RedisConnection {
   private lost = false;
   private closed = false;
   private lastError?: Error;
+  /** Ends the scrubbing of this connection's passwords from error texts. */
+  private readonly releasePasswords: () => void;
 
   constructor(private readonly options: ResolvedStatefulRedisOptions) {
     this.owned = !options.client;
     this.client = options.client ?? createOwnedClient(options);
     this.endpoint = describeEndpoint(options);
+    // Before any connect: a refused handshake's error must already find them.
+    this.releasePasswords = registerSecrets(connectionPasswords(options, this.client));
     this.client.on('ready', this.onReady);
     this.client.on('close', this.onClose);
     this.client.on('error', this.onError);
@@ -83,6 +89,7 @@ export class RedisConnection {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.releasePasswords();
     this.client.off('ready', this.onReady);
     this.client.off('close', this.onClose);
     if (!this.owned) {

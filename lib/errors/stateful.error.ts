@@ -1,3 +1,4 @@
+import { scrubbedCopy, scrubText } from './credential-scrubber';
 import { ErrorCode } from './error-code';
 
 export interface StatefulErrorOptions {
@@ -8,7 +9,11 @@ export interface StatefulErrorOptions {
   field?: string;
 }
 
-/** The one error type the library throws; `code` says why. */
+/**
+ * The one error type the library throws; `code` says why. Its message and cause chain never hold
+ * a credential: the cause is a copy with passwords taken out (ioredis errors carry the failed
+ * command, e.g. `HELLO 3 AUTH user password`), or the original when it holds none.
+ */
 export class StatefulError extends Error {
   override readonly name = 'StatefulError';
   readonly operation?: string;
@@ -19,7 +24,7 @@ export class StatefulError extends Error {
     message: string,
     options: StatefulErrorOptions = {},
   ) {
-    super(message, { cause: options.cause });
+    super(scrubText(message), { cause: scrubbedCopy(options.cause) });
     this.operation = options.operation;
     this.field = options.field;
   }

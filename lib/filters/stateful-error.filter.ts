@@ -16,6 +16,8 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, HttpStatus>> = {
   [ErrorCode.INVALID_PARAMETER]: HttpStatus.BAD_REQUEST,
   [ErrorCode.REDIS_CONNECTION_ERROR]: HttpStatus.SERVICE_UNAVAILABLE,
   [ErrorCode.TIMEOUT]: HttpStatus.SERVICE_UNAVAILABLE,
+  // Transient and nothing was written: the client may retry, as for a timeout.
+  [ErrorCode.CLUSTER_RESHARDING]: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
 /** What a client is told on a 5xx; the full message (inputs, Redis endpoint and reply) goes to the log only. */
@@ -23,12 +25,16 @@ const PUBLIC_MESSAGE_BY_CODE: Record<ErrorCode, string> = {
   [ErrorCode.INVALID_PARAMETER]: 'Invalid parameter',
   [ErrorCode.REDIS_CONNECTION_ERROR]: 'Redis is unreachable',
   [ErrorCode.TIMEOUT]: 'Redis did not answer in time',
+  [ErrorCode.CLUSTER_RESHARDING]: 'Redis is moving data between nodes; retry shortly',
   [ErrorCode.REDIS_OPERATION_ERROR]: 'Redis rejected the operation',
   [ErrorCode.LUA_SCRIPT_ERROR]: 'A Redis script failed',
   [ErrorCode.NOT_INITIALIZED]: 'The routing directory is not ready',
 };
 
-/** The HTTP status of a `StatefulError` code: 400 for `INVALID_PARAMETER`, 503 for connection and timeout, else 500. */
+/**
+ * The HTTP status of a `StatefulError` code: 400 for `INVALID_PARAMETER`, 503 for connection,
+ * timeout and resharding (worth a retry), else 500.
+ */
 export function httpStatusOf(code: ErrorCode): HttpStatus {
   return STATUS_BY_CODE[code] ?? HttpStatus.INTERNAL_SERVER_ERROR;
 }
