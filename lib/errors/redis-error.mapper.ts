@@ -11,6 +11,8 @@ const CONNECTION_MESSAGES = [
   'Cluster isn\'t ready',
   'All sentinels are unreachable',
 ];
+/** Credentials refused on a reconnect (a password rotated on the server): Redis cannot be used until they match. */
+const REFUSED_CREDENTIALS = /^(?:WRONGPASS|NOAUTH) /;
 
 /** What Redis answers when the ACL user may not run a command called inside a script (it does not say which). */
 const SCRIPT_ACL_DENIAL = "can't run this command or subcommand";
@@ -42,7 +44,9 @@ export function classifyRedisError(error: unknown): ErrorCode {
   if ((name && CONNECTION_ERROR_NAMES.has(name)) || (code && CONNECTION_ERROR_CODES.has(code))) {
     return ErrorCode.REDIS_CONNECTION_ERROR;
   }
-  if (CONNECTION_MESSAGES.some((fragment) => text.includes(fragment))) return ErrorCode.REDIS_CONNECTION_ERROR;
+  if (CONNECTION_MESSAGES.some((fragment) => text.includes(fragment)) || REFUSED_CREDENTIALS.test(text)) {
+    return ErrorCode.REDIS_CONNECTION_ERROR;
+  }
   // A permission refused inside a script is the ACL's doing, not a fault of the script.
   if (text.includes(SCRIPT_ACL_DENIAL)) return ErrorCode.REDIS_OPERATION_ERROR;
   if (name === 'ReplyError' && /user_script|Error running script|@user_script/.test(text)) {

@@ -16,6 +16,11 @@ describe('Redis error mapping', () => {
     assert.equal(classifyRedisError(new StatefulError(ErrorCode.TIMEOUT, 'x')), ErrorCode.TIMEOUT);
   });
 
+  it('classifies credentials refused on a reconnect as a connection failure: Redis cannot be used', () => {
+    const refused = ['WRONGPASS invalid username-password pair or user is disabled.', 'NOAUTH Authentication required.'];
+    for (const reply of refused) assert.equal(classifyRedisError(replyError(reply)), ErrorCode.REDIS_CONNECTION_ERROR, reply);
+  });
+
   it('classifies what a slot migration gives as CLUSTER_RESHARDING', () => {
     const replies = [
       'ERR Script attempted to access a non local key in a cluster node script: d729a27d5449f5c51a1639cb0d508e861f2c63a9, on @user_script:20.',
