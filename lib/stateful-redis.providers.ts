@@ -31,9 +31,19 @@ export const statefulRedisProviders: Provider[] = [
   },
   {
     provide: NearCache,
-    useFactory: (options: ResolvedStatefulRedisOptions, connection: RedisConnection) =>
-      options.nearCache ? new NearCache({ maxEntries: options.nearCache.maxEntries, keyPrefix: options.keyPrefix, connectTimeoutMs: options.connectTimeoutMs }, connection) : null,
-    inject: [STATEFUL_REDIS_RESOLVED_OPTIONS, RedisConnection],
+    useFactory: (
+      options: ResolvedStatefulRedisOptions,
+      connection: RedisConnection,
+      metrics: OperationMetrics | null,
+    ) => {
+      if (!options.nearCache) return null;
+      const { maxEntries } = options.nearCache;
+      const { keyPrefix, connectTimeoutMs } = options;
+      const nearCache = new NearCache({ maxEntries, keyPrefix, connectTimeoutMs }, connection);
+      if (metrics) nearCache.onClose(metrics.observeNearCache(() => nearCache.trackingStatus()));
+      return nearCache;
+    },
+    inject: [STATEFUL_REDIS_RESOLVED_OPTIONS, RedisConnection, OperationMetrics],
   },
   {
     provide: OperationMetrics,

@@ -1,15 +1,18 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { performance } from 'node:perf_hooks';
 import { RedisConnection } from '../connection/redis-connection';
 import { withDeadline } from '../connection/with-deadline';
 import type { ResolvedStatefulRedisOptions } from '../interfaces/stateful-redis-module-options.interface';
+import { NearCache } from '../near-cache/near-cache';
 import { ScriptRunner } from '../scripts/script-runner';
 import { STATEFUL_REDIS_RESOLVED_OPTIONS } from '../stateful-redis.constants';
 
 /**
  * Terminus indicator: `up` with the PING round trip and whether the Lua scripts are cached,
  * `down` with the reason. Bounded by `healthCheckTimeoutMs`, so `/health` never hangs.
+ * With the near-cache on, `nearCacheTracking` says whether tracking is on for every node it reads:
+ * when it is not, reads go to Redis (still right, only slower), so the check stays `up`.
  */
 @Injectable()
 export class StatefulRedisHealthIndicator {
@@ -18,6 +21,7 @@ export class StatefulRedisHealthIndicator {
     private readonly connection: RedisConnection,
     private readonly scripts: ScriptRunner,
     @Inject(STATEFUL_REDIS_RESOLVED_OPTIONS) private readonly options: ResolvedStatefulRedisOptions,
+    @Optional() @Inject(NearCache) private readonly nearCache: NearCache | null = null,
   ) {}
 
   async isHealthy(key: string, timeoutMs = this.options.healthCheckTimeoutMs): Promise<HealthIndicatorResult> {
@@ -31,12 +35,18 @@ export class StatefulRedisHealthIndicator {
       await withDeadline(this.connection.client.ping(), timeoutMs);
       const roundTripMs = Number((performance.now() - started).toFixed(3));
       const scriptsLoaded = await withDeadline(this.scripts.loaded(), timeoutMs);
-      return indicator.up({ roundTripMs, scriptsLoaded });
+      return indicator.up({ roundTripMs, scriptsLoaded, ...this.nearCacheDetails() });
     } catch (error) {
       const message = (error as Error).message;
       return indicator.down({
         reason: message === 'Command timed out' ? `Redis did not answer within ${timeoutMs} ms` : message,
       });
     }
+  }
+
+  private nearCacheDetails(): { nearCacheTracking?: boolean } {
+    if (!this.nearCache) return {};
+    const { channels, activeChannels } = this.nearCache.trackingStatus();
+    return { nearCacheTracking: channels > 0 && activeChannels === channels };
   }
 }

@@ -7,7 +7,11 @@ export const METRIC_NAMES = {
   operations: 'stateful_redis_operations_total',
   errors: 'stateful_redis_operation_errors_total',
   duration: 'stateful_redis_operation_duration_seconds',
+  nearCacheTracking: 'stateful_redis_near_cache_tracking_channels',
 } as const;
+
+/** What a near-cache tells the metrics: its tracking channels (one per Redis node), and how many are on. */
+export type NearCacheTrackingSource = () => { channels: number; activeChannels: number };
 
 /** Upper bounds (seconds) of the latency histogram: a local Redis answers in 0.1–1 ms, a timeout takes seconds. */
 export const DURATION_BUCKETS: readonly number[] = [
@@ -54,7 +58,7 @@ class ScrapedMetric {
   constructor(
     public name: string,
     readonly help: string,
-    readonly type: 'counter' | 'histogram',
+    readonly type: 'counter' | 'histogram' | 'gauge',
     private readonly samples: () => MetricSample[],
     readonly reset: () => void,
   ) {
@@ -75,6 +79,7 @@ class ScrapedMetric {
 export class OperationMetrics {
   private static readonly byRegistry = new WeakMap<object, OperationMetrics>();
   private readonly stats = new Map<string, OperationStats>();
+  private readonly nearCaches = new Set<NearCacheTrackingSource>();
   private readonly metrics: ScrapedMetric[];
 
   private constructor() {
@@ -83,6 +88,14 @@ export class OperationMetrics {
       new ScrapedMetric(METRIC_NAMES.operations, 'StatefulExecutorService calls sent to Redis (or refused before init), by operation.', 'counter', () => this.callSamples(), reset),
       new ScrapedMetric(METRIC_NAMES.errors, 'Failed StatefulExecutorService calls by operation and StatefulError code.', 'counter', () => this.errorSamples(), reset),
       new ScrapedMetric(METRIC_NAMES.duration, 'Duration of StatefulExecutorService calls (all their Redis round trips, failures included), by operation.', 'histogram', () => this.durationSamples(), reset),
+      // A state read at scrape time: nothing to reset.
+      new ScrapedMetric(
+        METRIC_NAMES.nearCacheTracking,
+        'Near-cache tracking channels (one per Redis node) by state; an inactive one sends its reads to Redis.',
+        'gauge',
+        () => this.trackingSamples(),
+        () => undefined,
+      ),
     ];
   }
 
@@ -112,6 +125,12 @@ export class OperationMetrics {
     if (seconds !== undefined) stats.observe(seconds);
   }
 
+  /** Reports a near-cache's tracking state until the returned function is called (when the cache closes). */
+  observeNearCache(source: NearCacheTrackingSource): () => void {
+    this.nearCaches.add(source);
+    return () => this.nearCaches.delete(source);
+  }
+
   private of(operation: string): OperationStats {
     let stats = this.stats.get(operation);
     if (stats === undefined) {
@@ -138,6 +157,21 @@ export class OperationMetrics {
       registered = true;
     }
     if (registered) this.stats.clear();
+  }
+
+  private trackingSamples(): MetricSample[] {
+    if (this.nearCaches.size === 0) return [];
+    let channels = 0;
+    let active = 0;
+    for (const source of this.nearCaches) {
+      const status = source();
+      channels += status.channels;
+      active += status.activeChannels;
+    }
+    return [
+      { labels: { state: 'active' }, value: active },
+      { labels: { state: 'inactive' }, value: channels - active },
+    ];
   }
 
   private callSamples(): MetricSample[] {

@@ -12,6 +12,24 @@ export interface NearCacheSettings {
   keyPrefix: string;
   /** How long startup waits for tracking to be on before going on without it. */
   connectTimeoutMs: number;
+  /** On a cluster: how long a "no link" answer may be served at most (default `CLUSTER_NEGATIVE_ENTRY_MAX_AGE_MS`). */
+  negativeEntryMaxAgeMs?: number;
+}
+
+/**
+ * On a cluster, a key that does not exist on the node that tracks it may be created on another node once its
+ * slot moved, and the tracking node never hears of it; this client may learn of the move late (slots are
+ * refreshed on a MOVED reply, or every `slotsRefreshInterval`, off by default). So a "no link" answer is
+ * served for this long at most; an existing key is safe: leaving its node (MIGRATE) is a change Redis reports.
+ */
+export const CLUSTER_NEGATIVE_ENTRY_MAX_AGE_MS = 1_000;
+
+const CLUSTER_SLOTS = 16_384;
+
+/** Whether tracking is on, per node (one channel per node: the one Redis, or each cluster master). */
+export interface TrackingStatus {
+  channels: number;
+  activeChannels: number;
 }
 
 /** Counters for tests, health and the benchmark. */
@@ -67,6 +85,10 @@ export class NearCache implements TrackingListener {
   private started = false;
   private closed = false;
   private readonly clientKeyPrefix: string;
+  /** Cluster only: the master of every slot when the cache last looked, to see which moved. */
+  private slotOwners: Array<string | undefined> = [];
+  private readonly negativeEntryMaxAgeMs: number;
+  private readonly closeListeners: Array<() => void> = [];
   private hits = 0;
   private misses = 0;
   private invalidations = 0;
@@ -80,15 +102,20 @@ export class NearCache implements TrackingListener {
     this.keyHead = `${settings.keyPrefix}:{`;
     // ioredis's own keyPrefix option is added to every key it sends, so it is in every invalidation too.
     this.clientKeyPrefix = String((connection.client.options as { keyPrefix?: string }).keyPrefix ?? '');
+    this.negativeEntryMaxAgeMs = this.cluster
+      ? (settings.negativeEntryMaxAgeMs ?? CLUSTER_NEGATIVE_ENTRY_MAX_AGE_MS)
+      : Infinity;
   }
 
-  /** Opens the tracking channel (standalone) or prepares one per master on demand (cluster). */
+  /** Opens the tracking channel (standalone) or one per master, in the background (cluster). */
   async start(): Promise<void> {
     if (this.started || this.closed) return;
     this.started = true;
     this.connection.client.on('close', this.onMainConnectionClose);
     if (this.cluster) {
       this.cluster.on('-node', this.onClusterNodeRemoved);
+      this.cluster.on('refresh', this.onSlotsRefreshed);
+      this.onSlotsRefreshed();
       return;
     }
     const channel = this.channelFor('');
@@ -102,9 +129,24 @@ export class NearCache implements TrackingListener {
     this.closed = true;
     this.connection.client.off('close', this.onMainConnectionClose);
     this.cluster?.off('-node', this.onClusterNodeRemoved);
+    this.cluster?.off('refresh', this.onSlotsRefreshed);
     for (const channel of this.channels.values()) channel.close();
     this.channels.clear();
     this.clear();
+    for (const listener of this.closeListeners.splice(0)) listener();
+  }
+
+  /** Calls `listener` once, when the cache closes (e.g. to stop reporting it in metrics). */
+  onClose(listener: () => void): void {
+    if (this.closed) listener();
+    else this.closeListeners.push(listener);
+  }
+
+  /** How many nodes the cache tracks on, and on how many tracking is on now. */
+  trackingStatus(): TrackingStatus {
+    let activeChannels = 0;
+    for (const channel of this.channels.values()) if (channel.active) activeChannels++;
+    return { channels: this.channels.size, activeChannels };
   }
 
   stats(): NearCacheStats {
@@ -164,7 +206,8 @@ export class NearCache implements TrackingListener {
       // The TTL is read after the value and counted from before sending: the entry expires first.
       // A value whose key is gone by the PTTL (expired or deleted in between) is answered, not kept.
       if (value === null || ttl !== -2) {
-        this.fill(load, epoch, () => this.linkBucket(namespace, serviceName), uid, podId, ttl >= 0 ? sentAt + ttl : Infinity);
+        const expiresAt = value === null ? sentAt + this.negativeEntryMaxAgeMs : ttl >= 0 ? sentAt + ttl : Infinity;
+        this.fill(load, epoch, () => this.linkBucket(namespace, serviceName), uid, podId, expiresAt);
       }
       return podId;
     });
@@ -182,7 +225,7 @@ export class NearCache implements TrackingListener {
       const sentAt = performance.now();
       const links = parse(await channel.readLinks(hashKey));
       const services = Object.keys(links);
-      let expiresAt = Infinity;
+      let expiresAt = services.length === 0 ? sentAt + this.negativeEntryMaxAgeMs : Infinity;
       if (services.length > 0) {
         const ttls = await Promise.all(services.map((service) => channel.readTtl(hashKey + service)));
         for (const ttl of ttls) {
@@ -238,7 +281,11 @@ export class NearCache implements TrackingListener {
     load.promise = read(load, this.epoch)
       .catch((error: Error & { message: string }) => {
         // A cluster node that no longer serves the slot: read the usual way, without caching.
-        if (/^(MOVED|ASK|CLUSTERDOWN|TRYAGAIN) /.test(error.message ?? '')) return direct().then(parse);
+        if (/^(MOVED|ASK|CLUSTERDOWN|TRYAGAIN) /.test(error.message ?? '')) {
+          // A slot moved: what was read through the old owner may be stale.
+          if (error.message.startsWith('MOVED ')) this.clear();
+          return direct().then(parse);
+        }
         throw error;
       })
       .finally(() => {
@@ -311,11 +358,14 @@ export class NearCache implements TrackingListener {
   /** The channel of the node that serves `key`: the one node, or the master of the key's slot. */
   private channelFor(key: string): TrackingChannel | undefined {
     const cluster = this.cluster;
-    let nodeKey = '';
-    if (cluster) {
-      nodeKey = (cluster.slots[calculateSlot(this.clientKeyPrefix + key)] ?? [])[0] ?? '';
-      if (!nodeKey) return undefined;
-    }
+    if (!cluster) return this.channelOn('');
+    const nodeKey = (cluster.slots[calculateSlot(this.clientKeyPrefix + key)] ?? [])[0];
+    return nodeKey ? this.channelOn(nodeKey) : undefined;
+  }
+
+  /** The channel of a node (`host:port`, or `''` for the one node), opened on first use. */
+  private channelOn(nodeKey: string): TrackingChannel {
+    const cluster = this.cluster;
     let channel = this.channels.get(nodeKey);
     if (channel === undefined) {
       channel = new TrackingChannel(
@@ -345,10 +395,26 @@ export class NearCache implements TrackingListener {
     const separator = nodeKey.lastIndexOf(':');
     const host = nodeKey.slice(0, separator);
     const port = Number(nodeKey.slice(separator + 1));
-    return new Redis({ ...(cluster.options.redisOptions ?? {}), host, port, ...roleOptions });
+    // The cluster client adds its own keyPrefix (top level, or taken from redisOptions): the reader must too.
+    const keyPrefix = role === 'reader' ? { keyPrefix: cluster.options.keyPrefix } : {};
+    return new Redis({ ...(cluster.options.redisOptions ?? {}), host, port, ...keyPrefix, ...roleOptions });
   }
 
   private readonly onMainConnectionClose = () => this.clear();
+
+  /**
+   * The cluster client has (re)read the slot map: if any slot changed master, whatever was read through
+   * the old one may be stale, so everything is forgotten (slots move rarely); every master gets a channel.
+   */
+  private readonly onSlotsRefreshed = () => {
+    const cluster = this.cluster;
+    if (!cluster || this.closed) return;
+    const owners = Array.from({ length: CLUSTER_SLOTS }, (_, slot) => cluster.slots[slot]?.[0]);
+    const known = this.slotOwners;
+    this.slotOwners = owners;
+    if (known.length > 0 && owners.some((owner, slot) => owner !== known[slot])) this.clear();
+    for (const nodeKey of new Set(owners)) if (nodeKey) this.channelOn(nodeKey);
+  };
 
   private readonly onClusterNodeRemoved = (node: Redis) => {
     const nodeKey = `${node.options.host}:${node.options.port}`;

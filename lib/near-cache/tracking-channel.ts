@@ -18,6 +18,10 @@ const READ_LINKS = readLuaScript('statefulGetLinkService');
 /** Makes the two connections of a channel to one Redis node, not connected yet (`lazyConnect`). */
 export type NodeConnectionFactory = (role: 'reader' | 'subscriber') => Redis;
 
+/** First wait before a failed setup step (on connections that stayed up) is tried again; doubles up to the last. */
+const FIRST_SETUP_RETRY_MS = 100;
+const LAST_SETUP_RETRY_MS = 5_000;
+
 /**
  * Server-assisted client-side caching on one Redis node, in the RESP2 way that every ioredis
  * version understands: a subscriber connection listens on `__redis__:invalidate`, and a reader
@@ -33,18 +37,25 @@ export type NodeConnectionFactory = (role: 'reader' | 'subscriber') => Redis;
  * system calls on every miss, and the invalidation messages of the process's own writes.
  *
  * The channel is active only while both connections are up and tracking is on; any close
- * deactivates it and tells the listener, which forgets everything read through it.
+ * deactivates it and tells the listener, which forgets everything read through it. Every way back
+ * leads to tracking on again: a `ready` of either connection resumes the setup where it stands,
+ * and a step that fails while both stay up (a timeout, a refused command) is tried again later.
  */
 export class TrackingChannel {
   readonly reader: Redis;
   private readonly subscriber: Redis;
   private readonly ownsReader: boolean;
+  /** The subscriber's id once it listens on the invalidation channel; cleared when it closes. */
   private subscriberId?: number;
   private isActive = false;
   private closed = false;
-  /** Bumped by every close, so that a setup step that finishes after one is ignored. */
+  /** Bumped by every close of the subscriber, so that a subscription that finishes after one is ignored. */
+  private subscriberEpoch = 0;
+  /** Bumped by every close of either connection, so that a tracking step that finishes after one is ignored. */
   private generation = 0;
   private readonly waiters: Array<() => void> = [];
+  private retryTimer?: NodeJS.Timeout;
+  private failedSetups = 0;
 
   constructor(
     connect: NodeConnectionFactory,
@@ -75,11 +86,10 @@ export class TrackingChannel {
    * and `PTTL` leave back to back, so nothing of this process comes between them; a write of
    * another client that does is reported, since the `GET` made Redis track the key.
    */
-  async readLink(key: string): Promise<[string | null, number]> {
+  readLink(key: string): Promise<[string | null, number]> {
     this.optIn();
-    const value = this.reader.get(key);
-    const ttl = this.reader.pttl(key);
-    return [await value, await ttl];
+    // Both awaited together: when the GET fails, the PTTL's failure must not go unheard.
+    return Promise.all([this.reader.get(key), this.reader.pttl(key)]);
   }
 
   /** The flat `[service, pod id, ...]` link map of a uid hash key (`statefulGetLinkService`), tracking the hash. */
@@ -125,6 +135,7 @@ export class TrackingChannel {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.retryTimer);
     this.deactivate();
     this.subscriber.disconnect();
     if (this.ownsReader) {
@@ -144,39 +155,68 @@ export class TrackingChannel {
   };
 
   private readonly onSubscriberReady = () => {
-    const generation = this.generation;
-    // CLIENT ID first: once subscribed, a RESP2 connection accepts only Pub/Sub commands.
-    (this.subscriber.client('ID') as Promise<number>)
-      .then(async (id) => {
-        await this.subscriber.subscribe(INVALIDATION_CHANNEL);
-        if (generation !== this.generation) return;
-        this.subscriberId = id;
-        await this.enableTracking(generation);
-      })
-      .catch((error: Error) => this.setupFailed(generation, error));
+    const epoch = this.subscriberEpoch;
+    this.subscribe(epoch).then(
+      () => this.tryEnableTracking(),
+      (error: Error) => this.setupFailed(error, epoch === this.subscriberEpoch ? () => this.resubscribe() : undefined),
+    );
   };
 
   private readonly onReaderReady = () => {
-    const generation = this.generation;
-    this.enableTracking(generation).catch((error: Error) => this.setupFailed(generation, error));
+    this.tryEnableTracking();
   };
 
-  private async enableTracking(generation: number): Promise<void> {
+  /** Listens on the invalidation channel and keeps the subscriber's id, unless the subscriber closed meanwhile. */
+  private async subscribe(epoch: number): Promise<void> {
+    // CLIENT ID first: once subscribed, a RESP2 connection accepts only Pub/Sub commands.
+    const id = (await this.subscriber.client('ID')) as number;
+    await this.subscriber.subscribe(INVALIDATION_CHANNEL);
+    if (epoch === this.subscriberEpoch && !this.closed) this.subscriberId = id;
+  }
+
+  /** A subscription that failed on an open connection leaves it in an unknown state: start it afresh. */
+  private resubscribe(): void {
+    if (this.subscriber.status === 'ready') this.subscriber.disconnect(true);
+  }
+
+  private tryEnableTracking(): void {
+    const generation = this.generation;
+    this.enableTracking().catch((error: Error) =>
+      this.setupFailed(error, generation === this.generation ? () => this.tryEnableTracking() : undefined),
+    );
+  }
+
+  /** Turns tracking on once the subscriber listens and the reader is up; whichever comes last does it. */
+  private async enableTracking(): Promise<void> {
     if (this.closed || this.isActive || this.subscriberId === undefined || this.reader.status !== 'ready') return;
+    const generation = this.generation;
     // Also when tracking is already on (the subscriber came back with a new id): Redis takes the new REDIRECT.
     const mode = this.ownsReader ? ['NOLOOP'] : ['OPTIN', 'NOLOOP'];
     await this.reader.call('CLIENT', 'TRACKING', 'on', 'REDIRECT', String(this.subscriberId), ...mode);
     if (generation !== this.generation || this.closed) return;
     this.isActive = true;
+    this.failedSetups = 0;
     for (const waiter of this.waiters.splice(0)) waiter();
   }
 
-  private setupFailed(generation: number, error: Error): void {
-    if (generation !== this.generation || this.closed) return;
-    this.onSetupError(error);
+  /**
+   * Reports the first failure of a setup (not every retry) and schedules `retry`, if any: without one,
+   * a connection closed meanwhile, and its `ready` will resume the setup.
+   */
+  private setupFailed(error: Error, retry: (() => void) | undefined): void {
+    if (this.closed || retry === undefined) return;
+    if (this.failedSetups === 0) this.onSetupError(error);
+    const delayMs = Math.min(FIRST_SETUP_RETRY_MS * 2 ** Math.min(this.failedSetups, 10), LAST_SETUP_RETRY_MS);
+    this.failedSetups++;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      if (!this.closed && !this.isActive) retry();
+    }, delayMs);
+    this.retryTimer.unref();
   }
 
   private readonly onSubscriberClose = () => {
+    this.subscriberEpoch++;
     this.subscriberId = undefined;
     this.deactivate();
   };

@@ -9,6 +9,9 @@ import { DURATION_BUCKETS, OperationMetrics } from '../../lib/metrics/operation-
 import { RedisServer } from '../harness/redis-server';
 import { startStatefulApp } from '../support/stateful-app';
 
+/** Every metric the library registers: operations, errors, durations, near-cache tracking. */
+const METRIC_COUNT = Object.keys(METRIC_NAMES).length;
+
 /** The value of one sample line of the Prometheus text format, or undefined. */
 function sample(text: string, name: string, labels: string): number | undefined {
   const escaped = `${name}{${labels}}`.replace(/[{}()[\].+*?^$|\\]/g, '\\$&');
@@ -93,7 +96,7 @@ describe('operation metrics', () => {
         await second.service.getLinkedPod('m', 'b', 'svc');
         const text = await defaultRegister.metrics();
         assert.equal(sample(text, METRIC_NAMES.operations, 'operation="getLinkedPod"'), 3);
-        assert.equal(defaultRegister.getMetricsAsArray().length, 3);
+        assert.equal(defaultRegister.getMetricsAsArray().length, METRIC_COUNT);
       } finally {
         await first.close();
         await second.close();
@@ -173,7 +176,24 @@ describe('operation metrics', () => {
       const registry = new Registry();
       assert.equal(OperationMetrics.for(registry), OperationMetrics.for(registry));
       assert.notEqual(OperationMetrics.for(registry), OperationMetrics.for(new Registry()));
-      assert.equal(registry.getMetricsAsArray().length, 3);
+      assert.equal(registry.getMetricsAsArray().length, METRIC_COUNT);
+    });
+
+    it('exports the tracking channels of every observed near-cache by state, until it stops observing one', async () => {
+      const registry = new Registry();
+      const metrics = OperationMetrics.for(registry);
+      assert.equal(sample(await registry.metrics(), METRIC_NAMES.nearCacheTracking, 'state="active"'), undefined);
+      const stopFirst = metrics.observeNearCache(() => ({ channels: 3, activeChannels: 2 }));
+      metrics.observeNearCache(() => ({ channels: 1, activeChannels: 1 }));
+      let text = await registry.metrics();
+      assert.equal(sample(text, METRIC_NAMES.nearCacheTracking, 'state="active"'), 3);
+      assert.equal(sample(text, METRIC_NAMES.nearCacheTracking, 'state="inactive"'), 1);
+      assert.match(text, new RegExp(`^# TYPE ${METRIC_NAMES.nearCacheTracking} gauge$`, 'm'));
+      stopFirst();
+      registry.resetMetrics(); // a state, not a count: nothing to reset
+      text = await registry.metrics();
+      assert.equal(sample(text, METRIC_NAMES.nearCacheTracking, 'state="active"'), 1);
+      assert.equal(sample(text, METRIC_NAMES.nearCacheTracking, 'state="inactive"'), 0);
     });
 
     it('works with registry.resetMetrics(), getMetricsAsJSON() and default labels', async () => {
@@ -201,7 +221,7 @@ describe('operation metrics', () => {
       await registry.metrics(); // renames counters in place (drops `_total`)
       OperationMetrics.for(registry);
       const text = await registry.metrics();
-      assert.equal(registry.getMetricsAsArray().length, 3);
+      assert.equal(registry.getMetricsAsArray().length, METRIC_COUNT);
       assert.equal(sample(text, METRIC_NAMES.operations, 'operation="op"'), 1);
       assert.equal(sample(text, METRIC_NAMES.errors, 'operation="op",code="REDIS_CONNECTION_ERROR"'), 1);
       assert.match(text, /# EOF\n$/);

@@ -2,10 +2,13 @@ import type { Cluster } from 'ioredis';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
+import calculateSlot = require('cluster-key-slot');
 import { NO_POD } from '../../lib';
 import { NearCache } from '../../lib/near-cache/near-cache';
 import { ClusterTarget } from '../support/cluster-target';
 import { startStatefulApp, StatefulApp } from '../support/stateful-app';
+import { migrateSlot } from './slot-migration';
+import { checkTemporaryLinks } from './temporary-links';
 
 const NS = 'nearc';
 const SVC = 'room';
@@ -20,19 +23,29 @@ async function eventually(what: string, check: () => Promise<boolean> | boolean,
   }
 }
 
+/** Whether a second read of every uid is answered from the cache, every answer being `expected`. */
+type Expected = (uid: string) => number;
+
+async function allCached(app: StatefulApp, cache: NearCache, uids: string[], expected: Expected): Promise<boolean> {
+  for (const uid of uids) if ((await app.service.getLinkedPod(NS, uid, SVC)) !== expected(uid)) return false;
+  const hits = cache.stats().hits;
+  for (const uid of uids) if ((await app.service.getLinkedPod(NS, uid, SVC)) !== expected(uid)) return false;
+  return cache.stats().hits - hits === uids.length;
+}
+
 /** Reads every uid until each one is answered from the cache (a cluster channel opens on first use). */
-async function warm(app: StatefulApp, cache: NearCache, uids: string[], expected: (uid: string) => number): Promise<void> {
-  await eventually('every link is cached', async () => {
-    for (const uid of uids) assert.equal(await app.service.getLinkedPod(NS, uid, SVC), expected(uid));
-    const hits = cache.stats().hits;
-    for (const uid of uids) await app.service.getLinkedPod(NS, uid, SVC);
-    return cache.stats().hits - hits === uids.length;
-  });
+async function warm(app: StatefulApp, cache: NearCache, uids: string[], expected: Expected): Promise<void> {
+  await eventually('every link is cached', () => allCached(app, cache, uids, expected));
+}
+
+function clusterOf(app: StatefulApp): Cluster {
+  return (app.service as unknown as { connection: { client: Cluster } }).connection.client;
 }
 
 describe('near-cache on a Redis Cluster', () => {
   const target = new ClusterTarget();
   let app: StatefulApp;
+  let other: StatefulApp;
   let raw: Cluster;
   let cache: NearCache;
   // Enough uids to land on every master.
@@ -41,6 +54,7 @@ describe('near-cache on a Redis Cluster', () => {
   before(async () => {
     await target.start();
     app = await startStatefulApp({ ...target.moduleOptions(), nearCache: { maxEntries: 1_000 } });
+    other = await startStatefulApp(target.moduleOptions());
     cache = app.app.get(NearCache);
     raw = target.rawClient();
   });
@@ -48,6 +62,7 @@ describe('near-cache on a Redis Cluster', () => {
   after(async () => {
     raw?.disconnect();
     await app?.close();
+    await other?.close();
     await target.stop();
   });
 
@@ -71,9 +86,76 @@ describe('near-cache on a Redis Cluster', () => {
   });
 
   it('never serves a temporary link after its TTL', async () => {
-    for (const uid of uids) await raw.set(linkKey(uid), '3', 'PX', 400);
-    await warm(app, cache, uids, () => 3);
-    await sleep(420);
-    for (const uid of uids) assert.equal(await app.service.getLinkedPod(NS, uid, SVC), NO_POD);
+    await checkTemporaryLinks(
+      async (ttlMs) => {
+        for (const uid of uids) await raw.set(linkKey(uid), '3', 'PX', ttlMs);
+      },
+      async () => {
+        for (let attempt = 0; attempt < 100; attempt++) {
+          if (await allCached(app, cache, uids, () => 3)) return true;
+        }
+        return false;
+      },
+      async () => {
+        for (const uid of uids) assert.equal(await app.service.getLinkedPod(NS, uid, SVC), NO_POD);
+      },
+    );
+  });
+
+  it('after a slot moves, a link created on its new owner is seen (no stale "no pod")', async () => {
+    const uid = 'moving';
+    const slot = calculateSlot(linkKey(uid));
+    await warm(app, cache, [uid], () => NO_POD);
+    assert.deepEqual(await app.service.getLinkService(NS, uid), {});
+    const hits = cache.stats().hits;
+    assert.deepEqual(await app.service.getLinkService(NS, uid), {});
+    assert.equal(cache.stats().hits, hits + 1, 'the empty link map is cached');
+
+    await migrateSlot(target.cluster, slot);
+    // Another gateway links the uid: its client follows MOVED to the new owner; the old one never hears of it.
+    await other.service.setLinkedPod(NS, uid, SVC, 5, -1);
+    const linked = async () => (await app.service.getLinkedPod(NS, uid, SVC)) === 5;
+    await eventually('the new link is seen', linked, 10_000);
+    const mapped = async () => (await app.service.getLinkService(NS, uid))[SVC] === 5;
+    await eventually('the new link map is seen', mapped, 10_000);
+  });
+
+  it('forgets what it cached as soon as its cluster client learns of a slot move', async () => {
+    const uid = 'moving-again';
+    await warm(app, cache, [uid], () => NO_POD);
+    const client = clusterOf(app);
+    await migrateSlot(target.cluster, calculateSlot(linkKey(uid)));
+    const clears = cache.stats().clears;
+    await new Promise<void>((resolve, reject) =>
+      client.refreshSlotsCache((error?: Error | null) => (error ? reject(error) : resolve())),
+    );
+    assert.ok(cache.stats().clears > clears, 'the slot move cleared the cache');
+    assert.equal(cache.link(NS, uid, SVC), undefined);
+    await other.service.setLinkedPod(NS, uid, SVC, 6, -1);
+    await eventually('the new link is seen', async () => (await app.service.getLinkedPod(NS, uid, SVC)) === 6, 10_000);
+  });
+
+  it('with a keyPrefix in the cluster options, reads through the cache see the prefixed links', async () => {
+    const prefixed = await startStatefulApp({
+      cluster: { nodes: target.cluster.nodes, options: { keyPrefix: 'kp:' } },
+      nearCache: {},
+    });
+    try {
+      const prefixedCache = prefixed.app.get(NearCache);
+      const keyUids = uids.slice(0, 10);
+      for (const [i, uid] of keyUids.entries()) await prefixed.service.setLinkedPod(NS, uid, SVC, 20 + i, -1);
+      await eventually('every prefixed link is cached', () =>
+        allCached(prefixed, prefixedCache, keyUids, (uid) => 20 + keyUids.indexOf(uid)),
+      );
+      for (const [i, uid] of keyUids.entries()) {
+        assert.deepEqual(await prefixed.service.getLinkService(NS, uid), { [SVC]: 20 + i });
+      }
+      // A write of another client to the prefixed key is seen too.
+      await raw.set(`kp:${linkKey(keyUids[0])}`, '9');
+      const seen = async () => (await prefixed.service.getLinkedPod(NS, keyUids[0], SVC)) === 9;
+      await eventually('the other write is seen', seen, 2_000);
+    } finally {
+      await prefixed.close();
+    }
   });
 });
