@@ -21,10 +21,21 @@ async function uidState(f: ReturnType<typeof useTargetFixture>, uid: string) {
   return { hash, link, hashTtl: kind(hashTtl), linkTtl: kind(linkTtl) };
 }
 
+/** PTTLs of keys of one slot, read in one MULTI: the same instant, however slow the replies. */
+async function pttlsAtOnce(f: ReturnType<typeof useTargetFixture>, ...keys: string[]): Promise<number[]> {
+  const transaction = f.raw.multi();
+  for (const key of keys) transaction.pttl(key);
+  const replies = (await transaction.exec()) as Array<[Error | null, number]>;
+  return replies.map(([error, pttl]) => {
+    if (error) throw error;
+    return pttl;
+  });
+}
+
 describeOnTargets('consistency rules', (target) => {
   const f = useTargetFixture(target);
 
-  it('rule 1: concurrent trySet / setIfAbsent / compute from two processes agree on one pod', async () => {
+  it('rule 1: concurrent persistent trySet / setIfAbsent / compute from two processes agree on one pod', async () => {
     for (let pod = 0; pod < 8; pod++) await f.service.setServiceState(NS, SVC, pod, 'running');
     for (let round = 0; round < 30; round++) {
       const uid = `user-${round}`;
@@ -49,6 +60,35 @@ describeOnTargets('consistency rules', (target) => {
     const winners = results.filter((result) => result.success);
     assert.equal(winners.length, 1);
     assert.ok(results.every((result) => result.podId === winners[0].podId));
+  });
+
+  it('rule 1 leaves out temporary links: concurrent trySetLinkedPod calls with a TTL may each succeed', async () => {
+    // SPEC's table: a temporary link may be taken over, so each call finds none or a temporary one and succeeds.
+    const pods = Array.from({ length: 40 }, (_, i) => i);
+    const results = await Promise.all(
+      pods.map((pod) => (pod % 2 ? f.service : f.otherService).trySetLinkedPod(NS, 'temp', SVC, pod, 300)),
+    );
+    assert.deepEqual(results, pods.map((pod) => ({ success: true, podId: pod })));
+    const linked = await f.service.getLinkedPod(NS, 'temp', SVC);
+    assert.ok(pods.includes(linked), `linked to ${linked}`);
+    assert.equal(await f.raw.hget(`sf:{${NS}:lk:temp}`, SVC), String(linked));
+    assert.ok((await f.raw.pttl(`sf:{${NS}:lk:temp}${SVC}`)) > 0, 'the link stays temporary');
+  });
+
+  it('rule 1 leaves out temporary links: the last trySetLinkedPod with a TTL to run is the link', async () => {
+    // One connection runs its commands in the order sent, so the last call sent is the last to run.
+    const calls = [3, 1, 4, 1, 5].map((pod) => f.service.trySetLinkedPod(NS, 'ordered', SVC, pod, 300));
+    const results = await Promise.all(calls);
+    assert.ok(results.every((result) => result.success));
+    assert.equal(await f.otherService.getLinkedPod(NS, 'ordered', SVC), 5);
+    assert.deepEqual(await f.otherService.getLinkService(NS, 'ordered'), { [SVC]: 5 });
+    // Once one of them writes a persistent link, the next temporary one is refused (rule 1 again).
+    const [persistent, refused] = await Promise.all([
+      f.service.trySetLinkedPod(NS, 'ordered', SVC, 9, -1),
+      f.service.trySetLinkedPod(NS, 'ordered', SVC, 2, 300),
+    ]);
+    assert.deepEqual(persistent, { success: true, podId: 9 });
+    assert.deepEqual(refused, { success: false, podId: 9 });
   });
 
   it('rule 1: concurrent computes count exactly one new user', async () => {
@@ -84,7 +124,10 @@ describeOnTargets('consistency rules', (target) => {
   it('rule 3: the uid hash has no TTL while a persistent link exists, else the longest temporary TTL', async () => {
     const hashKey = `sf:{${NS}:lk:u}`;
     await f.service.setLinkedPod(NS, 'u', 'short', 1, 100);
-    assert.ok(Math.abs((await f.raw.pttl(hashKey)) - (await f.raw.pttl(`${hashKey}short`))) < 50);
+    // Both PTTLs read in one MULTI, so that the comparison does not depend on how fast the reads come back.
+    const [hashPttl, linkPttl] = await pttlsAtOnce(f, hashKey, `${hashKey}short`);
+    assert.ok(linkPttl > 0 && linkPttl <= 100_000, `link pttl ${linkPttl}`);
+    assert.ok(hashPttl >= linkPttl, `hash pttl ${hashPttl} shorter than its link's ${linkPttl}`);
     await f.service.setLinkedPod(NS, 'u', 'long', 1, 1_000);
     const hashTtl = await f.raw.ttl(hashKey);
     assert.ok(hashTtl > 900 && hashTtl <= 1_000, `hash ttl ${hashTtl}`);
@@ -94,7 +137,11 @@ describeOnTargets('consistency rules', (target) => {
     const afterRemove = await f.raw.ttl(hashKey);
     assert.ok(afterRemove > 900 && afterRemove <= 1_000, `hash ttl ${afterRemove}`);
     await f.service.removeLinkedPod(NS, 'u', 'long', 0);
-    assert.ok((await f.raw.ttl(hashKey)) <= 100);
+    // Back to the one temporary link left: a TTL of its length (-1 and -2, no TTL or no key, are wrong too).
+    const [finalHashPttl, shortPttl] = await pttlsAtOnce(f, hashKey, `${hashKey}short`);
+    assert.ok(shortPttl > 0, `link pttl ${shortPttl}`);
+    assert.ok(finalHashPttl >= shortPttl && finalHashPttl <= 100_000, `hash pttl ${finalHashPttl}, link ${shortPttl}`);
+    assert.deepEqual(await f.raw.hgetall(hashKey), { short: '1' });
   });
 
   it('rule 3: no key outlives its links, removed or expired', async () => {
@@ -166,8 +213,15 @@ describeOnTargets('consistency rules', (target) => {
     assert.equal(await f.raw.hget(`sf:{${NS}:state:${SVC}}weight`, '3'), '6');
   });
 
-  it('a value that is not a pod id is reported, not returned as a number', async () => {
-    await f.raw.set(`sf:{${NS}:lk:corrupt}${SVC}`, 'not-a-pod');
-    await assert.rejects(f.service.getLinkedPod(NS, 'corrupt', SVC), { code: 'REDIS_OPERATION_ERROR' });
+  it('a stored value that is not a pod id is a corrupt entry: reads answer NO_POD, a write overwrites it', async () => {
+    const linkKey = `sf:{${NS}:lk:corrupt}${SVC}`;
+    for (const stored of ['not-a-pod', '', '01', '-1', String(2 ** 31)]) {
+      await f.raw.set(linkKey, stored);
+      await f.raw.hset(`sf:{${NS}:lk:corrupt}`, SVC, stored);
+      assert.equal(await f.service.getLinkedPod(NS, 'corrupt', SVC), NO_POD, `stored ${JSON.stringify(stored)}`);
+      assert.equal(await f.service.setLinkedPod(NS, 'corrupt', SVC, 4, -1), NO_POD, `stored ${JSON.stringify(stored)}`);
+      assert.equal(await f.raw.get(linkKey), '4');
+      assert.equal(await f.service.getLinkedPod(NS, 'corrupt', SVC), 4);
+    }
   });
 });

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, NO_POD, StatefulExecutorService, StatefulRedisHealthIndicator } from '../../lib';
+import { RedisConnection } from '../../lib/connection/redis-connection';
 import { readLuaScript } from '../../lib/scripts/lua-script';
 import { SCRIPT_NAMES } from '../../lib/scripts/script-names';
 import { RedisServer } from '../harness/redis-server';
@@ -211,19 +212,29 @@ describe('single node: slow Redis, Redis restarted empty under load, lost replie
       await service.setServiceState(ns, 'svc', 1, 'running');
     }
     const chosen = await service.computeLinkedPodIfAbsent('cref', 'u', 'svc', -1);
-    // Make the linking script of 'clost' slow: a uid hash with many fields left by another
-    // implementation, all without a link key, which the script cleans up (O(fields)).
-    const junk: string[] = [];
-    for (let i = 0; i < 300_000; i++) junk.push(`gone-${i}`, '9');
-    for (let i = 0; i < junk.length; i += 20_000) await raw.hset('sf:{clost:lk:u}', ...junk.slice(i, i + 20_000));
-    // A short command timeout of its own: the two quick steps fit easily, the slow script does not.
-    const quick = await startStatefulApp({ redis: server.url, commandTimeoutMs: 100 });
+    // An app whose linking script is sent only once Redis sleeps: the quick steps before it are answered,
+    // the link is made after its command timed out (no reliance on how slow a script is on this machine).
+    const quick = await startStatefulApp({ redis: server.url, commandTimeoutMs: COMMAND_TIMEOUT_MS });
     t.after(() => quick.close());
+    const client = quick.app.get(RedisConnection).client as Redis;
+    const linkSha = readLuaScript('statefulComputeLinkIfAbsent').sha;
+    const sendEvalsha = client.evalsha.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    let sleeping: Promise<{ awake: Promise<unknown> }> | undefined;
+    const patchable = client as unknown as { evalsha: (...args: unknown[]) => Promise<unknown> };
+    patchable.evalsha = async (...args: unknown[]) => {
+      if (args[0] === linkSha && !sleeping) {
+        sleeping = debugSleep(1);
+        await sleeping;
+      }
+      return sendEvalsha(...args);
+    };
     const { error, elapsedMs } = await failure(() => quick.service.computeLinkedPodIfAbsent('clost', 'u', 'svc', -1));
     assert.equal(error.code, ErrorCode.TIMEOUT, error.message);
-    // The script finished on the server although its caller gave up.
+    assert.ok(sleeping, 'the linking script was about to be sent');
+    // The script runs on the server when it wakes up, although its caller gave up.
     const gaveUpAt = Date.now();
-    const linked = await eventually('the slow link script to finish', async () => {
+    await (await sleeping).awake;
+    const linked = await eventually('the link script to run', async () => {
       const value = await raw.get('sf:{clost:lk:u}svc');
       assert.notEqual(value, null);
       return value;

@@ -29,8 +29,17 @@ export interface CallWindow {
   end: number;
 }
 
-/** A read fell so close to a link's expiry that either answer would be right: the run proves nothing. */
+/** The run has more possible states than the checker keeps apart: it proves nothing beyond its invariants. */
 export class Inconclusive extends Error {}
+
+/**
+ * Thrown by the model when a call fell so close to a link's expiry that the link may have been live or
+ * gone: `explore` runs the call again once per answer, and both outcomes stay candidates.
+ */
+class NeedsChoice extends Error {}
+
+/** How deep one call may branch on expiry ambiguities (a storage check meets at most 4 uids x 2 services). */
+const MAX_CHOICES = 8;
 
 interface Link {
   pod: number;
@@ -101,6 +110,9 @@ export class SpecModel {
   private states = new Map<string, Map<number, string>>();
   private weights = new Map<string, Map<number, number>>();
   private workloads = new Map<string, string>();
+  /** Answers to the expiry ambiguities met by the current `explore` branch, in order. */
+  private choices: boolean[] = [];
+  private choiceIndex = 0;
 
   constructor(private readonly routableStates: string[] = ['running']) {}
 
@@ -124,7 +136,10 @@ export class SpecModel {
     ]);
   }
 
-  /** Applies `op` as Redis would have run it within `window`; returns the reply SPEC prescribes. */
+  /**
+   * Applies `op` as Redis would have run it within `window`; returns the reply SPEC prescribes.
+   * Near a link's expiry it needs an answer to "live or gone?": call it inside `explore`.
+   */
   apply(op: Op, window: CallWindow): unknown {
     switch (op.kind) {
       case 'setLinkedPod': {
@@ -145,20 +160,10 @@ export class SpecModel {
         return op.pod;
       }
       case 'computeLinkedPodIfAbsent': {
-        const current = this.live(op.uid, op.svc, window);
-        if (current) return current.pod;
-        const routable = new Set(op.states ?? this.routableStates);
-        const weights = this.weights.get(op.svc);
-        let best: { pod: number; weight: number; score: string } | undefined;
-        for (const [pod, state] of this.states.get(op.svc) ?? []) {
-          if (!routable.has(state)) continue;
-          const candidate = { pod, weight: weights?.get(pod) ?? 0, score: score(op.uid, pod) };
-          if (!best || candidate.weight < best.weight || (candidate.weight === best.weight && candidate.score > best.score)) best = candidate;
-        }
-        if (!best) return NO_POD;
-        this.write(op.uid, op.svc, best.pod, op.ttl, window);
-        this.weightsOf(op.svc).set(best.pod, best.weight + 1);
-        return best.pod;
+        // The parts run back to back here; `advance` lets other calls run between them.
+        let progress: CallProgress = { part: 0 };
+        while (!progress.done) progress = this.advance(op, progress, window);
+        return progress.reply;
       }
       case 'getLinkedPod':
         return this.live(op.uid, op.svc, window)?.pod ?? NO_POD;
@@ -213,6 +218,86 @@ export class SpecModel {
     }
   }
 
+  /**
+   * Runs the next atomic part of a call. Every operation is one part (one script or command), except
+   * computeLinkedPodIfAbsent: it reads the link (GET), picks a pod on the service's slot, links on the
+   * uid's slot (if still absent), then adds 1 to the pod's weight if it still has a state; other calls
+   * may run between these parts (SPEC makes it atomic per uid only).
+   */
+  advance(op: Op, progress: CallProgress, window: CallWindow): CallProgress {
+    if (op.kind !== 'computeLinkedPodIfAbsent') return { part: 1, done: true, reply: this.apply(op, window) };
+    switch (progress.part) {
+      case 0: {
+        const current = this.live(op.uid, op.svc, window);
+        return current ? { part: 1, done: true, reply: current.pod } : { part: 1 };
+      }
+      case 1: {
+        const chosen = this.pick(op.uid, op.svc, op.states ?? this.routableStates);
+        return chosen === NO_POD ? { part: 2, done: true, reply: NO_POD } : { part: 2, chosen };
+      }
+      case 2: {
+        const current = this.live(op.uid, op.svc, window);
+        if (current) return { part: 3, done: true, reply: current.pod };
+        this.write(op.uid, op.svc, progress.chosen as number, op.ttl, window);
+        return { part: 3, chosen: progress.chosen };
+      }
+      default: {
+        const pod = progress.chosen as number;
+        if (this.states.get(op.svc)?.has(pod)) {
+          this.weightsOf(op.svc).set(pod, (this.weights.get(op.svc)?.get(pod) ?? 0) + 1);
+        }
+        return { part: 4, done: true, reply: pod };
+      }
+    }
+  }
+
+  /** Whether the next part of the call writes (it may run twice: ioredis resends it after a lost connection). */
+  static writesNext(op: Op, progress: CallProgress): boolean {
+    if (op.kind === 'computeLinkedPodIfAbsent') return progress.part >= 2;
+    return !READS.has(op.kind);
+  }
+
+  /** The routable pod with the lowest weight (no weight = 0), ties broken by rendezvous hashing of the uid. */
+  private pick(uid: string, svc: string, states: string[]): number {
+    const routable = new Set(states);
+    const weights = this.weights.get(svc);
+    let best: { pod: number; weight: number; score: string } | undefined;
+    for (const [pod, state] of this.states.get(svc) ?? []) {
+      if (!routable.has(state)) continue;
+      const candidate = { pod, weight: weights?.get(pod) ?? 0, score: score(uid, pod) };
+      const lighter = !best || candidate.weight < best.weight;
+      if (lighter || (candidate.weight === best!.weight && candidate.score > best!.score)) best = candidate;
+    }
+    return best ? best.pod : NO_POD;
+  }
+
+  /**
+   * Runs `action` on copies of this model, once per way the expiry ambiguities it meets can be
+   * answered; returns every outcome. This model is left as it was.
+   */
+  explore<T>(action: (model: SpecModel) => T): Array<{ model: SpecModel; result: T }> {
+    const outcomes: Array<{ model: SpecModel; result: T }> = [];
+    const pending: boolean[][] = [[]];
+    while (pending.length > 0) {
+      const choices = pending.pop() as boolean[];
+      const model = this.clone();
+      model.choices = choices;
+      model.choiceIndex = 0;
+      try {
+        const result = action(model);
+        model.choices = [];
+        outcomes.push({ model, result });
+      } catch (error) {
+        if (!(error instanceof NeedsChoice)) throw error;
+        if (choices.length >= MAX_CHOICES) {
+          throw new Inconclusive(`more than ${MAX_CHOICES} expiry ambiguities in one call`);
+        }
+        pending.push([...choices, true], [...choices, false]);
+      }
+    }
+    return outcomes;
+  }
+
   /** What must be in Redis for this model at a read within `window` (see `checkStorage`). */
   expectedStorage(window: CallWindow): ExpectedStorage {
     const uids = new Map<string, Map<string, { pod: number; persistent: boolean }>>();
@@ -238,7 +323,19 @@ export class SpecModel {
       this.links.delete(key);
       return undefined;
     }
-    throw new Inconclusive(`the link ${uid}/${svc} expired around the time a call read it`);
+    // Either answer is right; each narrows what is known of the expiry instant.
+    if (this.choose()) {
+      link.expiry.earliest = Math.max(link.expiry.earliest, window.start - SLACK_MS);
+      return link;
+    }
+    link.expiry.latest = Math.min(link.expiry.latest, window.end + SLACK_MS);
+    this.links.delete(key);
+    return undefined;
+  }
+
+  private choose(): boolean {
+    if (this.choiceIndex < this.choices.length) return this.choices[this.choiceIndex++];
+    throw new NeedsChoice();
   }
 
   private write(uid: string, svc: string, pod: number, ttl: number, window: CallWindow): void {
@@ -262,6 +359,28 @@ export class SpecModel {
     if (!this.weights.has(svc)) this.weights.set(svc, new Map());
     return this.weights.get(svc)!;
   }
+}
+
+const READS = new Set<Op['kind']>([
+  'getLinkedPod',
+  'getLinkedPodIfPersist',
+  'batchGetLinkedPod',
+  'getLinkService',
+  'getServiceState',
+  'getWorkloadState',
+]);
+
+/** Whether the operation only reads. */
+export function isRead(op: Op): boolean {
+  return READS.has(op.kind);
+}
+
+/** How far a call has run in the model: the next part, the pod it picked, and its reply once done. */
+export interface CallProgress {
+  part: number;
+  chosen?: number;
+  done?: boolean;
+  reply?: unknown;
 }
 
 function linkKey(uid: string, svc: string): string {

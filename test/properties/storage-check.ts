@@ -97,3 +97,46 @@ export function compareStorage(ns: string, expected: ExpectedStorage, actual: St
 function sortKeys(value: Record<string, string> | undefined): Array<[string, string]> {
   return Object.entries(value ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
 }
+
+/**
+ * What must hold in Redis whatever the calls did (rules 2 and 3), for sequences the model could not
+ * follow to the end: every link key is named by its uid hash with the same pod; every field of a hash
+ * whose link key exists agrees with it; a hash has no TTL while one of its links is persistent, lives at
+ * least as long as its longest temporary link otherwise, and never outlives all its links without a TTL.
+ * Returns why it does not hold, or `undefined`.
+ */
+export function checkInvariants(ns: string, actual: StorageSnapshot): string | undefined {
+  const readSlackMs = actual.window.end - actual.window.start + 5;
+  const linkPattern = new RegExp(`^sf:\\{${ns}:lk:([^}]*)\\}(.+)$`);
+  const linksOf = new Map<string, Array<{ svc: string; key: StoredKey }>>();
+  for (const [name, key] of actual.keys) {
+    const match = linkPattern.exec(name);
+    if (!match) continue;
+    const hashName = `sf:{${ns}:lk:${match[1]}}`;
+    if (!linksOf.has(hashName)) linksOf.set(hashName, []);
+    linksOf.get(hashName)!.push({ svc: match[2], key });
+  }
+  for (const [hashName, links] of linksOf) {
+    const hash = actual.keys.get(hashName);
+    if (!hash || hash.type !== 'hash') return `${hashName}: missing (or not a hash) although link keys exist`;
+    const fields = hash.value as Record<string, string>;
+    let anyPersistent = false;
+    let longestPttl = 0;
+    for (const { svc, key } of links) {
+      if (fields[svc] !== key.value) {
+        return `${hashName}${svc}: ${JSON.stringify(key.value)}, the hash says ${JSON.stringify(fields[svc])}`;
+      }
+      if (key.pttl === -1) anyPersistent = true;
+      else longestPttl = Math.max(longestPttl, key.pttl);
+    }
+    if (anyPersistent && hash.pttl !== -1) return `${hashName}: PTTL ${hash.pttl} although a persistent link exists`;
+    if (!anyPersistent && (hash.pttl === -1 || hash.pttl < longestPttl - readSlackMs)) {
+      return `${hashName}: PTTL ${hash.pttl}, its longest link has ${longestPttl}`;
+    }
+  }
+  for (const [name, key] of actual.keys) {
+    if (!/^sf:\{[^}]*:lk:[^}]*\}$/.test(name) || linksOf.has(name)) continue;
+    if (key.pttl === -1) return `${name}: a uid hash without any link key and without a TTL`;
+  }
+  return undefined;
+}

@@ -84,6 +84,24 @@ describeOnTargets('argument validation', (target) => {
     await assert.rejects(f.service.getLinkedPod('ns', 'y'.repeat(600), 'svc'), /got a string of 600 characters/);
   });
 
+  it('a state of exactly 256 characters is accepted and stored whole; 257 are refused', async () => {
+    const state = 's'.repeat(255) + '😀';
+    await f.service.setServiceState('ns', 'svc', 1, state);
+    await f.service.setWorkloadState('ns', 'svc', state);
+    assert.deepEqual(await f.service.getServiceState('ns', 'svc'), { 1: state });
+    assert.deepEqual(await f.service.getWorkloadState('ns', ['svc']), { svc: state });
+    await f.service.setServiceState('ns', 'svc', 2, 'running');
+    assert.equal(await f.service.computeLinkedPodIfAbsent('ns', 'u', 'svc', -1, { states: [state] }), 1);
+    for (const call of [
+      () => f.service.setServiceState('ns', 'svc', 1, state + 's'),
+      () => f.service.setWorkloadState('ns', 'svc', state + 's'),
+      () => f.service.computeLinkedPodIfAbsent('ns', 'v', 'svc', -1, { states: [state + 's'] }),
+    ]) {
+      await assert.rejects(call(), { code: 'INVALID_PARAMETER' });
+    }
+    assert.deepEqual(await f.service.getServiceState('ns', 'svc'), { 1: state, 2: 'running' });
+  });
+
   it('names of exactly the maximum length in code points are accepted', async () => {
     const emoji = '😀'.repeat(512);
     assert.equal(await f.service.setLinkedPod('ns', emoji, 'svc', 1, -1), -1);
