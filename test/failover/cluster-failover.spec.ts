@@ -15,7 +15,13 @@ const NS = 'fo';
 const SVC = 'game';
 const COMMAND_TIMEOUT_MS = 1_000;
 /** Codes a call may fail with while a master is down and its replica takes over. */
-const FAULT_CODES: string[] = [ErrorCode.REDIS_CONNECTION_ERROR, ErrorCode.TIMEOUT, ErrorCode.REDIS_OPERATION_ERROR];
+// A MOVED loop while a replica is promoted ends as CLUSTER_RESHARDING.
+const FAULT_CODES: string[] = [
+  ErrorCode.REDIS_CONNECTION_ERROR,
+  ErrorCode.TIMEOUT,
+  ErrorCode.REDIS_OPERATION_ERROR,
+  ErrorCode.CLUSTER_RESHARDING,
+];
 
 /** Port of the master serving a key's slot, asked of a node itself. */
 async function ownerPort(raw: Cluster, key: string): Promise<number> {
