@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { StatefulRedisHealthIndicator } from './health/stateful-redis.health';
-import { StatefulExecutorService } from './stateful-executor.service';
+import { StatefulRedisHealthIndicator } from './core/health/stateful-redis.health';
+import { StatefulExecutorService } from './routing/stateful-executor.service';
 import { ConfigurableModuleClass } from './stateful-redis.module-definition';
-import { statefulRedisProviders } from './stateful-redis.providers';
+import { statefulRedisProviders } from './core/stateful-redis.providers';
 
 /**
  * `StatefulRedisModule.forRoot(options)` / `.forRootAsync({ imports, inject, useFactory | useClass | useExisting })`,

@@ -1,4 +1,4 @@
-import { readLuaScript } from '../../lib/scripts/lua-script';
+import { readLuaScript } from '../../lib/core/scripts/lua-script';
 import type { Implementation } from './implementation';
 import { redisClientImplementation } from './redis-client.implementation';
 
