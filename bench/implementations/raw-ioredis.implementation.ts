@@ -10,7 +10,7 @@ import { redisClientImplementation } from './redis-client.implementation';
 export function rawIoredis(url: string, name: string): Implementation {
   return redisClientImplementation(url, name, {
     script: (client, script) => {
-      const { sha } = readLuaScript(script);
+      const { sha } = readLuaScript(`routing/${script}`);
       return (numKeys, ...keysAndArgs) => client.evalsha(sha, numKeys, ...keysAndArgs);
     },
     batchGet: (client, keys) => client.mget(keys),

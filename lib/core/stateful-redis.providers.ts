@@ -1,4 +1,5 @@
 import type { Provider } from '@nestjs/common';
+import { ConnectionLifecycle } from './connection/connection.lifecycle';
 import { RedisConnection } from './connection/redis-connection';
 import type {
   ResolvedStatefulRedisOptions,
@@ -6,14 +7,14 @@ import type {
 } from './interfaces/stateful-redis-module-options.interface';
 import { createOperationMetrics } from './metrics/operation-metrics.factory';
 import { OperationMetrics } from './metrics/operation-metrics';
-import { NearCache } from '../routing/near-cache/near-cache';
+import { OperationPipeline } from './operations/operation-pipeline';
 import { resolveOptions } from './options/resolve-options';
 import { ScriptRunner } from './scripts/script-runner';
 import { STATEFUL_REDIS_RESOLVED_OPTIONS } from './stateful-redis.constants';
 import { STATEFUL_REDIS_MODULE_OPTIONS } from '../stateful-redis.module-definition';
 
-/** Internal providers: validated options (a bad option stops the app here), the connection, the scripts. */
-export const statefulRedisProviders: Provider[] = [
+/** The core's providers: validated options (a bad option stops the app here), the connection, the scripts, the pipeline. */
+export const statefulRedisCoreProviders: Provider[] = [
   {
     provide: STATEFUL_REDIS_RESOLVED_OPTIONS,
     useFactory: (options: StatefulRedisModuleOptions) => resolveOptions(options),
@@ -30,14 +31,21 @@ export const statefulRedisProviders: Provider[] = [
     inject: [RedisConnection],
   },
   {
-    provide: NearCache,
-    useFactory: (options: ResolvedStatefulRedisOptions, connection: RedisConnection) =>
-      options.nearCache ? new NearCache({ maxEntries: options.nearCache.maxEntries, keyPrefix: options.keyPrefix, connectTimeoutMs: options.connectTimeoutMs }, connection) : null,
-    inject: [STATEFUL_REDIS_RESOLVED_OPTIONS, RedisConnection],
-  },
-  {
     provide: OperationMetrics,
     useFactory: (options: ResolvedStatefulRedisOptions) => createOperationMetrics(options.metrics),
     inject: [STATEFUL_REDIS_RESOLVED_OPTIONS],
   },
+  ConnectionLifecycle,
+  OperationPipeline,
+];
+
+/** What every feature module may inject from the core. */
+export const statefulRedisCoreExports = [
+  STATEFUL_REDIS_MODULE_OPTIONS,
+  STATEFUL_REDIS_RESOLVED_OPTIONS,
+  RedisConnection,
+  ScriptRunner,
+  OperationMetrics,
+  ConnectionLifecycle,
+  OperationPipeline,
 ];

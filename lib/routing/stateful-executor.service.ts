@@ -1,21 +1,17 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
-import { performance } from 'node:perf_hooks';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { readMany, readManyBuffers, readManySteps } from '../core/connection/read-many';
 import { RedisConnection } from '../core/connection/redis-connection';
-import { withDeadline } from '../core/connection/with-deadline';
-import { ErrorCode } from '../core/errors/error-code';
-import { toStatefulError } from '../core/errors/redis-error.mapper';
-import { StatefulError } from '../core/errors/stateful.error';
 import type { ComputeLinkedPodOptions } from './interfaces/compute-linked-pod-options.interface';
 import type { ResolvedStatefulRedisOptions } from '../core/interfaces/stateful-redis-module-options.interface';
 import type { TrySetLinkedPodResult } from './interfaces/try-set-linked-pod-result.interface';
 import { KeySchema } from './keys/key-schema';
-import { OperationMetrics } from '../core/metrics/operation-metrics';
+import { FeatureSend, OperationPipeline } from '../core/operations/operation-pipeline';
 import { NearCache } from './near-cache/near-cache';
 import { parsePodId, parsePodIdBuffer, parsePodMap, parseServiceLinks, setEntry } from './replies/reply-parsers';
 import { ScriptRunner } from '../core/scripts/script-runner';
-import type { ScriptName } from './routing-script-names';
-import { NO_POD, STATEFUL_REDIS_RESOLVED_OPTIONS } from '../core/stateful-redis.constants';
+import { STATEFUL_REDIS_RESOLVED_OPTIONS } from '../core/stateful-redis.constants';
+import { ROUTING_SCRIPTS, ScriptName } from './routing-script-names';
+import { NO_POD } from './routing.constants';
 import {
   assertDistinctList,
   assertLingerTtl,
@@ -30,14 +26,6 @@ import {
   invalidParameter,
 } from './validation/argument-validator';
 
-type Inputs = Record<string, unknown>;
-
-function formatInputs(inputs: Inputs): string {
-  return Object.entries(inputs)
-    .map(([name, value]) => `${name}=${Array.isArray(value) ? `[${value.length} items]` : JSON.stringify(value)}`)
-    .join(', ');
-}
-
 /**
  * The shared directory of a stateful service: which pod owns which user, pod states and weights.
  * Every method validates its arguments before any Redis call and rejects with a `StatefulError`.
@@ -46,43 +34,35 @@ function formatInputs(inputs: Inputs): string {
 export class StatefulExecutorService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('StatefulRedis');
   private readonly keys: KeySchema;
-  private state: 'created' | 'ready' | 'shut down' = 'created';
+  /** The core's pipeline, counting and logging under `feature="routing"`. */
+  private readonly send: FeatureSend;
+  /** Whether reads may use the near-cache: from init until shutdown. */
+  private nearCacheInUse = false;
 
   constructor(
     @Inject(STATEFUL_REDIS_RESOLVED_OPTIONS) private readonly options: ResolvedStatefulRedisOptions,
     private readonly connection: RedisConnection,
     private readonly scripts: ScriptRunner,
-    @Optional() @Inject(OperationMetrics) private readonly metrics: OperationMetrics | null = null,
-    @Optional() @Inject(NearCache) private readonly nearCache: NearCache | null = null,
+    pipeline: OperationPipeline,
+    @Inject(NearCache) private readonly nearCache: NearCache | null,
   ) {
     this.keys = new KeySchema(options.keyPrefix);
+    this.send = pipeline.forFeature('routing');
+    // Before any init hook: the core preloads every registered script when it connects.
+    scripts.register(ROUTING_SCRIPTS);
   }
 
+  /** Runs after the core's init (the core module is global): the connection is open, the scripts loaded. */
   async onModuleInit(): Promise<void> {
-    const reloadScripts = () =>
-      this.scripts.preload().catch((error: Error) => this.logger.warn(`Could not preload the Lua scripts: ${error.message}`));
-    if (this.options.lazyConnect) {
-      this.connection.onReadyAgain(reloadScripts);
-      this.connection.open().catch((error: Error) => this.logger.warn(`${error.message}; connecting in the background`));
-    } else {
-      await this.connection.open();
-      try {
-        await this.scripts.preload();
-      } catch (error) {
-        await this.connection.close();
-        throw toStatefulError(error, 'onModuleInit', `endpoint=${this.connection.endpoint}, action=SCRIPT LOAD`);
-      }
-      this.connection.onReadyAgain(reloadScripts);
-    }
-    this.state = 'ready';
+    this.nearCacheInUse = true;
     const nearCacheStarted = this.nearCache?.start().catch((error: Error) => this.logger.warn(`Near-cache not started: ${error.message}`));
     if (!this.options.lazyConnect) await nearCacheStarted;
   }
 
+  /** Runs before the core closes the connection. */
   async onApplicationShutdown(): Promise<void> {
-    this.state = 'shut down';
+    this.nearCacheInUse = false;
     await this.nearCache?.close();
-    await this.connection.close();
   }
 
   /** Sets the state (`running`, `draining`, ...) of one pod of a service. */
@@ -214,7 +194,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     assertUid(operation, uid);
     assertServiceName(operation, serviceName);
     // Before init and after shutdown the near-cache is skipped, so that send() says why.
-    const nearCache = this.state === 'ready' ? this.nearCache : null;
+    const nearCache = this.nearCacheInUse ? this.nearCache : null;
     const cached = nearCache?.link(namespace, uid, serviceName);
     if (cached !== undefined) return cached;
     const key = this.keys.link(namespace, uid, serviceName);
@@ -293,7 +273,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     const operation = 'getLinkService';
     assertNamespace(operation, namespace);
     assertUid(operation, uid);
-    const nearCache = this.state === 'ready' ? this.nearCache : null;
+    const nearCache = this.nearCacheInUse ? this.nearCache : null;
     const cached = nearCache?.links(namespace, uid);
     if (cached !== undefined) return cached;
     const hashKey = this.keys.uidLinks(namespace, uid);
@@ -372,33 +352,5 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     const states = assertDistinctList(operation, 'options.states', options.states, assertState);
     if (states.length === 0) throw invalidParameter(operation, 'options.states', 'must name at least one state', options.states);
     return states;
-  }
-
-  /** Sends one operation's commands: refuses before init, bounds the wait, maps failures, counts and logs if asked. */
-  private async send<T>(operation: string, inputs: Inputs, command: () => Promise<T>, roundTrips = 1): Promise<T> {
-    const metrics = this.metrics;
-    if (this.state !== 'ready') {
-      metrics?.failed(operation, ErrorCode.NOT_INITIALIZED);
-      throw new StatefulError(
-        ErrorCode.NOT_INITIALIZED,
-        `${operation}: StatefulRedisModule is ${this.state === 'created' ? 'not initialized yet' : 'shut down'}`,
-        { operation },
-      );
-    }
-    const timed = metrics !== null || this.options.logOperations;
-    const started = timed ? performance.now() : 0;
-    try {
-      const reply = await (this.connection.needsCallDeadline ? withDeadline(command(), this.options.commandTimeoutMs * roundTrips) : command());
-      const elapsedMs = timed ? performance.now() - started : 0;
-      metrics?.succeeded(operation, elapsedMs / 1000);
-      if (this.options.logOperations) {
-        this.logger.debug(`${operation}(${formatInputs(inputs)}) -> ${JSON.stringify(reply)} in ${elapsedMs.toFixed(2)} ms`);
-      }
-      return reply;
-    } catch (error) {
-      const failure = toStatefulError(error, operation, formatInputs(inputs));
-      metrics?.failed(operation, failure.code, (performance.now() - started) / 1000);
-      throw failure;
-    }
   }
 }

@@ -1,3 +1,4 @@
+import { CommandTimeoutError } from './command-timeout.error';
 import { ErrorCode } from './error-code';
 import { StatefulError } from './stateful.error';
 
@@ -20,11 +21,13 @@ export const SCRIPT_COMMANDS = ['GET', 'SET', 'DEL', 'HSET', 'HDEL', 'HKEYS', 'H
 /** Tells what kind of failure an ioredis error is. */
 export function classifyRedisError(error: unknown): ErrorCode {
   if (error instanceof StatefulError) return error.code;
+  if (error instanceof CommandTimeoutError) return ErrorCode.TIMEOUT;
   const { name, message, code } = error as { name?: string; message?: string; code?: string };
   const text = message ?? '';
   // A cluster client gives up after retrying a failing node; the kind of failure is that of its last error.
   const redirected = /^Too many Cluster redirections\. Last error: (?:(\w*Error): )?([\s\S]*)$/.exec(text);
   if (redirected) return classifyRedisError({ name: redirected[1], message: redirected[2] });
+  // ioredis's own timeouts (`commandTimeout`, connect) are plain errors: only their text tells.
   if (text === 'Command timed out' || text.startsWith('Timed out')) return ErrorCode.TIMEOUT;
   if ((name && CONNECTION_ERROR_NAMES.has(name)) || (code && CONNECTION_ERROR_CODES.has(code))) {
     return ErrorCode.REDIS_CONNECTION_ERROR;

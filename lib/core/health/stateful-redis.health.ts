@@ -3,13 +3,14 @@ import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus'
 import { performance } from 'node:perf_hooks';
 import { RedisConnection } from '../connection/redis-connection';
 import { withDeadline } from '../connection/with-deadline';
+import { CommandTimeoutError } from '../errors/command-timeout.error';
 import type { ResolvedStatefulRedisOptions } from '../interfaces/stateful-redis-module-options.interface';
 import { ScriptRunner } from '../scripts/script-runner';
 import { STATEFUL_REDIS_RESOLVED_OPTIONS } from '../stateful-redis.constants';
 
 /**
- * Terminus indicator: `up` with the PING round trip and whether the Lua scripts are cached,
- * `down` with the reason. Bounded by `healthCheckTimeoutMs`, so `/health` never hangs.
+ * Terminus indicator: `up` with the PING round trip and whether the Lua scripts of every feature are
+ * cached, `down` with a `message`. Bounded by `healthCheckTimeoutMs`, so `/health` never hangs.
  */
 @Injectable()
 export class StatefulRedisHealthIndicator {
@@ -24,7 +25,7 @@ export class StatefulRedisHealthIndicator {
     const indicator = this.healthIndicatorService.check(key);
     // Without a connection ioredis would queue the PING: answer at once instead.
     if (!this.connection.isReady) {
-      return indicator.down({ reason: `Redis is not connected (status: ${this.connection.client.status})` });
+      return indicator.down({ message: `Redis is not connected (status: ${this.connection.client.status})` });
     }
     try {
       const started = performance.now();
@@ -33,10 +34,8 @@ export class StatefulRedisHealthIndicator {
       const scriptsLoaded = await withDeadline(this.scripts.loaded(), timeoutMs);
       return indicator.up({ roundTripMs, scriptsLoaded });
     } catch (error) {
-      const message = (error as Error).message;
-      return indicator.down({
-        reason: message === 'Command timed out' ? `Redis did not answer within ${timeoutMs} ms` : message,
-      });
+      const message = error instanceof CommandTimeoutError ? `Redis did not answer within ${timeoutMs} ms` : (error as Error).message;
+      return indicator.down({ message });
     }
   }
 }

@@ -1,3 +1,4 @@
+import type { ConfigurableModuleAsyncOptions, Type } from '@nestjs/common';
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 
 /** Connection to a Redis Cluster that the module creates, owns and closes. */
@@ -61,4 +62,20 @@ export interface ResolvedStatefulRedisOptions
     Pick<StatefulRedisModuleOptions, 'redis' | 'cluster' | 'client'> {
   /** Absent when the near-cache is off. */
   nearCache?: Required<StatefulRedisNearCacheOptions>;
+}
+
+/** A class that makes the module options, for `forRootAsync({ useClass })` or `forRootAsync({ useExisting })`. */
+export interface StatefulRedisOptionsFactory {
+  createStatefulRedisOptions(): StatefulRedisModuleOptions | Promise<StatefulRedisModuleOptions>;
+}
+
+/** The options of `StatefulRedisModule.forRootAsync`. */
+export interface StatefulRedisModuleAsyncOptions
+  extends ConfigurableModuleAsyncOptions<StatefulRedisModuleOptions, 'createStatefulRedisOptions'> {
+  /** A class implementing `StatefulRedisOptionsFactory`, instantiated by the module. */
+  useClass?: Type<StatefulRedisOptionsFactory>;
+  /** A provider implementing `StatefulRedisOptionsFactory`, e.g. exported by one of `imports`. */
+  useExisting?: Type<StatefulRedisOptionsFactory>;
+  /** Register the module as global: every module may inject its services without importing it. */
+  isGlobal?: boolean;
 }

@@ -14,8 +14,13 @@ export const DURATION_BUCKETS: readonly number[] = [
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 ];
 
-/** Plain counters of one operation; the hot path only adds to numbers. */
+/** Plain counters of one operation of one feature; the hot path only adds to numbers. */
 class OperationStats {
+  constructor(
+    readonly feature: string,
+    readonly operation: string,
+  ) {}
+
   calls = 0;
   durationCount = 0;
   durationSum = 0;
@@ -67,22 +72,24 @@ class ScrapedMetric {
 }
 
 /**
- * Per operation: calls, errors by code and a latency histogram, exported to a prom-client registry as
- * `stateful_redis_operations_total{operation}`, `stateful_redis_operation_errors_total{operation,code}`
- * and `stateful_redis_operation_duration_seconds{operation}`. One instance per registry, shared by every
+ * Per operation of each feature: calls, errors by code and a latency histogram, exported to a prom-client
+ * registry as `stateful_redis_operations_total{feature,operation}`,
+ * `stateful_redis_operation_errors_total{feature,operation,code}` and
+ * `stateful_redis_operation_duration_seconds{feature,operation}`. One instance per registry, shared by every
  * module in the process that exports to it (two apps in one process add up instead of clashing).
  */
 export class OperationMetrics {
   private static readonly byRegistry = new WeakMap<object, OperationMetrics>();
-  private readonly stats = new Map<string, OperationStats>();
+  /** feature → operation → counters. */
+  private readonly stats = new Map<string, Map<string, OperationStats>>();
   private readonly metrics: ScrapedMetric[];
 
   private constructor() {
     const reset = () => this.stats.clear();
     this.metrics = [
-      new ScrapedMetric(METRIC_NAMES.operations, 'StatefulExecutorService calls sent to Redis (or refused before init), by operation.', 'counter', () => this.callSamples(), reset),
-      new ScrapedMetric(METRIC_NAMES.errors, 'Failed StatefulExecutorService calls by operation and StatefulError code.', 'counter', () => this.errorSamples(), reset),
-      new ScrapedMetric(METRIC_NAMES.duration, 'Duration of StatefulExecutorService calls (all their Redis round trips, failures included), by operation.', 'histogram', () => this.durationSamples(), reset),
+      new ScrapedMetric(METRIC_NAMES.operations, 'Operations sent to Redis (or refused before init), by feature and operation.', 'counter', () => this.callSamples(), reset),
+      new ScrapedMetric(METRIC_NAMES.errors, 'Failed operations by feature, operation and StatefulError code.', 'counter', () => this.errorSamples(), reset),
+      new ScrapedMetric(METRIC_NAMES.duration, 'Duration of operations (all their Redis round trips, failures included), by feature and operation.', 'histogram', () => this.durationSamples(), reset),
     ];
   }
 
@@ -97,28 +104,37 @@ export class OperationMetrics {
     return metrics;
   }
 
-  /** One call that got its reply after `seconds`. */
-  succeeded(operation: string, seconds: number): void {
-    const stats = this.of(operation);
+  /** One call of a feature's operation that got its reply after `seconds`. */
+  succeeded(feature: string, operation: string, seconds: number): void {
+    const stats = this.of(feature, operation);
     stats.calls++;
     stats.observe(seconds);
   }
 
   /** One call that failed with `code`, after `seconds` (none when refused before reaching Redis). */
-  failed(operation: string, code: ErrorCode, seconds?: number): void {
-    const stats = this.of(operation);
+  failed(feature: string, operation: string, code: ErrorCode, seconds?: number): void {
+    const stats = this.of(feature, operation);
     stats.calls++;
     stats.errors.set(code, (stats.errors.get(code) ?? 0) + 1);
     if (seconds !== undefined) stats.observe(seconds);
   }
 
-  private of(operation: string): OperationStats {
-    let stats = this.stats.get(operation);
+  private of(feature: string, operation: string): OperationStats {
+    let byOperation = this.stats.get(feature);
+    if (byOperation === undefined) {
+      byOperation = new Map();
+      this.stats.set(feature, byOperation);
+    }
+    let stats = byOperation.get(operation);
     if (stats === undefined) {
-      stats = new OperationStats();
-      this.stats.set(operation, stats);
+      stats = new OperationStats(feature, operation);
+      byOperation.set(operation, stats);
     }
     return stats;
+  }
+
+  private all(): OperationStats[] {
+    return [...this.stats.values()].flatMap((byOperation) => [...byOperation.values()]);
   }
 
   // A registry that was cleared (`register.clear()` between tests) gets the metrics again, counting from zero.
@@ -141,28 +157,29 @@ export class OperationMetrics {
   }
 
   private callSamples(): MetricSample[] {
-    return [...this.stats].map(([operation, stats]) => ({ labels: { operation }, value: stats.calls }));
+    return this.all().map(({ feature, operation, calls }) => ({ labels: { feature, operation }, value: calls }));
   }
 
   private errorSamples(): MetricSample[] {
-    return [...this.stats].flatMap(([operation, stats]) =>
-      [...stats.errors].map(([code, value]) => ({ labels: { operation, code }, value })),
+    return this.all().flatMap(({ feature, operation, errors }) =>
+      [...errors].map(([code, value]) => ({ labels: { feature, operation, code }, value })),
     );
   }
 
   private durationSamples(): MetricSample[] {
     const name = METRIC_NAMES.duration;
-    return [...this.stats].flatMap(([operation, stats]): MetricSample[] => {
+    return this.all().flatMap((stats): MetricSample[] => {
+      const { feature, operation } = stats;
       let cumulative = 0;
       const buckets = DURATION_BUCKETS.map((bound, index) => {
         cumulative += stats.buckets[index];
-        return { labels: { operation, le: bound }, value: cumulative, metricName: `${name}_bucket` };
+        return { labels: { feature, operation, le: bound }, value: cumulative, metricName: `${name}_bucket` };
       });
       return [
         ...buckets,
-        { labels: { operation, le: '+Inf' }, value: stats.durationCount, metricName: `${name}_bucket` },
-        { labels: { operation }, value: stats.durationSum, metricName: `${name}_sum` },
-        { labels: { operation }, value: stats.durationCount, metricName: `${name}_count` },
+        { labels: { feature, operation, le: '+Inf' }, value: stats.durationCount, metricName: `${name}_bucket` },
+        { labels: { feature, operation }, value: stats.durationSum, metricName: `${name}_sum` },
+        { labels: { feature, operation }, value: stats.durationCount, metricName: `${name}_count` },
       ];
     });
   }

@@ -5,6 +5,7 @@ import type {
   ResolvedStatefulRedisOptions,
   StatefulRedisModuleOptions,
 } from '../interfaces/stateful-redis-module-options.interface';
+import { assertKnownOptions, OptionShape } from './known-options';
 import { StatefulRedisOptionsSchema } from './stateful-redis-options.schema';
 
 export const DEFAULT_KEY_PREFIX = 'sf';
@@ -14,11 +15,28 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_HEALTH_CHECK_TIMEOUT_MS = 1_000;
 export const DEFAULT_NEAR_CACHE_MAX_ENTRIES = 100_000;
 
+/** Every option of the module; `redis`, `cluster.options` and `client` belong to ioredis and are not checked here. */
+const STATEFUL_REDIS_OPTION_SHAPE: OptionShape = {
+  redis: true,
+  cluster: { nodes: true, options: true },
+  client: true,
+  keyPrefix: true,
+  routableStates: true,
+  commandTimeoutMs: true,
+  connectTimeoutMs: true,
+  lazyConnect: true,
+  healthCheckTimeoutMs: true,
+  logOperations: true,
+  metrics: { registry: true },
+  nearCache: { maxEntries: true },
+};
+
 /** Validates the module options with class-validator and applies the defaults; a bad option stops the app. */
 export function resolveOptions(options: StatefulRedisModuleOptions): ResolvedStatefulRedisOptions {
   if (typeof options !== 'object' || options === null) {
     throw new StatefulError(ErrorCode.INVALID_PARAMETER, 'Invalid StatefulRedisModule options: expected an object', { field: 'options' });
   }
+  assertKnownOptions(options, STATEFUL_REDIS_OPTION_SHAPE, 'StatefulRedisModule');
   const schema = Object.assign(new StatefulRedisOptionsSchema(), options);
   const errors = validateSync(schema, { forbidUnknownValues: false });
   if (errors.length > 0) {

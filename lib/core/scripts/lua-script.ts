@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 
 /** One Lua script of `lua/`, with its includes inlined, ready for `SCRIPT LOAD` / `EVALSHA`. */
 export interface LuaScript {
@@ -11,24 +11,27 @@ export interface LuaScript {
 
 const INCLUDE = /^--- @include "([\w/-]+)"$/gm;
 
-/** The `lua/` folder of this package, whether running from `dist/`, a test build, or sources. */
+/** The `lua/` folder of this package (the one holding `includes/`), whether running from `dist/`, a test build, or sources. */
 export function findLuaDirectory(start = __dirname): string {
   for (let dir = start; ; dir = dirname(dir)) {
     const candidate = join(dir, 'lua');
-    if (existsSync(join(candidate, 'statefulSetLink.lua'))) return candidate;
+    if (existsSync(join(candidate, 'includes'))) return candidate;
     if (dirname(dir) === dir) throw new Error(`nestjs-stateful-redis: no lua/ folder found above ${start}`);
   }
 }
 
-/** Reads `lua/<name>.lua` and inlines its `--- @include "includes/x"` lines (each helper once). */
-export function readLuaScript(name: string, luaDirectory = findLuaDirectory()): LuaScript {
+/**
+ * Reads `lua/<file>.lua` (or an absolute `<file>.lua`) and inlines its `--- @include "includes/x"` lines,
+ * each helper once, includes of includes first.
+ */
+export function readLuaScript(file: string, luaDirectory = findLuaDirectory()): LuaScript {
   const included = new Set<string>();
-  const expand = (file: string): string =>
-    readFileSync(join(luaDirectory, `${file}.lua`), 'utf8').replace(INCLUDE, (_line, include: string) => {
+  const expand = (path: string): string =>
+    readFileSync(`${path}.lua`, 'utf8').replace(INCLUDE, (_line, include: string) => {
       if (included.has(include)) return '';
       included.add(include);
-      return expand(include);
+      return expand(join(luaDirectory, include));
     });
-  const source = expand(name);
-  return { name, source, sha: createHash('sha1').update(source).digest('hex') };
+  const source = expand(isAbsolute(file) ? file : join(luaDirectory, file));
+  return { name: file, source, sha: createHash('sha1').update(source).digest('hex') };
 }

@@ -13,7 +13,7 @@ export interface TrackingListener {
   lost(): void;
 }
 
-const READ_LINKS = readLuaScript('statefulGetLinkService');
+const READ_LINKS = readLuaScript('routing/statefulGetLinkService');
 
 /** Makes the two connections of a channel to one Redis node, not connected yet (`lazyConnect`). */
 export type NodeConnectionFactory = (role: 'reader' | 'subscriber') => Redis;

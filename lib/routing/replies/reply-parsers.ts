@@ -1,6 +1,6 @@
 import { ErrorCode } from '../../core/errors/error-code';
 import { StatefulError } from '../../core/errors/stateful.error';
-import { NO_POD } from '../../core/stateful-redis.constants';
+import { NO_POD } from '../routing.constants';
 
 /** A pod id as stored (decimal string), or `NO_POD` for a missing link. */
 export function parsePodId(value: unknown, operation: string): number {

@@ -109,7 +109,7 @@ describe('Redis Cluster: a master killed under load', () => {
     // load ran were healed on NOSCRIPT and are cached on the promoted master now.
     await apps[0].service.computeLinkedPodIfAbsent(NS, 'newcomer', SVC, -1);
     for (const name of ['statefulSetLink', 'statefulTrySetLink', 'statefulGetLinkService', 'statefulGetServicePod', 'statefulSetState']) {
-      assert.equal(await promoted.cli('SCRIPT', 'EXISTS', readLuaScript(name).sha), '1', `${name} not cached on ${promoted.port}`);
+      assert.equal(await promoted.cli('SCRIPT', 'EXISTS', readLuaScript(`routing/${name}`).sha), '1', `${name} not cached on ${promoted.port}`);
     }
     assert.deepEqual(await apps[0].service.getServiceState(NS, SVC), { 0: 'running', 1: 'running', 2: 'running', 3: 'running' });
   });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, NO_POD, StatefulExecutorService, StatefulRedisHealthIndicator } from '../../../lib';
 import { readLuaScript } from '../../../lib/core/scripts/lua-script';
-import { SCRIPT_NAMES } from '../../../lib/routing/routing-script-names';
+import { ROUTING_SCRIPTS, SCRIPT_NAMES } from '../../../lib/routing/routing-script-names';
 import { RedisServer } from '../../harness/redis-server';
 import { eventually, sleep } from '../../harness/wait';
 import { failure, startStatefulApp, StatefulApp } from '../../harness/stateful-app';
@@ -13,7 +13,7 @@ const COMMAND_TIMEOUT_MS = 300;
 const HEALTH_TIMEOUT_MS = 300;
 /** Scheduling slack on a busy 2-core machine; the point is "bounded", not "exact". */
 const MARGIN_MS = 1_500;
-const SHAS = SCRIPT_NAMES.map((name) => readLuaScript(name).sha);
+const SHAS = SCRIPT_NAMES.map((name) => readLuaScript(ROUTING_SCRIPTS[name]).sha);
 
 /** Every key of a namespace with its type, value and TTL (whole seconds, -1 none), names with the namespace replaced by `<ns>`. */
 async function snapshot(raw: Redis, ns: string): Promise<Record<string, unknown>> {

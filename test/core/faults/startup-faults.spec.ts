@@ -3,14 +3,14 @@ import { createServer, Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { ErrorCode, NO_POD, StatefulExecutorService } from '../../../lib';
 import { readLuaScript } from '../../../lib/core/scripts/lua-script';
-import { SCRIPT_NAMES } from '../../../lib/routing/routing-script-names';
+import { ROUTING_SCRIPTS, SCRIPT_NAMES } from '../../../lib/routing/routing-script-names';
 import { freePort } from '../../harness/free-port';
 import { RedisServer } from '../../harness/redis-server';
 import { eventually } from '../../harness/wait';
 import { compileStatefulModule, failure } from '../../harness/stateful-app';
 
 const MARGIN_MS = 5_000;
-const SHAS = SCRIPT_NAMES.map((name) => readLuaScript(name).sha);
+const SHAS = SCRIPT_NAMES.map((name) => readLuaScript(ROUTING_SCRIPTS[name]).sha);
 const servers: RedisServer[] = [];
 
 after(async () => {

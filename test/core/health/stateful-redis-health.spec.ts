@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { StatefulExecutorService, StatefulRedisHealthIndicator, StatefulRedisModuleOptions } from '../../../lib';
 import { readLuaScript } from '../../../lib/core/scripts/lua-script';
-import { SCRIPT_NAMES } from '../../../lib/routing/routing-script-names';
+import { ROUTING_SCRIPTS, SCRIPT_NAMES } from '../../../lib/routing/routing-script-names';
 import { RedisServer } from '../../harness/redis-server';
 import { eventually } from '../../harness/wait';
 import { bootStatefulModule } from '../../harness/stateful-app';
@@ -86,17 +86,17 @@ describe('StatefulRedisHealthIndicator', () => {
     await service.setLinkedPod('ns', 'u', 'svc', 1, -1);
     await assertUp(false);
     // SCRIPT LOAD of every script (as after a restart) makes it true again.
-    for (const name of SCRIPT_NAMES) await server.cli('SCRIPT', 'LOAD', readLuaScript(name).source);
+    for (const name of SCRIPT_NAMES) await server.cli('SCRIPT', 'LOAD', readLuaScript(ROUTING_SCRIPTS[name]).source);
     await assertUp(true);
   });
 
-  it('CLIENT PAUSE: down with a reason within healthCheckTimeoutMs (not the 10 s command timeout)', async () => {
+  it('CLIENT PAUSE: down with a message within healthCheckTimeoutMs (not the 10 s command timeout)', async () => {
     assert.equal(await server.cli('CLIENT', 'PAUSE', '4000', 'ALL'), 'OK');
     try {
       const { details, elapsedMs } = await timedCheck();
       assert.equal(details.status, 'down', JSON.stringify(details));
-      assert.equal(typeof details.reason, 'string');
-      assert.match(details.reason as string, new RegExp(`within ${healthCheckTimeoutMs} ms`));
+      assert.equal(typeof details.message, 'string');
+      assert.match(details.message as string, new RegExp(`within ${healthCheckTimeoutMs} ms`));
       assert.ok(elapsedMs < 3_500, `the check took ${elapsedMs} ms`);
 
       // Through HealthCheckService: a 503.
@@ -113,14 +113,14 @@ describe('StatefulRedisHealthIndicator', () => {
     await eventually('up after the pause', () => assertUp(), 20_000);
   });
 
-  it('Redis stopped: down with a reason, answered in bounded time; HealthCheckService.check() throws 503', async () => {
+  it('Redis stopped: down with a message, answered in bounded time; HealthCheckService.check() throws 503', async () => {
     await server.stop();
     try {
       for (let round = 0; round < 3; round++) {
         const { details, elapsedMs } = await timedCheck();
         assert.equal(details.status, 'down', JSON.stringify(details));
-        assert.equal(typeof details.reason, 'string');
-        assert.ok((details.reason as string).length > 0);
+        assert.equal(typeof details.message, 'string');
+        assert.ok((details.message as string).length > 0);
         assert.ok(elapsedMs < healthCheckTimeoutMs + MARGIN_MS, `the check took ${elapsedMs} ms`);
       }
       await assert.rejects(health.check([() => indicator.isHealthy('redis')]), (error: unknown) => {
@@ -128,7 +128,7 @@ describe('StatefulRedisHealthIndicator', () => {
         const body = error.getResponse() as { status: string; error: Record<string, Details>; details: Record<string, Details> };
         assert.equal(body.status, 'error');
         assert.equal(body.error.redis.status, 'down');
-        assert.equal(typeof body.error.redis.reason, 'string');
+        assert.equal(typeof body.error.redis.message, 'string');
         assert.equal(body.details.redis.status, 'down');
         return true;
       });
@@ -165,7 +165,7 @@ describe('StatefulRedisHealthIndicator with a lazily started app', () => {
       const started = Date.now();
       const result = await indicator.isHealthy('redis');
       assert.equal((result.redis as Details).status, 'down');
-      assert.match(String((result.redis as Details).reason), /not connected|ECONNREFUSED|connect/i);
+      assert.match(String((result.redis as Details).message), /not connected|ECONNREFUSED|connect/i);
       assert.ok(Date.now() - started < 300 + MARGIN_MS);
       await server.start();
       await eventually('up once Redis is reachable', async () => {

@@ -43,21 +43,21 @@ describe('operation metrics', () => {
         await assert.rejects(app.service.getLinkedPod('bad:ns', 'a', 'svc'), { code: ErrorCode.INVALID_PARAMETER });
 
         const text = await registry.metrics();
-        assert.equal(sample(text, METRIC_NAMES.operations, 'operation="computeLinkedPodIfAbsent"'), 3);
-        assert.equal(sample(text, METRIC_NAMES.operations, 'operation="setServiceState"'), 1);
-        assert.equal(sample(text, METRIC_NAMES.operations, 'operation="getLinkedPod"'), 1);
-        assert.equal(sample(text, METRIC_NAMES.operations, 'operation="getServiceState"'), 1);
-        const errorLine = new RegExp(`^${METRIC_NAMES.errors}\\{operation="getServiceState",code="(LUA_SCRIPT_ERROR|REDIS_OPERATION_ERROR)"\\} 1$`, 'm');
+        assert.equal(sample(text, METRIC_NAMES.operations, 'feature="routing",operation="computeLinkedPodIfAbsent"'), 3);
+        assert.equal(sample(text, METRIC_NAMES.operations, 'feature="routing",operation="setServiceState"'), 1);
+        assert.equal(sample(text, METRIC_NAMES.operations, 'feature="routing",operation="getLinkedPod"'), 1);
+        assert.equal(sample(text, METRIC_NAMES.operations, 'feature="routing",operation="getServiceState"'), 1);
+        const errorLine = new RegExp(`^${METRIC_NAMES.errors}\\{feature="routing",operation="getServiceState",code="(LUA_SCRIPT_ERROR|REDIS_OPERATION_ERROR)"\\} 1$`, 'm');
         assert.match(text, errorLine);
-        assert.equal(sample(text, METRIC_NAMES.errors, 'operation="getLinkedPod",code="INVALID_PARAMETER"'), undefined);
+        assert.equal(sample(text, METRIC_NAMES.errors, 'feature="routing",operation="getLinkedPod",code="INVALID_PARAMETER"'), undefined);
 
-        assert.equal(sample(text, `${METRIC_NAMES.duration}_count`, 'operation="computeLinkedPodIfAbsent"'), 3);
-        assert.equal(sample(text, `${METRIC_NAMES.duration}_bucket`, 'operation="computeLinkedPodIfAbsent",le="+Inf"'), 3);
-        const sum = sample(text, `${METRIC_NAMES.duration}_sum`, 'operation="computeLinkedPodIfAbsent"')!;
+        assert.equal(sample(text, `${METRIC_NAMES.duration}_count`, 'feature="routing",operation="computeLinkedPodIfAbsent"'), 3);
+        assert.equal(sample(text, `${METRIC_NAMES.duration}_bucket`, 'feature="routing",operation="computeLinkedPodIfAbsent",le="+Inf"'), 3);
+        const sum = sample(text, `${METRIC_NAMES.duration}_sum`, 'feature="routing",operation="computeLinkedPodIfAbsent"')!;
         assert.ok(sum > 0 && sum < 3, `sum ${sum}`);
         let previous = 0;
         for (const bound of DURATION_BUCKETS) {
-          const value = sample(text, `${METRIC_NAMES.duration}_bucket`, `operation="computeLinkedPodIfAbsent",le="${bound}"`)!;
+          const value = sample(text, `${METRIC_NAMES.duration}_bucket`, `feature="routing",operation="computeLinkedPodIfAbsent",le="${bound}"`)!;
           assert.ok(value >= previous && value <= 3, `bucket ${bound}: ${value} (cumulative)`);
           previous = value;
         }
@@ -79,9 +79,9 @@ describe('operation metrics', () => {
       await moduleRef.close();
       await assert.rejects(service.getLinkedPod('m', 'a', 'svc'), { code: ErrorCode.NOT_INITIALIZED });
       const text = await registry.metrics();
-      assert.equal(sample(text, METRIC_NAMES.operations, 'operation="getLinkedPod"'), 2);
-      assert.equal(sample(text, METRIC_NAMES.errors, 'operation="getLinkedPod",code="NOT_INITIALIZED"'), 2);
-      assert.equal(sample(text, `${METRIC_NAMES.duration}_count`, 'operation="getLinkedPod"'), 0);
+      assert.equal(sample(text, METRIC_NAMES.operations, 'feature="routing",operation="getLinkedPod"'), 2);
+      assert.equal(sample(text, METRIC_NAMES.errors, 'feature="routing",operation="getLinkedPod",code="NOT_INITIALIZED"'), 2);
+      assert.equal(sample(text, `${METRIC_NAMES.duration}_count`, 'feature="routing",operation="getLinkedPod"'), 0);
     });
 
     it("goes to prom-client's default registry by default; two apps in one process share it", async () => {
@@ -92,7 +92,7 @@ describe('operation metrics', () => {
         await second.service.getLinkedPod('m', 'a', 'svc');
         await second.service.getLinkedPod('m', 'b', 'svc');
         const text = await defaultRegister.metrics();
-        assert.equal(sample(text, METRIC_NAMES.operations, 'operation="getLinkedPod"'), 3);
+        assert.equal(sample(text, METRIC_NAMES.operations, 'feature="routing",operation="getLinkedPod"'), 3);
         assert.equal(defaultRegister.getMetricsAsArray().length, 3);
       } finally {
         await first.close();
@@ -121,7 +121,7 @@ describe('operation metrics', () => {
       const second = await startStatefulApp({ redis: server.url, metrics: { registry } });
       try {
         await second.service.getLinkedPod('m', 'a', 'svc');
-        assert.equal(sample(await registry.metrics(), METRIC_NAMES.operations, 'operation="getLinkedPod"'), 1);
+        assert.equal(sample(await registry.metrics(), METRIC_NAMES.operations, 'feature="routing",operation="getLinkedPod"'), 1);
       } finally {
         await second.close();
       }
@@ -152,21 +152,21 @@ describe('operation metrics', () => {
     it('puts a duration in the first bucket whose bound it does not exceed; slower ones only in +Inf', async () => {
       const registry = new Registry();
       const metrics = OperationMetrics.for(registry);
-      metrics.succeeded('op', 0.0001);
-      metrics.succeeded('op', 0.00011);
-      metrics.failed('op', ErrorCode.TIMEOUT, 7);
-      metrics.failed('op', ErrorCode.TIMEOUT, 2);
+      metrics.succeeded('routing', 'op', 0.0001);
+      metrics.succeeded('routing', 'op', 0.00011);
+      metrics.failed('routing', 'op', ErrorCode.TIMEOUT, 7);
+      metrics.failed('routing', 'op', ErrorCode.TIMEOUT, 2);
       const text = await registry.metrics();
-      const bucket = (le: string) => sample(text, `${METRIC_NAMES.duration}_bucket`, `operation="op",le="${le}"`);
+      const bucket = (le: string) => sample(text, `${METRIC_NAMES.duration}_bucket`, `feature="routing",operation="op",le="${le}"`);
       assert.equal(bucket('0.0001'), 1);
       assert.equal(bucket('0.00025'), 2);
       assert.equal(bucket('2.5'), 3);
       assert.equal(bucket('5'), 3);
       assert.equal(bucket('+Inf'), 4);
-      assert.equal(sample(text, `${METRIC_NAMES.duration}_count`, 'operation="op"'), 4);
-      assert.ok(Math.abs(sample(text, `${METRIC_NAMES.duration}_sum`, 'operation="op"')! - 9.00021) < 1e-9);
-      assert.equal(sample(text, METRIC_NAMES.operations, 'operation="op"'), 4);
-      assert.equal(sample(text, METRIC_NAMES.errors, 'operation="op",code="TIMEOUT"'), 2);
+      assert.equal(sample(text, `${METRIC_NAMES.duration}_count`, 'feature="routing",operation="op"'), 4);
+      assert.ok(Math.abs(sample(text, `${METRIC_NAMES.duration}_sum`, 'feature="routing",operation="op"')! - 9.00021) < 1e-9);
+      assert.equal(sample(text, METRIC_NAMES.operations, 'feature="routing",operation="op"'), 4);
+      assert.equal(sample(text, METRIC_NAMES.errors, 'feature="routing",operation="op",code="TIMEOUT"'), 2);
     });
 
     it('is one instance per registry, registered once', () => {
@@ -180,16 +180,16 @@ describe('operation metrics', () => {
       const registry = new Registry();
       registry.setDefaultLabels({ app: 'gateway' });
       const metrics = OperationMetrics.for(registry);
-      metrics.succeeded('op', 0.002);
+      metrics.succeeded('routing', 'op', 0.002);
       const json = await registry.getMetricsAsJSON();
       const calls = json.find((metric) => metric.name === METRIC_NAMES.operations)!;
-      assert.deepEqual(calls.values, [{ labels: { operation: 'op', app: 'gateway' }, value: 1 }]);
-      assert.equal(sample(await registry.metrics(), METRIC_NAMES.operations, 'operation="op",app="gateway"'), 1);
+      assert.deepEqual(calls.values, [{ labels: { feature: 'routing', operation: 'op', app: 'gateway' }, value: 1 }]);
+      assert.equal(sample(await registry.metrics(), METRIC_NAMES.operations, 'feature="routing",operation="op",app="gateway"'), 1);
       registry.resetMetrics();
-      metrics.succeeded('other', 0.002);
+      metrics.succeeded('routing', 'other', 0.002);
       const text = await registry.metrics();
-      assert.equal(sample(text, METRIC_NAMES.operations, 'operation="op",app="gateway"'), undefined);
-      assert.equal(sample(text, METRIC_NAMES.operations, 'operation="other",app="gateway"'), 1);
+      assert.equal(sample(text, METRIC_NAMES.operations, 'feature="routing",operation="op",app="gateway"'), undefined);
+      assert.equal(sample(text, METRIC_NAMES.operations, 'feature="routing",operation="other",app="gateway"'), 1);
     });
 
     it('renders in an OpenMetrics registry, also after a second module registers', async () => {
@@ -197,13 +197,13 @@ describe('operation metrics', () => {
       const OpenMetricsRegistry = Registry as unknown as new (contentType: string) => Registry;
       const registry = new OpenMetricsRegistry(Registry.OPENMETRICS_CONTENT_TYPE);
       const metrics = OperationMetrics.for(registry);
-      metrics.failed('op', ErrorCode.REDIS_CONNECTION_ERROR, 0.01);
+      metrics.failed('routing', 'op', ErrorCode.REDIS_CONNECTION_ERROR, 0.01);
       await registry.metrics(); // renames counters in place (drops `_total`)
       OperationMetrics.for(registry);
       const text = await registry.metrics();
       assert.equal(registry.getMetricsAsArray().length, 3);
-      assert.equal(sample(text, METRIC_NAMES.operations, 'operation="op"'), 1);
-      assert.equal(sample(text, METRIC_NAMES.errors, 'operation="op",code="REDIS_CONNECTION_ERROR"'), 1);
+      assert.equal(sample(text, METRIC_NAMES.operations, 'feature="routing",operation="op"'), 1);
+      assert.equal(sample(text, METRIC_NAMES.errors, 'feature="routing",operation="op",code="REDIS_CONNECTION_ERROR"'), 1);
       assert.match(text, /# EOF\n$/);
     });
   });

@@ -105,7 +105,7 @@ describe('Redis ACL (standalone)', () => {
 
   it('the documented command list covers every command the Lua scripts call, and no more', () => {
     const dir = findLuaDirectory();
-    const files = [...readdirSync(dir).map((f) => join(dir, f)), ...readdirSync(join(dir, 'includes')).map((f) => join(dir, 'includes', f))].filter((f) => f.endsWith('.lua'));
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => join(dir, f)).filter((f) => f.endsWith('.lua'));
     const called = new Set<string>();
     for (const file of files) {
       for (const match of readFileSync(file, 'utf8').matchAll(/(?:rcall|redis\.p?call)\('([A-Za-z]+)'/g)) called.add(match[1].toUpperCase());

@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { StatefulExecutorService } from '../../../lib';
 import { readLuaScript } from '../../../lib/core/scripts/lua-script';
-import { SCRIPT_NAMES } from '../../../lib/routing/routing-script-names';
+import { ROUTING_SCRIPTS, SCRIPT_NAMES } from '../../../lib/routing/routing-script-names';
 import { ClusterTarget } from '../../harness/cluster-target';
 import { startStatefulApp, StatefulApp } from '../../harness/stateful-app';
 
 const NS = 'xslot';
 const SVC = 'svc';
-const SHAS = SCRIPT_NAMES.map((name) => readLuaScript(name).sha);
+const SHAS = SCRIPT_NAMES.map((name) => readLuaScript(ROUTING_SCRIPTS[name]).sha);
 
 /** The module's own cluster client, to watch what it sends. */
 function clientOf(service: StatefulExecutorService): Cluster {
