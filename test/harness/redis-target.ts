@@ -22,7 +22,7 @@ export interface RedisTarget {
   stop(): Promise<void>;
 }
 
-export class StandaloneTarget implements RedisTarget {
+class StandaloneTarget implements RedisTarget {
   readonly name = 'standalone';
   server!: RedisServer;
 
@@ -57,12 +57,7 @@ const factories: Record<string, () => RedisTarget> = {
   cluster: () => new ClusterTarget(),
 };
 
-/** Registers another target kind (the cluster target registers itself here). */
-export function registerTarget(name: string, factory: () => RedisTarget): void {
-  factories[name] = factory;
-}
-
-export function selectedTargets(): string[] {
+function selectedTargets(): string[] {
   return (process.env.REDIS_TARGETS ?? 'standalone').split(',').map((name) => name.trim()).filter(Boolean);
 }
 

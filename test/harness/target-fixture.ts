@@ -45,5 +45,3 @@ export function useTargetFixture(target: RedisTarget, extraOptions: Partial<Stat
     target,
   };
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

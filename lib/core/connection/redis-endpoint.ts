@@ -29,7 +29,7 @@ function describeRedisOptions(options: Partial<RedisOptions>): string {
   return `${options.host ?? '127.0.0.1'}:${options.port ?? 6379}`;
 }
 
-export function describeClient(client: Redis | Cluster): string {
+function describeClient(client: Redis | Cluster): string {
   if (client.isCluster) {
     // startupNodes is private in ioredis's types but the only record of where a cluster client connects.
     const nodes = (client as unknown as { startupNodes?: ClusterNode[] }).startupNodes ?? [];

@@ -61,6 +61,7 @@ export class StatefulErrorFilter implements ExceptionFilter<StatefulError> {
 }
 
 /** For `new StatefulErrorFilter()` without the adapter host: Express (`status().json()`) or Fastify (`code().send()`). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- Express or Fastify, whichever it is
 function replyWithoutAdapter(response: Record<string, Function>, statusCode: number, body: StatefulErrorResponseBody): void {
   if (typeof response.status === 'function' && typeof response.json === 'function') response.status(statusCode).json(body);
   else response.code(statusCode).send(body);

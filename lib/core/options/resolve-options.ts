@@ -8,12 +8,12 @@ import type {
 import { assertKnownOptions, OptionShape } from './known-options';
 import { StatefulRedisOptionsSchema } from './stateful-redis-options.schema';
 
-export const DEFAULT_KEY_PREFIX = 'sf';
-export const DEFAULT_ROUTABLE_STATES: readonly string[] = ['running'];
+const DEFAULT_KEY_PREFIX = 'sf';
+const DEFAULT_ROUTABLE_STATES: readonly string[] = ['running'];
 export const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_HEALTH_CHECK_TIMEOUT_MS = 1_000;
-export const DEFAULT_NEAR_CACHE_MAX_ENTRIES = 100_000;
+const DEFAULT_NEAR_CACHE_MAX_ENTRIES = 100_000;
 
 /** Every option of the module; `redis`, `cluster.options` and `client` belong to ioredis and are not checked here. */
 const STATEFUL_REDIS_OPTION_SHAPE: OptionShape = {

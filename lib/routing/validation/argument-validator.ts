@@ -1,11 +1,11 @@
 import { ErrorCode } from '../../core/errors/error-code';
 import { StatefulError } from '../../core/errors/stateful.error';
 
-export const MAX_POD_ID = 2 ** 31 - 1;
-export const MAX_PERSIST_SECONDS = 2 ** 31 - 1;
-export const MAX_NAMESPACE_LENGTH = 253;
-export const MAX_NAME_LENGTH = 512;
-export const MAX_STATE_LENGTH = 256;
+const MAX_POD_ID = 2 ** 31 - 1;
+const MAX_PERSIST_SECONDS = 2 ** 31 - 1;
+const MAX_NAMESPACE_LENGTH = 253;
+const MAX_NAME_LENGTH = 512;
+const MAX_STATE_LENGTH = 256;
 
 // Control characters (C0, DEL, C1). Braces would move the hash tag and make two names collide.
 const FORBIDDEN_IN_NAME = /[{}\p{Cc}]/u;

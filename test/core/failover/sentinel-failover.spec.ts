@@ -39,7 +39,7 @@ describe('Sentinel: the master killed under load', () => {
     const load = new LinkLoad(apps.map((app) => app.service), { workers: 8, uids, namespace: NS, service: SVC });
     const indicator = apps[0].app.get(StatefulRedisHealthIndicator);
     load.start();
-    let oldPort = 0;
+    let oldPort: number | undefined;
     try {
       await sleep(1_000);
       assert.equal(load.summary().failures, 0, `calls failed before the fault: ${JSON.stringify(load.summary().codes)}`);

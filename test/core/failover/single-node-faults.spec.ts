@@ -112,7 +112,7 @@ describe('single node: slow Redis, Redis restarted empty under load, lost replie
     await service.setServiceState('restart', 'svc', 0, 'running');
     const load = new LinkLoad([service, other.service], { workers: 8, uids, namespace: 'restart', service: 'svc' });
     load.start();
-    let downForMs = 0;
+    let downForMs: number | undefined;
     try {
       await sleep(500);
       assert.equal(load.summary().failures, 0);

@@ -1,12 +1,13 @@
 import calculateSlot = require('cluster-key-slot');
 import type { Cluster } from 'ioredis';
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { StatefulExecutorService } from '../../../lib';
 import { readLuaScript } from '../../../lib/core/scripts/lua-script';
 import { ROUTING_SCRIPTS, SCRIPT_NAMES } from '../../../lib/routing/routing-script-names';
 import { ClusterTarget } from '../../harness/cluster-target';
-import { startStatefulApp, StatefulApp } from '../../harness/stateful-app';
+import { startStatefulApp } from '../../harness/stateful-app';
+import { useTargetFixture } from '../../harness/target-fixture';
 
 const NS = 'xslot';
 const SVC = 'svc';
@@ -72,25 +73,7 @@ async function writeBySlot(raw: Cluster, entries: Array<[string, string]>): Prom
 
 describe('Redis Cluster specifics (3 masters, 3 replicas)', () => {
   const target = new ClusterTarget();
-  let app: StatefulApp;
-  let other: StatefulApp;
-  let service: StatefulExecutorService;
-  let raw: Cluster;
-
-  before(async () => {
-    await target.start();
-    app = await startStatefulApp(target.moduleOptions());
-    other = await startStatefulApp(target.moduleOptions());
-    service = app.service;
-    raw = target.rawClient();
-  });
-  beforeEach(() => target.flush());
-  after(async () => {
-    raw?.disconnect();
-    await app?.close();
-    await other?.close();
-    await target.stop();
-  });
+  const fixture = useTargetFixture(target);
 
   it('preloads every script on every master at startup', async () => {
     const masters = await target.cluster.masters();
@@ -113,17 +96,17 @@ describe('Redis Cluster specifics (3 masters, 3 replicas)', () => {
     // Every fourth uid linked to pod (i mod 5), written as another implementation would.
     const linked: Array<[string, string]> = [];
     for (let i = 0; i < uids.length; i += 4) linked.push([`sf:{${NS}:lk:${uids[i]}}${SVC}`, String(i % 5)]);
-    await writeBySlot(raw, linked);
+    await writeBySlot((fixture.raw as Cluster), linked);
     const slots = new Set(uids.map((uid) => calculateSlot(`sf:{${NS}:lk:${uid}}${SVC}`)));
     assert.ok(slots.size > 16_000, `the uids cover only ${slots.size} slots`);
 
-    const client = clientOf(service);
+    const client = clientOf(fixture.service);
     const watch = watchMget(client, 'mgetBuffer');
     const heapBefore = process.memoryUsage().heapUsed;
     const started = Date.now();
     let result: Record<number, string[]>;
     try {
-      result = await service.batchGetLinkedPod(NS, uids, SVC);
+      result = await fixture.service.batchGetLinkedPod(NS, uids, SVC);
     } finally {
       watch.restore();
     }
@@ -143,13 +126,13 @@ describe('Redis Cluster specifics (3 masters, 3 replicas)', () => {
     const services = Array.from({ length: 20_000 }, (_, i) => `service-${i}`);
     const written: Array<[string, string]> = [];
     for (let i = 0; i < services.length; i += 3) written.push([`sf:{${NS}:workload:${services[i]}}`, `state-${i}`]);
-    await writeBySlot(raw, written);
-    const ports = new Set(services.map((s) => masterPortOf(clientOf(service), `sf:{${NS}:workload:${s}}`)));
+    await writeBySlot((fixture.raw as Cluster), written);
+    const ports = new Set(services.map((s) => masterPortOf(clientOf(fixture.service), `sf:{${NS}:workload:${s}}`)));
     assert.equal(ports.size, 3, 'the services should live on all three masters');
-    const watch = watchMget(clientOf(service));
+    const watch = watchMget(clientOf(fixture.service));
     let states: Record<string, string>;
     try {
-      states = await service.getWorkloadState(NS, services);
+      states = await fixture.service.getWorkloadState(NS, services);
     } finally {
       watch.restore();
     }
@@ -159,33 +142,33 @@ describe('Redis Cluster specifics (3 masters, 3 replicas)', () => {
     assert.equal(states['service-1'], undefined);
   });
 
-  it('computeLinkedPodIfAbsent works when the service keys and the uid keys are on different masters', async () => {
-    const client = clientOf(service);
+  it('computeLinkedPodIfAbsent works when the fixture.service keys and the uid keys are on different masters', async () => {
+    const client = clientOf(fixture.service);
     const stateKey = `sf:{${NS}:state:${SVC}}`;
-    await service.setServiceState(NS, SVC, 0, 'running');
-    await service.setServiceState(NS, SVC, 1, 'running');
-    await service.setPodWeight(NS, SVC, 1, 10);
-    // Uids whose keys sit on another master than the service's pod keys.
+    await fixture.service.setServiceState(NS, SVC, 0, 'running');
+    await fixture.service.setServiceState(NS, SVC, 1, 'running');
+    await fixture.service.setPodWeight(NS, SVC, 1, 10);
+    // Uids whose keys sit on another master than the fixture.service's pod keys.
     const servicePort = masterPortOf(client, stateKey);
     const uids = Array.from({ length: 200 }, (_, i) => `far-${i}`).filter((uid) => masterPortOf(client, `sf:{${NS}:lk:${uid}}`) !== servicePort);
     assert.ok(uids.length > 50);
     // Pod 0 starts at weight 0, pod 1 at 10: the first ten new users, placed one by one, go to pod 0.
     const picked: number[] = [];
-    for (const uid of uids.slice(0, 10)) picked.push(await service.computeLinkedPodIfAbsent(NS, uid, SVC, -1));
+    for (const uid of uids.slice(0, 10)) picked.push(await fixture.service.computeLinkedPodIfAbsent(NS, uid, SVC, -1));
     assert.deepEqual(picked, Array(10).fill(0));
     // The next thirty arrive at once through two apps.
-    picked.push(...(await Promise.all(uids.slice(10, 40).map((uid, i) => (i % 2 ? service : other.service).computeLinkedPodIfAbsent(NS, uid, SVC, -1)))));
+    picked.push(...(await Promise.all(uids.slice(10, 40).map((uid, i) => (i % 2 ? fixture.service : fixture.otherService).computeLinkedPodIfAbsent(NS, uid, SVC, -1)))));
     for (const [i, uid] of uids.slice(0, 40).entries()) {
-      assert.equal(await raw.get(`sf:{${NS}:lk:${uid}}${SVC}`), String(picked[i]));
-      assert.deepEqual(await raw.hgetall(`sf:{${NS}:lk:${uid}}`), { [SVC]: String(picked[i]) });
-      assert.equal(await service.computeLinkedPodIfAbsent(NS, uid, SVC, -1), picked[i], 'a second call must return the existing link');
+      assert.equal(await (fixture.raw as Cluster).get(`sf:{${NS}:lk:${uid}}${SVC}`), String(picked[i]));
+      assert.deepEqual(await (fixture.raw as Cluster).hgetall(`sf:{${NS}:lk:${uid}}`), { [SVC]: String(picked[i]) });
+      assert.equal(await fixture.service.computeLinkedPodIfAbsent(NS, uid, SVC, -1), picked[i], 'a second call must return the existing link');
     }
     // Every created link was counted once on its pod: weights grew by exactly 40 in total.
-    const weights = await raw.hgetall(`${stateKey}weight`);
+    const weights = await (fixture.raw as Cluster).hgetall(`${stateKey}weight`);
     assert.equal(Number(weights['0'] ?? 0) + Number(weights['1'] ?? 0), 10 + 40);
   });
 
-  it('the keys of one uid share a slot, and so do the keys of one service', () => {
+  it('the keys of one uid share a slot, and so do the keys of one fixture.service', () => {
     for (const [a, b] of [
       [`sf:{${NS}:lk:u1}`, `sf:{${NS}:lk:u1}${SVC}`],
       [`sf:{${NS}:lk:u1}`, `sf:{${NS}:lk:u1}another-service`],

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { NO_POD, StatefulExecutorService } from '../../../lib';
 import { describeOnTargets } from '../../harness/redis-target';
-import { sleep, useTargetFixture } from '../../harness/target-fixture';
+import { useTargetFixture } from '../../harness/target-fixture';
+import { sleep } from '../../harness/wait';
 
 const NS = 'race';
 const SVC = 'svc';

@@ -6,7 +6,7 @@ import type { StatefulExecutorService } from '../../../lib';
  * operations the model-based tests send to the library and to the model alike.
  */
 
-export const NO_POD = -1;
+const NO_POD = -1;
 
 export type Op =
   | { kind: 'setLinkedPod' | 'trySetLinkedPod' | 'setLinkedPodIfAbsent'; uid: string; svc: string; pod: number; ttl: number }
