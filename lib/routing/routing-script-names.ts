@@ -1,6 +1,6 @@
 import type { ScriptSet } from '../core/scripts/script-runner';
 
-/** The scripts of `lua/routing/`, named as in the Java and Go implementations so that operators recognise them. */
+/** The scripts of `lua/`, named as in the Java and Go implementations so that operators recognise them. */
 export const SCRIPT_NAMES = [
   'statefulSetLink',
   'statefulTrySetLink',

@@ -1,6 +1,6 @@
 import { CommandTimeoutError } from '../errors/command-timeout.error';
 
-/** Rejects with a `CommandTimeoutError` when `promise` has not settled within `timeoutMs`. */
+/** Rejects with ioredis's own timeout message when `promise` has not settled within `timeoutMs`. */
 export function withDeadline<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {

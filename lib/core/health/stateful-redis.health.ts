@@ -3,7 +3,8 @@ import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus'
 import { performance } from 'node:perf_hooks';
 import { RedisConnection } from '../connection/redis-connection';
 import { withDeadline } from '../connection/with-deadline';
-import { CommandTimeoutError } from '../errors/command-timeout.error';
+import { ErrorCode } from '../errors/error-code';
+import { classifyRedisError } from '../errors/redis-error.mapper';
 import type { ResolvedStatefulRedisOptions } from '../interfaces/stateful-redis-module-options.interface';
 import { ScriptRunner } from '../scripts/script-runner';
 import { STATEFUL_REDIS_RESOLVED_OPTIONS } from '../stateful-redis.constants';
@@ -34,7 +35,9 @@ export class StatefulRedisHealthIndicator {
       const scriptsLoaded = await withDeadline(this.scripts.loaded(), timeoutMs);
       return indicator.up({ roundTripMs, scriptsLoaded });
     } catch (error) {
-      const message = error instanceof CommandTimeoutError ? `Redis did not answer within ${timeoutMs} ms` : (error as Error).message;
+      // The library's deadline (a CommandTimeoutError) or ioredis's own commandTimeout, whichever came first.
+      const timedOut = classifyRedisError(error) === ErrorCode.TIMEOUT;
+      const message = timedOut ? `Redis did not answer within ${timeoutMs} ms` : (error as Error).message;
       return indicator.down({ message });
     }
   }

@@ -11,7 +11,7 @@ export interface LuaScript {
 
 const INCLUDE = /^--- @include "([\w/-]+)"$/gm;
 
-/** The `lua/` folder of this package (the one holding `includes/`), whether running from `dist/`, a test build, or sources. */
+/** The `lua/` folder of this package (the one with `includes/`), whether running from `dist/`, a test build, or sources. */
 export function findLuaDirectory(start = __dirname): string {
   for (let dir = start; ; dir = dirname(dir)) {
     const candidate = join(dir, 'lua');
@@ -20,18 +20,15 @@ export function findLuaDirectory(start = __dirname): string {
   }
 }
 
-/**
- * Reads `lua/<file>.lua` (or an absolute `<file>.lua`) and inlines its `--- @include "includes/x"` lines,
- * each helper once, includes of includes first.
- */
-export function readLuaScript(file: string, luaDirectory = findLuaDirectory()): LuaScript {
+/** Reads `lua/<name>.lua` (or an absolute `<name>.lua`) and inlines its `--- @include "includes/x"` lines (each helper once). */
+export function readLuaScript(name: string, luaDirectory = findLuaDirectory()): LuaScript {
   const included = new Set<string>();
-  const expand = (path: string): string =>
-    readFileSync(`${path}.lua`, 'utf8').replace(INCLUDE, (_line, include: string) => {
+  const expand = (file: string): string =>
+    readFileSync(isAbsolute(file) ? `${file}.lua` : join(luaDirectory, `${file}.lua`), 'utf8').replace(INCLUDE, (_line, include: string) => {
       if (included.has(include)) return '';
       included.add(include);
-      return expand(join(luaDirectory, include));
+      return expand(include);
     });
-  const source = expand(isAbsolute(file) ? file : join(luaDirectory, file));
-  return { name: file, source, sha: createHash('sha1').update(source).digest('hex') };
+  const source = expand(name);
+  return { name, source, sha: createHash('sha1').update(source).digest('hex') };
 }

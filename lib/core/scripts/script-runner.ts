@@ -1,30 +1,27 @@
 import type { Cluster, Redis } from 'ioredis';
 import { isNoScriptError } from '../errors/redis-error.mapper';
-import { findLuaDirectory, LuaScript, readLuaScript } from './lua-script';
+import { LuaScript, readLuaScript } from './lua-script';
 
 type RedisClient = Redis | Cluster;
 
-/** A feature's Lua scripts: script name → file under `lua/` without `.lua` (`routing/statefulSetLink`), or an absolute path. */
+/** A feature's scripts: name → file under `lua/` without `.lua` (`routing/statefulSetLink`), or an absolute path. */
 export type ScriptSet<N extends string = string> = Readonly<Record<N, string>>;
 
 /**
- * Runs the Lua scripts of every feature by SHA. Each feature registers its own set when its module is
- * created; `preload` loads every registered script on every node. A `NOSCRIPT` reply (restart, failover,
- * `SCRIPT FLUSH`) means the script did not run, so it is sent again with its source, which also caches it.
+ * Runs the library's Lua scripts by SHA. A `NOSCRIPT` reply (restart, failover, `SCRIPT FLUSH`)
+ * means the script did not run, so it is sent again with its source, which also caches it.
+ * Every feature registers its own set of scripts when it is created, before `preload` runs.
  */
 export class ScriptRunner {
   private readonly scripts = new Map<string, LuaScript>();
   private watchingNewNodes = false;
 
-  constructor(
-    private readonly client: RedisClient,
-    private readonly luaDirectory = findLuaDirectory(),
-  ) {}
+  constructor(private readonly client: RedisClient) {}
 
   /** Adds a feature's scripts; a name already registered must name the same script. */
   register(set: ScriptSet): void {
     for (const [name, file] of Object.entries<string>(set)) {
-      const script = { ...readLuaScript(file, this.luaDirectory), name };
+      const script = { ...readLuaScript(file), name };
       const existing = this.scripts.get(name);
       if (existing !== undefined && existing.sha !== script.sha) {
         throw new Error(`nestjs-stateful-redis: two different Lua scripts are registered as "${name}"`);
@@ -42,7 +39,7 @@ export class ScriptRunner {
     });
   }
 
-  /** `SCRIPT LOAD` of every registered script on every node (every master and replica of a cluster). */
+  /** `SCRIPT LOAD` of every script on every node (every master and replica of a cluster). */
   async preload(): Promise<void> {
     await Promise.all(this.nodes('all').map((node) => this.loadInto(node)));
     // A replica promoted by a failover should already hold the scripts: load them into every node ioredis
@@ -53,10 +50,9 @@ export class ScriptRunner {
     }
   }
 
-  /** Whether every registered script is in the cache of every node that runs them. */
+  /** Whether every script is in the cache of every node that runs them. */
   async loaded(): Promise<boolean> {
     const shas = [...this.scripts.values()].map((script) => script.sha);
-    if (shas.length === 0) return true;
     const replies = await Promise.all(this.nodes('master').map((node) => node.script('EXISTS', ...shas) as Promise<number[]>));
     return replies.every((flags) => flags.every((flag) => flag === 1));
   }
