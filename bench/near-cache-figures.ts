@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { performance } from 'node:perf_hooks';
 import { StatefulExecutorService, StatefulRedisModule } from '../lib';
-import { NearCache } from '../lib/near-cache/near-cache';
+import { NearCache } from '../lib/routing/near-cache/near-cache';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { percentile } from './measure';

@@ -32,10 +32,10 @@ export interface TargetCheck {
   pass: boolean;
 }
 
-export const TARGET_LIBRARY_VS_RAW = 0.9;
-export const TARGET_LIBRARY_VS_NAIVE = 1.0;
-export const TARGET_P99_DELTA_US = 50;
-export const TARGET_NEAR_CACHE_MIX_VS_RAW = 3;
+const TARGET_LIBRARY_VS_RAW = 0.9;
+const TARGET_LIBRARY_VS_NAIVE = 1.0;
+const TARGET_P99_DELTA_US = 50;
+const TARGET_NEAR_CACHE_MIX_VS_RAW = 3;
 
 export function checkTargets(ratios: readonly RatioRow[]): TargetCheck[] {
   const checks: TargetCheck[] = [];

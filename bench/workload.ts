@@ -18,10 +18,10 @@ export const PODS = 8;
 /** Linger window of `removeLinkedPod` in the benchmark: the link stays, temporary. */
 export const LINGER_SECONDS = 3_600;
 /** uids per `batchGetLinkedPod` call. */
-export const BATCH_SIZE = 1_000;
+const BATCH_SIZE = 1_000;
 /** The gateway's hot set: 95 % of its reads are for these users (e.g. those connected now). */
-export const HOT_USERS = 2_000;
-export const HOT_SHARE = 0.95;
+const HOT_USERS = 2_000;
+const HOT_SHARE = 0.95;
 
 export const uids: readonly string[] = Array.from({ length: USERS }, (_, i) => `user-${i}`);
 
@@ -31,7 +31,7 @@ export function seededPod(index: number): number {
 }
 
 /** mulberry32: a small deterministic PRNG, so that every run draws the same inputs. */
-export function prng(seed: number): () => number {
+function prng(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -65,7 +65,7 @@ const gatewayKinds = new Uint8Array(TABLE_SIZE);
 
 export const GATEWAY_GET = 0;
 export const GATEWAY_COMPUTE = 1;
-export const GATEWAY_REMOVE = 2;
+// Kind 2: a remove (the rest of the mix).
 
 /** The user index of call number `i` of an operation on random users. */
 export function userAt(i: number): number {

@@ -89,7 +89,9 @@ async function terminate(child, graceMs) {
   const timer = setTimeout(() => {
     try {
       process.kill(-child.pid, 'SIGKILL');
-    } catch {}
+    } catch {
+      // already gone
+    }
   }, graceMs);
   await exited;
   clearTimeout(timer);
@@ -114,7 +116,9 @@ process.on('exit', () => {
   for (const child of children) {
     try {
       process.kill(-child.pid, 'SIGKILL');
-    } catch {}
+    } catch {
+      // already gone
+    }
   }
   if (redisDir) rmSync(redisDir, { recursive: true, force: true });
 });
@@ -170,7 +174,9 @@ async function waitUntilHealthy(base, app) {
     if (appExit !== undefined) throw new Error(`the gateway exited (${appExit}) before it was healthy`);
     try {
       if ((await fetch(`${base}/health`)).ok) return;
-    } catch {}
+    } catch {
+      // not listening yet
+    }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`${base}/health did not answer 200 within 60 s`);

@@ -1,4 +1,4 @@
-import { readLuaScript } from '../../lib/scripts/lua-script';
+import { readLuaScript } from '../../lib/core/scripts/lua-script';
 import type { Implementation } from './implementation';
 import { redisClientImplementation } from './redis-client.implementation';
 
@@ -10,7 +10,7 @@ import { redisClientImplementation } from './redis-client.implementation';
 export function rawIoredis(url: string, name: string): Implementation {
   return redisClientImplementation(url, name, {
     script: (client, script) => {
-      const { sha } = readLuaScript(script);
+      const { sha } = readLuaScript(`routing/${script}`);
       return (numKeys, ...keysAndArgs) => client.evalsha(sha, numKeys, ...keysAndArgs);
     },
     batchGet: (client, keys) => client.mget(keys),

@@ -5,7 +5,7 @@ import { redisKeys } from './redis-keys';
 import { workloadOperations } from './workload-operations';
 
 /** A script ready to run: `run(numKeys, ...keysThenArgs)`. */
-export type ScriptCall = (numKeys: number, ...keysAndArgs: Array<string | number>) => Promise<unknown>;
+type ScriptCall = (numKeys: number, ...keysAndArgs: Array<string | number>) => Promise<unknown>;
 
 /** What differs between implementations that drive a plain ioredis client themselves. */
 export interface RedisClientStrategy {

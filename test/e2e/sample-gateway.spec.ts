@@ -236,12 +236,12 @@ describe('sample gateway (e2e)', () => {
       const { text, headers } = await http.get('/metrics').expect(200);
       assert.match(headers['content-type'], /text\/plain/);
       const count = (operation: string) =>
-        Number(new RegExp(`^${METRIC_NAMES.operations}\\{operation="${operation}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+        Number(new RegExp(`^${METRIC_NAMES.operations}\\{feature="routing",operation="${operation}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
       assert.ok(count('computeLinkedPodIfAbsent') >= 10, text);
       assert.ok(count('setLinkedPod') >= 5);
-      assert.match(text, new RegExp(`^${METRIC_NAMES.errors}\\{operation="getServiceState",code="(LUA_SCRIPT_ERROR|REDIS_OPERATION_ERROR)"\\} 1$`, 'm'));
-      assert.match(text, new RegExp(`^${METRIC_NAMES.duration}_bucket\\{operation="getLinkedPod",le="0.001"\\} \\d+$`, 'm'));
-      assert.match(text, new RegExp(`^${METRIC_NAMES.duration}_count\\{operation="getLinkedPod"\\} [1-9]\\d*$`, 'm'));
+      assert.match(text, new RegExp(`^${METRIC_NAMES.errors}\\{feature="routing",operation="getServiceState",code="(LUA_SCRIPT_ERROR|REDIS_OPERATION_ERROR)"\\} 1$`, 'm'));
+      assert.match(text, new RegExp(`^${METRIC_NAMES.duration}_bucket\\{feature="routing",operation="getLinkedPod",le="0.001"\\} \\d+$`, 'm'));
+      assert.match(text, new RegExp(`^${METRIC_NAMES.duration}_count\\{feature="routing",operation="getLinkedPod"\\} [1-9]\\d*$`, 'm'));
       assert.match(text, new RegExp(`^# TYPE ${METRIC_NAMES.duration} histogram$`, 'm'));
     });
   });
@@ -264,7 +264,7 @@ describe('sample gateway (e2e)', () => {
       assert.equal(call.body.statusCode, 503);
 
       const metrics = await http.get('/metrics').expect(200);
-      assert.match(metrics.text, new RegExp(`^${METRIC_NAMES.errors}\\{operation="getLinkedPod",code="(REDIS_CONNECTION_ERROR|TIMEOUT)"\\} 1$`, 'm'));
+      assert.match(metrics.text, new RegExp(`^${METRIC_NAMES.errors}\\{feature="routing",operation="getLinkedPod",code="(REDIS_CONNECTION_ERROR|TIMEOUT)"\\} 1$`, 'm'));
 
       await server.start();
       const deadline = Date.now() + 15_000;

@@ -94,7 +94,7 @@ export class RedisCluster {
         );
       } catch (error) {
         const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-        throw new Error(`redis-cli --cluster create failed: ${(error as Error).message}\n${stdout}${stderr}`);
+        throw new Error(`redis-cli --cluster create failed: ${(error as Error).message}\n${stdout}${stderr}`, { cause: error });
       }
       for (const server of servers) cluster.ids.set(server.port, await server.cli('CLUSTER', 'MYID'));
       await cluster.waitForView('the new cluster to settle', timeoutMs, (view) => {

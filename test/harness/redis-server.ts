@@ -25,7 +25,7 @@ export interface RedisServerOptions {
 }
 
 /** PEM files for a TLS-only server; clients are not asked for certificates. */
-export interface RedisTlsFiles {
+interface RedisTlsFiles {
   certFile: string;
   keyFile: string;
   caFile: string;

@@ -41,7 +41,7 @@ authorityKeyIdentifier = keyid
 `;
 
 /** Creates a throwaway CA and a server certificate signed by it in `dir` (which must exist). */
-export async function createTestCertificates(dir: string): Promise<TestCertificates> {
+async function createTestCertificates(dir: string): Promise<TestCertificates> {
   const config = join(dir, 'openssl.cnf');
   const caKey = join(dir, 'ca.key');
   const caFile = join(dir, 'ca.crt');
@@ -80,6 +80,6 @@ async function openssl(args: string[]): Promise<void> {
   } catch (error) {
     const { code, stderr = '' } = error as { code?: string | number; stderr?: string };
     const hint = code === 'ENOENT' ? ' (openssl is not installed: apt-get install -y openssl)' : '';
-    throw new Error(`openssl ${args[0]} failed${hint}: ${(error as Error).message}\n${stderr}`);
+    throw new Error(`openssl ${args[0]} failed${hint}: ${(error as Error).message}\n${stderr}`, { cause: error });
   }
 }

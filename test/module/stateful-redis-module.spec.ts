@@ -14,7 +14,7 @@ import {
   StatefulRedisModuleOptions,
 } from '../../lib';
 import { RedisServer } from '../harness/redis-server';
-import { silentLogger } from '../support/capturing-logger';
+import { silentLogger } from '../harness/capturing-logger';
 
 let server: RedisServer;
 

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, Min } from 'class-validator';
 
-export const LINK_MODES = ['set', 'try', 'if-absent'] as const;
+const LINK_MODES = ['set', 'try', 'if-absent'] as const;
 export type LinkMode = (typeof LINK_MODES)[number];
 
 export class SetLinkDto {

@@ -1,0 +1,67 @@
+import type { Cluster, Redis } from 'ioredis';
+import { isNoScriptError } from '../errors/redis-error.mapper';
+import { LuaScript, readLuaScript } from './lua-script';
+
+type RedisClient = Redis | Cluster;
+
+/** A feature's scripts: name → file under `lua/` without `.lua` (`routing/statefulSetLink`), or an absolute path. */
+export type ScriptSet<N extends string = string> = Readonly<Record<N, string>>;
+
+/**
+ * Runs the library's Lua scripts by SHA. A `NOSCRIPT` reply (restart, failover, `SCRIPT FLUSH`)
+ * means the script did not run, so it is sent again with its source, which also caches it.
+ * Every feature registers its own set of scripts when it is created, before `preload` runs.
+ */
+export class ScriptRunner {
+  private readonly scripts = new Map<string, LuaScript>();
+  private watchingNewNodes = false;
+
+  constructor(private readonly client: RedisClient) {}
+
+  /** Adds a feature's scripts; a name already registered must name the same script. */
+  register(set: ScriptSet): void {
+    for (const [name, file] of Object.entries<string>(set)) {
+      const script = { ...readLuaScript(file), name };
+      const existing = this.scripts.get(name);
+      if (existing !== undefined && existing.sha !== script.sha) {
+        throw new Error(`nestjs-stateful-redis: two different Lua scripts are registered as "${name}"`);
+      }
+      this.scripts.set(name, script);
+    }
+  }
+
+  run(name: string, keys: string[], args: Array<string | number>): Promise<unknown> {
+    const script = this.scripts.get(name);
+    if (script === undefined) return Promise.reject(new Error(`nestjs-stateful-redis: no Lua script registered as "${name}"`));
+    return this.client.evalsha(script.sha, keys.length, ...keys, ...args).catch((error: unknown) => {
+      if (!isNoScriptError(error)) throw error;
+      return this.client.eval(script.source, keys.length, ...keys, ...args);
+    });
+  }
+
+  /** `SCRIPT LOAD` of every script on every node (every master and replica of a cluster). */
+  async preload(): Promise<void> {
+    await Promise.all(this.nodes('all').map((node) => this.loadInto(node)));
+    // A replica promoted by a failover should already hold the scripts: load them into every node ioredis
+    // meets from now on (the nodes met while connecting were loaded just above).
+    if (this.client.isCluster && !this.watchingNewNodes) {
+      this.watchingNewNodes = true;
+      this.client.on('+node', (node: Redis) => void this.loadInto(node).catch(() => undefined));
+    }
+  }
+
+  /** Whether every script is in the cache of every node that runs them. */
+  async loaded(): Promise<boolean> {
+    const shas = [...this.scripts.values()].map((script) => script.sha);
+    const replies = await Promise.all(this.nodes('master').map((node) => node.script('EXISTS', ...shas) as Promise<number[]>));
+    return replies.every((flags) => flags.every((flag) => flag === 1));
+  }
+
+  private async loadInto(node: Redis): Promise<void> {
+    await Promise.all([...this.scripts.values()].map((script) => node.script('LOAD', script.source)));
+  }
+
+  private nodes(role: 'all' | 'master'): Redis[] {
+    return this.client.isCluster ? (this.client as Cluster).nodes(role) : [this.client as Redis];
+  }
+}

@@ -1,0 +1,21 @@
+import type { ScriptSet } from '../core/scripts/script-runner';
+
+/** The scripts of `lua/`, named as in the Java and Go implementations so that operators recognise them. */
+export const SCRIPT_NAMES = [
+  'statefulSetLink',
+  'statefulTrySetLink',
+  'statefulSetLinkIfAbsent',
+  'statefulRemoveLink',
+  'statefulRemoveLinkWithId',
+  'statefulGetLinkIfPersist',
+  'statefulComputeLinkIfAbsent',
+  'statefulGetServicePod',
+  'statefulGetService',
+  'statefulSetState',
+  'statefulGetLinkService',
+] as const;
+
+export type ScriptName = (typeof SCRIPT_NAMES)[number];
+
+/** The routing feature's script set: each name → `routing/<name>` under `lua/`. */
+export const ROUTING_SCRIPTS = Object.fromEntries(SCRIPT_NAMES.map((name) => [name, `routing/${name}`])) as ScriptSet<ScriptName>;

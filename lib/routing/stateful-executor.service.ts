@@ -1,0 +1,372 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { readMany, readManyBuffers, readManySteps } from '../core/connection/read-many';
+import { RedisConnection } from '../core/connection/redis-connection';
+import { scrubText } from '../core/errors/credential-scrubber';
+import type { ComputeLinkedPodOptions } from './interfaces/compute-linked-pod-options.interface';
+import type { ResolvedStatefulRedisOptions } from '../core/interfaces/stateful-redis-module-options.interface';
+import type { TrySetLinkedPodResult } from './interfaces/try-set-linked-pod-result.interface';
+import { KeySchema } from './keys/key-schema';
+import { FeatureSend, OperationPipeline } from '../core/operations/operation-pipeline';
+import { NearCache } from './near-cache/near-cache';
+import { parsePodId, parsePodIdBuffer, parsePodMap, parseServiceLinks, setEntry } from './replies/reply-parsers';
+import { ScriptRunner } from '../core/scripts/script-runner';
+import { STATEFUL_REDIS_RESOLVED_OPTIONS } from '../core/stateful-redis.constants';
+import { ROUTING_SCRIPTS, ScriptName } from './routing-script-names';
+import { NO_POD } from './routing.constants';
+import {
+  assertDistinctList,
+  assertLingerTtl,
+  assertList,
+  assertLinkTtl,
+  assertNamespace,
+  assertPodId,
+  assertServiceName,
+  assertState,
+  assertUid,
+  assertWeight,
+  invalidParameter,
+} from './validation/argument-validator';
+
+/**
+ * The shared directory of a stateful service: which pod owns which user, pod states and weights.
+ * Every method validates its arguments before any Redis call and rejects with a `StatefulError`.
+ */
+@Injectable()
+export class StatefulExecutorService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('StatefulRedis');
+  private readonly keys: KeySchema;
+  /** A stored value that is not a pod id reads as none (see canonicalPodId); operators should hear of it. */
+  private readonly reportCorrupt = (key: string, value: string): void =>
+    this.logger.warn(
+      `Corrupt entry: ${key} holds ${JSON.stringify(value)} where a pod id (decimal integer in 0..2147483647) ` +
+        'was expected; read as no link, overwritten by the next write',
+    );
+  /** The core's pipeline, counting and logging under `feature="routing"`. */
+  private readonly send: FeatureSend;
+  /** Whether reads may use the near-cache: from init until shutdown. */
+  private nearCacheInUse = false;
+
+  constructor(
+    @Inject(STATEFUL_REDIS_RESOLVED_OPTIONS) private readonly options: ResolvedStatefulRedisOptions,
+    private readonly connection: RedisConnection,
+    private readonly scripts: ScriptRunner,
+    pipeline: OperationPipeline,
+    @Inject(NearCache) private readonly nearCache: NearCache | null,
+  ) {
+    this.keys = new KeySchema(options.keyPrefix);
+    this.send = pipeline.forFeature('routing');
+    // Before any init hook: the core preloads every registered script when it connects.
+    scripts.register(ROUTING_SCRIPTS);
+  }
+
+  /** Runs after the core's init (the core module is global): the connection is open, the scripts loaded. */
+  async onModuleInit(): Promise<void> {
+    this.nearCacheInUse = true;
+    const nearCacheStarted = this.nearCache?.start().catch((error: Error) => this.logger.warn(`Near-cache not started: ${scrubText(error.message)}`));
+    if (!this.options.lazyConnect) await nearCacheStarted;
+  }
+
+  /** Runs before the core closes the connection. */
+  async onApplicationShutdown(): Promise<void> {
+    this.nearCacheInUse = false;
+    await this.nearCache?.close();
+  }
+
+  /** Sets the state (`running`, `draining`, ...) of one pod of a service. */
+  async setServiceState(namespace: string, serviceName: string, podId: number, state: string): Promise<void> {
+    const operation = 'setServiceState';
+    assertNamespace(operation, namespace);
+    assertServiceName(operation, serviceName);
+    assertPodId(operation, podId);
+    assertState(operation, state);
+    await this.send(operation, { namespace, serviceName, podId, state }, () =>
+      this.scripts.run('statefulSetState', this.podKeys(namespace, serviceName), ['state', podId, state]),
+    );
+  }
+
+  /** The state of every pod of a service, by pod id. */
+  async getServiceState(namespace: string, serviceName: string): Promise<Record<number, string>> {
+    const operation = 'getServiceState';
+    assertNamespace(operation, namespace);
+    assertServiceName(operation, serviceName);
+    const reply = await this.send(operation, { namespace, serviceName }, () =>
+      this.scripts.run('statefulGetService', [this.keys.podStates(namespace, serviceName)], []),
+    );
+    return parsePodMap(reply, this.keys.podStates(namespace, serviceName), this.reportCorrupt);
+  }
+
+  /** Sets the workload state of a service. */
+  async setWorkloadState(namespace: string, serviceName: string, state: string): Promise<void> {
+    const operation = 'setWorkloadState';
+    assertNamespace(operation, namespace);
+    assertServiceName(operation, serviceName);
+    assertState(operation, state);
+    // One SET is atomic and idempotent by itself; a script would add nothing.
+    await this.send(operation, { namespace, serviceName, state }, () =>
+      this.connection.client.set(this.keys.workload(namespace, serviceName), state),
+    );
+  }
+
+  /** The workload states of the named services; services without one are left out. */
+  async getWorkloadState(namespace: string, serviceNames: string[]): Promise<Record<string, string>> {
+    const operation = 'getWorkloadState';
+    assertNamespace(operation, namespace);
+    const services = assertDistinctList(operation, 'serviceNames', serviceNames, assertServiceName);
+    const result: Record<string, string> = {};
+    if (services.length === 0) return result;
+    const states = await this.send(
+      operation,
+      { namespace, serviceNames },
+      () => readMany(this.connection.client, services.map((service) => this.keys.workload(namespace, service))),
+      readManySteps(services.length),
+    );
+    services.forEach((service, index) => {
+      const state = states[index];
+      if (state !== null) setEntry(result, service, state);
+    });
+    return result;
+  }
+
+  /** Links a uid to a pod unconditionally; returns the pod linked before, or `NO_POD`. */
+  async setLinkedPod(namespace: string, uid: string, serviceName: string, podId: number, persistSeconds: number): Promise<number> {
+    const operation = 'setLinkedPod';
+    this.assertLinkArguments(operation, namespace, uid, serviceName, podId, persistSeconds);
+    const previous = await this.send(operation, { namespace, uid, serviceName, podId, persistSeconds }, () =>
+      this.runLinkWrite('statefulSetLink', namespace, uid, serviceName, [serviceName, podId, persistSeconds]),
+    );
+    return parsePodId(previous, this.keys.link(namespace, uid, serviceName), this.reportCorrupt);
+  }
+
+  /** Links a uid to a pod unless another pod holds a persistent link to it. */
+  async trySetLinkedPod(namespace: string, uid: string, serviceName: string, podId: number, persistSeconds: number): Promise<TrySetLinkedPodResult> {
+    const operation = 'trySetLinkedPod';
+    this.assertLinkArguments(operation, namespace, uid, serviceName, podId, persistSeconds);
+    const [linked, owner] = (await this.send(operation, { namespace, uid, serviceName, podId, persistSeconds }, () =>
+      this.runLinkWrite('statefulTrySetLink', namespace, uid, serviceName, [serviceName, podId, persistSeconds]),
+    )) as [number, string];
+    return { success: linked === 1, podId: parsePodId(owner, this.keys.link(namespace, uid, serviceName), this.reportCorrupt) };
+  }
+
+  /** Links a uid to a pod only if it has no live link; returns the pod linked after the call. */
+  async setLinkedPodIfAbsent(namespace: string, uid: string, serviceName: string, podId: number, persistSeconds: number): Promise<number> {
+    const operation = 'setLinkedPodIfAbsent';
+    this.assertLinkArguments(operation, namespace, uid, serviceName, podId, persistSeconds);
+    const linked = await this.send(operation, { namespace, uid, serviceName, podId, persistSeconds }, () =>
+      this.runLinkWrite('statefulSetLinkIfAbsent', namespace, uid, serviceName, [serviceName, podId, persistSeconds]),
+    );
+    return parsePodId(linked, this.keys.link(namespace, uid, serviceName), this.reportCorrupt);
+  }
+
+  /**
+   * Returns the uid's live link, or places the uid on the least-loaded routable pod and links it.
+   * `NO_POD` when no pod is routable.
+   */
+  async computeLinkedPodIfAbsent(
+    namespace: string,
+    uid: string,
+    serviceName: string,
+    persistSeconds: number,
+    options: ComputeLinkedPodOptions = {},
+  ): Promise<number> {
+    const operation = 'computeLinkedPodIfAbsent';
+    assertNamespace(operation, namespace);
+    assertUid(operation, uid);
+    assertServiceName(operation, serviceName);
+    assertLinkTtl(operation, persistSeconds);
+    const states = this.routableStates(operation, options);
+    const inputs = { namespace, uid, serviceName, persistSeconds, states };
+    return this.send(operation, inputs, async () => {
+      const linkKey = this.keys.link(namespace, uid, serviceName);
+      // A corrupt entry is no link: the script below overwrites it.
+      const existing = parsePodId(await this.connection.client.get(linkKey), linkKey, this.reportCorrupt);
+      if (existing !== NO_POD) return existing;
+      // The service's keys and the uid's keys live in different slots: pick on one, link on the other.
+      const podKeys = this.podKeys(namespace, serviceName);
+      const chosen = await this.scripts.run('statefulGetServicePod', podKeys, [uid, ...states]);
+      if (chosen === null) return NO_POD;
+      const [linked, created] = (await this.runLinkWrite('statefulComputeLinkIfAbsent', namespace, uid, serviceName, [
+        serviceName,
+        chosen as string,
+        persistSeconds,
+      ])) as [string, number];
+      // Only the caller that created the link counts the new user; the pods' next report corrects it.
+      if (created === 1) await this.scripts.run('statefulSetState', podKeys, ['assign', linked]);
+      return parsePodId(linked, linkKey, this.reportCorrupt);
+    });
+  }
+
+  /** The pod the uid is linked to, or `NO_POD`. */
+  async getLinkedPod(namespace: string, uid: string, serviceName: string): Promise<number> {
+    const operation = 'getLinkedPod';
+    assertNamespace(operation, namespace);
+    assertUid(operation, uid);
+    assertServiceName(operation, serviceName);
+    // Before init and after shutdown the near-cache is skipped, so that send() says why.
+    const nearCache = this.nearCacheInUse ? this.nearCache : null;
+    const cached = nearCache?.link(namespace, uid, serviceName);
+    if (cached !== undefined) return cached;
+    const key = this.keys.link(namespace, uid, serviceName);
+    if (nearCache) {
+      return this.send(operation, { namespace, uid, serviceName }, () =>
+        nearCache.loadLink(
+          namespace,
+          uid,
+          serviceName,
+          key,
+          (reply) => parsePodId(reply, key, this.reportCorrupt),
+          () => this.connection.client.get(key),
+        ),
+      );
+    }
+    const podId = await this.send(operation, { namespace, uid, serviceName }, () => this.connection.client.get(key));
+    return parsePodId(podId, key, this.reportCorrupt);
+  }
+
+  /** The pod the uid is linked to if the link is persistent, else `NO_POD`. */
+  async getLinkedPodIfPersist(namespace: string, uid: string, serviceName: string): Promise<number> {
+    const operation = 'getLinkedPodIfPersist';
+    assertNamespace(operation, namespace);
+    assertUid(operation, uid);
+    assertServiceName(operation, serviceName);
+    const key = this.keys.link(namespace, uid, serviceName);
+    const podId = await this.send(operation, { namespace, uid, serviceName }, () =>
+      this.scripts.run('statefulGetLinkIfPersist', [key], []),
+    );
+    return parsePodId(podId, key, this.reportCorrupt);
+  }
+
+  /** Live links of many uids grouped by pod; uids without a link are left out, each uid once, in input order. */
+  async batchGetLinkedPod(namespace: string, uids: string[], serviceName: string): Promise<Record<number, string[]>> {
+    const operation = 'batchGetLinkedPod';
+    assertNamespace(operation, namespace);
+    const list = assertList(operation, 'uids', uids, assertUid);
+    assertServiceName(operation, serviceName);
+    const result: Record<number, string[]> = {};
+    if (list.length === 0) return result;
+    const client = this.connection.client;
+    const keys = list.map((uid) => this.keys.link(namespace, uid, serviceName));
+    // The values come as Buffers, parsed without making a string of each.
+    const reading = this.send(operation, { namespace, uids, serviceName }, () => readManyBuffers(client, keys), readManySteps(list.length));
+    // The first MGET has left: repeats (rare; read twice, answered once) are found while Redis answers.
+    const seen = new Set<string>();
+    const repeat = new Uint8Array(list.length);
+    for (let index = 0; index < list.length; index++) {
+      if (seen.has(list[index])) repeat[index] = 1;
+      else seen.add(list[index]);
+    }
+    const podIds = await reading;
+    for (let index = 0; index < list.length; index++) {
+      if (podIds[index] === null || repeat[index] === 1) continue;
+      const podId = parsePodIdBuffer(podIds[index], keys[index], this.reportCorrupt);
+      if (podId !== NO_POD) (result[podId] ??= []).push(list[index]);
+    }
+    return result;
+  }
+
+  /** Removes the uid's live link now (`persistSeconds <= 0`) or after a linger window; `false` if there was none. */
+  async removeLinkedPod(namespace: string, uid: string, serviceName: string, persistSeconds: number): Promise<boolean> {
+    const operation = 'removeLinkedPod';
+    this.assertRemoveArguments(operation, namespace, uid, serviceName, persistSeconds);
+    const removed = await this.send(operation, { namespace, uid, serviceName, persistSeconds }, () =>
+      this.runLinkWrite('statefulRemoveLink', namespace, uid, serviceName, [serviceName, persistSeconds]),
+    );
+    return removed === 1;
+  }
+
+  /** As `removeLinkedPod`, but only if the live link points at `podId` (compare-and-delete). */
+  async removeLinkedPodWithId(namespace: string, uid: string, serviceName: string, persistSeconds: number, podId: number): Promise<boolean> {
+    const operation = 'removeLinkedPodWithId';
+    this.assertRemoveArguments(operation, namespace, uid, serviceName, persistSeconds);
+    assertPodId(operation, podId);
+    const removed = await this.send(operation, { namespace, uid, serviceName, persistSeconds, podId }, () =>
+      this.runLinkWrite('statefulRemoveLinkWithId', namespace, uid, serviceName, [serviceName, persistSeconds, podId]),
+    );
+    return removed === 1;
+  }
+
+  /** Every service the uid has a live link with, and the pod. */
+  async getLinkService(namespace: string, uid: string): Promise<Record<string, number>> {
+    const operation = 'getLinkService';
+    assertNamespace(operation, namespace);
+    assertUid(operation, uid);
+    const nearCache = this.nearCacheInUse ? this.nearCache : null;
+    const cached = nearCache?.links(namespace, uid);
+    if (cached !== undefined) return cached;
+    const hashKey = this.keys.uidLinks(namespace, uid);
+    if (nearCache) {
+      return this.send(operation, { namespace, uid }, () =>
+        nearCache.loadLinks(
+          namespace,
+          uid,
+          hashKey,
+          (reply) => parseServiceLinks(reply, hashKey, this.reportCorrupt),
+          () => this.scripts.run('statefulGetLinkService', [hashKey], []),
+        ),
+      );
+    }
+    const reply = await this.send(operation, { namespace, uid }, () => this.scripts.run('statefulGetLinkService', [hashKey], []));
+    return parseServiceLinks(reply, hashKey, this.reportCorrupt);
+  }
+
+  /** A pod reports its load (connections, rooms, ...); new users go to the lowest. */
+  async setPodWeight(namespace: string, serviceName: string, podId: number, weight: number): Promise<void> {
+    const operation = 'setPodWeight';
+    assertNamespace(operation, namespace);
+    assertServiceName(operation, serviceName);
+    assertPodId(operation, podId);
+    assertWeight(operation, weight);
+    await this.send(operation, { namespace, serviceName, podId, weight }, () =>
+      this.scripts.run('statefulSetState', this.podKeys(namespace, serviceName), ['weight', podId, weight]),
+    );
+  }
+
+  /** Forgets a pod's state and weight (scale-down); links to it expire or are removed on their own. */
+  async removePod(namespace: string, serviceName: string, podId: number): Promise<void> {
+    const operation = 'removePod';
+    assertNamespace(operation, namespace);
+    assertServiceName(operation, serviceName);
+    assertPodId(operation, podId);
+    await this.send(operation, { namespace, serviceName, podId }, () =>
+      this.scripts.run('statefulSetState', this.podKeys(namespace, serviceName), ['remove', podId]),
+    );
+  }
+
+  /** Runs a script that may write a link; the near-cache forgets the link once it ran (or failed: it may have run). */
+  private runLinkWrite(name: ScriptName, namespace: string, uid: string, serviceName: string, args: Array<string | number>): Promise<unknown> {
+    const keys = this.linkKeys(namespace, uid, serviceName);
+    const write = this.scripts.run(name, keys, args);
+    const nearCache = this.nearCache;
+    return nearCache === null ? write : write.finally(() => nearCache.invalidate(keys[1]));
+  }
+
+  private linkKeys(namespace: string, uid: string, serviceName: string): string[] {
+    return [this.keys.uidLinks(namespace, uid), this.keys.link(namespace, uid, serviceName)];
+  }
+
+  private podKeys(namespace: string, serviceName: string): string[] {
+    return [this.keys.podStates(namespace, serviceName), this.keys.podWeights(namespace, serviceName)];
+  }
+
+  private assertLinkArguments(operation: string, namespace: unknown, uid: unknown, serviceName: unknown, podId: unknown, persistSeconds: unknown): void {
+    assertNamespace(operation, namespace);
+    assertUid(operation, uid);
+    assertServiceName(operation, serviceName);
+    assertPodId(operation, podId);
+    assertLinkTtl(operation, persistSeconds);
+  }
+
+  private assertRemoveArguments(operation: string, namespace: unknown, uid: unknown, serviceName: unknown, persistSeconds: unknown): void {
+    assertNamespace(operation, namespace);
+    assertUid(operation, uid);
+    assertServiceName(operation, serviceName);
+    assertLingerTtl(operation, persistSeconds);
+  }
+
+  private routableStates(operation: string, options: ComputeLinkedPodOptions): string[] {
+    if (typeof options !== 'object' || options === null) throw invalidParameter(operation, 'options', 'must be an object', options);
+    if (options.states === undefined) return this.options.routableStates;
+    const states = assertDistinctList(operation, 'options.states', options.states, assertState);
+    if (states.length === 0) throw invalidParameter(operation, 'options.states', 'must name at least one state', options.states);
+    return states;
+  }
+}

@@ -1,0 +1,131 @@
+import { ErrorCode } from '../../core/errors/error-code';
+import { StatefulError } from '../../core/errors/stateful.error';
+
+const MAX_POD_ID = 2 ** 31 - 1;
+const MAX_PERSIST_SECONDS = 2 ** 31 - 1;
+const MAX_NAMESPACE_LENGTH = 253;
+const MAX_NAME_LENGTH = 512;
+const MAX_STATE_LENGTH = 256;
+
+// Control characters (C0, DEL, C1). Braces would move the hash tag and make two names collide.
+const FORBIDDEN_IN_NAME = /[{}\p{Cc}]/u;
+const FORBIDDEN_IN_NAMESPACE = /[:{}\s\p{Cc}]/u;
+
+/*
+ * Hand-written rather than class-validator: these checks run on every call of the hot path,
+ * where a decorator-driven validation would cost more than the Redis round trip's client side.
+ */
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') {
+    return value.length > 64 ? `a string of ${value.length} characters` : JSON.stringify(value);
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  return typeof value;
+}
+
+export function invalidParameter(operation: string, field: string, rule: string, value: unknown): StatefulError {
+  return new StatefulError(
+    ErrorCode.INVALID_PARAMETER,
+    `${operation}: invalid parameter "${field}": ${rule} (got ${describe(value)})`,
+    { operation, field },
+  );
+}
+
+/** Code points, so that a name of 512 emoji is as valid as one of 512 letters. */
+function lengthInCodePoints(value: string, limit: number): number {
+  // A UTF-16 length within the limit is within it in code points too; count only when it matters.
+  if (value.length <= limit) return value.length;
+  let count = 0;
+  for (const _ of value) count++;
+  return count;
+}
+
+function assertText(operation: string, field: string, value: unknown, maxLength: number, forbidden: RegExp | undefined, rule: string): asserts value is string {
+  if (typeof value !== 'string' || value.length === 0) throw invalidParameter(operation, field, 'must be a non-empty string', value);
+  if (lengthInCodePoints(value, maxLength) > maxLength) {
+    throw invalidParameter(operation, field, `must be at most ${maxLength} characters`, value);
+  }
+  // A lone surrogate is not valid UTF-8: Redis would store U+FFFD and two names would collide.
+  if (!value.isWellFormed()) throw invalidParameter(operation, field, 'must be well-formed Unicode', value);
+  if (forbidden?.test(value)) throw invalidParameter(operation, field, rule, value);
+}
+
+/*
+ * An app passes the same few namespaces and service names on every call: the last valid one of
+ * each is remembered, and a string equal to it (strings are immutable) needs no new check.
+ */
+let lastValidNamespace: string | undefined;
+let lastValidServiceName: string | undefined;
+
+export function assertNamespace(operation: string, value: unknown): asserts value is string {
+  if (value === lastValidNamespace && value !== undefined) return;
+  assertText(operation, 'namespace', value, MAX_NAMESPACE_LENGTH, FORBIDDEN_IN_NAMESPACE, "must not contain ':', '{', '}', whitespace or control characters");
+  lastValidNamespace = value;
+}
+
+export function assertServiceName(operation: string, value: unknown, field = 'serviceName'): asserts value is string {
+  if (value === lastValidServiceName && value !== undefined) return;
+  assertText(operation, field, value, MAX_NAME_LENGTH, FORBIDDEN_IN_NAME, "must not contain '{', '}' or control characters");
+  lastValidServiceName = value;
+}
+
+export function assertUid(operation: string, value: unknown, field = 'uid'): asserts value is string {
+  assertText(operation, field, value, MAX_NAME_LENGTH, FORBIDDEN_IN_NAME, "must not contain '{', '}' or control characters");
+}
+
+export function assertState(operation: string, value: unknown, field = 'state'): asserts value is string {
+  assertText(operation, field, value, MAX_STATE_LENGTH, undefined, '');
+}
+
+export function assertPodId(operation: string, value: unknown): asserts value is number {
+  if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > MAX_POD_ID) {
+    throw invalidParameter(operation, 'podId', `must be an integer from 0 to ${MAX_POD_ID}`, value);
+  }
+}
+
+export function assertWeight(operation: string, value: unknown): asserts value is number {
+  if (!Number.isSafeInteger(value) || (value as number) < 0) {
+    throw invalidParameter(operation, 'weight', 'must be an integer >= 0', value);
+  }
+}
+
+/** For set operations: -1 (persistent) or 1 ... 2^31-1 seconds (temporary). */
+export function assertLinkTtl(operation: string, value: unknown): asserts value is number {
+  if (value !== -1 && (!Number.isInteger(value) || (value as number) < 1 || (value as number) > MAX_PERSIST_SECONDS)) {
+    throw invalidParameter(operation, 'persistSeconds', `must be -1 (persistent) or an integer from 1 to ${MAX_PERSIST_SECONDS}`, value);
+  }
+}
+
+/** For remove operations: <= 0 deletes now, 1 ... 2^31-1 keeps a temporary link that long. */
+export function assertLingerTtl(operation: string, value: unknown): asserts value is number {
+  if (!Number.isSafeInteger(value) || (value as number) > MAX_PERSIST_SECONDS) {
+    throw invalidParameter(operation, 'persistSeconds', `must be an integer <= ${MAX_PERSIST_SECONDS} (<= 0 removes at once)`, value);
+  }
+}
+
+type ElementAssertion = (operation: string, element: unknown, field: string) => void;
+
+/** Checks an array argument and every element of it; returns a copy of it (repeats kept). */
+export function assertList(operation: string, field: string, value: unknown, assertElement: ElementAssertion): string[] {
+  if (!Array.isArray(value)) throw invalidParameter(operation, field, 'must be an array', value);
+  for (let index = 0; index < value.length; index++) {
+    const element = value[index];
+    try {
+      assertElement(operation, element, field);
+    } catch {
+      // Only a bad element gets its own field name (`uids[3]`): no string is built per element.
+      assertElement(operation, element, `${field}[${index}]`);
+    }
+  }
+  return value.slice() as string[];
+}
+
+/** Checks an array argument and every element of it; returns the elements without repeats, in input order. */
+export function assertDistinctList(operation: string, field: string, value: unknown, assertElement: ElementAssertion): string[] {
+  const list = assertList(operation, field, value, assertElement);
+  const distinct = new Set(list);
+  // Without repeats (the usual case) the copy is the answer.
+  return distinct.size === list.length ? list : [...distinct];
+}

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { findLuaDirectory, readLuaScript } from '../../../lib/core/scripts/lua-script';
+import { ROUTING_SCRIPTS, SCRIPT_NAMES } from '../../../lib/routing/routing-script-names';
+
+const luaDirectory = findLuaDirectory();
+const serviceSource = readFileSync(join(luaDirectory, '..', 'lib', 'routing', 'stateful-executor.service.ts'), 'utf8');
+
+/** Redis commands the scripts may call on keys (TIME etc. would not take one). */
+const KEY_COMMANDS = new Set(['GET', 'SET', 'DEL', 'EXISTS', 'HSET', 'HDEL', 'HGET', 'HKEYS', 'HGETALL', 'HEXISTS', 'HINCRBY', 'PTTL', 'EXPIRE', 'PEXPIRE', 'PERSIST']);
+/** A key argument: a KEYS entry, a parameter bound to one, or a link key derived from the uid hash. */
+const KEY_EXPRESSION = /^(KEYS\[\d\]|hashKey|linkKey|linkKeys\[i\]|unpack\(linkKeys\))$/;
+/** Calls (not definitions) of the include helpers that take keys: the uid hash first, then the link key for two. */
+const INCLUDE_CALL = /(?<!function )\b(?:(writeLink|removeLink)\(([^,)]+), ([^,)]+)|(readLinkTtls|linkKeysOf|syncUidHash)\(([^,)]+))/g;
+/** Every helper function defined in lua/includes. */
+const INCLUDE_FUNCTIONS = readdirSync(join(luaDirectory, 'includes')).flatMap((file) =>
+  [...readFileSync(join(luaDirectory, 'includes', file), 'utf8').matchAll(/local function (\w+)\(/g)].map((match) => match[1]),
+);
+
+/** Every `rcall(...)`, `redis.call(...)` and `redis.pcall(...)`: the command and its top-level arguments. */
+function redisCalls(source: string): Array<{ command: string; args: string[] }> {
+  const calls: Array<{ command: string; args: string[] }> = [];
+  for (const match of source.matchAll(/\b(?:rcall|redis\.p?call)\(/g)) {
+    const args: string[] = [];
+    let depth = 0;
+    let current = '';
+    for (let i = (match.index as number) + match[0].length; i < source.length; i++) {
+      const char = source[i];
+      if (char === ')' && depth === 0) break;
+      if (char === '(') depth++;
+      if (char === ')') depth--;
+      if (char === ',' && depth === 0) {
+        args.push(current.trim());
+        current = '';
+      } else {
+        current += char;
+      }
+    }
+    args.push(current.trim());
+    const command = /^'(\w+)'$/.exec(args[0])?.[1] ?? `a computed command (${args[0]})`;
+    calls.push({ command, args: args.slice(1) });
+  }
+  return calls;
+}
+
+/** `KEYS[1]`, `ARGV[2..n]` ... named in a header: single indexes, and `n..` for an open range from n. */
+function documentedEntries(header: string, table: string): string[] {
+  const entries = [...header.matchAll(new RegExp(`\\b${table}\\[(\\d+)(\\.\\.n)?\\]`, 'g'))].map(([, index, range]) => (range ? `${index}..` : index));
+  return [...new Set(entries)].sort();
+}
+
+/** The entries a script body uses: literal indexes, and `n..` for a loop `for i = n, #ARGV` reading ARGV[i]. */
+function usedEntries(body: string, table: string): string[] {
+  const entries = [...body.matchAll(new RegExp(`\\b${table}\\[(\\d+)\\]`, 'g'))].map(([, index]) => index);
+  for (const [, variable, start] of body.matchAll(new RegExp(`for (\\w+) = (\\d+), #${table} do`, 'g'))) {
+    assert.match(body, new RegExp(`\\b${table}\\[${variable}\\]`));
+    entries.push(`${start}..`);
+  }
+  return [...new Set(entries)].sort();
+}
+
+describe('Lua scripts', () => {
+  it('lua/routing/ holds exactly the eleven named scripts', () => {
+    const files = readdirSync(join(luaDirectory, 'routing')).filter((file) => file.endsWith('.lua')).map((file) => file.replace(/\.lua$/, ''));
+    assert.deepEqual(files.sort(), [...SCRIPT_NAMES].sort());
+  });
+
+  for (const name of SCRIPT_NAMES) {
+    it(`${name} has a header naming KEYS, ARGV and the reply, and is used by the service`, () => {
+      const text = readFileSync(join(luaDirectory, `${ROUTING_SCRIPTS[name]}.lua`), 'utf8');
+      assert.match(text, /^--\[\[/);
+      assert.match(text, /Input:\s*\n\s*KEYS\[1\]/);
+      assert.match(text, /Output:/);
+      assert.ok(serviceSource.includes(`'${name}'`), `${name} is run by StatefulExecutorService`);
+    });
+
+    it(`${name} touches only keys from KEYS or derived from KEYS[1] inside its hash tag`, () => {
+      const { source } = readLuaScript(ROUTING_SCRIPTS[name]);
+      for (const { command, args } of redisCalls(source)) {
+        assert.ok(KEY_COMMANDS.has(command), `${name}: ${command} is not a known key command`);
+        // EXISTS checks the hash and every derived link key at once (see includes/linkKeysOf); others take one key.
+        const keys = command === 'EXISTS' ? args : args.slice(0, 1);
+        for (const key of keys) assert.match(key, KEY_EXPRESSION, `${name}: ${command} on key expression ${key}`);
+      }
+      // The key variables are bound only to KEYS entries, and the only key built is hashKey .. service.
+      for (const [call, linkWriter, writerHash, linkArgument, reader, readerHash] of source.matchAll(INCLUDE_CALL)) {
+        assert.match(linkWriter ? writerHash : readerHash, /^(KEYS\[1\]|hashKey)$/, `${name}: ${call}`);
+        if (linkWriter) assert.equal(linkArgument, 'KEYS[2]', `${name}: ${call}`);
+        else assert.ok(reader);
+      }
+      for (const [built] of source.matchAll(/\b(?:hashKey|KEYS\[\d\]|linkKeys?\[?\w*\]?)\s*\.\.\s*\w+/g)) {
+        assert.equal(built, 'hashKey .. service', `${name}: builds the key ${built}`);
+      }
+      assert.doesNotMatch(source, /'[^'\n]*[{}][^'\n]*'|'[^'\n]*:(?:lk|state|workload):/, `${name}: a key-like string literal`);
+    });
+
+    it(`${name} documents in its header every KEYS and ARGV entry it uses, and uses every one it documents`, () => {
+      const text = readFileSync(join(luaDirectory, `${ROUTING_SCRIPTS[name]}.lua`), 'utf8');
+      const header = /^--\[\[([\s\S]*?)\]\]/.exec(text)?.[1] ?? '';
+      const body = readLuaScript(ROUTING_SCRIPTS[name]).source.slice(text.indexOf(']]'));
+      for (const table of ['KEYS', 'ARGV']) {
+        const documented = documentedEntries(header, table);
+        const used = usedEntries(body, table);
+        assert.deepEqual(used, documented, `${name}: ${table} used vs documented in the header`);
+      }
+    });
+  }
+
+  for (const include of readdirSync(join(luaDirectory, 'includes')).map((file) => `includes/${file.replace(/\.lua$/, '')}`)) {
+    it(`${include} includes every helper it calls, touches neither KEYS nor ARGV, and has a header`, () => {
+      const { source } = readLuaScript(include);
+      assert.match(readFileSync(join(luaDirectory, `${include}.lua`), 'utf8'), /^--\[\[[\s\S]*?\]\]\n/);
+      for (const helper of INCLUDE_FUNCTIONS) {
+        const called = source.search(new RegExp(`(?<!function )\\b${helper}\\(`));
+        if (called === -1) continue;
+        const defined = source.indexOf(`local function ${helper}(`);
+        assert.ok(defined !== -1 && defined < called, `${include} calls ${helper} without including it first`);
+      }
+      assert.doesNotMatch(source, /\b(?:KEYS|ARGV)\b/, `${include}: takes its keys and values as parameters`);
+    });
+  }
+
+  it('inlines each include once and resolves nested includes', () => {
+    const { source, sha } = readLuaScript('routing/statefulSetLink');
+    assert.equal(source.match(/local function syncUidHash/g)?.length, 1);
+    assert.equal(source.match(/local function writeLink/g)?.length, 1);
+    assert.doesNotMatch(source, /@include/);
+    assert.match(sha, /^[0-9a-f]{40}$/);
+  });
+
+  it('fails clearly when the lua folder cannot be found', () => {
+    assert.throws(() => findLuaDirectory('/'), /no lua\/ folder found/);
+  });
+});
