@@ -12,7 +12,10 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
     rules: {
       // The project's own conventions: unused names start with `_`, `require` only where a peer is optional.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       '@typescript-eslint/no-require-imports': ['error', { allow: ['^prom-client$', '^cluster-key-slot$'] }],
       '@typescript-eslint/no-namespace': ['error', { allowDeclarations: true }],
     },

@@ -13,7 +13,12 @@ interface Series {
 const SERIES: Series[] = [
   { label: 'library ÷ raw ioredis', color: '#2b6cb0', value: (r) => r.libraryVsRaw, target: () => 0.9 },
   { label: 'library ÷ naive port', color: '#dd6b20', value: (r) => r.libraryVsNaive, target: () => 1.0 },
-  { label: 'library + near-cache ÷ raw ioredis', color: '#2f855a', value: (r) => r.nearCacheVsRaw, target: (r) => (r.op === 'gatewayMix' ? 3 : undefined) },
+  {
+    label: 'library + near-cache ÷ raw ioredis',
+    color: '#2f855a',
+    value: (r) => r.nearCacheVsRaw,
+    target: (r) => (r.op === 'gatewayMix' ? 3 : undefined),
+  },
 ];
 
 const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -23,7 +28,13 @@ const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;
  * per operation, with each bar's target as a black tick; converted to PNG when `rsvg-convert`
  * (Debian `librsvg2-bin`) is installed. Returns the files written.
  */
-export function writeRatioChart(ratios: readonly RatioRow[], checks: readonly TargetCheck[], svgPath: string, pngPath: string, subtitle: string): string[] {
+export function writeRatioChart(
+  ratios: readonly RatioRow[],
+  checks: readonly TargetCheck[],
+  svgPath: string,
+  pngPath: string,
+  subtitle: string,
+): string[] {
   const width = 960;
   const left = 210;
   const right = 40;
@@ -34,13 +45,24 @@ export function writeRatioChart(ratios: readonly RatioRow[], checks: readonly Ta
   const groupsHeight = ratios.reduce((sum, ratio) => sum + present(ratio).length * barHeight + groupGap, 0);
   const height = top + groupsHeight + 56;
   const min = 0.25;
-  const max = Math.max(16, ...ratios.flatMap((ratio) => SERIES.map((series) => series.value(ratio) ?? 0)).map((value) => 2 ** Math.ceil(Math.log2(value))));
-  const x = (value: number) => left + ((Math.log2(Math.max(value, min)) - Math.log2(min)) / (Math.log2(max) - Math.log2(min))) * (width - left - right);
+  const max = Math.max(
+    16,
+    ...ratios
+      .flatMap((ratio) => SERIES.map((series) => series.value(ratio) ?? 0))
+      .map((value) => 2 ** Math.ceil(Math.log2(value))),
+  );
+  const x = (value: number) =>
+    left +
+    ((Math.log2(Math.max(value, min)) - Math.log2(min)) / (Math.log2(max) - Math.log2(min))) * (width - left - right);
 
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Arial, sans-serif">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Arial, sans-serif">`,
+  );
   parts.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
-  parts.push(`<text x="${left}" y="26" font-size="17" font-weight="bold">Throughput at 256 concurrent callers, as a ratio (log scale)</text>`);
+  parts.push(
+    `<text x="${left}" y="26" font-size="17" font-weight="bold">Throughput at 256 concurrent callers, as a ratio (log scale)</text>`,
+  );
   parts.push(`<text x="${left}" y="46" font-size="12" fill="#4a5568">${escape(subtitle)}</text>`);
   const legendX = [left, left + 185, left + 370, left + 650];
   SERIES.forEach((series, index) => {
@@ -52,25 +74,40 @@ export function writeRatioChart(ratios: readonly RatioRow[], checks: readonly Ta
   parts.push(`<text x="${legendX[3] + 6}" y="69" font-size="12">target</text>`);
   for (let tick = min; tick <= max; tick *= 2) {
     const tx = x(tick);
-    parts.push(`<line x1="${tx}" y1="${top - 6}" x2="${tx}" y2="${top + groupsHeight}" stroke="${tick === 1 ? '#718096' : '#e2e8f0'}" stroke-width="1"/>`);
-    parts.push(`<text x="${tx}" y="${top + groupsHeight + 16}" font-size="11" text-anchor="middle" fill="#4a5568">${tick}×</text>`);
+    parts.push(
+      `<line x1="${tx}" y1="${top - 6}" x2="${tx}" y2="${top + groupsHeight}" stroke="${tick === 1 ? '#718096' : '#e2e8f0'}" stroke-width="1"/>`,
+    );
+    parts.push(
+      `<text x="${tx}" y="${top + groupsHeight + 16}" font-size="11" text-anchor="middle" fill="#4a5568">${tick}×</text>`,
+    );
   }
   let y = top;
   for (const ratio of ratios) {
     const bars = present(ratio);
     const failed = checks.some((check) => check.op === ratio.op && !check.pass && !check.target.startsWith('p99'));
-    parts.push(`<text x="${left - 10}" y="${y + (bars.length * barHeight) / 2 + 4}" font-size="13" text-anchor="end"${failed ? ' fill="#c53030"' : ''}>${escape(ratio.op)}</text>`);
+    parts.push(
+      `<text x="${left - 10}" y="${y + (bars.length * barHeight) / 2 + 4}" font-size="13" text-anchor="end"${failed ? ' fill="#c53030"' : ''}>${escape(ratio.op)}</text>`,
+    );
     for (const series of bars) {
       const value = series.value(ratio)!;
-      parts.push(`<rect x="${left}" y="${y + 1}" width="${Math.max(1, x(value) - left)}" height="${barHeight - 2}" fill="${series.color}"/>`);
-      parts.push(`<text x="${x(value) + 4}" y="${y + barHeight - 3}" font-size="10" fill="#1a202c">${value.toFixed(2)}×</text>`);
+      parts.push(
+        `<rect x="${left}" y="${y + 1}" width="${Math.max(1, x(value) - left)}" height="${barHeight - 2}" fill="${series.color}"/>`,
+      );
+      parts.push(
+        `<text x="${x(value) + 4}" y="${y + barHeight - 3}" font-size="10" fill="#1a202c">${value.toFixed(2)}×</text>`,
+      );
       const target = series.target(ratio);
-      if (target !== undefined) parts.push(`<line x1="${x(target)}" y1="${y}" x2="${x(target)}" y2="${y + barHeight}" stroke="#000" stroke-width="2"/>`);
+      if (target !== undefined)
+        parts.push(
+          `<line x1="${x(target)}" y1="${y}" x2="${x(target)}" y2="${y + barHeight}" stroke="#000" stroke-width="2"/>`,
+        );
       y += barHeight;
     }
     y += groupGap;
   }
-  parts.push(`<text x="${left}" y="${height - 14}" font-size="11" fill="#4a5568">Each bar: median over rounds of the per-round ratio (implementations interleaved). bench/results/latest.json has every figure.</text>`);
+  parts.push(
+    `<text x="${left}" y="${height - 14}" font-size="11" fill="#4a5568">Each bar: median over rounds of the per-round ratio (implementations interleaved). bench/results/latest.json has every figure.</text>`,
+  );
   parts.push('</svg>');
   writeFileSync(svgPath, parts.join('\n') + '\n');
   const written = [svgPath];

@@ -6,7 +6,13 @@ import type { OperationCall } from './implementations/implementation';
  * started); returns calls per second. `next` hands out call numbers, so that successive segments
  * go on with new inputs.
  */
-export async function throughput(call: OperationCall, next: () => number, concurrency: number, durationMs: number, maxCalls = Infinity): Promise<number> {
+export async function throughput(
+  call: OperationCall,
+  next: () => number,
+  concurrency: number,
+  durationMs: number,
+  maxCalls = Infinity,
+): Promise<number> {
   let completed = 0;
   let started = 0;
   let stopped = false;
@@ -26,7 +32,12 @@ export async function throughput(call: OperationCall, next: () => number, concur
 }
 
 /** Runs `count` calls one after the other and appends each one's latency (µs) to `samples`. */
-export async function latencies(call: OperationCall, next: () => number, count: number, samples: number[]): Promise<number> {
+export async function latencies(
+  call: OperationCall,
+  next: () => number,
+  count: number,
+  samples: number[],
+): Promise<number> {
   const started = performance.now();
   for (let n = 0; n < count; n++) {
     const before = performance.now();

@@ -28,7 +28,12 @@ const gc = (globalThis as { gc?: () => void }).gc;
  * cached link; the time until the near-cache drops the entry is the window in which this
  * process could still answer the old pod.
  */
-export async function measureNearCache(url: string, namespace: string, rounds: number, entries: number): Promise<NearCacheFigures> {
+export async function measureNearCache(
+  url: string,
+  namespace: string,
+  rounds: number,
+  entries: number,
+): Promise<NearCacheFigures> {
   const linkKey = redisKeys(namespace).link;
   @Module({ imports: [StatefulRedisModule.forRoot({ redis: url, nearCache: { maxEntries: entries } })] })
   class NearCacheFiguresModule {}

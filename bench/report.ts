@@ -40,12 +40,36 @@ const TARGET_NEAR_CACHE_MIX_VS_RAW = 3;
 export function checkTargets(ratios: readonly RatioRow[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
   for (const ratio of ratios) {
-    checks.push({ target: 'throughput >= 0.9x raw ioredis', op: ratio.op, value: ratio.libraryVsRaw, limit: TARGET_LIBRARY_VS_RAW, pass: ratio.libraryVsRaw >= TARGET_LIBRARY_VS_RAW });
-    checks.push({ target: 'throughput >= 1.0x naive port', op: ratio.op, value: ratio.libraryVsNaive, limit: TARGET_LIBRARY_VS_NAIVE, pass: ratio.libraryVsNaive >= TARGET_LIBRARY_VS_NAIVE });
-    checks.push({ target: 'p99 @1 <= raw + 50 us', op: ratio.op, value: ratio.p99DeltaUs, limit: TARGET_P99_DELTA_US, pass: ratio.p99DeltaUs <= TARGET_P99_DELTA_US });
+    checks.push({
+      target: 'throughput >= 0.9x raw ioredis',
+      op: ratio.op,
+      value: ratio.libraryVsRaw,
+      limit: TARGET_LIBRARY_VS_RAW,
+      pass: ratio.libraryVsRaw >= TARGET_LIBRARY_VS_RAW,
+    });
+    checks.push({
+      target: 'throughput >= 1.0x naive port',
+      op: ratio.op,
+      value: ratio.libraryVsNaive,
+      limit: TARGET_LIBRARY_VS_NAIVE,
+      pass: ratio.libraryVsNaive >= TARGET_LIBRARY_VS_NAIVE,
+    });
+    checks.push({
+      target: 'p99 @1 <= raw + 50 us',
+      op: ratio.op,
+      value: ratio.p99DeltaUs,
+      limit: TARGET_P99_DELTA_US,
+      pass: ratio.p99DeltaUs <= TARGET_P99_DELTA_US,
+    });
     if (ratio.op === 'gatewayMix') {
       const value = ratio.nearCacheVsRaw ?? Number.NaN;
-      checks.push({ target: 'near-cache mix >= 3x raw ioredis', op: ratio.op, value, limit: TARGET_NEAR_CACHE_MIX_VS_RAW, pass: value >= TARGET_NEAR_CACHE_MIX_VS_RAW });
+      checks.push({
+        target: 'near-cache mix >= 3x raw ioredis',
+        op: ratio.op,
+        value,
+        limit: TARGET_NEAR_CACHE_MIX_VS_RAW,
+        pass: value >= TARGET_NEAR_CACHE_MIX_VS_RAW,
+      });
     }
   }
   return checks;

@@ -47,7 +47,8 @@ function settings(argv: string[]): Settings {
   const quick = argv.includes('--quick');
   const value = (name: string) => argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
   const operations = (value('ops')?.split(',') ?? [...OPERATIONS]) as Operation[];
-  for (const operation of operations) if (!OPERATIONS.includes(operation)) throw new Error(`unknown operation ${operation}`);
+  for (const operation of operations)
+    if (!OPERATIONS.includes(operation)) throw new Error(`unknown operation ${operation}`);
   return {
     quick,
     rounds: Number(value('rounds') ?? (quick ? 4 : 12)),
@@ -103,14 +104,18 @@ async function seed(service: StatefulExecutorService, namespace: string, client:
   }
   const inParallel = async (count: number, call: (index: number) => Promise<unknown>) => {
     let next = 0;
-    await Promise.all(Array.from({ length: 256 }, async () => {
-      while (next < count) await call(next++);
-    }));
+    await Promise.all(
+      Array.from({ length: 256 }, async () => {
+        while (next < count) await call(next++);
+      }),
+    );
   };
   const before = await usedMemory(client);
   await inParallel(USERS, (i) => service.setLinkedPod(namespace, uids[i], SERVICE, seededPod(i), -1));
   const afterFirst = await usedMemory(client);
-  await inParallel(USERS_WITH_TWO_LINKS, (i) => service.setLinkedPod(namespace, uids[i], OTHER_SERVICE, seededPod(i), -1));
+  await inParallel(USERS_WITH_TWO_LINKS, (i) =>
+    service.setLinkedPod(namespace, uids[i], OTHER_SERVICE, seededPod(i), -1),
+  );
   const afterSecond = await usedMemory(client);
   return {
     bytesPerUserWithOneLink: Math.round((afterFirst - before) / USERS),
@@ -134,8 +139,12 @@ async function main(): Promise<void> {
         'gatewayMix',
       ]),
     );
-    console.log(`${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}; ${config.rounds} rounds of ${config.throughputMs} ms at ${config.concurrency} callers, ${config.latencyBudgetMs} ms at 1 caller, per operation`);
-    process.stdout.write(`seeding ${USERS.toLocaleString('en-US')} users per implementation on redis-server ${server.url} ... `);
+    console.log(
+      `${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}; ${config.rounds} rounds of ${config.throughputMs} ms at ${config.concurrency} callers, ${config.latencyBudgetMs} ms at 1 caller, per operation`,
+    );
+    process.stdout.write(
+      `seeding ${USERS.toLocaleString('en-US')} users per implementation on redis-server ${server.url} ... `,
+    );
     const seeder = (lib as Implementation & { service: StatefulExecutorService }).service;
     const memories = [];
     for (const impl of implementations) memories.push(await seed(seeder, impl.namespace, admin));
@@ -182,7 +191,9 @@ async function main(): Promise<void> {
       for (let round = 0; round < config.rounds; round++) {
         process.stdout.write(` ${round + 1}`);
         for (const impl of rotate(present, round)) {
-          loaded.get(impl)!.push(await throughput(impl.operations[operation]!, next(impl), config.concurrency, config.throughputMs));
+          loaded
+            .get(impl)!
+            .push(await throughput(impl.operations[operation]!, next(impl), config.concurrency, config.throughputMs));
         }
       }
       process.stdout.write(' latency');
@@ -208,7 +219,14 @@ async function main(): Promise<void> {
       process.stdout.write('\n');
       segments[operation] = Object.fromEntries(present.map((impl) => [impl.name, loaded.get(impl)!.map(Math.round)]));
       for (const impl of present) {
-        rows.push({ op: operation, impl: impl.name, concurrency: config.concurrency, opsPerSec: Math.round(median(loaded.get(impl)!)), p50Us: null, p99Us: null });
+        rows.push({
+          op: operation,
+          impl: impl.name,
+          concurrency: config.concurrency,
+          opsPerSec: Math.round(median(loaded.get(impl)!)),
+          p50Us: null,
+          p99Us: null,
+        });
         const all = samples.get(impl)!;
         rows.push({
           op: operation,
@@ -220,41 +238,67 @@ async function main(): Promise<void> {
         });
       }
       const [libImpl, raw, naive] = implementations;
-      const perRound = (a: Implementation, b: Implementation) => median(loaded.get(a)!.map((value, round) => value / loaded.get(b)![round]));
+      const perRound = (a: Implementation, b: Implementation) =>
+        median(loaded.get(a)!.map((value, round) => value / loaded.get(b)![round]));
       const near = present.find((impl) => impl.name.includes('near-cache'));
       ratios.push({
         op: operation,
         libraryVsRaw: Number(perRound(libImpl, raw).toFixed(3)),
         libraryVsNaive: Number(perRound(libImpl, naive).toFixed(3)),
         p99DeltaUs: Number(pairedP99Delta(samples.get(libImpl)!, samples.get(raw)!).toFixed(1)),
-        pooledP99DeltaUs: Number((percentile(samples.get(libImpl)!, 99) - percentile(samples.get(raw)!, 99)).toFixed(1)),
+        pooledP99DeltaUs: Number(
+          (percentile(samples.get(libImpl)!, 99) - percentile(samples.get(raw)!, 99)).toFixed(1),
+        ),
         ...(near ? { nearCacheVsRaw: Number(perRound(near, raw).toFixed(3)) } : {}),
       });
     }
 
     process.stdout.write('near-cache coherence and memory ... ');
-    const nearCache: NearCacheFigures = await measureNearCache(server.url, namespaceFor('library'), config.invalidationRounds, 50_000);
+    const nearCache: NearCacheFigures = await measureNearCache(
+      server.url,
+      namespaceFor('library'),
+      config.invalidationRounds,
+      50_000,
+    );
     process.stdout.write('done\n');
     const checks = checkTargets(ratios);
     const memory = process.memoryUsage();
     console.log();
-    console.log(formatTable(rows, ratios, implementations.map((impl) => impl.name)));
+    console.log(
+      formatTable(
+        rows,
+        ratios,
+        implementations.map((impl) => impl.name),
+      ),
+    );
     console.log();
     console.log(formatRatios(ratios));
     console.log();
     console.log(formatChecks(checks));
     console.log();
-    console.log(`Redis memory: ${redisMemory.bytesPerUserWithOneLink} B per user with one link, ${redisMemory.bytesPerExtraLink} B per further link`);
+    console.log(
+      `Redis memory: ${redisMemory.bytesPerUserWithOneLink} B per user with one link, ${redisMemory.bytesPerExtraLink} B per further link`,
+    );
     console.log(
       `Near-cache: another client's write drops the entry in ${nearCache.invalidationP50Us} µs (p50), ` +
         `${nearCache.invalidationP99Us} µs (p99), ${nearCache.invalidationMaxUs} µs (max) over ${nearCache.invalidationSamples} writes; ` +
         `${nearCache.afterWriteReplyP50Us} µs after the writer's reply (p50); ${nearCache.heapBytesPerEntry} B of heap per entry`,
     );
-    console.log(`Node process: rss ${(memory.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB`);
+    console.log(
+      `Node process: rss ${(memory.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB`,
+    );
     const seconds = (performance.now() - began) / 1_000;
-    console.log(`${checks.filter((check) => check.pass).length} of ${checks.length} targets PASS in ${seconds.toFixed(0)} s`);
+    console.log(
+      `${checks.filter((check) => check.pass).length} of ${checks.length} targets PASS in ${seconds.toFixed(0)} s`,
+    );
     if (config.write) {
-      const machine = { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), os: `${platform()} ${release()} ${arch()}`, node: process.version };
+      const machine = {
+        cpu: cpus()[0]?.model,
+        cores: cpus().length,
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+        os: `${platform()} ${release()} ${arch()}`,
+        node: process.version,
+      };
       const out = join(__dirname, '..', '..', 'bench', 'results');
       mkdirSync(out, { recursive: true });
       const subtitle = `${machine.cores} × ${machine.cpu ?? 'CPU'}, Node ${process.version}, redis-server ${redisVersion}, ${new Date().toISOString().slice(0, 10)}`;
@@ -262,7 +306,22 @@ async function main(): Promise<void> {
       console.log(`wrote ${[join(out, 'latest.json'), ...charts].join(', ')}`);
       writeFileSync(
         join(out, 'latest.json'),
-        JSON.stringify({ date: new Date().toISOString(), machine: { ...machine, redis: redisVersion }, settings: config, results: rows, ratios, targets: checks, redisMemory, nearCache, segments, nodeMemory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed } }, null, 2) + '\n',
+        JSON.stringify(
+          {
+            date: new Date().toISOString(),
+            machine: { ...machine, redis: redisVersion },
+            settings: config,
+            results: rows,
+            ratios,
+            targets: checks,
+            redisMemory,
+            nearCache,
+            segments,
+            nodeMemory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
+          },
+          null,
+          2,
+        ) + '\n',
       );
     }
   } finally {

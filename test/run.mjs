@@ -22,7 +22,19 @@ if (files.length === 0) {
   process.exit(1);
 }
 const failOnUnhandled = new URL('./fail-on-unhandled.cjs', import.meta.url).pathname;
-const result = spawnSync(process.execPath, ['--enable-source-maps', '--require', failOnUnhandled, '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
-  stdio: 'inherit',
-});
+const result = spawnSync(
+  process.execPath,
+  [
+    '--enable-source-maps',
+    '--require',
+    failOnUnhandled,
+    '--test',
+    '--test-concurrency=1',
+    '--test-reporter=spec',
+    ...files,
+  ],
+  {
+    stdio: 'inherit',
+  },
+);
 process.exit(result.status ?? 1);

@@ -6,7 +6,11 @@ import type { Implementation, Operation } from './implementation';
 import { workloadOperations } from './workload-operations';
 
 /** `StatefulExecutorService` in a Nest application context, as an app would use it. */
-export async function library(name: string, options: StatefulRedisModuleOptions, only?: readonly Operation[]): Promise<Implementation> {
+export async function library(
+  name: string,
+  options: StatefulRedisModuleOptions,
+  only?: readonly Operation[],
+): Promise<Implementation> {
   @Module({ imports: [StatefulRedisModule.forRoot(options)] })
   class BenchModule {}
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: false });

@@ -18,7 +18,12 @@ export interface RedisClientStrategy {
 /** The library's commands and scripts sent from a plain ioredis client, without validating inputs or parsing replies. */
 export function redisClientImplementation(url: string, name: string, strategy: RedisClientStrategy): Implementation {
   const namespace = namespaceFor(name);
-  const { uidHash: uidHashKey, link: linkKey, podStates: POD_STATES_KEY, podWeights: POD_WEIGHTS_KEY } = redisKeys(namespace);
+  const {
+    uidHash: uidHashKey,
+    link: linkKey,
+    podStates: POD_STATES_KEY,
+    podWeights: POD_WEIGHTS_KEY,
+  } = redisKeys(namespace);
   const client = new Redis(url);
   const script = (scriptName: string) => strategy.script(client, scriptName);
   const trySet = script('statefulTrySetLink');
@@ -34,7 +39,10 @@ export function redisClientImplementation(url: string, name: string, strategy: R
     if (existing !== null) return existing;
     const chosen = (await pickPod(2, POD_STATES_KEY, POD_WEIGHTS_KEY, uid, 'running')) as string | null;
     if (chosen === null) return null;
-    const [linked, created] = (await computeLink(2, uidHashKey(uid), linkKey(uid), SERVICE, chosen, -1)) as [string, number];
+    const [linked, created] = (await computeLink(2, uidHashKey(uid), linkKey(uid), SERVICE, chosen, -1)) as [
+      string,
+      number,
+    ];
     if (created === 1) await setState(2, POD_STATES_KEY, POD_WEIGHTS_KEY, 'assign', linked);
     return linked;
   };
@@ -49,7 +57,11 @@ export function redisClientImplementation(url: string, name: string, strategy: R
       compute,
       remove: (uid) => removeLink(2, uidHashKey(uid), linkKey(uid), SERVICE, LINGER_SECONDS),
       linkService: (uid) => linkService(1, uidHashKey(uid)),
-      batchGet: (batch) => strategy.batchGet(client, batch.map((uid) => linkKey(uid))),
+      batchGet: (batch) =>
+        strategy.batchGet(
+          client,
+          batch.map((uid) => linkKey(uid)),
+        ),
     }),
     warm: async (index) => {
       await client.get(linkKey(uids[index]));

@@ -18,4 +18,6 @@ export const SCRIPT_NAMES = [
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 /** The routing feature's script set: each name → `routing/<name>` under `lua/`. */
-export const ROUTING_SCRIPTS = Object.fromEntries(SCRIPT_NAMES.map((name) => [name, `routing/${name}`])) as ScriptSet<ScriptName>;
+export const ROUTING_SCRIPTS = Object.fromEntries(
+  SCRIPT_NAMES.map((name) => [name, `routing/${name}`]),
+) as ScriptSet<ScriptName>;

@@ -16,7 +16,11 @@ import { NearCache } from './near-cache/near-cache';
 export const routingProviders: Provider[] = [
   {
     provide: NearCache,
-    useFactory: (options: ResolvedStatefulRedisOptions, connection: RedisConnection, metrics: OperationMetrics | null) => {
+    useFactory: (
+      options: ResolvedStatefulRedisOptions,
+      connection: RedisConnection,
+      metrics: OperationMetrics | null,
+    ) => {
       if (!options.nearCache) return null;
       const { maxEntries } = options.nearCache;
       const { keyPrefix, connectTimeoutMs } = options;

@@ -62,7 +62,9 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
   /** Runs after the core's init (the core module is global): the connection is open, the scripts loaded. */
   async onModuleInit(): Promise<void> {
     this.nearCacheInUse = true;
-    const nearCacheStarted = this.nearCache?.start().catch((error: Error) => this.logger.warn(`Near-cache not started: ${scrubText(error.message)}`));
+    const nearCacheStarted = this.nearCache
+      ?.start()
+      .catch((error: Error) => this.logger.warn(`Near-cache not started: ${scrubText(error.message)}`));
     if (!this.options.lazyConnect) await nearCacheStarted;
   }
 
@@ -117,7 +119,11 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     const states = await this.send(
       operation,
       { namespace, serviceNames },
-      () => readMany(this.connection.client, services.map((service) => this.keys.workload(namespace, service))),
+      () =>
+        readMany(
+          this.connection.client,
+          services.map((service) => this.keys.workload(namespace, service)),
+        ),
       readManySteps(services.length),
     );
     services.forEach((service, index) => {
@@ -128,7 +134,13 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
   }
 
   /** Links a uid to a pod unconditionally; returns the pod linked before, or `NO_POD`. */
-  async setLinkedPod(namespace: string, uid: string, serviceName: string, podId: number, persistSeconds: number): Promise<number> {
+  async setLinkedPod(
+    namespace: string,
+    uid: string,
+    serviceName: string,
+    podId: number,
+    persistSeconds: number,
+  ): Promise<number> {
     const operation = 'setLinkedPod';
     this.assertLinkArguments(operation, namespace, uid, serviceName, podId, persistSeconds);
     const previous = await this.send(operation, { namespace, uid, serviceName, podId, persistSeconds }, () =>
@@ -138,17 +150,32 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
   }
 
   /** Links a uid to a pod unless another pod holds a persistent link to it. */
-  async trySetLinkedPod(namespace: string, uid: string, serviceName: string, podId: number, persistSeconds: number): Promise<TrySetLinkedPodResult> {
+  async trySetLinkedPod(
+    namespace: string,
+    uid: string,
+    serviceName: string,
+    podId: number,
+    persistSeconds: number,
+  ): Promise<TrySetLinkedPodResult> {
     const operation = 'trySetLinkedPod';
     this.assertLinkArguments(operation, namespace, uid, serviceName, podId, persistSeconds);
     const [linked, owner] = (await this.send(operation, { namespace, uid, serviceName, podId, persistSeconds }, () =>
       this.runLinkWrite('statefulTrySetLink', namespace, uid, serviceName, [serviceName, podId, persistSeconds]),
     )) as [number, string];
-    return { success: linked === 1, podId: parsePodId(owner, this.keys.link(namespace, uid, serviceName), this.reportCorrupt) };
+    return {
+      success: linked === 1,
+      podId: parsePodId(owner, this.keys.link(namespace, uid, serviceName), this.reportCorrupt),
+    };
   }
 
   /** Links a uid to a pod only if it has no live link; returns the pod linked after the call. */
-  async setLinkedPodIfAbsent(namespace: string, uid: string, serviceName: string, podId: number, persistSeconds: number): Promise<number> {
+  async setLinkedPodIfAbsent(
+    namespace: string,
+    uid: string,
+    serviceName: string,
+    podId: number,
+    persistSeconds: number,
+  ): Promise<number> {
     const operation = 'setLinkedPodIfAbsent';
     this.assertLinkArguments(operation, namespace, uid, serviceName, podId, persistSeconds);
     const linked = await this.send(operation, { namespace, uid, serviceName, podId, persistSeconds }, () =>
@@ -246,7 +273,12 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     const client = this.connection.client;
     const keys = list.map((uid) => this.keys.link(namespace, uid, serviceName));
     // The values come as Buffers, parsed without making a string of each.
-    const reading = this.send(operation, { namespace, uids, serviceName }, () => readManyBuffers(client, keys), readManySteps(list.length));
+    const reading = this.send(
+      operation,
+      { namespace, uids, serviceName },
+      () => readManyBuffers(client, keys),
+      readManySteps(list.length),
+    );
     // The first MGET has left: repeats (rare; read twice, answered once) are found while Redis answers.
     const seen = new Set<string>();
     const repeat = new Uint8Array(list.length);
@@ -274,7 +306,13 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
   }
 
   /** As `removeLinkedPod`, but only if the live link points at `podId` (compare-and-delete). */
-  async removeLinkedPodWithId(namespace: string, uid: string, serviceName: string, persistSeconds: number, podId: number): Promise<boolean> {
+  async removeLinkedPodWithId(
+    namespace: string,
+    uid: string,
+    serviceName: string,
+    persistSeconds: number,
+    podId: number,
+  ): Promise<boolean> {
     const operation = 'removeLinkedPodWithId';
     this.assertRemoveArguments(operation, namespace, uid, serviceName, persistSeconds);
     assertPodId(operation, podId);
@@ -304,7 +342,9 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
         ),
       );
     }
-    const reply = await this.send(operation, { namespace, uid }, () => this.scripts.run('statefulGetLinkService', [hashKey], []));
+    const reply = await this.send(operation, { namespace, uid }, () =>
+      this.scripts.run('statefulGetLinkService', [hashKey], []),
+    );
     return parseServiceLinks(reply, hashKey, this.reportCorrupt);
   }
 
@@ -332,7 +372,13 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
   }
 
   /** Runs a script that may write a link; the near-cache forgets the link once it ran (or failed: it may have run). */
-  private runLinkWrite(name: ScriptName, namespace: string, uid: string, serviceName: string, args: Array<string | number>): Promise<unknown> {
+  private runLinkWrite(
+    name: ScriptName,
+    namespace: string,
+    uid: string,
+    serviceName: string,
+    args: Array<string | number>,
+  ): Promise<unknown> {
     const keys = this.linkKeys(namespace, uid, serviceName);
     const write = this.scripts.run(name, keys, args);
     const nearCache = this.nearCache;
@@ -347,7 +393,14 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     return [this.keys.podStates(namespace, serviceName), this.keys.podWeights(namespace, serviceName)];
   }
 
-  private assertLinkArguments(operation: string, namespace: unknown, uid: unknown, serviceName: unknown, podId: unknown, persistSeconds: unknown): void {
+  private assertLinkArguments(
+    operation: string,
+    namespace: unknown,
+    uid: unknown,
+    serviceName: unknown,
+    podId: unknown,
+    persistSeconds: unknown,
+  ): void {
     assertNamespace(operation, namespace);
     assertUid(operation, uid);
     assertServiceName(operation, serviceName);
@@ -355,7 +408,13 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     assertLinkTtl(operation, persistSeconds);
   }
 
-  private assertRemoveArguments(operation: string, namespace: unknown, uid: unknown, serviceName: unknown, persistSeconds: unknown): void {
+  private assertRemoveArguments(
+    operation: string,
+    namespace: unknown,
+    uid: unknown,
+    serviceName: unknown,
+    persistSeconds: unknown,
+  ): void {
     assertNamespace(operation, namespace);
     assertUid(operation, uid);
     assertServiceName(operation, serviceName);
@@ -363,10 +422,12 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
   }
 
   private routableStates(operation: string, options: ComputeLinkedPodOptions): string[] {
-    if (typeof options !== 'object' || options === null) throw invalidParameter(operation, 'options', 'must be an object', options);
+    if (typeof options !== 'object' || options === null)
+      throw invalidParameter(operation, 'options', 'must be an object', options);
     if (options.states === undefined) return this.options.routableStates;
     const states = assertDistinctList(operation, 'options.states', options.states, assertState);
-    if (states.length === 0) throw invalidParameter(operation, 'options.states', 'must name at least one state', options.states);
+    if (states.length === 0)
+      throw invalidParameter(operation, 'options.states', 'must name at least one state', options.states);
     return states;
   }
 }

@@ -2,7 +2,14 @@ import { Test, TestingModule } from '@nestjs/testing';
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
-import { ErrorCode, METRIC_NAMES, StatefulError, StatefulExecutorService, StatefulRedisHealthIndicator, StatefulRedisModule } from '../../lib';
+import {
+  ErrorCode,
+  METRIC_NAMES,
+  StatefulError,
+  StatefulExecutorService,
+  StatefulRedisHealthIndicator,
+  StatefulRedisModule,
+} from '../../lib';
 import { readLuaScript } from '../../lib/core/scripts/lua-script';
 import { RedisServer } from '../harness/redis-server';
 import { silentLogger } from '../harness/capturing-logger';
@@ -12,7 +19,9 @@ let server: RedisServer;
 const echoSha = readLuaScript(ECHO_SCRIPT_FILE).sha;
 
 async function boot(imports: unknown[]): Promise<TestingModule> {
-  const moduleRef = await Test.createTestingModule({ imports: imports as never[] }).setLogger(silentLogger).compile();
+  const moduleRef = await Test.createTestingModule({ imports: imports as never[] })
+    .setLogger(silentLogger)
+    .compile();
   await moduleRef.init();
   return moduleRef;
 }
@@ -60,7 +69,7 @@ describe('a second feature module beside StatefulRedisModule (no isGlobal)', () 
     });
   }
 
-  it('heals NOSCRIPT for the feature\'s script too', async () => {
+  it("heals NOSCRIPT for the feature's script too", async () => {
     const moduleRef = await boot([StatefulRedisModule.forRoot({ redis: server.url }), EchoFeatureModule]);
     try {
       await server.cli('SCRIPT', 'FLUSH');
@@ -72,14 +81,23 @@ describe('a second feature module beside StatefulRedisModule (no isGlobal)', () 
 
   it('counts its operations under its own feature label, and refuses them after shutdown', async () => {
     const registry = new Registry();
-    const moduleRef = await boot([StatefulRedisModule.forRoot({ redis: server.url, metrics: { registry } }), EchoFeatureModule]);
+    const moduleRef = await boot([
+      StatefulRedisModule.forRoot({ redis: server.url, metrics: { registry } }),
+      EchoFeatureModule,
+    ]);
     const echo = moduleRef.get(EchoService);
     await echo.echo('k', 'v');
     await moduleRef.get(StatefulExecutorService).getLinkedPod('ns', 'u', 'svc');
     const text = await registry.metrics();
     assert.match(text, new RegExp(`^${METRIC_NAMES.operations}\\{feature="echo",operation="echo"\\} 1$`, 'm'));
-    assert.match(text, new RegExp(`^${METRIC_NAMES.operations}\\{feature="routing",operation="getLinkedPod"\\} 1$`, 'm'));
+    assert.match(
+      text,
+      new RegExp(`^${METRIC_NAMES.operations}\\{feature="routing",operation="getLinkedPod"\\} 1$`, 'm'),
+    );
     await moduleRef.close();
-    await assert.rejects(echo.echo('k', 'v'), (error: unknown) => error instanceof StatefulError && error.code === ErrorCode.NOT_INITIALIZED);
+    await assert.rejects(
+      echo.echo('k', 'v'),
+      (error: unknown) => error instanceof StatefulError && error.code === ErrorCode.NOT_INITIALIZED,
+    );
   });
 });

@@ -38,7 +38,9 @@ export class CapturingLogger implements LoggerService {
   /** Lines of one level, optionally only those whose text matches. */
   find(level: LogLevel, match?: RegExp | string): CapturedLine[] {
     return this.lines.filter(
-      (line) => line.level === level && (match === undefined || (typeof match === 'string' ? line.text.includes(match) : match.test(line.text))),
+      (line) =>
+        line.level === level &&
+        (match === undefined || (typeof match === 'string' ? line.text.includes(match) : match.test(line.text))),
     );
   }
 
@@ -53,7 +55,10 @@ export class CapturingLogger implements LoggerService {
 
   private capture(level: LogLevel, message: unknown, params: unknown[]): void {
     const parts = [message, ...params].map((part) => (typeof part === 'string' ? part : inspect(part, { depth: 5 })));
-    const context = params.length > 0 && typeof params[params.length - 1] === 'string' ? (params[params.length - 1] as string) : undefined;
+    const context =
+      params.length > 0 && typeof params[params.length - 1] === 'string'
+        ? (params[params.length - 1] as string)
+        : undefined;
     this.lines.push({ level, text: parts.join(' '), message, context });
   }
 }

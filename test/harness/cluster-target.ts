@@ -4,7 +4,11 @@ import { RedisCluster } from './redis-cluster';
 import type { RedisTarget } from './redis-target';
 
 /** Options for plain test clients of the cluster: fail fast rather than queue while a node is away. */
-const RAW_CLUSTER_OPTIONS = { redisOptions: { maxRetriesPerRequest: 1 }, retryDelayOnClusterDown: 100, retryDelayOnFailover: 100 };
+const RAW_CLUSTER_OPTIONS = {
+  redisOptions: { maxRetriesPerRequest: 1 },
+  retryDelayOnClusterDown: 100,
+  retryDelayOnFailover: 100,
+};
 
 /**
  * A real Redis Cluster, 3 masters with 1 replica each, on free loopback ports. The module
@@ -21,7 +25,10 @@ export class ClusterTarget implements RedisTarget {
     const admin = this.rawClient();
     this.admin = admin;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the cluster admin client did not get ready within 10 s')), 10_000);
+      const timer = setTimeout(
+        () => reject(new Error('the cluster admin client did not get ready within 10 s')),
+        10_000,
+      );
       admin.once('ready', () => {
         clearTimeout(timer);
         resolve();

@@ -56,9 +56,14 @@ export class RedisCluster {
     return this.servers;
   }
 
-  static async start({ masters = 3, replicasPerMaster = 1, timeoutMs = 30_000 }: RedisClusterOptions = {}): Promise<RedisCluster> {
+  static async start({
+    masters = 3,
+    replicasPerMaster = 1,
+    timeoutMs = 30_000,
+  }: RedisClusterOptions = {}): Promise<RedisCluster> {
     if (masters < 3) throw new Error(`RedisCluster needs at least 3 masters, got ${masters}`);
-    if (replicasPerMaster < 1) throw new Error(`RedisCluster needs at least 1 replica per master, got ${replicasPerMaster}`);
+    if (replicasPerMaster < 1)
+      throw new Error(`RedisCluster needs at least 1 replica per master, got ${replicasPerMaster}`);
     const total = masters * (1 + replicasPerMaster);
     // Two ports per node: the default bus port (port + 10000) may not exist above 55535.
     const ports = await distinctFreePorts(total * 2);
@@ -68,15 +73,22 @@ export class RedisCluster {
         return RedisServer.start({
           port,
           args: [
-            '--cluster-enabled', 'yes',
+            '--cluster-enabled',
+            'yes',
             // Relative to the server's own dir, which survives stop/start: a restarted node keeps its identity.
-            '--cluster-config-file', `nodes-${port}.conf`,
-            '--cluster-port', String(ports[2 * i + 1]),
-            '--cluster-node-timeout', '1000',
-            '--cluster-replica-validity-factor', '0',
-            '--cluster-allow-replica-migration', 'no',
+            '--cluster-config-file',
+            `nodes-${port}.conf`,
+            '--cluster-port',
+            String(ports[2 * i + 1]),
+            '--cluster-node-timeout',
+            '1000',
+            '--cluster-replica-validity-factor',
+            '0',
+            '--cluster-allow-replica-migration',
+            'no',
             // A full sync (new replica, restarted node) would otherwise wait 5 s for more replicas.
-            '--repl-diskless-sync-delay', '0',
+            '--repl-diskless-sync-delay',
+            '0',
           ],
         });
       }),
@@ -89,12 +101,21 @@ export class RedisCluster {
       try {
         await execFileAsync(
           'redis-cli',
-          ['--cluster', 'create', ...servers.map((s) => `${s.host}:${s.port}`), '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'],
+          [
+            '--cluster',
+            'create',
+            ...servers.map((s) => `${s.host}:${s.port}`),
+            '--cluster-replicas',
+            String(replicasPerMaster),
+            '--cluster-yes',
+          ],
           { timeout: timeoutMs },
         );
       } catch (error) {
         const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-        throw new Error(`redis-cli --cluster create failed: ${(error as Error).message}\n${stdout}${stderr}`, { cause: error });
+        throw new Error(`redis-cli --cluster create failed: ${(error as Error).message}\n${stdout}${stderr}`, {
+          cause: error,
+        });
       }
       for (const server of servers) cluster.ids.set(server.port, await server.cli('CLUSTER', 'MYID'));
       await cluster.waitForView('the new cluster to settle', timeoutMs, (view) => {
@@ -164,7 +185,8 @@ export class RedisCluster {
 
   /** The running master that serves `slot`, as it says itself. */
   async ownerOf(slot: number): Promise<RedisServer> {
-    const serves = (me: ClusterNodeEntry) => me.flags.includes('master') && me.slots.some((range) => inRange(slot, range));
+    const serves = (me: ClusterNodeEntry) =>
+      me.flags.includes('master') && me.slots.some((range) => inRange(slot, range));
     const masters = await this.byOwnRole(serves);
     if (masters.length !== 1) throw new Error(`slot ${slot} is served by ${masters.length} masters`);
     return masters[0];
@@ -274,7 +296,8 @@ export class RedisCluster {
     let view: ClusterView | undefined;
     for (const server of running) {
       const info = await server.cli('CLUSTER', 'INFO');
-      if (!/^cluster_state:ok\s*$/m.test(info)) return `node ${server.port} reports ${/^cluster_state:\S+/m.exec(info)?.[0] ?? info}`;
+      if (!/^cluster_state:ok\s*$/m.test(info))
+        return `node ${server.port} reports ${/^cluster_state:\S+/m.exec(info)?.[0] ?? info}`;
       const entries = parseClusterNodes(await server.cli('CLUSTER', 'NODES'));
       for (const port of runningPorts) {
         const entry = entries.find((e) => e.port === port);
@@ -290,7 +313,10 @@ export class RedisCluster {
         if (!runningPorts.has(entry.port)) return `node ${server.port} still sees dead node ${entry.port} as master`;
         owners.set(entry.slots.join(' '), entry.port);
         const replicas = entries.filter((e) => e.masterId === entry.id && runningPorts.has(e.port)).map((e) => e.port);
-        replicasOf.set(entry.port, replicas.sort((a, b) => a - b));
+        replicasOf.set(
+          entry.port,
+          replicas.sort((a, b) => a - b),
+        );
       }
       const key = JSON.stringify([[...owners].sort(), [...replicasOf].sort()]);
       if (agreed !== undefined && key !== agreed) return `node ${server.port} disagrees on the slot map`;
@@ -299,7 +325,8 @@ export class RedisCluster {
       const me = entries.find((e) => e.flags.includes('myself'));
       if (me?.flags.includes('slave')) {
         const replication = await server.cli('INFO', 'replication');
-        if (!/^master_link_status:up\s*$/m.test(replication)) return `replica ${server.port} has no live link to its master`;
+        if (!/^master_link_status:up\s*$/m.test(replication))
+          return `replica ${server.port} has no live link to its master`;
       }
     }
     return view ?? 'no node is running';

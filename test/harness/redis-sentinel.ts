@@ -27,7 +27,10 @@ class SentinelProcess {
   private process?: ChildProcess;
   readonly host = '127.0.0.1';
 
-  private constructor(readonly port: number, private readonly configFile: string) {}
+  private constructor(
+    readonly port: number,
+    private readonly configFile: string,
+  ) {}
 
   static async start(dir: string, name: string, master: RedisServer): Promise<SentinelProcess> {
     const port = await freePort();
@@ -59,7 +62,9 @@ class SentinelProcess {
 
   /** Runs `redis-cli` against this sentinel and returns its trimmed output. */
   async cli(...args: string[]): Promise<string> {
-    const { stdout } = await execFileAsync('redis-cli', ['-h', this.host, '-p', String(this.port), ...args], { timeout: 5_000 });
+    const { stdout } = await execFileAsync('redis-cli', ['-h', this.host, '-p', String(this.port), ...args], {
+      timeout: 5_000,
+    });
     return stdout.trim();
   }
 
@@ -105,7 +110,11 @@ export class RedisSentinelGroup {
     return this.servers;
   }
 
-  static async start({ sentinels = 3, name = 'sf-master', timeoutMs = 30_000 }: RedisSentinelGroupOptions = {}): Promise<RedisSentinelGroup> {
+  static async start({
+    sentinels = 3,
+    name = 'sf-master',
+    timeoutMs = 30_000,
+  }: RedisSentinelGroupOptions = {}): Promise<RedisSentinelGroup> {
     if (sentinels < 2) throw new Error(`RedisSentinelGroup needs at least 2 sentinels for quorum 2, got ${sentinels}`);
     const dir = mkdtempSync(join(tmpdir(), 'sf-sentinel-'));
     const servers: RedisServer[] = [];
@@ -120,9 +129,13 @@ export class RedisSentinelGroup {
       // Sentinels learn replicas from the master's INFO, refreshed only every 10 s:
       // have the replica attached before they first ask.
       await pollUntil('the replica to sync', timeoutMs, async () =>
-        /^master_link_status:up\s*$/m.test(await servers[1].cli('INFO', 'replication')) ? true : 'replica link is not up',
+        /^master_link_status:up\s*$/m.test(await servers[1].cli('INFO', 'replication'))
+          ? true
+          : 'replica link is not up',
       );
-      const started = await Promise.allSettled(Array.from({ length: sentinels }, () => SentinelProcess.start(dir, name, master)));
+      const started = await Promise.allSettled(
+        Array.from({ length: sentinels }, () => SentinelProcess.start(dir, name, master)),
+      );
       for (const result of started) if (result.status === 'fulfilled') processes.push(result.value);
       const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
@@ -171,7 +184,8 @@ export class RedisSentinelGroup {
   async waitForFailover(oldMaster: RedisServer, timeoutMs = 30_000): Promise<RedisServer> {
     return pollUntil(`failover away from ${oldMaster.port}`, timeoutMs, async () => {
       const ports = new Set<number>();
-      for (const sentinel of this.sentinelProcesses.filter((s) => s.running)) ports.add(await this.masterPortFrom(sentinel));
+      for (const sentinel of this.sentinelProcesses.filter((s) => s.running))
+        ports.add(await this.masterPortFrom(sentinel));
       if (ports.size !== 1) return `sentinels disagree: ${[...ports].join(', ')}`;
       const [port] = ports;
       if (port === oldMaster.port) return `sentinels still name ${port}`;
@@ -191,7 +205,8 @@ export class RedisSentinelGroup {
   private async masterPortFrom(sentinel: SentinelProcess): Promise<number> {
     const [, port] = (await sentinel.cli('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', this.name)).split('\n');
     const parsed = Number(port);
-    if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`sentinel ${sentinel.port} does not know master ${this.name}`);
+    if (!Number.isInteger(parsed) || parsed <= 0)
+      throw new Error(`sentinel ${sentinel.port} does not know master ${this.name}`);
     return parsed;
   }
 

@@ -62,7 +62,15 @@ export class RedisServer {
   async cli(...args: string[]): Promise<string> {
     const auth = this.options.password ? ['--no-auth-warning', '-a', this.options.password] : [];
     const tls = this.options.tls ? ['--tls', '--cacert', this.options.tls.caFile] : [];
-    const { stdout } = await execFileAsync('redis-cli', ['-h', this.host, '-p', String(this.port), ...tls, ...auth, ...args]);
+    const { stdout } = await execFileAsync('redis-cli', [
+      '-h',
+      this.host,
+      '-p',
+      String(this.port),
+      ...tls,
+      ...auth,
+      ...args,
+    ]);
     return stdout.trim();
   }
 
@@ -93,7 +101,8 @@ export class RedisServer {
   /** Stops the server and removes its working directory. */
   async dispose(): Promise<void> {
     await this.stop();
-    for (const path of [this.dir, ...(this.options.removeOnDispose ?? [])]) rmSync(path, { recursive: true, force: true });
+    for (const path of [this.dir, ...(this.options.removeOnDispose ?? [])])
+      rmSync(path, { recursive: true, force: true });
   }
 
   private async spawn(): Promise<void> {
@@ -101,20 +110,32 @@ export class RedisServer {
     const args = [
       ...(tls
         ? [
-            '--port', '0',
-            '--tls-port', String(this.port),
-            '--tls-cert-file', tls.certFile,
-            '--tls-key-file', tls.keyFile,
-            '--tls-ca-cert-file', tls.caFile,
-            '--tls-auth-clients', 'no',
+            '--port',
+            '0',
+            '--tls-port',
+            String(this.port),
+            '--tls-cert-file',
+            tls.certFile,
+            '--tls-key-file',
+            tls.keyFile,
+            '--tls-ca-cert-file',
+            tls.caFile,
+            '--tls-auth-clients',
+            'no',
           ]
         : ['--port', String(this.port)]),
-      '--bind', this.host,
-      '--dir', this.dir,
-      '--save', '',
-      '--appendonly', 'no',
-      '--protected-mode', 'no',
-      '--enable-debug-command', 'yes',
+      '--bind',
+      this.host,
+      '--dir',
+      this.dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--protected-mode',
+      'no',
+      '--enable-debug-command',
+      'yes',
       ...(this.options.args ?? []),
     ];
     const { child, ready } = spawnUntilReady('redis-server', args, this.port, 'Ready to accept connections');

@@ -58,14 +58,18 @@ const factories: Record<string, () => RedisTarget> = {
 };
 
 function selectedTargets(): string[] {
-  return (process.env.REDIS_TARGETS ?? 'standalone').split(',').map((name) => name.trim()).filter(Boolean);
+  return (process.env.REDIS_TARGETS ?? 'standalone')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
 }
 
 /** `describe` once per selected target; `body` gets the target, started before its tests. */
 export function describeOnTargets(title: string, body: (target: RedisTarget) => void): void {
   for (const name of selectedTargets()) {
     const factory = factories[name];
-    if (!factory) throw new Error(`Unknown REDIS_TARGETS entry "${name}" (known: ${Object.keys(factories).join(', ')})`);
+    if (!factory)
+      throw new Error(`Unknown REDIS_TARGETS entry "${name}" (known: ${Object.keys(factories).join(', ')})`);
     describe(`${title} [${name}]`, () => body(factory()));
   }
 }

@@ -5,7 +5,12 @@ import { ChildProcess, spawn } from 'node:child_process';
  * `ready`, which resolves once its output contains `readyText`, and rejects with that output
  * if it exits first or is not ready within 10 s.
  */
-export function spawnUntilReady(command: string, args: string[], port: number, readyText: string): { child: ChildProcess; ready: Promise<void> } {
+export function spawnUntilReady(
+  command: string,
+  args: string[],
+  port: number,
+  readyText: string,
+): { child: ChildProcess; ready: Promise<void> } {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const collect = (chunk: Buffer) => (output += chunk.toString());

@@ -18,14 +18,22 @@ export interface CompileExtras {
 }
 
 /** Compiles (without initialising) a testing module importing `StatefulRedisModule.forRoot(options)`. */
-export function compileStatefulModule(options: StatefulRedisModuleOptions, extras: CompileExtras = {}): Promise<TestingModule> {
-  return Test.createTestingModule({ imports: [...((extras.imports ?? []) as never[]), StatefulRedisModule.forRoot(options)] })
+export function compileStatefulModule(
+  options: StatefulRedisModuleOptions,
+  extras: CompileExtras = {},
+): Promise<TestingModule> {
+  return Test.createTestingModule({
+    imports: [...((extras.imports ?? []) as never[]), StatefulRedisModule.forRoot(options)],
+  })
     .setLogger(extras.logger ?? silentLogger)
     .compile();
 }
 
 /** Compiles and initialises a testing module importing `StatefulRedisModule.forRoot(options)`. */
-export async function bootStatefulModule(options: StatefulRedisModuleOptions, extras: CompileExtras = {}): Promise<TestingModule> {
+export async function bootStatefulModule(
+  options: StatefulRedisModuleOptions,
+  extras: CompileExtras = {},
+): Promise<TestingModule> {
   const moduleRef = await compileStatefulModule(options, extras);
   await moduleRef.init();
   return moduleRef;
@@ -44,7 +52,10 @@ export async function failure(action: () => Promise<unknown>): Promise<{ error: 
   try {
     await action();
   } catch (error) {
-    assert.ok(error instanceof StatefulError, `expected a StatefulError, got ${String((error as Error)?.stack ?? error)}`);
+    assert.ok(
+      error instanceof StatefulError,
+      `expected a StatefulError, got ${String((error as Error)?.stack ?? error)}`,
+    );
     return { error, elapsedMs: Date.now() - started };
   }
   assert.fail('expected a rejection');

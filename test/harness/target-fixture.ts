@@ -15,7 +15,10 @@ export interface TargetFixture {
 }
 
 /** Starts the target and two apps on it before the suite, empties Redis before each test. */
-export function useTargetFixture(target: RedisTarget, extraOptions: Partial<StatefulRedisModuleOptions> = {}): TargetFixture {
+export function useTargetFixture(
+  target: RedisTarget,
+  extraOptions: Partial<StatefulRedisModuleOptions> = {},
+): TargetFixture {
   let first: StatefulApp;
   let second: StatefulApp;
   let raw: Redis | Cluster;

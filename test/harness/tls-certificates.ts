@@ -51,9 +51,56 @@ async function createTestCertificates(dir: string): Promise<TestCertificates> {
   writeFileSync(config, OPENSSL_CONFIG);
   // P-256 keys: instant to generate, accepted by Redis, redis-cli and Node alike.
   const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await openssl(['req', '-x509', ...newKey, '-config', config, '-extensions', 'ca', '-subj', '/CN=nestjs-stateful-redis test CA', '-days', '2', '-keyout', caKey, '-out', caFile]);
-  await openssl(['req', '-new', ...newKey, '-config', config, '-subj', '/CN=localhost', '-keyout', keyFile, '-out', csr]);
-  await openssl(['x509', '-req', '-in', csr, '-CA', caFile, '-CAkey', caKey, '-set_serial', '1', '-days', '2', '-extfile', config, '-extensions', 'server', '-out', certFile]);
+  await openssl([
+    'req',
+    '-x509',
+    ...newKey,
+    '-config',
+    config,
+    '-extensions',
+    'ca',
+    '-subj',
+    '/CN=nestjs-stateful-redis test CA',
+    '-days',
+    '2',
+    '-keyout',
+    caKey,
+    '-out',
+    caFile,
+  ]);
+  await openssl([
+    'req',
+    '-new',
+    ...newKey,
+    '-config',
+    config,
+    '-subj',
+    '/CN=localhost',
+    '-keyout',
+    keyFile,
+    '-out',
+    csr,
+  ]);
+  await openssl([
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    caFile,
+    '-CAkey',
+    caKey,
+    '-set_serial',
+    '1',
+    '-days',
+    '2',
+    '-extfile',
+    config,
+    '-extensions',
+    'server',
+    '-out',
+    certFile,
+  ]);
   return { caFile, certFile, keyFile, ca: readFileSync(caFile) };
 }
 

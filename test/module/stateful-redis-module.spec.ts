@@ -58,7 +58,9 @@ async function assertBadOptions(options: StatefulRedisModuleOptions, option: str
   let moduleRef: TestingModule | undefined;
   await assert.rejects(
     async () => {
-      moduleRef = await Test.createTestingModule({ imports: [StatefulRedisModule.forRoot(options)] }).setLogger(silentLogger).compile();
+      moduleRef = await Test.createTestingModule({ imports: [StatefulRedisModule.forRoot(options)] })
+        .setLogger(silentLogger)
+        .compile();
       await moduleRef.init();
     },
     (error: unknown) => {
@@ -123,7 +125,13 @@ describe('StatefulRedisModule.forRoot', () => {
       assert.equal(await server.cli('HGET', 'myp:{ns:state:svc}weight', '4'), '9');
       assert.equal(await server.cli('GET', 'myp:{ns:workload:svc}'), 'live');
       const keys = (await server.cli('--scan', '--pattern', '*')).split('\n').sort();
-      assert.deepEqual(keys, ['myp:{ns:lk:u}', 'myp:{ns:lk:u}svc', 'myp:{ns:state:svc}', 'myp:{ns:state:svc}weight', 'myp:{ns:workload:svc}']);
+      assert.deepEqual(keys, [
+        'myp:{ns:lk:u}',
+        'myp:{ns:lk:u}svc',
+        'myp:{ns:state:svc}',
+        'myp:{ns:state:svc}weight',
+        'myp:{ns:workload:svc}',
+      ]);
       // Reads go through the prefix too: a link written under the default prefix is not seen.
       await server.cli('SET', 'sf:{ns:lk:other}svc', '7');
       assert.equal(await service.getLinkedPod('ns', 'other', 'svc'), NO_POD);
@@ -145,8 +153,10 @@ describe('StatefulRedisModule.forRoot', () => {
     }
   });
 
-  it('places new users only on pods in the module\'s routableStates', async () => {
-    const moduleRef = await boot([StatefulRedisModule.forRoot({ redis: server.url, routableStates: ['ready', 'warm'] })]);
+  it("places new users only on pods in the module's routableStates", async () => {
+    const moduleRef = await boot([
+      StatefulRedisModule.forRoot({ redis: server.url, routableStates: ['ready', 'warm'] }),
+    ]);
     try {
       const service = moduleRef.get(StatefulExecutorService);
       await service.setServiceState('ns', 'svc', 0, 'running');
@@ -186,7 +196,12 @@ describe('StatefulRedisModule.forRootAsync', () => {
   it('useFactory with imports: [ConfigModule] and inject: [ConfigService] (value from load)', async () => {
     const moduleRef = await boot([
       StatefulRedisModule.forRootAsync({
-        imports: [ConfigModule.forRoot({ load: [() => ({ stateful: { url: server.url, prefix: 'cfg' } })], ignoreEnvFile: true })],
+        imports: [
+          ConfigModule.forRoot({
+            load: [() => ({ stateful: { url: server.url, prefix: 'cfg' } })],
+            ignoreEnvFile: true,
+          }),
+        ],
         inject: [ConfigService],
         useFactory: (config: ConfigService) => ({
           redis: config.getOrThrow<string>('stateful.url'),
@@ -292,14 +307,19 @@ describe('StatefulRedisModule.forRootAsync', () => {
     await assert.rejects(
       async () => {
         moduleRef = await Test.createTestingModule({
-          imports: [StatefulRedisModule.forRootAsync({ useFactory: () => ({ redis: server.url, routableStates: [] }) })],
+          imports: [
+            StatefulRedisModule.forRootAsync({ useFactory: () => ({ redis: server.url, routableStates: [] }) }),
+          ],
         })
           .setLogger(silentLogger)
           .compile();
         await moduleRef.init();
       },
       (error: unknown) =>
-        error instanceof StatefulError && error.code === ErrorCode.INVALID_PARAMETER && error.field === 'routableStates' && /routableStates/.test(error.message),
+        error instanceof StatefulError &&
+        error.code === ErrorCode.INVALID_PARAMETER &&
+        error.field === 'routableStates' &&
+        /routableStates/.test(error.message),
     );
     await moduleRef?.close();
   });
@@ -350,7 +370,9 @@ describe('isGlobal', () => {
       let moduleRef: TestingModule | undefined;
       await assert.rejects(
         async () => {
-          moduleRef = await Test.createTestingModule({ imports: [dynamicModule(), FeatureModule] }).setLogger(silentLogger).compile();
+          moduleRef = await Test.createTestingModule({ imports: [dynamicModule(), FeatureModule] })
+            .setLogger(silentLogger)
+            .compile();
         },
         (error: Error) => /StatefulExecutorService|resolve dependencies/.test(error.message),
       );
@@ -359,7 +381,11 @@ describe('isGlobal', () => {
   }
 
   it('a module that imports it sees it without isGlobal', async () => {
-    @Module({ imports: [StatefulRedisModule.forRoot({ redis: server.url })], providers: [FeatureService], exports: [FeatureService] })
+    @Module({
+      imports: [StatefulRedisModule.forRoot({ redis: server.url })],
+      providers: [FeatureService],
+      exports: [FeatureService],
+    })
     class ImportingFeatureModule {}
     const moduleRef = await boot([ImportingFeatureModule]);
     try {
@@ -387,7 +413,11 @@ describe('bad options stop the app', () => {
     const client = new Redis(server.port, server.host, { lazyConnect: true });
     try {
       await assertBadOptions({ redis: server.url, client }, '"redis", "client"', 'redis|cluster|client');
-      await assertBadOptions({ redis: server.url, cluster: { nodes: [{ host: server.host, port: server.port }] } }, '"redis", "cluster"', 'redis|cluster|client');
+      await assertBadOptions(
+        { redis: server.url, cluster: { nodes: [{ host: server.host, port: server.port }] } },
+        '"redis", "cluster"',
+        'redis|cluster|client',
+      );
     } finally {
       client.disconnect();
     }
@@ -442,8 +472,9 @@ describe('connection ownership', () => {
       assert.equal(await client.get('sf:{ns:lk:borrowed}svc'), '3');
       assert.ok((await clientNames()).includes('app-client'));
       // The service itself refuses to work after shutdown, even though the client is still open.
-      await assert.rejects(service.getLinkedPod('ns', 'borrowed', 'svc'), (error: unknown) =>
-        error instanceof StatefulError && error.code === ErrorCode.NOT_INITIALIZED,
+      await assert.rejects(
+        service.getLinkedPod('ns', 'borrowed', 'svc'),
+        (error: unknown) => error instanceof StatefulError && error.code === ErrorCode.NOT_INITIALIZED,
       );
     } finally {
       client.disconnect();

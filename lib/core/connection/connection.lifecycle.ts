@@ -31,10 +31,14 @@ export class ConnectionLifecycle implements OnModuleInit, OnApplicationShutdown 
 
   async onModuleInit(): Promise<void> {
     const reloadScripts = () =>
-      this.scripts.preload().catch((error: Error) => this.logger.warn(`Could not preload the Lua scripts: ${scrubText(error.message)}`));
+      this.scripts
+        .preload()
+        .catch((error: Error) => this.logger.warn(`Could not preload the Lua scripts: ${scrubText(error.message)}`));
     if (this.options.lazyConnect) {
       this.connection.onReadyAgain(reloadScripts);
-      this.connection.open().catch((error: Error) => this.logger.warn(`${error.message}; connecting in the background`));
+      this.connection
+        .open()
+        .catch((error: Error) => this.logger.warn(`${error.message}; connecting in the background`));
     } else {
       await this.connection.open();
       try {

@@ -44,7 +44,10 @@ async function readManyWith<V>(client: RedisClient, keys: string[], mget: Mget<V
     }
     await Promise.all(
       [...indexesBySlot.values()].map(async (indexes) => {
-        const replies = await mget(client, indexes.map((i) => keys[i]));
+        const replies = await mget(
+          client,
+          indexes.map((i) => keys[i]),
+        );
         indexes.forEach((keyIndex, replyIndex) => (values[keyIndex] = replies[replyIndex]));
       }),
     );

@@ -69,10 +69,16 @@ export class RedisConnection {
         // start has not failed, so its client goes on reconnecting in the background.
         if (this.owned && !this.options.lazyConnect) this.client.disconnect();
         const reason = this.lastError ? `: ${this.lastError.message}` : '';
-        reject(new StatefulError(ErrorCode.REDIS_CONNECTION_ERROR, `Cannot connect to Redis at ${this.endpoint} ${failure}${reason}`, {
-          cause: this.lastError,
-          operation: 'connect',
-        }));
+        reject(
+          new StatefulError(
+            ErrorCode.REDIS_CONNECTION_ERROR,
+            `Cannot connect to Redis at ${this.endpoint} ${failure}${reason}`,
+            {
+              cause: this.lastError,
+              operation: 'connect',
+            },
+          ),
+        );
       };
       const ready = () => settle();
       // Wrong credentials will not get better by waiting: fail at once.

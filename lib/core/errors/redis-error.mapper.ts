@@ -2,14 +2,22 @@ import { CommandTimeoutError } from './command-timeout.error';
 import { ErrorCode } from './error-code';
 import { StatefulError } from './stateful.error';
 
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
 const CONNECTION_ERROR_NAMES = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError']);
 const CONNECTION_MESSAGES = [
   'Connection is closed',
   "Stream isn't writeable",
   'Failed to refresh slots cache',
   'None of startup nodes is available',
-  'Cluster isn\'t ready',
+  "Cluster isn't ready",
   'All sentinels are unreachable',
 ];
 /** Credentials refused on a reconnect (a password rotated on the server): Redis cannot be used until they match. */
@@ -19,8 +27,20 @@ const REFUSED_CREDENTIALS = /^(?:WRONGPASS|NOAUTH) /;
 const SCRIPT_ACL_DENIAL = "can't run this command or subcommand";
 /** Every command the library's Lua scripts call, for the ACL hint (kept in step with lua/ by a test). */
 export const SCRIPT_COMMANDS = [
-  'GET', 'SET', 'DEL', 'EXISTS', 'HSET', 'HDEL', 'HKEYS', 'HGETALL',
-  'HEXISTS', 'HINCRBY', 'PTTL', 'EXPIRE', 'PEXPIRE', 'PERSIST',
+  'GET',
+  'SET',
+  'DEL',
+  'EXISTS',
+  'HSET',
+  'HDEL',
+  'HKEYS',
+  'HGETALL',
+  'HEXISTS',
+  'HINCRBY',
+  'PTTL',
+  'EXPIRE',
+  'PEXPIRE',
+  'PERSIST',
 ] as const;
 
 /**

@@ -8,7 +8,11 @@ import { scrubText } from '../errors/credential-scrubber';
 import { classifyRedisError } from '../errors/redis-error.mapper';
 import type { ResolvedStatefulRedisOptions } from '../interfaces/stateful-redis-module-options.interface';
 import { ScriptRunner } from '../scripts/script-runner';
-import { HealthDetails, STATEFUL_REDIS_HEALTH_DETAILS, STATEFUL_REDIS_RESOLVED_OPTIONS } from '../stateful-redis.constants';
+import {
+  HealthDetails,
+  STATEFUL_REDIS_HEALTH_DETAILS,
+  STATEFUL_REDIS_RESOLVED_OPTIONS,
+} from '../stateful-redis.constants';
 
 /**
  * Terminus indicator: `up` with the PING round trip and whether the Lua scripts of every feature are

@@ -58,7 +58,20 @@ export interface StatefulRedisMetricsRegistry {
 
 /** Options with every default applied. */
 export interface ResolvedStatefulRedisOptions
-  extends Required<Pick<StatefulRedisModuleOptions, 'keyPrefix' | 'routableStates' | 'commandTimeoutMs' | 'connectTimeoutMs' | 'lazyConnect' | 'healthCheckTimeoutMs' | 'logOperations' | 'metrics'>>,
+  extends
+    Required<
+      Pick<
+        StatefulRedisModuleOptions,
+        | 'keyPrefix'
+        | 'routableStates'
+        | 'commandTimeoutMs'
+        | 'connectTimeoutMs'
+        | 'lazyConnect'
+        | 'healthCheckTimeoutMs'
+        | 'logOperations'
+        | 'metrics'
+      >
+    >,
     Pick<StatefulRedisModuleOptions, 'redis' | 'cluster' | 'client'> {
   /** Absent when the near-cache is off. */
   nearCache?: Required<StatefulRedisNearCacheOptions>;
@@ -70,8 +83,10 @@ export interface StatefulRedisOptionsFactory {
 }
 
 /** The options of `StatefulRedisModule.forRootAsync`. */
-export interface StatefulRedisModuleAsyncOptions
-  extends ConfigurableModuleAsyncOptions<StatefulRedisModuleOptions, 'createStatefulRedisOptions'> {
+export interface StatefulRedisModuleAsyncOptions extends ConfigurableModuleAsyncOptions<
+  StatefulRedisModuleOptions,
+  'createStatefulRedisOptions'
+> {
   /** A class implementing `StatefulRedisOptionsFactory`, instantiated by the module. */
   useClass?: Type<StatefulRedisOptionsFactory>;
   /** A provider implementing `StatefulRedisOptionsFactory`, e.g. exported by one of `imports`. */

@@ -13,7 +13,12 @@ import { STATEFUL_REDIS_RESOLVED_OPTIONS } from '../stateful-redis.constants';
 export type OperationInputs = Record<string, unknown>;
 
 /** `send` of one feature: its operations are counted and logged under its name. */
-export type FeatureSend = <T>(operation: string, inputs: OperationInputs, command: () => Promise<T>, roundTrips?: number) => Promise<T>;
+export type FeatureSend = <T>(
+  operation: string,
+  inputs: OperationInputs,
+  command: () => Promise<T>,
+  roundTrips?: number,
+) => Promise<T>;
 
 function formatInputs(inputs: OperationInputs): string {
   return Object.entries(inputs)
@@ -47,7 +52,13 @@ export class OperationPipeline {
   }
 
   /** Sends one operation's commands: refuses before init, bounds the wait, maps failures, counts and logs if asked. */
-  async send<T>(feature: string, operation: string, inputs: OperationInputs, command: () => Promise<T>, roundTrips = 1): Promise<T> {
+  async send<T>(
+    feature: string,
+    operation: string,
+    inputs: OperationInputs,
+    command: () => Promise<T>,
+    roundTrips = 1,
+  ): Promise<T> {
     const metrics = this.metrics;
     const state = this.lifecycle.state;
     if (state !== 'ready') {
@@ -61,11 +72,15 @@ export class OperationPipeline {
     const timed = metrics !== null || this.options.logOperations;
     const started = timed ? performance.now() : 0;
     try {
-      const reply = await (this.connection.needsCallDeadline ? withDeadline(command(), this.options.commandTimeoutMs * roundTrips) : command());
+      const reply = await (this.connection.needsCallDeadline
+        ? withDeadline(command(), this.options.commandTimeoutMs * roundTrips)
+        : command());
       const elapsedMs = timed ? performance.now() - started : 0;
       metrics?.succeeded(feature, operation, elapsedMs / 1000);
       if (this.options.logOperations) {
-        this.logger.debug(`${operation}(${formatInputs(inputs)}) -> ${JSON.stringify(reply)} in ${elapsedMs.toFixed(2)} ms`);
+        this.logger.debug(
+          `${operation}(${formatInputs(inputs)}) -> ${JSON.stringify(reply)} in ${elapsedMs.toFixed(2)} ms`,
+        );
       }
       return reply;
     } catch (error) {

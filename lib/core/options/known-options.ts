@@ -8,7 +8,12 @@ import { StatefulError } from '../errors/stateful.error';
 export type OptionShape = { readonly [key: string]: true | OptionShape };
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.getPrototypeOf(value) === Object.prototype
+  );
 }
 
 /** Edit distance (insert, delete, substitute one character). */
@@ -46,10 +51,15 @@ export function assertKnownOptions(options: object, shape: OptionShape, owner: s
     const nested = Object.hasOwn(shape, key) ? shape[key] : undefined;
     if (nested === undefined) {
       const suggestion = closest(key, known);
-      const hint = suggestion === undefined ? ` (known: ${known.join(', ')})` : ` — did you mean "${path}${suggestion}"?`;
-      throw new StatefulError(ErrorCode.INVALID_PARAMETER, `Invalid ${owner} options: unknown option "${path}${key}"${hint}`, {
-        field: `${path}${key}`,
-      });
+      const hint =
+        suggestion === undefined ? ` (known: ${known.join(', ')})` : ` — did you mean "${path}${suggestion}"?`;
+      throw new StatefulError(
+        ErrorCode.INVALID_PARAMETER,
+        `Invalid ${owner} options: unknown option "${path}${key}"${hint}`,
+        {
+          field: `${path}${key}`,
+        },
+      );
     }
     if (nested !== true && isPlainObject(value)) assertKnownOptions(value, nested, owner, `${path}${key}.`);
   }

@@ -34,7 +34,9 @@ const STATEFUL_REDIS_OPTION_SHAPE: OptionShape = {
 /** Validates the module options with class-validator and applies the defaults; a bad option stops the app. */
 export function resolveOptions(options: StatefulRedisModuleOptions): ResolvedStatefulRedisOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new StatefulError(ErrorCode.INVALID_PARAMETER, 'Invalid StatefulRedisModule options: expected an object', { field: 'options' });
+    throw new StatefulError(ErrorCode.INVALID_PARAMETER, 'Invalid StatefulRedisModule options: expected an object', {
+      field: 'options',
+    });
   }
   assertKnownOptions(options, STATEFUL_REDIS_OPTION_SHAPE, 'StatefulRedisModule');
   const schema = Object.assign(new StatefulRedisOptionsSchema(), options);
@@ -58,6 +60,8 @@ export function resolveOptions(options: StatefulRedisModuleOptions): ResolvedSta
     healthCheckTimeoutMs: options.healthCheckTimeoutMs ?? DEFAULT_HEALTH_CHECK_TIMEOUT_MS,
     logOperations: options.logOperations ?? false,
     metrics: options.metrics ?? true,
-    ...(options.nearCache ? { nearCache: { maxEntries: options.nearCache.maxEntries ?? DEFAULT_NEAR_CACHE_MAX_ENTRIES } } : {}),
+    ...(options.nearCache
+      ? { nearCache: { maxEntries: options.nearCache.maxEntries ?? DEFAULT_NEAR_CACHE_MAX_ENTRIES } }
+      : {}),
   };
 }

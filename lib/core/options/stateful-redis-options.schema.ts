@@ -42,7 +42,8 @@ export class StatefulRedisOptionsSchema implements StatefulRedisModuleOptions {
   @ValidateBy({
     name: 'isRedisConnection',
     validator: {
-      validate: (value: unknown) => (typeof value === 'string' ? /^rediss?:\/\/[^\s]+$/.test(value) : isPlainObject(value)),
+      validate: (value: unknown) =>
+        typeof value === 'string' ? /^rediss?:\/\/[^\s]+$/.test(value) : isPlainObject(value),
       defaultMessage: () => '"redis" must be a redis:// or rediss:// URL or an ioredis options object',
     },
   })
@@ -134,8 +135,11 @@ export class StatefulRedisOptionsSchema implements StatefulRedisModuleOptions {
         isPlainObject(value) &&
         Object.keys(value).every((key) => key === 'maxEntries') &&
         (value.maxEntries === undefined ||
-          (Number.isInteger(value.maxEntries) && (value.maxEntries as number) >= 1 && (value.maxEntries as number) <= MAX_NEAR_CACHE_ENTRIES)),
-      defaultMessage: () => `"nearCache" must be an object { maxEntries?: an integer from 1 to ${MAX_NEAR_CACHE_ENTRIES} }`,
+          (Number.isInteger(value.maxEntries) &&
+            (value.maxEntries as number) >= 1 &&
+            (value.maxEntries as number) <= MAX_NEAR_CACHE_ENTRIES)),
+      defaultMessage: () =>
+        `"nearCache" must be an object { maxEntries?: an integer from 1 to ${MAX_NEAR_CACHE_ENTRIES} }`,
     },
   })
   nearCache?: StatefulRedisModuleOptions['nearCache'];

@@ -24,11 +24,14 @@ export function findLuaDirectory(start = __dirname): string {
 export function readLuaScript(name: string, luaDirectory = findLuaDirectory()): LuaScript {
   const included = new Set<string>();
   const expand = (file: string): string =>
-    readFileSync(isAbsolute(file) ? `${file}.lua` : join(luaDirectory, `${file}.lua`), 'utf8').replace(INCLUDE, (_line, include: string) => {
-      if (included.has(include)) return '';
-      included.add(include);
-      return expand(include);
-    });
+    readFileSync(isAbsolute(file) ? `${file}.lua` : join(luaDirectory, `${file}.lua`), 'utf8').replace(
+      INCLUDE,
+      (_line, include: string) => {
+        if (included.has(include)) return '';
+        included.add(include);
+        return expand(include);
+      },
+    );
   const source = expand(name);
   return { name, source, sha: createHash('sha1').update(source).digest('hex') };
 }

@@ -32,7 +32,8 @@ export class ScriptRunner {
 
   run(name: string, keys: string[], args: Array<string | number>): Promise<unknown> {
     const script = this.scripts.get(name);
-    if (script === undefined) return Promise.reject(new Error(`nestjs-stateful-redis: no Lua script registered as "${name}"`));
+    if (script === undefined)
+      return Promise.reject(new Error(`nestjs-stateful-redis: no Lua script registered as "${name}"`));
     return this.client.evalsha(script.sha, keys.length, ...keys, ...args).catch((error: unknown) => {
       if (!isNoScriptError(error)) throw error;
       return this.client.eval(script.source, keys.length, ...keys, ...args);
@@ -53,7 +54,9 @@ export class ScriptRunner {
   /** Whether every script is in the cache of every node that runs them. */
   async loaded(): Promise<boolean> {
     const shas = [...this.scripts.values()].map((script) => script.sha);
-    const replies = await Promise.all(this.nodes('master').map((node) => node.script('EXISTS', ...shas) as Promise<number[]>));
+    const replies = await Promise.all(
+      this.nodes('master').map((node) => node.script('EXISTS', ...shas) as Promise<number[]>),
+    );
     return replies.every((flags) => flags.every((flag) => flag === 1));
   }
 

@@ -219,7 +219,13 @@ export class NearCache implements TrackingListener {
    * script (one atomic answer; Redis tracks the hash), then the `PTTL` of each link (tracks them,
    * and the map expires with its shortest temporary link). `direct` as for `loadLink`.
    */
-  loadLinks(namespace: string, uid: string, hashKey: string, parse: (reply: unknown) => Links, direct: () => Promise<unknown>): Promise<Links> {
+  loadLinks(
+    namespace: string,
+    uid: string,
+    hashKey: string,
+    parse: (reply: unknown) => Links,
+    direct: () => Promise<unknown>,
+  ): Promise<Links> {
     const channel = this.activeChannelFor(hashKey);
     if (channel === undefined) return direct().then(parse);
     return this.load(hashKey, direct, parse, async (load, epoch) => {
@@ -296,7 +302,14 @@ export class NearCache implements TrackingListener {
     return load.promise;
   }
 
-  private fill(load: Load<unknown>, epoch: number, bucket: () => Bucket, key: string, value: Value, expiresAt: number): void {
+  private fill(
+    load: Load<unknown>,
+    epoch: number,
+    bucket: () => Bucket,
+    key: string,
+    value: Value,
+    expiresAt: number,
+  ): void {
     if (load.stale || epoch !== this.epoch || this.closed) return;
     this.entries.set(bucket(), key, value, expiresAt);
   }
@@ -372,7 +385,10 @@ export class NearCache implements TrackingListener {
       channel = new TrackingChannel(
         (role) => this.connect(role, nodeKey),
         this,
-        (error) => this.logger.warn(`Near-cache: could not turn client tracking on (${scrubText(error.message)}); reads go to Redis`),
+        (error) =>
+          this.logger.warn(
+            `Near-cache: could not turn client tracking on (${scrubText(error.message)}); reads go to Redis`,
+          ),
         // The module's own standalone connection doubles as the reader; a borrowed one is left alone.
         !cluster && this.connection.owned ? (this.connection.client as Redis) : undefined,
       );

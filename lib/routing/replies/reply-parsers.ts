@@ -61,7 +61,8 @@ export function parsePodIdBuffer(
 /** Sets `record[key]`, also for a key like `__proto__` that plain assignment would not store. */
 export function setEntry<V>(record: Record<string, V>, key: string, value: V): void {
   // `__proto__` is the one accessor of Object.prototype: any other key is stored by plain assignment, much faster.
-  if (key === '__proto__') Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__')
+    Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
   else record[key] = value;
 }
 

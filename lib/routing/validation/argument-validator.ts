@@ -20,7 +20,8 @@ function describe(value: unknown): string {
   if (typeof value === 'string') {
     return value.length > 64 ? `a string of ${value.length} characters` : JSON.stringify(value);
   }
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined)
+    return String(value);
   if (Array.isArray(value)) return `an array of ${value.length}`;
   return typeof value;
 }
@@ -42,8 +43,16 @@ function lengthInCodePoints(value: string, limit: number): number {
   return count;
 }
 
-function assertText(operation: string, field: string, value: unknown, maxLength: number, forbidden: RegExp | undefined, rule: string): asserts value is string {
-  if (typeof value !== 'string' || value.length === 0) throw invalidParameter(operation, field, 'must be a non-empty string', value);
+function assertText(
+  operation: string,
+  field: string,
+  value: unknown,
+  maxLength: number,
+  forbidden: RegExp | undefined,
+  rule: string,
+): asserts value is string {
+  if (typeof value !== 'string' || value.length === 0)
+    throw invalidParameter(operation, field, 'must be a non-empty string', value);
   if (lengthInCodePoints(value, maxLength) > maxLength) {
     throw invalidParameter(operation, field, `must be at most ${maxLength} characters`, value);
   }
@@ -61,18 +70,39 @@ let lastValidServiceName: string | undefined;
 
 export function assertNamespace(operation: string, value: unknown): asserts value is string {
   if (value === lastValidNamespace && value !== undefined) return;
-  assertText(operation, 'namespace', value, MAX_NAMESPACE_LENGTH, FORBIDDEN_IN_NAMESPACE, "must not contain ':', '{', '}', whitespace or control characters");
+  assertText(
+    operation,
+    'namespace',
+    value,
+    MAX_NAMESPACE_LENGTH,
+    FORBIDDEN_IN_NAMESPACE,
+    "must not contain ':', '{', '}', whitespace or control characters",
+  );
   lastValidNamespace = value;
 }
 
 export function assertServiceName(operation: string, value: unknown, field = 'serviceName'): asserts value is string {
   if (value === lastValidServiceName && value !== undefined) return;
-  assertText(operation, field, value, MAX_NAME_LENGTH, FORBIDDEN_IN_NAME, "must not contain '{', '}' or control characters");
+  assertText(
+    operation,
+    field,
+    value,
+    MAX_NAME_LENGTH,
+    FORBIDDEN_IN_NAME,
+    "must not contain '{', '}' or control characters",
+  );
   lastValidServiceName = value;
 }
 
 export function assertUid(operation: string, value: unknown, field = 'uid'): asserts value is string {
-  assertText(operation, field, value, MAX_NAME_LENGTH, FORBIDDEN_IN_NAME, "must not contain '{', '}' or control characters");
+  assertText(
+    operation,
+    field,
+    value,
+    MAX_NAME_LENGTH,
+    FORBIDDEN_IN_NAME,
+    "must not contain '{', '}' or control characters",
+  );
 }
 
 export function assertState(operation: string, value: unknown, field = 'state'): asserts value is string {
@@ -94,21 +124,36 @@ export function assertWeight(operation: string, value: unknown): asserts value i
 /** For set operations: -1 (persistent) or 1 ... 2^31-1 seconds (temporary). */
 export function assertLinkTtl(operation: string, value: unknown): asserts value is number {
   if (value !== -1 && (!Number.isInteger(value) || (value as number) < 1 || (value as number) > MAX_PERSIST_SECONDS)) {
-    throw invalidParameter(operation, 'persistSeconds', `must be -1 (persistent) or an integer from 1 to ${MAX_PERSIST_SECONDS}`, value);
+    throw invalidParameter(
+      operation,
+      'persistSeconds',
+      `must be -1 (persistent) or an integer from 1 to ${MAX_PERSIST_SECONDS}`,
+      value,
+    );
   }
 }
 
 /** For remove operations: <= 0 deletes now, 1 ... 2^31-1 keeps a temporary link that long. */
 export function assertLingerTtl(operation: string, value: unknown): asserts value is number {
   if (!Number.isSafeInteger(value) || (value as number) > MAX_PERSIST_SECONDS) {
-    throw invalidParameter(operation, 'persistSeconds', `must be an integer <= ${MAX_PERSIST_SECONDS} (<= 0 removes at once)`, value);
+    throw invalidParameter(
+      operation,
+      'persistSeconds',
+      `must be an integer <= ${MAX_PERSIST_SECONDS} (<= 0 removes at once)`,
+      value,
+    );
   }
 }
 
 type ElementAssertion = (operation: string, element: unknown, field: string) => void;
 
 /** Checks an array argument and every element of it; returns a copy of it (repeats kept). */
-export function assertList(operation: string, field: string, value: unknown, assertElement: ElementAssertion): string[] {
+export function assertList(
+  operation: string,
+  field: string,
+  value: unknown,
+  assertElement: ElementAssertion,
+): string[] {
   if (!Array.isArray(value)) throw invalidParameter(operation, field, 'must be an array', value);
   for (let index = 0; index < value.length; index++) {
     const element = value[index];
@@ -123,7 +168,12 @@ export function assertList(operation: string, field: string, value: unknown, ass
 }
 
 /** Checks an array argument and every element of it; returns the elements without repeats, in input order. */
-export function assertDistinctList(operation: string, field: string, value: unknown, assertElement: ElementAssertion): string[] {
+export function assertDistinctList(
+  operation: string,
+  field: string,
+  value: unknown,
+  assertElement: ElementAssertion,
+): string[] {
   const list = assertList(operation, field, value, assertElement);
   const distinct = new Set(list);
   // Without repeats (the usual case) the copy is the answer.

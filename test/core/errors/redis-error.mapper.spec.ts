@@ -8,17 +8,33 @@ const replyError = (message: string) => Object.assign(new Error(message), { name
 describe('Redis error mapping', () => {
   it('classifies ioredis failures', () => {
     assert.equal(classifyRedisError(new Error('Command timed out')), ErrorCode.TIMEOUT);
-    assert.equal(classifyRedisError(Object.assign(new Error('x'), { name: 'MaxRetriesPerRequestError' })), ErrorCode.REDIS_CONNECTION_ERROR);
-    assert.equal(classifyRedisError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })), ErrorCode.REDIS_CONNECTION_ERROR);
+    assert.equal(
+      classifyRedisError(Object.assign(new Error('x'), { name: 'MaxRetriesPerRequestError' })),
+      ErrorCode.REDIS_CONNECTION_ERROR,
+    );
+    assert.equal(
+      classifyRedisError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })),
+      ErrorCode.REDIS_CONNECTION_ERROR,
+    );
     assert.equal(classifyRedisError(new Error('Connection is closed.')), ErrorCode.REDIS_CONNECTION_ERROR);
-    assert.equal(classifyRedisError(replyError('ERR user_script:3: Script attempted to access nonexistent global')), ErrorCode.LUA_SCRIPT_ERROR);
-    assert.equal(classifyRedisError(replyError('NOPERM this user has no permissions')), ErrorCode.REDIS_OPERATION_ERROR);
+    assert.equal(
+      classifyRedisError(replyError('ERR user_script:3: Script attempted to access nonexistent global')),
+      ErrorCode.LUA_SCRIPT_ERROR,
+    );
+    assert.equal(
+      classifyRedisError(replyError('NOPERM this user has no permissions')),
+      ErrorCode.REDIS_OPERATION_ERROR,
+    );
     assert.equal(classifyRedisError(new StatefulError(ErrorCode.TIMEOUT, 'x')), ErrorCode.TIMEOUT);
   });
 
   it('classifies credentials refused on a reconnect as a connection failure: Redis cannot be used', () => {
-    const refused = ['WRONGPASS invalid username-password pair or user is disabled.', 'NOAUTH Authentication required.'];
-    for (const reply of refused) assert.equal(classifyRedisError(replyError(reply)), ErrorCode.REDIS_CONNECTION_ERROR, reply);
+    const refused = [
+      'WRONGPASS invalid username-password pair or user is disabled.',
+      'NOAUTH Authentication required.',
+    ];
+    for (const reply of refused)
+      assert.equal(classifyRedisError(replyError(reply)), ErrorCode.REDIS_CONNECTION_ERROR, reply);
   });
 
   it('classifies what a slot migration gives as CLUSTER_RESHARDING', () => {
@@ -28,8 +44,12 @@ describe('Redis error mapping', () => {
       'Too many Cluster redirections. Last error: ReplyError: ASK 9844 127.0.0.1:38687',
       'Too many Cluster redirections. Last error: ReplyError: MOVED 9844 127.0.0.1:38687',
     ];
-    for (const reply of replies) assert.equal(classifyRedisError(replyError(reply)), ErrorCode.CLUSTER_RESHARDING, reply);
-    assert.equal(classifyRedisError(replyError('ERR user_script:1: Script attempted to access nonexistent global')), ErrorCode.LUA_SCRIPT_ERROR);
+    for (const reply of replies)
+      assert.equal(classifyRedisError(replyError(reply)), ErrorCode.CLUSTER_RESHARDING, reply);
+    assert.equal(
+      classifyRedisError(replyError('ERR user_script:1: Script attempted to access nonexistent global')),
+      ErrorCode.LUA_SCRIPT_ERROR,
+    );
   });
 
   it('recognises NOSCRIPT', () => {
@@ -39,7 +59,7 @@ describe('Redis error mapping', () => {
   });
 
   it('wraps with the operation and inputs, keeping the cause, and passes StatefulErrors through', () => {
-    const cause = replyError('READONLY You can\'t write against a read only replica.');
+    const cause = replyError("READONLY You can't write against a read only replica.");
     const error = toStatefulError(cause, 'setLinkedPod', 'uid="u"');
     assert.equal(error.code, ErrorCode.REDIS_OPERATION_ERROR);
     assert.equal(error.operation, 'setLinkedPod');

@@ -123,7 +123,10 @@ describe('StatefulError: credentials scrubbed from the cause chain', () => {
     );
     assertSecretNowhere(error, SECRET);
     const endpoint = '10\\.1\\.2\\.3:6379';
-    assert.match(error.message, new RegExp(`^Cannot connect to Redis at ${endpoint}: redis://:\\S+@${endpoint} refused$`));
+    assert.match(
+      error.message,
+      new RegExp(`^Cannot connect to Redis at ${endpoint}: redis://:\\S+@${endpoint} refused$`),
+    );
     assert.match((error.cause as Error).message, /redis:\/\/app:.*@10\.1\.2\.3:6379 failed/);
     assert.match(((error.cause as Error).cause as Error).message, /unknown command 'HELLO'/);
   });

@@ -40,7 +40,8 @@ describe('Redis Cluster: a master killed under load', () => {
 
   before(async () => {
     cluster = await RedisCluster.start({ masters: 3, replicasPerMaster: 1 });
-    for (let i = 0; i < 2; i++) apps.push(await startStatefulApp({ cluster: { nodes: cluster.nodes }, commandTimeoutMs: COMMAND_TIMEOUT_MS }));
+    for (let i = 0; i < 2; i++)
+      apps.push(await startStatefulApp({ cluster: { nodes: cluster.nodes }, commandTimeoutMs: COMMAND_TIMEOUT_MS }));
     raw = new Cluster(cluster.nodes, { redisOptions: { maxRetriesPerRequest: 1 } });
     for (let pod = 0; pod < 4; pod++) await apps[0].service.setServiceState(NS, SVC, pod, 'running');
     for (const [i, uid] of durable.entries()) await apps[0].service.setLinkedPod(NS, uid, SVC, i % 4, -1);
@@ -56,13 +57,20 @@ describe('Redis Cluster: a master killed under load', () => {
    * Kills `victim` while 8 callers (4 per app) write, waits for its replica to take over and
    * for every caller to succeed again; returns what the callers saw.
    */
-  async function killUnderLoad(victim: RedisServer, t: { diagnostic(message: string): void }, label: string): Promise<RedisServer> {
-    const load = new LinkLoad(apps.map((app) => app.service), {
-      workers: 8,
-      uids: Array.from({ length: 300 }, (_, i) => `load-${label}-${i}`),
-      namespace: NS,
-      service: SVC,
-    });
+  async function killUnderLoad(
+    victim: RedisServer,
+    t: { diagnostic(message: string): void },
+    label: string,
+  ): Promise<RedisServer> {
+    const load = new LinkLoad(
+      apps.map((app) => app.service),
+      {
+        workers: 8,
+        uids: Array.from({ length: 300 }, (_, i) => `load-${label}-${i}`),
+        namespace: NS,
+        service: SVC,
+      },
+    );
     load.start();
     try {
       await sleep(1_000);
@@ -71,7 +79,9 @@ describe('Redis Cluster: a master killed under load', () => {
       await waitForReplica(victim);
       const killedAt = Date.now();
       await cluster.killMaster(victim);
-      const { promoted, promotedAfterMs, during, afterwards } = await awaitRecovery(load, killedAt, () => cluster.waitForFailover(victim, 20_000));
+      const { promoted, promotedAfterMs, during, afterwards } = await awaitRecovery(load, killedAt, () =>
+        cluster.waitForFailover(victim, 20_000),
+      );
       t.diagnostic(
         `${label}: replica ${promoted.port} promoted ${promotedAfterMs} ms after the kill; calls failed for ${during.failingForMs} ms ` +
           `(${during.failures} of ${during.calls} calls failed: ${JSON.stringify(during.codes)}); longest call ${during.longestCallMs} ms`,
@@ -79,7 +89,10 @@ describe('Redis Cluster: a master killed under load', () => {
       assert.deepEqual(load.unexpectedFailures(FAULT_CODES).slice(0, 3), [], 'a call failed with an unexpected error');
       assert.deepEqual(load.misclassified().slice(0, 3), [], 'a failure carries the wrong code');
       t.diagnostic(`${label}: kinds of failure: ${load.failureKinds().join(' | ')}`);
-      assert.ok(during.longestCallMs < COMMAND_TIMEOUT_MS + 3_000, `a call took ${during.longestCallMs} ms: something hung`);
+      assert.ok(
+        during.longestCallMs < COMMAND_TIMEOUT_MS + 3_000,
+        `a call took ${during.longestCallMs} ms: something hung`,
+      );
       assert.equal(afterwards.failures, 0, `calls still failed after recovery: ${JSON.stringify(afterwards.codes)}`);
       assert.ok(during.failingForMs < 15_000, `calls failed for ${during.failingForMs} ms`);
       return promoted;
@@ -114,16 +127,33 @@ describe('Redis Cluster: a master killed under load', () => {
     // Scripts did not follow the failover (Redis does not replicate its script cache): the ones the
     // load ran were healed on NOSCRIPT and are cached on the promoted master now.
     await apps[0].service.computeLinkedPodIfAbsent(NS, 'newcomer', SVC, -1);
-    for (const name of ['statefulSetLink', 'statefulTrySetLink', 'statefulGetLinkService', 'statefulGetServicePod', 'statefulSetState']) {
-      assert.equal(await promoted.cli('SCRIPT', 'EXISTS', readLuaScript(`routing/${name}`).sha), '1', `${name} not cached on ${promoted.port}`);
+    for (const name of [
+      'statefulSetLink',
+      'statefulTrySetLink',
+      'statefulGetLinkService',
+      'statefulGetServicePod',
+      'statefulSetState',
+    ]) {
+      assert.equal(
+        await promoted.cli('SCRIPT', 'EXISTS', readLuaScript(`routing/${name}`).sha),
+        '1',
+        `${name} not cached on ${promoted.port}`,
+      );
     }
-    assert.deepEqual(await apps[0].service.getServiceState(NS, SVC), { 0: 'running', 1: 'running', 2: 'running', 3: 'running' });
+    assert.deepEqual(await apps[0].service.getServiceState(NS, SVC), {
+      0: 'running',
+      1: 'running',
+      2: 'running',
+      3: 'running',
+    });
   });
 
   it('the killed master restarts empty, rejoins as a replica, and a second failover back to it works too', async (t) => {
     const killed = cluster.all.find((server) => !server.running)!;
     await cluster.restartNode(killed, 20_000);
-    const victimPort = await eventually('the new owner of the service slot', () => ownerPort(raw, `sf:{${NS}:state:${SVC}}`));
+    const victimPort = await eventually('the new owner of the service slot', () =>
+      ownerPort(raw, `sf:{${NS}:state:${SVC}}`),
+    );
     const victim = (await cluster.masters()).find((m) => m.port === victimPort)!;
     assert.notEqual(victim.port, killed.port);
     const promoted = await killUnderLoad(victim, t, 'second');

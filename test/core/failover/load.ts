@@ -34,7 +34,14 @@ export interface LoadOptions {
   pauseMs?: number;
 }
 
-const OPERATIONS = ['setLinkedPod', 'trySetLinkedPod', 'setLinkedPodIfAbsent', 'computeLinkedPodIfAbsent', 'removeLinkedPod', 'getLinkService'] as const;
+const OPERATIONS = [
+  'setLinkedPod',
+  'trySetLinkedPod',
+  'setLinkedPodIfAbsent',
+  'computeLinkedPodIfAbsent',
+  'removeLinkedPod',
+  'getLinkService',
+] as const;
 
 /**
  * Several concurrent callers writing links through the library until stopped, each call
@@ -65,11 +72,17 @@ export class LinkLoad {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const perWorker = new Map<number, number>();
-      for (const r of this.records) if (r.startedAt >= since && r.code === undefined) perWorker.set(r.worker, (perWorker.get(r.worker) ?? 0) + 1);
+      for (const r of this.records)
+        if (r.startedAt >= since && r.code === undefined) perWorker.set(r.worker, (perWorker.get(r.worker) ?? 0) + 1);
       if (perWorker.size === this.options.workers && [...perWorker.values()].every((n) => n >= count)) return;
       if (Date.now() > deadline) {
-        const last = this.records.filter((r) => r.code !== undefined).slice(-3).map((r) => `${r.operation}: ${r.code} ${r.message}`);
-        throw new Error(`workers did not all succeed ${count} times within ${timeoutMs} ms (successes per worker: ${JSON.stringify([...perWorker])}); last failures:\n${last.join('\n')}`);
+        const last = this.records
+          .filter((r) => r.code !== undefined)
+          .slice(-3)
+          .map((r) => `${r.operation}: ${r.code} ${r.message}`);
+        throw new Error(
+          `workers did not all succeed ${count} times within ${timeoutMs} ms (successes per worker: ${JSON.stringify([...perWorker])}); last failures:\n${last.join('\n')}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -92,7 +105,8 @@ export class LinkLoad {
   /** Distinct failures, as code and the Redis reason (inputs left out). */
   failureKinds(): string[] {
     const kinds = new Set<string>();
-    for (const r of this.records) if (r.code !== undefined) kinds.add(`${r.code}: ${(r.message ?? '').replace(/^.*\) failed: /, '')}`);
+    for (const r of this.records)
+      if (r.code !== undefined) kinds.add(`${r.code}: ${(r.message ?? '').replace(/^.*\) failed: /, '')}`);
     return [...kinds];
   }
 
@@ -102,7 +116,8 @@ export class LinkLoad {
       (r) =>
         r.code !== undefined &&
         ((/timed out/i.test(r.message ?? '') && r.code !== 'TIMEOUT') ||
-          (/Connection is closed|ECONNREFUSED|ECONNRESET/.test(r.message ?? '') && r.code !== 'REDIS_CONNECTION_ERROR')),
+          (/Connection is closed|ECONNREFUSED|ECONNRESET/.test(r.message ?? '') &&
+            r.code !== 'REDIS_CONNECTION_ERROR')),
     );
   }
 
@@ -167,7 +182,11 @@ export interface Recovery<T> {
  * After a fault injected at `faultAt`: waits for `promotion`, then for the load to succeed again,
  * keeps it running 1.5 s longer (nothing may fail once recovered), stops it and summarises.
  */
-export async function awaitRecovery<T>(load: LinkLoad, faultAt: number, promotion: () => Promise<T>): Promise<Recovery<T>> {
+export async function awaitRecovery<T>(
+  load: LinkLoad,
+  faultAt: number,
+  promotion: () => Promise<T>,
+): Promise<Recovery<T>> {
   const promoted = await promotion();
   const promotedAfterMs = Date.now() - faultAt;
   await load.waitForSuccesses(Date.now(), 5, 20_000);

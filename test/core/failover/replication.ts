@@ -20,7 +20,8 @@ export async function waitForReplica(master: RedisServer, timeoutMs = 2_000): Pr
       }
     }
     const acknowledged = (await client.call('WAIT', '1', String(timeoutMs))) as number;
-    if (acknowledged < 1) throw new Error(`no replica of ${master.port} acknowledged the writes within ${timeoutMs} ms`);
+    if (acknowledged < 1)
+      throw new Error(`no replica of ${master.port} acknowledged the writes within ${timeoutMs} ms`);
   } finally {
     client.disconnect();
   }

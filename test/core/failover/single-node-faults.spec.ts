@@ -39,7 +39,11 @@ describe('single node: slow Redis, Redis restarted empty under load, lost replie
 
   before(async () => {
     server = await RedisServer.start();
-    const options = { redis: server.url, commandTimeoutMs: COMMAND_TIMEOUT_MS, healthCheckTimeoutMs: HEALTH_TIMEOUT_MS };
+    const options = {
+      redis: server.url,
+      commandTimeoutMs: COMMAND_TIMEOUT_MS,
+      healthCheckTimeoutMs: HEALTH_TIMEOUT_MS,
+    };
     app = await startStatefulApp(options);
     other = await startStatefulApp(options);
     service = app.service;
@@ -84,7 +88,15 @@ describe('single node: slow Redis, Redis restarted empty under load, lost replie
       ['getLinkedPod', () => service.getLinkedPod('slow', 'u', 'svc')],
       ['setLinkedPod', () => service.setLinkedPod('slow', 'u', 'svc', 1, -1)],
       ['computeLinkedPodIfAbsent', () => service.computeLinkedPodIfAbsent('slow', 'v', 'svc', -1)],
-      ['batchGetLinkedPod', () => service.batchGetLinkedPod('slow', Array.from({ length: 5_000 }, (_, i) => `u${i}`), 'svc')],
+      [
+        'batchGetLinkedPod',
+        () =>
+          service.batchGetLinkedPod(
+            'slow',
+            Array.from({ length: 5_000 }, (_, i) => `u${i}`),
+            'svc',
+          ),
+      ],
       ['getWorkloadState', () => service.getWorkloadState('slow', ['svc'])],
       ['getServiceState', () => service.getServiceState('slow', 'svc')],
       ['removeLinkedPod', () => other.service.removeLinkedPod('slow', 'u', 'svc', 0)],
@@ -101,10 +113,14 @@ describe('single node: slow Redis, Redis restarted empty under load, lost replie
     assert.equal(health.redis.status, 'down', JSON.stringify(health));
     assert.match(String(health.redis.message), /did not answer within 300 ms/);
     assert.ok(healthMs < HEALTH_TIMEOUT_MS + MARGIN_MS, `the health check took ${healthMs} ms`);
-    t.diagnostic(`during DEBUG SLEEP 2: calls failed after ${outcomes.map((o) => o.elapsedMs).join(', ')} ms; health answered down in ${healthMs} ms`);
+    t.diagnostic(
+      `during DEBUG SLEEP 2: calls failed after ${outcomes.map((o) => o.elapsedMs).join(', ')} ms; health answered down in ${healthMs} ms`,
+    );
     await awake;
     // Awake again; the timed-out writes have run meanwhile, in an order no caller knows.
-    assert.ok([0, 1, NO_POD].includes(await eventually('calls to work again', () => service.getLinkedPod('slow', 'u', 'svc'))));
+    assert.ok(
+      [0, 1, NO_POD].includes(await eventually('calls to work again', () => service.getLinkedPod('slow', 'u', 'svc'))),
+    );
     assert.equal((await indicator.isHealthy('redis')).redis.status, 'up');
   });
 
@@ -135,13 +151,19 @@ describe('single node: slow Redis, Redis restarted empty under load, lost replie
       );
       assert.deepEqual(load.unexpectedFailures([ErrorCode.REDIS_CONNECTION_ERROR, ErrorCode.TIMEOUT]).slice(0, 3), []);
       assert.deepEqual(load.misclassified().slice(0, 3), []);
-      assert.ok(during.longestCallMs < COMMAND_TIMEOUT_MS + 2_000 + MARGIN_MS, `a call took ${during.longestCallMs} ms`);
+      assert.ok(
+        during.longestCallMs < COMMAND_TIMEOUT_MS + 2_000 + MARGIN_MS,
+        `a call took ${during.longestCallMs} ms`,
+      );
       assert.equal(load.summary(recoveredAt).failures, 0);
     } finally {
       await load.stop();
     }
     await eventually('every script reloaded into the empty Redis', async () => {
-      assert.deepEqual((await server.cli('SCRIPT', 'EXISTS', ...SHAS)).split('\n').map((f) => f.trim()), SHAS.map(() => '1'));
+      assert.deepEqual(
+        (await server.cli('SCRIPT', 'EXISTS', ...SHAS)).split('\n').map((f) => f.trim()),
+        SHAS.map(() => '1'),
+      );
     });
     const health = (await indicator.isHealthy('redis')).redis;
     assert.equal(health.status, 'up');
@@ -157,19 +179,47 @@ describe('single node: slow Redis, Redis restarted empty under load, lost replie
    * the call times out on the client, then Redis wakes up and runs it: the reply is lost but the
    * write happened. Retrying must end in the state one call gives (run on a reference namespace).
    */
-  const writes: Array<{ name: string; given?: (s: StatefulExecutorService, ns: string) => Promise<unknown>; call: (s: StatefulExecutorService, ns: string) => Promise<unknown> }> = [
-    { name: 'setLinkedPod (persistent over persistent)', given: (s, ns) => s.setLinkedPod(ns, 'u', 'svc', 1, -1), call: (s, ns) => s.setLinkedPod(ns, 'u', 'svc', 2, -1) },
+  const writes: Array<{
+    name: string;
+    given?: (s: StatefulExecutorService, ns: string) => Promise<unknown>;
+    call: (s: StatefulExecutorService, ns: string) => Promise<unknown>;
+  }> = [
+    {
+      name: 'setLinkedPod (persistent over persistent)',
+      given: (s, ns) => s.setLinkedPod(ns, 'u', 'svc', 1, -1),
+      call: (s, ns) => s.setLinkedPod(ns, 'u', 'svc', 2, -1),
+    },
     { name: 'setLinkedPod (temporary)', call: (s, ns) => s.setLinkedPod(ns, 'u', 'svc', 2, 300) },
-    { name: 'trySetLinkedPod (over a temporary link)', given: (s, ns) => s.setLinkedPod(ns, 'u', 'svc', 1, 300), call: (s, ns) => s.trySetLinkedPod(ns, 'u', 'svc', 3, -1) },
-    { name: 'setLinkedPodIfAbsent', given: (s, ns) => s.setLinkedPod(ns, 'u', 'other', 5, -1), call: (s, ns) => s.setLinkedPodIfAbsent(ns, 'u', 'svc', 4, 300) },
-    { name: 'removeLinkedPod (now)', given: (s, ns) => s.setLinkedPod(ns, 'u', 'svc', 1, -1), call: (s, ns) => s.removeLinkedPod(ns, 'u', 'svc', 0) },
-    { name: 'removeLinkedPod (linger)', given: (s, ns) => s.setLinkedPod(ns, 'u', 'svc', 1, -1), call: (s, ns) => s.removeLinkedPod(ns, 'u', 'svc', 300) },
+    {
+      name: 'trySetLinkedPod (over a temporary link)',
+      given: (s, ns) => s.setLinkedPod(ns, 'u', 'svc', 1, 300),
+      call: (s, ns) => s.trySetLinkedPod(ns, 'u', 'svc', 3, -1),
+    },
+    {
+      name: 'setLinkedPodIfAbsent',
+      given: (s, ns) => s.setLinkedPod(ns, 'u', 'other', 5, -1),
+      call: (s, ns) => s.setLinkedPodIfAbsent(ns, 'u', 'svc', 4, 300),
+    },
+    {
+      name: 'removeLinkedPod (now)',
+      given: (s, ns) => s.setLinkedPod(ns, 'u', 'svc', 1, -1),
+      call: (s, ns) => s.removeLinkedPod(ns, 'u', 'svc', 0),
+    },
+    {
+      name: 'removeLinkedPod (linger)',
+      given: (s, ns) => s.setLinkedPod(ns, 'u', 'svc', 1, -1),
+      call: (s, ns) => s.removeLinkedPod(ns, 'u', 'svc', 300),
+    },
     {
       name: 'removeLinkedPodWithId (linger)',
       given: (s, ns) => s.setLinkedPod(ns, 'u', 'svc', 6, -1).then(() => s.setLinkedPod(ns, 'u', 'other', 1, 200)),
       call: (s, ns) => s.removeLinkedPodWithId(ns, 'u', 'svc', 300, 6),
     },
-    { name: 'setServiceState', given: (s, ns) => s.setServiceState(ns, 'svc', 0, 'running'), call: (s, ns) => s.setServiceState(ns, 'svc', 0, 'draining') },
+    {
+      name: 'setServiceState',
+      given: (s, ns) => s.setServiceState(ns, 'svc', 0, 'running'),
+      call: (s, ns) => s.setServiceState(ns, 'svc', 0, 'draining'),
+    },
     { name: 'setWorkloadState', call: (s, ns) => s.setWorkloadState(ns, 'svc', 'scaling') },
     { name: 'setPodWeight', call: (s, ns) => s.setPodWeight(ns, 'svc', 0, 17) },
     {
@@ -195,11 +245,18 @@ describe('single node: slow Redis, Redis restarted empty under load, lost replie
       assert.equal(error.code, ErrorCode.TIMEOUT, error.message);
       await awake;
       // The reply was lost, yet Redis ran the call once it woke up.
-      assert.deepEqual(await eventually('the timed-out call to have run', async () => {
-        const now = await snapshot(raw, lost);
-        assert.deepEqual(now, once);
-        return now;
-      }, 3_000), once);
+      assert.deepEqual(
+        await eventually(
+          'the timed-out call to have run',
+          async () => {
+            const now = await snapshot(raw, lost);
+            assert.deepEqual(now, once);
+            return now;
+          },
+          3_000,
+        ),
+        once,
+      );
       // The caller cannot know that and retries.
       await write.call(service, lost);
       assert.deepEqual(await snapshot(raw, lost), once);
@@ -233,19 +290,30 @@ describe('single node: slow Redis, Redis restarted empty under load, lost replie
     assert.ok(sleeping, 'the linking script was about to be sent');
     // The script runs on the server when it wakes up, although its caller gave up.
     const gaveUpAt = Date.now();
-    await (await sleeping).awake;
-    const linked = await eventually('the link script to run', async () => {
-      const value = await raw.get('sf:{clost:lk:u}svc');
-      assert.notEqual(value, null);
-      return value;
-    }, 10_000);
+    await (
+      await sleeping
+    ).awake;
+    const linked = await eventually(
+      'the link script to run',
+      async () => {
+        const value = await raw.get('sf:{clost:lk:u}svc');
+        assert.notEqual(value, null);
+        return value;
+      },
+      10_000,
+    );
     t.diagnostic(`the link script ran ${Date.now() - gaveUpAt} ms more after its caller gave up`);
     assert.equal(linked, String(chosen));
     assert.equal(await service.computeLinkedPodIfAbsent('clost', 'u', 'svc', -1), chosen);
     assert.deepEqual(await raw.hgetall('sf:{clost:lk:u}'), { svc: String(chosen) });
     assert.equal(await raw.ttl('sf:{clost:lk:u}svc'), -1);
-    const weights = { once: await raw.hgetall('sf:{cref:state:svc}weight'), retried: await raw.hgetall('sf:{clost:state:svc}weight') };
-    t.diagnostic(`compute timed out after ${elapsedMs} ms; weights after one call ${JSON.stringify(weights.once)}, after the lost reply and a retry ${JSON.stringify(weights.retried)}`);
+    const weights = {
+      once: await raw.hgetall('sf:{cref:state:svc}weight'),
+      retried: await raw.hgetall('sf:{clost:state:svc}weight'),
+    };
+    t.diagnostic(
+      `compute timed out after ${elapsedMs} ms; weights after one call ${JSON.stringify(weights.once)}, after the lost reply and a retry ${JSON.stringify(weights.retried)}`,
+    );
     // Documented limit: the +1 is counted by the caller that saw the reply; with the reply lost nobody counts it.
     assert.deepEqual(weights.once, { [chosen]: '1' });
     assert.deepEqual(weights.retried, {});

@@ -23,7 +23,11 @@ function callsOfEveryKind(service: StatefulExecutorService): Array<[string, () =
 }
 
 /** Every call fails with REDIS_CONNECTION_ERROR or TIMEOUT naming its operation, within the bound (no hang). */
-async function assertEveryCallFails(service: StatefulExecutorService, boundMs: number, codes = CONNECTION_OR_TIMEOUT): Promise<void> {
+async function assertEveryCallFails(
+  service: StatefulExecutorService,
+  boundMs: number,
+  codes = CONNECTION_OR_TIMEOUT,
+): Promise<void> {
   for (const [operation, call] of callsOfEveryKind(service)) {
     const { error, elapsedMs } = await failure(call);
     assert.ok(codes.includes(error.code), `${operation}: unexpected ${error.code}: ${error.message}`);
@@ -34,7 +38,11 @@ async function assertEveryCallFails(service: StatefulExecutorService, boundMs: n
 }
 
 /** Link operations that need their scripts, checked against Redis itself. */
-async function assertLinkOperationsWork(service: StatefulExecutorService, server: RedisServer, uid: string): Promise<void> {
+async function assertLinkOperationsWork(
+  service: StatefulExecutorService,
+  server: RedisServer,
+  uid: string,
+): Promise<void> {
   assert.equal(await service.setLinkedPod('ns', uid, 'svc', 2, -1), NO_POD);
   assert.deepEqual(await service.trySetLinkedPod('ns', uid, 'svc', 3, -1), { success: false, podId: 2 });
   assert.equal(await service.setLinkedPodIfAbsent('ns', uid, 'svc2', 7, 60), 7);
@@ -74,7 +82,10 @@ describe('Redis lost at runtime (owned connection)', () => {
       await server.start();
       // The restarted Redis is empty: no data, no scripts.
       assert.equal(await server.cli('DBSIZE'), '0');
-      assert.equal(await eventually('calls to succeed again', () => service.getLinkedPod('ns', uid, 'svc'), 20_000), NO_POD);
+      assert.equal(
+        await eventually('calls to succeed again', () => service.getLinkedPod('ns', uid, 'svc'), 20_000),
+        NO_POD,
+      );
       await assertLinkOperationsWork(service, server, `after-${how}`);
       await assertLinkOperationsWork(service, server, uid);
     });
@@ -120,7 +131,10 @@ describe('Redis lost at runtime (owned connection)', () => {
       await paused.setLinkedPod('ns', 'p', 'svc', 1, -1);
       assert.equal(await server.cli('CLIENT', 'PAUSE', '3000', 'ALL'), 'OK');
       try {
-        for (const call of [() => paused.getLinkedPod('ns', 'p', 'svc'), () => paused.setLinkedPod('ns', 'p', 'svc', 2, -1)]) {
+        for (const call of [
+          () => paused.getLinkedPod('ns', 'p', 'svc'),
+          () => paused.setLinkedPod('ns', 'p', 'svc', 2, -1),
+        ]) {
           const { error, elapsedMs } = await failure(call);
           assert.equal(error.code, ErrorCode.TIMEOUT, error.message);
           // Well before the pause ends: the timeout answered, not Redis.
@@ -176,7 +190,10 @@ describe('Redis lost at runtime (borrowed client without its own timeouts)', () 
     await server.stop();
     await assertEveryCallFails(service, commandTimeoutMs + MARGIN_MS);
     await server.start();
-    assert.equal(await eventually('calls to succeed again', () => service.getLinkedPod('ns', 'b', 'svc'), 20_000), NO_POD);
+    assert.equal(
+      await eventually('calls to succeed again', () => service.getLinkedPod('ns', 'b', 'svc'), 20_000),
+      NO_POD,
+    );
     await assertLinkOperationsWork(service, server, 'borrowed-after');
   });
 });
@@ -263,10 +280,13 @@ describe('errors Redis answers with', () => {
     for (const [operation, call] of [
       ['getLinkService', () => service.getLinkService('ns', 'u')],
       ['setLinkedPod', () => service.setLinkedPod('ns', 'u', 'svc', 1, -1)],
-      ['removeLinkedPod', async () => {
-        await server.cli('SET', 'sf:{ns:lk:u}svc', '1');
-        return service.removeLinkedPod('ns', 'u', 'svc', 0);
-      }],
+      [
+        'removeLinkedPod',
+        async () => {
+          await server.cli('SET', 'sf:{ns:lk:u}svc', '1');
+          return service.removeLinkedPod('ns', 'u', 'svc', 0);
+        },
+      ],
     ] as Array<[string, () => Promise<unknown>]>) {
       const { error } = await failure(call);
       assert.equal(error.code, ErrorCode.LUA_SCRIPT_ERROR, `${operation}: ${error.message}`);

@@ -55,7 +55,11 @@ describe('Redis unreachable at startup', () => {
     assert.match(error.message, /ECONNREFUSED|connect/i);
     assert.ok(elapsedMs < connectTimeoutMs + MARGIN_MS, `init() took ${elapsedMs} ms`);
     // Nothing may keep trying to connect (it would keep the failed process alive).
-    assert.equal(await connectionsArrivingOn(port, 3_000), 0, 'a reconnect loop is still running after the failed start');
+    assert.equal(
+      await connectionsArrivingOn(port, 3_000),
+      0,
+      'a reconnect loop is still running after the failed start',
+    );
     await moduleRef.close();
   });
 
@@ -75,11 +79,19 @@ describe('Redis unreachable at startup', () => {
   ] as const) {
     it(`never puts the password of the URL into the error (${title})`, async () => {
       const port = await freePort();
-      const moduleRef = await compileStatefulModule({ redis: `redis://${credentials}@127.0.0.1:${port}`, connectTimeoutMs: 1_000 });
+      const moduleRef = await compileStatefulModule({
+        redis: `redis://${credentials}@127.0.0.1:${port}`,
+        connectTimeoutMs: 1_000,
+      });
       const { error } = await failure(() => moduleRef.init());
       assert.equal(error.code, ErrorCode.REDIS_CONNECTION_ERROR);
       assert.ok(error.message.includes(`127.0.0.1:${port}`), error.message);
-      for (const text of [error.message, String(error.stack), String((error.cause as Error | undefined)?.message), JSON.stringify(error)]) {
+      for (const text of [
+        error.message,
+        String(error.stack),
+        String((error.cause as Error | undefined)?.message),
+        JSON.stringify(error),
+      ]) {
         assert.ok(!text.includes('s3cretPassw0rdXyz'), `password leaked: ${text}`);
       }
       await moduleRef.close();
@@ -90,7 +102,12 @@ describe('Redis unreachable at startup', () => {
     const port = await freePort();
     const commandTimeoutMs = 500;
     const connectTimeoutMs = 1_000;
-    const moduleRef = await compileStatefulModule({ redis: `redis://127.0.0.1:${port}`, lazyConnect: true, commandTimeoutMs, connectTimeoutMs });
+    const moduleRef = await compileStatefulModule({
+      redis: `redis://127.0.0.1:${port}`,
+      lazyConnect: true,
+      commandTimeoutMs,
+      connectTimeoutMs,
+    });
     const started = Date.now();
     await moduleRef.init();
     assert.ok(Date.now() - started < connectTimeoutMs + MARGIN_MS);
@@ -112,9 +129,16 @@ describe('Redis unreachable at startup', () => {
       await new Promise((resolve) => setTimeout(resolve, connectTimeoutMs + 1_000));
       const server = await RedisServer.start({ port });
       servers.push(server);
-      assert.equal(await eventually('the first call to succeed', () => service.getLinkedPod('ns', 'u', 'svc'), 20_000), NO_POD);
+      assert.equal(
+        await eventually('the first call to succeed', () => service.getLinkedPod('ns', 'u', 'svc'), 20_000),
+        NO_POD,
+      );
       // The scripts are preloaded once the connection is ready.
-      await eventually('the scripts to be loaded', async () => assert.ok(await scriptsCached(server), 'scripts not cached yet'), 20_000);
+      await eventually(
+        'the scripts to be loaded',
+        async () => assert.ok(await scriptsCached(server), 'scripts not cached yet'),
+        20_000,
+      );
       assert.equal(await service.setLinkedPod('ns', 'u', 'svc', 4, -1), NO_POD);
       assert.deepEqual(await service.trySetLinkedPod('ns', 'u', 'svc', 5, -1), { success: false, podId: 4 });
       assert.deepEqual(await service.getLinkService('ns', 'u'), { svc: 4 });
@@ -126,7 +150,11 @@ describe('Redis unreachable at startup', () => {
 
   it('with lazyConnect: true, app.close() while Redis is still down stops the background reconnects', async () => {
     const port = await freePort();
-    const moduleRef = await compileStatefulModule({ redis: `redis://127.0.0.1:${port}`, lazyConnect: true, connectTimeoutMs: 1_000 });
+    const moduleRef = await compileStatefulModule({
+      redis: `redis://127.0.0.1:${port}`,
+      lazyConnect: true,
+      connectTimeoutMs: 1_000,
+    });
     await moduleRef.init();
     await new Promise((resolve) => setTimeout(resolve, 300));
     await moduleRef.close();
@@ -141,7 +169,11 @@ describe('Redis unreachable at startup', () => {
     const moduleRef = await compileStatefulModule({ redis: server.url, lazyConnect: true });
     await moduleRef.init();
     try {
-      await eventually('the scripts to be loaded', async () => assert.ok(await scriptsCached(server), 'scripts not cached yet'), 10_000);
+      await eventually(
+        'the scripts to be loaded',
+        async () => assert.ok(await scriptsCached(server), 'scripts not cached yet'),
+        10_000,
+      );
       assert.equal(await moduleRef.get(StatefulExecutorService).setLinkedPod('ns', 'u', 'svc', 2, -1), NO_POD);
     } finally {
       await moduleRef.close();
@@ -153,19 +185,29 @@ describe('Redis refuses the credentials at startup', () => {
   it('a wrong password fails init() with REDIS_CONNECTION_ERROR giving the reason, not the password', async () => {
     const server = await RedisServer.start({ args: ['--requirepass', 'rightPassw0rd'], password: 'rightPassw0rd' });
     servers.push(server);
-    const moduleRef = await compileStatefulModule({ redis: `redis://:wrongPassw0rd@${server.host}:${server.port}`, connectTimeoutMs: 1_500 });
+    const moduleRef = await compileStatefulModule({
+      redis: `redis://:wrongPassw0rd@${server.host}:${server.port}`,
+      connectTimeoutMs: 1_500,
+    });
     const { error, elapsedMs } = await failure(() => moduleRef.init());
     assert.equal(error.code, ErrorCode.REDIS_CONNECTION_ERROR);
     assert.ok(error.message.includes(`${server.host}:${server.port}`), error.message);
     assert.match(error.message, /WRONGPASS|NOAUTH/);
-    assert.ok(!error.message.includes('wrongPassw0rd') && !String(error.stack).includes('wrongPassw0rd'), error.message);
+    assert.ok(
+      !error.message.includes('wrongPassw0rd') && !String(error.stack).includes('wrongPassw0rd'),
+      error.message,
+    );
     assert.ok(elapsedMs < 1_500 + MARGIN_MS);
     await moduleRef.close();
     // Nothing of the failed start stays connected.
-    await eventually('the failed start to disconnect', async () => {
-      const info = await server.cli('INFO', 'clients');
-      assert.match(info, /connected_clients:1\r?\n/);
-    }, 5_000);
+    await eventually(
+      'the failed start to disconnect',
+      async () => {
+        const info = await server.cli('INFO', 'clients');
+        assert.match(info, /connected_clients:1\r?\n/);
+      },
+      5_000,
+    );
   });
 });
 
@@ -173,8 +215,25 @@ describe('scripts cannot be loaded at startup', () => {
   it('an ACL user without EVAL/EVALSHA/SCRIPT fails init() with REDIS_OPERATION_ERROR saying why', async () => {
     const server = await RedisServer.start();
     servers.push(server);
-    assert.equal(await server.cli('ACL', 'SETUSER', 'limited', 'on', '>aclSecretPw42', '~*', '+@all', '-evalsha', '-eval', '-script'), 'OK');
-    const moduleRef = await compileStatefulModule({ redis: `redis://limited:aclSecretPw42@${server.host}:${server.port}`, connectTimeoutMs: 3_000 });
+    assert.equal(
+      await server.cli(
+        'ACL',
+        'SETUSER',
+        'limited',
+        'on',
+        '>aclSecretPw42',
+        '~*',
+        '+@all',
+        '-evalsha',
+        '-eval',
+        '-script',
+      ),
+      'OK',
+    );
+    const moduleRef = await compileStatefulModule({
+      redis: `redis://limited:aclSecretPw42@${server.host}:${server.port}`,
+      connectTimeoutMs: 3_000,
+    });
     const { error, elapsedMs } = await failure(() => moduleRef.init());
     assert.equal(error.code, ErrorCode.REDIS_OPERATION_ERROR);
     assert.match(error.message, /SCRIPT LOAD/);
@@ -183,10 +242,14 @@ describe('scripts cannot be loaded at startup', () => {
     assert.ok(!error.message.includes('aclSecretPw42'), error.message);
     assert.ok(elapsedMs < 3_000 + MARGIN_MS);
     // The failed start closed its connection.
-    await eventually('the connection of the failed start to close', async () => {
-      const clients = await server.cli('CLIENT', 'LIST');
-      assert.ok(!/user=limited/.test(clients), clients);
-    }, 5_000);
+    await eventually(
+      'the connection of the failed start to close',
+      async () => {
+        const clients = await server.cli('CLIENT', 'LIST');
+        assert.ok(!/user=limited/.test(clients), clients);
+      },
+      5_000,
+    );
     await moduleRef.close();
   });
 });

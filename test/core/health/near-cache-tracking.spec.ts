@@ -38,10 +38,15 @@ describe('near-cache tracking in health details and metrics', () => {
   }
 
   function waitForTracking(on: boolean): Promise<true> {
-    return pollUntil(`tracking ${on ? 'on' : 'off'} in the health details`, 10_000, async () => {
-      const current = await details();
-      return current.nearCacheTracking === on ? true : JSON.stringify(current);
-    }, 10);
+    return pollUntil(
+      `tracking ${on ? 'on' : 'off'} in the health details`,
+      10_000,
+      async () => {
+        const current = await details();
+        return current.nearCacheTracking === on ? true : JSON.stringify(current);
+      },
+      10,
+    );
   }
 
   before(async () => {

@@ -60,7 +60,10 @@ describe('StatefulRedisHealthIndicator', () => {
     assert.deepEqual(Object.keys(details).sort(), ['roundTripMs', 'scriptsLoaded', 'status']);
     assert.equal(details.status, 'up');
     assert.equal(typeof details.roundTripMs, 'number');
-    assert.ok(Number.isFinite(details.roundTripMs) && (details.roundTripMs as number) >= 0, String(details.roundTripMs));
+    assert.ok(
+      Number.isFinite(details.roundTripMs) && (details.roundTripMs as number) >= 0,
+      String(details.roundTripMs),
+    );
     assert.equal(details.scriptsLoaded, true);
   });
 
@@ -125,7 +128,11 @@ describe('StatefulRedisHealthIndicator', () => {
       }
       await assert.rejects(health.check([() => indicator.isHealthy('redis')]), (error: unknown) => {
         assert.ok(error instanceof ServiceUnavailableException, String(error));
-        const body = error.getResponse() as { status: string; error: Record<string, Details>; details: Record<string, Details> };
+        const body = error.getResponse() as {
+          status: string;
+          error: Record<string, Details>;
+          details: Record<string, Details>;
+        };
         assert.equal(body.status, 'error');
         assert.equal(body.error.redis.status, 'down');
         assert.equal(typeof body.error.redis.message, 'string');
@@ -159,7 +166,12 @@ describe('StatefulRedisHealthIndicator with a lazily started app', () => {
     const server = await RedisServer.start();
     const port = server.port;
     await server.stop();
-    const moduleRef = await startHealthApp({ redis: `redis://127.0.0.1:${port}`, lazyConnect: true, healthCheckTimeoutMs: 300, connectTimeoutMs: 1_000 });
+    const moduleRef = await startHealthApp({
+      redis: `redis://127.0.0.1:${port}`,
+      lazyConnect: true,
+      healthCheckTimeoutMs: 300,
+      connectTimeoutMs: 1_000,
+    });
     try {
       const indicator = moduleRef.get(StatefulRedisHealthIndicator);
       const started = Date.now();
@@ -168,11 +180,15 @@ describe('StatefulRedisHealthIndicator with a lazily started app', () => {
       assert.match(String((result.redis as Details).message), /not connected|ECONNREFUSED|connect/i);
       assert.ok(Date.now() - started < 300 + MARGIN_MS);
       await server.start();
-      await eventually('up once Redis is reachable', async () => {
-        const details = (await indicator.isHealthy('redis')).redis as Details;
-        assert.equal(details.status, 'up');
-        assert.equal(details.scriptsLoaded, true);
-      }, 20_000);
+      await eventually(
+        'up once Redis is reachable',
+        async () => {
+          const details = (await indicator.isHealthy('redis')).redis as Details;
+          assert.equal(details.status, 'up');
+          assert.equal(details.scriptsLoaded, true);
+        },
+        20_000,
+      );
     } finally {
       await moduleRef.close();
       await server.dispose();

@@ -27,7 +27,9 @@ describe('terminus wiring', () => {
     @Module({ imports: [StatefulRedisModule.forRoot({ redis: server.url })], providers: [HealthProbe] })
     class AppModule {}
 
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).setLogger(silentLogger).compile();
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+      .setLogger(silentLogger)
+      .compile();
     await moduleRef.init();
     try {
       const probe = moduleRef.get(HealthProbe);

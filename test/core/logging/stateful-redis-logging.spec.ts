@@ -1,7 +1,14 @@
 import { Test, TestingModule } from '@nestjs/testing';
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
-import { ErrorCode, StatefulError, StatefulExecutorService, StatefulRedisHealthIndicator, StatefulRedisModule, StatefulRedisModuleOptions } from '../../../lib';
+import {
+  ErrorCode,
+  StatefulError,
+  StatefulExecutorService,
+  StatefulRedisHealthIndicator,
+  StatefulRedisModule,
+  StatefulRedisModuleOptions,
+} from '../../../lib';
 import { freePort } from '../../harness/free-port';
 import { RedisServer } from '../../harness/redis-server';
 import { eventually } from '../../harness/wait';
@@ -83,8 +90,13 @@ describe('connection loss and recovery warnings', () => {
       assert.equal(line.context, 'StatefulRedis');
     }
     // Lost comes before recovered in each cycle.
-    const order = logger.find('warn').map((line) => (/lost/.test(line.text) ? 'lost' : /recovered/.test(line.text) ? 'recovered' : 'other'));
-    assert.deepEqual(order.filter((kind) => kind !== 'other'), ['lost', 'recovered', 'lost', 'recovered']);
+    const order = logger
+      .find('warn')
+      .map((line) => (/lost/.test(line.text) ? 'lost' : /recovered/.test(line.text) ? 'recovered' : 'other'));
+    assert.deepEqual(
+      order.filter((kind) => kind !== 'other'),
+      ['lost', 'recovered', 'lost', 'recovered'],
+    );
   });
 
   it('does not warn about a loss when the app closes its own connection', async () => {
@@ -100,7 +112,14 @@ describe('connection loss and recovery warnings', () => {
 });
 
 describe('operation logging', () => {
-  const operations = ['setLinkedPod', 'getLinkedPod', 'setServiceState', 'getServiceState', 'computeLinkedPodIfAbsent', 'batchGetLinkedPod'];
+  const operations = [
+    'setLinkedPod',
+    'getLinkedPod',
+    'setServiceState',
+    'getServiceState',
+    'computeLinkedPodIfAbsent',
+    'batchGetLinkedPod',
+  ];
 
   async function runOperations(service: StatefulExecutorService): Promise<void> {
     await service.setLinkedPod('ns', 'u', 'svc', 3, -1);
@@ -119,7 +138,10 @@ describe('operation logging', () => {
     await runOperations(moduleRef.get(StatefulExecutorService));
     const during = logger.lines.slice(before);
     assert.deepEqual(during, [], `unexpected lines: ${during.map((line) => line.text).join('\n')}`);
-    assert.equal(logger.find('debug').filter((line) => operations.some((operation) => line.text.includes(operation))).length, 0);
+    assert.equal(
+      logger.find('debug').filter((line) => operations.some((operation) => line.text.includes(operation))).length,
+      0,
+    );
   });
 
   it('with logOperations: true logs one debug line per operation, naming it, its inputs and its result', async () => {
@@ -147,7 +169,10 @@ describe('operation logging', () => {
     const moduleRef = await startApp({ redis: server.url, logOperations: true }, logger);
     const service = moduleRef.get(StatefulExecutorService);
     const before = logger.lines.length;
-    await assert.rejects(service.getLinkedPod('bad:ns', 'u', 'svc'), (error: unknown) => error instanceof StatefulError && error.code === ErrorCode.INVALID_PARAMETER);
+    await assert.rejects(
+      service.getLinkedPod('bad:ns', 'u', 'svc'),
+      (error: unknown) => error instanceof StatefulError && error.code === ErrorCode.INVALID_PARAMETER,
+    );
     assert.equal(logger.lines.length, before, logger.allText());
   });
 });
@@ -186,7 +211,13 @@ describe('the password never reaches the logs', () => {
     const port = await freePort();
     const logger = new CapturingLogger();
     const moduleRef = await startApp(
-      { redis: `redis://appuser:${PASSWORD}@127.0.0.1:${port}`, lazyConnect: true, connectTimeoutMs: 500, commandTimeoutMs: 300, logOperations: true },
+      {
+        redis: `redis://appuser:${PASSWORD}@127.0.0.1:${port}`,
+        lazyConnect: true,
+        connectTimeoutMs: 500,
+        commandTimeoutMs: 300,
+        logOperations: true,
+      },
       logger,
     );
     const service = moduleRef.get(StatefulExecutorService);
@@ -205,7 +236,13 @@ describe('the password never reaches the logs', () => {
     const logger = new CapturingLogger();
     const wrong = 'wrongsecretpw';
     const moduleRef = await Test.createTestingModule({
-      imports: [StatefulRedisModule.forRoot({ redis: `redis://:${wrong}@127.0.0.1:${server.port}`, connectTimeoutMs: 1_500, commandTimeoutMs: 500 })],
+      imports: [
+        StatefulRedisModule.forRoot({
+          redis: `redis://:${wrong}@127.0.0.1:${server.port}`,
+          connectTimeoutMs: 1_500,
+          commandTimeoutMs: 500,
+        }),
+      ],
     })
       .setLogger(logger)
       .compile();

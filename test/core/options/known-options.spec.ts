@@ -60,18 +60,28 @@ describe('StatefulRedisModule options: typos stop the app', () => {
     const error = resolve({ redis: URL, nearcache: { maxEntries: 10 } });
     assert.equal(error.field, 'nearcache');
     assert.match(error.message, /unknown option "nearcache" — did you mean "nearCache"\?/);
-    assert.match(resolve({ redis: URL, comandTimeoutMs: 5 }).message, /"comandTimeoutMs" — did you mean "commandTimeoutMs"\?/);
+    assert.match(
+      resolve({ redis: URL, comandTimeoutMs: 5 }).message,
+      /"comandTimeoutMs" — did you mean "commandTimeoutMs"\?/,
+    );
   });
 
   it('a misspelled nested option of the module (nearCache, metrics, cluster)', () => {
     assert.equal(resolve({ redis: URL, nearCache: { maxEntires: 10 } }).field, 'nearCache.maxEntires');
     assert.match(resolve({ redis: URL, metrics: { registy: {} } }).message, /did you mean "metrics\.registry"\?/);
-    assert.match(resolve({ cluster: { node: [{ port: 1 }] } }).message, /"cluster\.node" — did you mean "cluster\.nodes"\?/);
+    assert.match(
+      resolve({ cluster: { node: [{ port: 1 }] } }).message,
+      /"cluster\.node" — did you mean "cluster\.nodes"\?/,
+    );
   });
 
   it('leaves what goes to ioredis alone: redis options, cluster.options, client', () => {
-    resolveOptions({ redis: { host: '127.0.0.1', port: 1, enableAutoPipelining: false, someFutureOption: 1 } as never });
-    resolveOptions({ cluster: { nodes: [{ port: 1 }], options: { scaleReads: 'slave', futureOption: true } as never } });
+    resolveOptions({
+      redis: { host: '127.0.0.1', port: 1, enableAutoPipelining: false, someFutureOption: 1 } as never,
+    });
+    resolveOptions({
+      cluster: { nodes: [{ port: 1 }], options: { scaleReads: 'slave', futureOption: true } as never },
+    });
     const client = new Redis({ lazyConnect: true });
     try {
       resolveOptions({ client });
@@ -91,7 +101,8 @@ describe('StatefulRedisModule options: typos stop the app', () => {
         await moduleRef.close();
       },
       (error: unknown) =>
-        error instanceof StatefulError && /unknown option "logOperation" — did you mean "logOperations"\?/.test(error.message),
+        error instanceof StatefulError &&
+        /unknown option "logOperation" — did you mean "logOperations"\?/.test(error.message),
     );
   });
 });

@@ -12,14 +12,21 @@ import {
 const URL = 'redis://127.0.0.1:1';
 
 /** Asserts that `resolveOptions(options)` throws INVALID_PARAMETER naming `field` in both `field` and message. */
-function assertRejected(options: unknown, field: string, messagePattern: RegExp = new RegExp(`"${field}"`)): StatefulError {
+function assertRejected(
+  options: unknown,
+  field: string,
+  messagePattern: RegExp = new RegExp(`"${field}"`),
+): StatefulError {
   let caught: unknown;
   try {
     resolveOptions(options as StatefulRedisModuleOptions);
   } catch (error) {
     caught = error;
   }
-  assert.ok(caught instanceof StatefulError, `expected a StatefulError for ${JSON.stringify(options)}, got ${String(caught)}`);
+  assert.ok(
+    caught instanceof StatefulError,
+    `expected a StatefulError for ${JSON.stringify(options)}, got ${String(caught)}`,
+  );
   assert.equal(caught.code, ErrorCode.INVALID_PARAMETER);
   assert.equal(caught.field, field);
   assert.match(caught.message, messagePattern);
@@ -31,7 +38,18 @@ describe('resolveOptions: defaults', () => {
   it('applies every default when only a connection is given', () => {
     const resolved = resolveOptions({ redis: URL });
     // Options other engineers add later (e.g. metrics) have their own tests; these are the ones here.
-    const known = ['redis', 'cluster', 'client', 'keyPrefix', 'routableStates', 'commandTimeoutMs', 'connectTimeoutMs', 'lazyConnect', 'healthCheckTimeoutMs', 'logOperations'] as const;
+    const known = [
+      'redis',
+      'cluster',
+      'client',
+      'keyPrefix',
+      'routableStates',
+      'commandTimeoutMs',
+      'connectTimeoutMs',
+      'lazyConnect',
+      'healthCheckTimeoutMs',
+      'logOperations',
+    ] as const;
     assert.deepEqual(Object.fromEntries(known.map((key) => [key, resolved[key]])), {
       redis: URL,
       cluster: undefined,
@@ -70,13 +88,17 @@ describe('resolveOptions: defaults', () => {
     assert.equal(resolved.logOperations, true);
   });
 
-  it('copies routableStates, so a later change of the caller\'s array has no effect', () => {
+  it("copies routableStates, so a later change of the caller's array has no effect", () => {
     const states = ['running'];
     const resolved = resolveOptions({ redis: URL, routableStates: states });
     states.push('draining');
     assert.deepEqual(resolved.routableStates, ['running']);
     resolved.routableStates.push('x');
-    assert.deepEqual(resolveOptions({ redis: URL }).routableStates, ['running'], 'the default must not be shared and mutated');
+    assert.deepEqual(
+      resolveOptions({ redis: URL }).routableStates,
+      ['running'],
+      'the default must not be shared and mutated',
+    );
   });
 
   it('accepts rediss:// URLs, URLs with credentials and ioredis option objects', () => {
@@ -102,14 +124,25 @@ describe('resolveOptions: defaults', () => {
   });
 
   it('treats options set to undefined as absent', () => {
-    const resolved = resolveOptions({ redis: URL, cluster: undefined, client: undefined, keyPrefix: undefined, commandTimeoutMs: undefined });
+    const resolved = resolveOptions({
+      redis: URL,
+      cluster: undefined,
+      client: undefined,
+      keyPrefix: undefined,
+      commandTimeoutMs: undefined,
+    });
     assert.equal(resolved.keyPrefix, 'sf');
     assert.equal(resolved.commandTimeoutMs, 2_000);
   });
 
   it('accepts the bounds of the numeric options', () => {
     for (const value of [1, 600_000]) {
-      const resolved = resolveOptions({ redis: URL, commandTimeoutMs: value, connectTimeoutMs: value, healthCheckTimeoutMs: value });
+      const resolved = resolveOptions({
+        redis: URL,
+        commandTimeoutMs: value,
+        connectTimeoutMs: value,
+        healthCheckTimeoutMs: value,
+      });
       assert.equal(resolved.commandTimeoutMs, value);
       assert.equal(resolved.connectTimeoutMs, value);
       assert.equal(resolved.healthCheckTimeoutMs, value);
@@ -160,14 +193,27 @@ describe('resolveOptions: invalid options', () => {
       const error = assertRejected({ redis: URL, client }, 'redis|cluster|client', /exactly one of/);
       assert.match(error.message, /"redis", "client"/);
       assertRejected({ redis: URL, cluster: { nodes: [7000] } }, 'redis|cluster|client', /"redis", "cluster"/);
-      assertRejected({ redis: URL, cluster: { nodes: [7000] }, client }, 'redis|cluster|client', /"redis", "cluster", "client"/);
+      assertRejected(
+        { redis: URL, cluster: { nodes: [7000] }, client },
+        'redis|cluster|client',
+        /"redis", "cluster", "client"/,
+      );
     } finally {
       client.disconnect();
     }
   });
 
   it('rejects a redis value that is neither a redis URL nor an options object', () => {
-    for (const redis of ['localhost:6379', 'http://127.0.0.1:6379', '', 'redis://', 'redis://host with space', 42, true, ['redis://x']]) {
+    for (const redis of [
+      'localhost:6379',
+      'http://127.0.0.1:6379',
+      '',
+      'redis://',
+      'redis://host with space',
+      42,
+      true,
+      ['redis://x'],
+    ]) {
       assertRejected({ redis }, 'redis', /"redis" must be a redis:\/\/ or rediss:\/\/ URL/);
     }
   });
@@ -195,11 +241,27 @@ describe('resolveOptions: invalid options', () => {
   });
 
   it('rejects bad routableStates', () => {
-    assertRejected({ redis: URL, routableStates: [] }, 'routableStates', /"routableStates" must name at least one state/);
+    assertRejected(
+      { redis: URL, routableStates: [] },
+      'routableStates',
+      /"routableStates" must name at least one state/,
+    );
     assertRejected({ redis: URL, routableStates: 'running' }, 'routableStates', /"routableStates" must be an array/);
-    assertRejected({ redis: URL, routableStates: ['running', 3] }, 'routableStates', /"routableStates" must contain only strings/);
-    assertRejected({ redis: URL, routableStates: ['running', ''] }, 'routableStates', /"routableStates" must not contain empty states/);
-    assertRejected({ redis: URL, routableStates: ['x'.repeat(257)] }, 'routableStates', /"routableStates" entries must be at most 256/);
+    assertRejected(
+      { redis: URL, routableStates: ['running', 3] },
+      'routableStates',
+      /"routableStates" must contain only strings/,
+    );
+    assertRejected(
+      { redis: URL, routableStates: ['running', ''] },
+      'routableStates',
+      /"routableStates" must not contain empty states/,
+    );
+    assertRejected(
+      { redis: URL, routableStates: ['x'.repeat(257)] },
+      'routableStates',
+      /"routableStates" entries must be at most 256/,
+    );
   });
 
   for (const field of ['commandTimeoutMs', 'connectTimeoutMs', 'healthCheckTimeoutMs'] as const) {

@@ -31,13 +31,29 @@ const USER = 'sfapp';
  */
 function minimalAcl(options: { prefix?: string; without?: string[]; cluster?: boolean } = {}): string[] {
   const commands = [
-    'evalsha', 'eval', 'script|load', 'script|exists', 'get', 'mget', 'set', 'ping', 'info',
+    'evalsha',
+    'eval',
+    'script|load',
+    'script|exists',
+    'get',
+    'mget',
+    'set',
+    'ping',
+    'info',
     ...SCRIPT_COMMANDS.map((command) => command.toLowerCase()),
     // ioredis's cluster client: the slot map, the cluster's state, and the name of its refresh connection.
     ...(options.cluster ? ['cluster|slots', 'cluster|info', 'client|setname'] : []),
   ];
   const granted = [...new Set(commands)].filter((command) => !options.without?.includes(command));
-  return ['reset', 'on', `>${PASSWORD}`, `~${options.prefix ?? 'sf'}:*`, 'resetchannels', '-@all', ...granted.map((command) => `+${command}`)];
+  return [
+    'reset',
+    'on',
+    `>${PASSWORD}`,
+    `~${options.prefix ?? 'sf'}:*`,
+    'resetchannels',
+    '-@all',
+    ...granted.map((command) => `+${command}`),
+  ];
 }
 
 function startApp(options: StatefulRedisModuleOptions, logger: CapturingLogger): Promise<TestingModule> {
@@ -105,10 +121,13 @@ describe('Redis ACL (standalone)', () => {
 
   it('the documented command list covers every command the Lua scripts call, and no more', () => {
     const dir = findLuaDirectory();
-    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => join(dir, f)).filter((f) => f.endsWith('.lua'));
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .map((f) => join(dir, f))
+      .filter((f) => f.endsWith('.lua'));
     const called = new Set<string>();
     for (const file of files) {
-      for (const match of readFileSync(file, 'utf8').matchAll(/(?:rcall|redis\.p?call)\('([A-Za-z]+)'/g)) called.add(match[1].toUpperCase());
+      for (const match of readFileSync(file, 'utf8').matchAll(/(?:rcall|redis\.p?call)\('([A-Za-z]+)'/g))
+        called.add(match[1].toUpperCase());
     }
     assert.deepEqual([...called].sort(), [...SCRIPT_COMMANDS].sort());
   });
@@ -156,13 +175,19 @@ describe('Redis ACL (standalone)', () => {
     try {
       const service = moduleRef.get(StatefulExecutorService);
       await service.setServiceState('acl', 'svc', 0, 'running');
-      for (const call of [() => service.computeLinkedPodIfAbsent('acl', 'fresh', 'svc', -1), () => service.removeLinkedPod('acl', 'fresh', 'svc', 0)]) {
+      for (const call of [
+        () => service.computeLinkedPodIfAbsent('acl', 'fresh', 'svc', -1),
+        () => service.removeLinkedPod('acl', 'fresh', 'svc', 0),
+      ]) {
         const error = record(await failure(call));
         assert.equal(error.code, ErrorCode.REDIS_OPERATION_ERROR, error.message);
         assert.match(error.message, /can't run this command/);
         const hint = `ACL user lacks a command of the library's Lua scripts; they need ${SCRIPT_COMMANDS.join(' ')})`;
         assert.ok(error.message.endsWith(hint), error.message);
-        assert.ok(SCRIPT_COMMANDS.includes('HINCRBY') && SCRIPT_COMMANDS.includes('DEL'), 'the list names the denied commands');
+        assert.ok(
+          SCRIPT_COMMANDS.includes('HINCRBY') && SCRIPT_COMMANDS.includes('DEL'),
+          'the list names the denied commands',
+        );
       }
       // What the ACL allows keeps working.
       assert.equal(await service.setLinkedPod('acl', 'other', 'svc', 3, -1), NO_POD);
@@ -176,7 +201,9 @@ describe('Redis ACL (standalone)', () => {
     await setAcl(minimalAcl({ without: ['set'] }));
     const moduleRef = await startApp({ redis: url() }, logger);
     try {
-      const error = record(await failure(() => moduleRef.get(StatefulExecutorService).setWorkloadState('acl', 'svc', 'x')));
+      const error = record(
+        await failure(() => moduleRef.get(StatefulExecutorService).setWorkloadState('acl', 'svc', 'x')),
+      );
       assert.equal(error.code, ErrorCode.REDIS_OPERATION_ERROR);
       assert.match(error.message, /NOPERM.*'set' command/);
     } finally {
@@ -187,7 +214,12 @@ describe('Redis ACL (standalone)', () => {
   it('a wrong password: startup fails with a clear error that shows neither password', async () => {
     await setAcl(minimalAcl());
     const moduleRef = await Test.createTestingModule({
-      imports: [StatefulRedisModule.forRoot({ redis: `redis://${USER}:not-${PASSWORD}@${server.host}:${server.port}`, connectTimeoutMs: 2_000 })],
+      imports: [
+        StatefulRedisModule.forRoot({
+          redis: `redis://${USER}:not-${PASSWORD}@${server.host}:${server.port}`,
+          connectTimeoutMs: 2_000,
+        }),
+      ],
     })
       .setLogger(logger)
       .compile();
@@ -213,7 +245,8 @@ describe('Redis ACL (cluster)', () => {
 
   it('the same ACL plus CLUSTER SLOTS / CLUSTER INFO / CLIENT SETNAME, set on every node, runs every operation across slots', async () => {
     // ACL users are per node: a cluster needs the user on each.
-    for (const node of cluster.all) assert.equal(await node.cli('ACL', 'SETUSER', USER, ...minimalAcl({ cluster: true })), 'OK');
+    for (const node of cluster.all)
+      assert.equal(await node.cli('ACL', 'SETUSER', USER, ...minimalAcl({ cluster: true })), 'OK');
     const moduleRef = await startApp(
       { cluster: { nodes: cluster.nodes, options: { redisOptions: { username: USER, password: PASSWORD } } } },
       logger,
@@ -231,6 +264,7 @@ describe('Redis ACL (cluster)', () => {
     } finally {
       await moduleRef.close();
     }
-    for (const master of await cluster.masters()) assert.equal(await master.cli('ACL', 'LOG'), '', `node ${master.port} denied something`);
+    for (const master of await cluster.masters())
+      assert.equal(await master.cli('ACL', 'LOG'), '', `node ${master.port} denied something`);
   });
 });

@@ -115,7 +115,7 @@ describe('passwords never reach an error or a log line (standalone)', () => {
     }
   });
 
-  it('a borrowed client with a wrong password: held nowhere; the app\'s own error objects left intact', async () => {
+  it("a borrowed client with a wrong password: held nowhere; the app's own error objects left intact", async () => {
     const client = new Redis({
       host: server.host,
       port: server.port,
@@ -165,20 +165,27 @@ describe('passwords never reach an error or a log line (standalone)', () => {
       assert.equal(await server.cli('ACL', 'SETUSER', runtimeUser, 'resetpass', '>newRuntimePw-77a0d3'), 'OK');
       await server.cli('CLIENT', 'KILL', 'USER', runtimeUser);
       const errors: StatefulError[] = [];
-      await eventually('calls to fail with the refused reconnects', async () => {
-        for (const call of [
-          () => service.getLinkedPod('leak', 'u', 'svc'),
-          () => service.setLinkedPod('leak', 'u', 'svc', 2, -1),
-          () => service.batchGetLinkedPod('leak', ['u', 'v'], 'svc'),
-          () => service.getLinkService('leak', 'u'),
-        ]) {
-          errors.push((await failure(call)).error);
-        }
-        assert.ok(errors.length >= 8, 'collecting failures');
-      }, 10_000);
+      await eventually(
+        'calls to fail with the refused reconnects',
+        async () => {
+          for (const call of [
+            () => service.getLinkedPod('leak', 'u', 'svc'),
+            () => service.setLinkedPod('leak', 'u', 'svc', 2, -1),
+            () => service.batchGetLinkedPod('leak', ['u', 'v'], 'svc'),
+            () => service.getLinkService('leak', 'u'),
+          ]) {
+            errors.push((await failure(call)).error);
+          }
+          assert.ok(errors.length >= 8, 'collecting failures');
+        },
+        10_000,
+      );
       // Commands queued behind the refused handshake get its WRONGPASS reply (and its HELLO command).
       const messages = errors.map((error) => error.message);
-      assert.ok(messages.some((message) => /WRONGPASS/.test(message)), messages.join('\n'));
+      assert.ok(
+        messages.some((message) => /WRONGPASS/.test(message)),
+        messages.join('\n'),
+      );
       for (const error of errors) {
         assert.ok(Object.values(ErrorCode).includes(error.code), error.message);
         assertSecretNowhere(error, oldPassword, logger);
@@ -273,7 +280,7 @@ describe('passwords never reach an error (cluster)', () => {
     await cluster?.dispose();
   });
 
-  it('a wrong password in the cluster\'s redisOptions: held nowhere, however deep (lastNodeError)', async () => {
+  it("a wrong password in the cluster's redisOptions: held nowhere, however deep (lastNodeError)", async () => {
     await assertStartupFailsWithoutSecret(
       { cluster: { nodes: cluster.nodes, options: { redisOptions: { username: ACL_USER, password: WRONG.cluster } } } },
       [WRONG.cluster],

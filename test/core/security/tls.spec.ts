@@ -5,7 +5,15 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { ErrorCode, NO_POD, StatefulError, StatefulExecutorService, StatefulRedisHealthIndicator, StatefulRedisModule, StatefulRedisModuleOptions } from '../../../lib';
+import {
+  ErrorCode,
+  NO_POD,
+  StatefulError,
+  StatefulExecutorService,
+  StatefulRedisHealthIndicator,
+  StatefulRedisModule,
+  StatefulRedisModuleOptions,
+} from '../../../lib';
 import type { RedisServer } from '../../harness/redis-server';
 import { startTlsRedis, TestCertificates } from '../../harness/tls-certificates';
 import { CapturingLogger } from '../../harness/capturing-logger';
@@ -23,7 +31,9 @@ async function startApp(options: StatefulRedisModuleOptions, logger = new Captur
   return moduleRef;
 }
 
-async function startupFailure(options: StatefulRedisModuleOptions): Promise<{ error: StatefulError; elapsedMs: number }> {
+async function startupFailure(
+  options: StatefulRedisModuleOptions,
+): Promise<{ error: StatefulError; elapsedMs: number }> {
   const moduleRef = await Test.createTestingModule({ imports: [StatefulRedisModule.forRoot(options)] })
     .setLogger(new CapturingLogger())
     .compile();
@@ -76,7 +86,11 @@ describe('TLS (a redis-server with a certificate made by the test)', () => {
     // Node trusts extra CAs given at process start only: run the app in a child process.
     const fixture = join(__dirname, 'fixtures', 'url-app.js');
     const { stdout } = await execFileAsync(process.execPath, [fixture], {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: certs.caFile, SF_TEST_URL: `rediss://tlsuser:${PASSWORD}@127.0.0.1:${tlsPort}` },
+      env: {
+        ...process.env,
+        NODE_EXTRA_CA_CERTS: certs.caFile,
+        SF_TEST_URL: `rediss://tlsuser:${PASSWORD}@127.0.0.1:${tlsPort}`,
+      },
       timeout: 30_000,
     });
     const result = JSON.parse(stdout.trim().split('\n').pop() as string);
@@ -102,7 +116,10 @@ describe('TLS (a redis-server with a certificate made by the test)', () => {
   });
 
   it('plain redis:// to the TLS port: startup fails with REDIS_CONNECTION_ERROR in bounded time, without the password', async () => {
-    const { error, elapsedMs } = await startupFailure({ redis: `redis://tlsuser:${PASSWORD}@127.0.0.1:${tlsPort}`, connectTimeoutMs: CONNECT_TIMEOUT_MS });
+    const { error, elapsedMs } = await startupFailure({
+      redis: `redis://tlsuser:${PASSWORD}@127.0.0.1:${tlsPort}`,
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    });
     assert.equal(error.code, ErrorCode.REDIS_CONNECTION_ERROR, error.message);
     assert.ok(error.message.includes(`127.0.0.1:${tlsPort}`), error.message);
     assert.ok(!`${error.message}${error.stack}`.includes(PASSWORD));

@@ -68,7 +68,8 @@ async function writeBySlot(raw: Cluster, entries: Array<[string, string]>): Prom
     list.push(key, value);
   }
   const groups = [...bySlot.values()];
-  for (let i = 0; i < groups.length; i += 500) await Promise.all(groups.slice(i, i + 500).map((group) => raw.mset(...group)));
+  for (let i = 0; i < groups.length; i += 500)
+    await Promise.all(groups.slice(i, i + 500).map((group) => raw.mset(...group)));
 }
 
 describe('Redis Cluster specifics (3 masters, 3 replicas)', () => {
@@ -84,7 +85,11 @@ describe('Redis Cluster specifics (3 masters, 3 replicas)', () => {
     try {
       for (const master of masters) {
         const flags = (await master.cli('SCRIPT', 'EXISTS', ...SHAS)).split('\n').map((flag) => flag.trim());
-        assert.deepEqual(flags, SHAS.map(() => '1'), `master ${master.port} lacks scripts`);
+        assert.deepEqual(
+          flags,
+          SHAS.map(() => '1'),
+          `master ${master.port} lacks scripts`,
+        );
       }
     } finally {
       await fresh.close();
@@ -96,7 +101,7 @@ describe('Redis Cluster specifics (3 masters, 3 replicas)', () => {
     // Every fourth uid linked to pod (i mod 5), written as another implementation would.
     const linked: Array<[string, string]> = [];
     for (let i = 0; i < uids.length; i += 4) linked.push([`sf:{${NS}:lk:${uids[i]}}${SVC}`, String(i % 5)]);
-    await writeBySlot((fixture.raw as Cluster), linked);
+    await writeBySlot(fixture.raw as Cluster, linked);
     const slots = new Set(uids.map((uid) => calculateSlot(`sf:{${NS}:lk:${uid}}${SVC}`)));
     assert.ok(slots.size > 16_000, `the uids cover only ${slots.size} slots`);
 
@@ -111,11 +116,16 @@ describe('Redis Cluster specifics (3 masters, 3 replicas)', () => {
       watch.restore();
     }
     const elapsedMs = Date.now() - started;
-    t.diagnostic(`100 000 uids on the cluster: ${elapsedMs} ms, ${watch.calls} MGETs, at most ${watch.maxKeysInFlight} keys in flight, heap +${((process.memoryUsage().heapUsed - heapBefore) / 2 ** 20).toFixed(1)} MiB`);
+    t.diagnostic(
+      `100 000 uids on the cluster: ${elapsedMs} ms, ${watch.calls} MGETs, at most ${watch.maxKeysInFlight} keys in flight, heap +${((process.memoryUsage().heapUsed - heapBefore) / 2 ** 20).toFixed(1)} MiB`,
+    );
 
     assert.deepEqual(watch.crossSlot.slice(0, 3), [], 'an MGET spanned two slots');
     assert.ok(watch.maxKeysInFlight <= 2_000, `${watch.maxKeysInFlight} keys awaited a reply at once`);
-    assert.equal(Object.values(result).reduce((sum, list) => sum + list.length, 0), 25_000);
+    assert.equal(
+      Object.values(result).reduce((sum, list) => sum + list.length, 0),
+      25_000,
+    );
     for (let pod = 0; pod < 5; pod++) {
       const expected = uids.filter((_, i) => i % 4 === 0 && i % 5 === pod);
       assert.deepEqual(result[pod], expected, `pod ${pod}: wrong uids or order`);
@@ -126,7 +136,7 @@ describe('Redis Cluster specifics (3 masters, 3 replicas)', () => {
     const services = Array.from({ length: 20_000 }, (_, i) => `service-${i}`);
     const written: Array<[string, string]> = [];
     for (let i = 0; i < services.length; i += 3) written.push([`sf:{${NS}:workload:${services[i]}}`, `state-${i}`]);
-    await writeBySlot((fixture.raw as Cluster), written);
+    await writeBySlot(fixture.raw as Cluster, written);
     const ports = new Set(services.map((s) => masterPortOf(clientOf(fixture.service), `sf:{${NS}:workload:${s}}`)));
     assert.equal(ports.size, 3, 'the services should live on all three masters');
     const watch = watchMget(clientOf(fixture.service));
@@ -150,18 +160,30 @@ describe('Redis Cluster specifics (3 masters, 3 replicas)', () => {
     await fixture.service.setPodWeight(NS, SVC, 1, 10);
     // Uids whose keys sit on another master than the fixture.service's pod keys.
     const servicePort = masterPortOf(client, stateKey);
-    const uids = Array.from({ length: 200 }, (_, i) => `far-${i}`).filter((uid) => masterPortOf(client, `sf:{${NS}:lk:${uid}}`) !== servicePort);
+    const uids = Array.from({ length: 200 }, (_, i) => `far-${i}`).filter(
+      (uid) => masterPortOf(client, `sf:{${NS}:lk:${uid}}`) !== servicePort,
+    );
     assert.ok(uids.length > 50);
     // Pod 0 starts at weight 0, pod 1 at 10: the first ten new users, placed one by one, go to pod 0.
     const picked: number[] = [];
     for (const uid of uids.slice(0, 10)) picked.push(await fixture.service.computeLinkedPodIfAbsent(NS, uid, SVC, -1));
     assert.deepEqual(picked, Array(10).fill(0));
     // The next thirty arrive at once through two apps.
-    picked.push(...(await Promise.all(uids.slice(10, 40).map((uid, i) => (i % 2 ? fixture.service : fixture.otherService).computeLinkedPodIfAbsent(NS, uid, SVC, -1)))));
+    picked.push(
+      ...(await Promise.all(
+        uids
+          .slice(10, 40)
+          .map((uid, i) => (i % 2 ? fixture.service : fixture.otherService).computeLinkedPodIfAbsent(NS, uid, SVC, -1)),
+      )),
+    );
     for (const [i, uid] of uids.slice(0, 40).entries()) {
       assert.equal(await (fixture.raw as Cluster).get(`sf:{${NS}:lk:${uid}}${SVC}`), String(picked[i]));
       assert.deepEqual(await (fixture.raw as Cluster).hgetall(`sf:{${NS}:lk:${uid}}`), { [SVC]: String(picked[i]) });
-      assert.equal(await fixture.service.computeLinkedPodIfAbsent(NS, uid, SVC, -1), picked[i], 'a second call must return the existing link');
+      assert.equal(
+        await fixture.service.computeLinkedPodIfAbsent(NS, uid, SVC, -1),
+        picked[i],
+        'a second call must return the existing link',
+      );
     }
     // Every created link was counted once on its pod: weights grew by exactly 40 in total.
     const weights = await (fixture.raw as Cluster).hgetall(`${stateKey}weight`);

@@ -37,7 +37,12 @@ function uidsInOneSlot(count: number): { slot: number; uids: string[] } {
 }
 
 /** One random write on a uid, checked against and applied to the model. */
-async function randomWrite(service: StatefulExecutorService, model: Model, uid: string, next: () => number): Promise<void> {
+async function randomWrite(
+  service: StatefulExecutorService,
+  model: Model,
+  uid: string,
+  next: () => number,
+): Promise<void> {
   const links = model.get(uid) as Map<string, Link>;
   const serviceName = SERVICES[Math.floor(next() * SERVICES.length)];
   const podId = POD_IDS[Math.floor(next() * POD_IDS.length)];
@@ -51,30 +56,50 @@ async function randomWrite(service: StatefulExecutorService, model: Model, uid: 
   const what = `${uid}/${serviceName}`;
   switch (Math.floor(next() * 5)) {
     case 0:
-      assert.equal(await service.setLinkedPod(NS, uid, serviceName, podId, ttl), current?.podId ?? NO_POD, `setLinkedPod ${what}`);
+      assert.equal(
+        await service.setLinkedPod(NS, uid, serviceName, podId, ttl),
+        current?.podId ?? NO_POD,
+        `setLinkedPod ${what}`,
+      );
       links.set(serviceName, link());
       return;
     case 1: {
       const refused = current !== undefined && current.persistent && current.podId !== podId;
       const expected = { success: !refused, podId: refused ? (current as Link).podId : podId };
-      assert.deepEqual(await service.trySetLinkedPod(NS, uid, serviceName, podId, ttl), expected, `trySetLinkedPod ${what}`);
+      assert.deepEqual(
+        await service.trySetLinkedPod(NS, uid, serviceName, podId, ttl),
+        expected,
+        `trySetLinkedPod ${what}`,
+      );
       if (!refused) links.set(serviceName, link());
       return;
     }
     case 2:
-      assert.equal(await service.setLinkedPodIfAbsent(NS, uid, serviceName, podId, ttl), current?.podId ?? podId, `setLinkedPodIfAbsent ${what}`);
+      assert.equal(
+        await service.setLinkedPodIfAbsent(NS, uid, serviceName, podId, ttl),
+        current?.podId ?? podId,
+        `setLinkedPodIfAbsent ${what}`,
+      );
       if (!current) links.set(serviceName, link());
       return;
     case 3: {
       const linger = next() < 0.5 ? 0 : 60;
-      assert.equal(await service.removeLinkedPod(NS, uid, serviceName, linger), current !== undefined, `removeLinkedPod ${what}`);
+      assert.equal(
+        await service.removeLinkedPod(NS, uid, serviceName, linger),
+        current !== undefined,
+        `removeLinkedPod ${what}`,
+      );
       if (current) remove(linger);
       return;
     }
     default: {
       const linger = next() < 0.5 ? 0 : 60;
       const matches = current?.podId === podId;
-      assert.equal(await service.removeLinkedPodWithId(NS, uid, serviceName, linger, podId), matches, `removeLinkedPodWithId ${what}`);
+      assert.equal(
+        await service.removeLinkedPodWithId(NS, uid, serviceName, linger, podId),
+        matches,
+        `removeLinkedPodWithId ${what}`,
+      );
       if (matches) remove(linger);
     }
   }
@@ -96,11 +121,18 @@ async function retryWhileResharding(action: () => Promise<void>, counts: Map<str
 }
 
 /** Rule 3 and every read, for one uid, against the model. */
-async function checkUid(service: StatefulExecutorService, raw: Cluster, uid: string, links: Map<string, Link>): Promise<string[]> {
+async function checkUid(
+  service: StatefulExecutorService,
+  raw: Cluster,
+  uid: string,
+  links: Map<string, Link>,
+): Promise<string[]> {
   const problems: string[] = [];
   const hashKey = `sf:{${NS}:lk:${uid}}`;
   const expected = Object.fromEntries([...links].map(([name, link]) => [name, link.podId]));
-  const fields = Object.fromEntries(Object.entries(await raw.hgetall(hashKey)).map(([name, value]) => [name, Number(value)]));
+  const fields = Object.fromEntries(
+    Object.entries(await raw.hgetall(hashKey)).map(([name, value]) => [name, Number(value)]),
+  );
   if (JSON.stringify(sorted(fields)) !== JSON.stringify(sorted(expected))) {
     problems.push(`${uid}: hash ${JSON.stringify(fields)}, model ${JSON.stringify(expected)}`);
   }
@@ -114,7 +146,8 @@ async function checkUid(service: StatefulExecutorService, raw: Cluster, uid: str
   for (const name of SERVICES) {
     const link = links.get(name);
     const [podId, ttl] = [await service.getLinkedPod(NS, uid, name), await raw.pttl(`${hashKey}${name}`)];
-    if (podId !== (link?.podId ?? NO_POD)) problems.push(`${uid}/${name}: getLinkedPod ${podId}, model ${link?.podId ?? NO_POD}`);
+    if (podId !== (link?.podId ?? NO_POD))
+      problems.push(`${uid}/${name}: getLinkedPod ${podId}, model ${link?.podId ?? NO_POD}`);
     if ((ttl === -1) !== (link?.persistent ?? false) || (ttl === -2) !== (link === undefined)) {
       problems.push(`${uid}/${name}: PTTL ${ttl}, model ${JSON.stringify(link ?? null)}`);
     }
@@ -175,7 +208,9 @@ describe('Redis Cluster: a slot migrating under concurrent writes (3 masters, 3 
       migrating = false;
     }
     await Promise.all(writers);
-    t.diagnostic(`${writes} writes on slot ${slot} during 4 migrations; failures retried: ${JSON.stringify([...failures])}`);
+    t.diagnostic(
+      `${writes} writes on slot ${slot} during 4 migrations; failures retried: ${JSON.stringify([...failures])}`,
+    );
 
     assert.deepEqual(unexpected, []);
     const problems = (await Promise.all(uids.map((uid) => checkUid(service, raw, uid, model.get(uid)!)))).flat();
@@ -206,15 +241,24 @@ describe('Redis Cluster: a slot migrating under concurrent writes (3 masters, 3 
     ];
     const outcomes: string[] = [];
     for (const [name, call] of writes) {
-      outcomes.push(await call().then(
-        (value) => `${name}: answered ${JSON.stringify(value)}`,
-        (error: StatefulError) => `${name}: ${error.code}`,
-      ));
+      outcomes.push(
+        await call().then(
+          (value) => `${name}: answered ${JSON.stringify(value)}`,
+          (error: StatefulError) => `${name}: ${error.code}`,
+        ),
+      );
     }
-    const after = [await from.cli('GET', `${hashKey}chat`), await from.cli('PTTL', `${hashKey}chat`), await from.cli('HGET', hashKey, 'chat')];
+    const after = [
+      await from.cli('GET', `${hashKey}chat`),
+      await from.cli('PTTL', `${hashKey}chat`),
+      await from.cli('HGET', hashKey, 'chat'),
+    ];
     await target.cluster.migrateKeys(from, away, [hashKey, `${hashKey}chat`]);
     await target.cluster.finishSlotMigration(slot, from, away);
-    assert.deepEqual(outcomes, writes.map(([name]) => `${name}: ${ErrorCode.CLUSTER_RESHARDING}`));
+    assert.deepEqual(
+      outcomes,
+      writes.map(([name]) => `${name}: ${ErrorCode.CLUSTER_RESHARDING}`),
+    );
     assert.deepEqual(after, [before, '-1', '1'], 'a failed call left a write behind');
     // The same calls work once the slot has moved.
     assert.equal(await service.setLinkedPod(NS, 'half', 'chat', 5, -1), 1);

@@ -56,7 +56,9 @@ describeOnTargets('consistency rules', (target) => {
 
   it('rule 1: exactly one concurrent trySetLinkedPod wins a persistent link', async () => {
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => (i % 2 ? f.service : f.otherService).trySetLinkedPod(NS, 'contested', SVC, i, -1)),
+      Array.from({ length: 50 }, (_, i) =>
+        (i % 2 ? f.service : f.otherService).trySetLinkedPod(NS, 'contested', SVC, i, -1),
+      ),
     );
     const winners = results.filter((result) => result.success);
     assert.equal(winners.length, 1);
@@ -69,7 +71,10 @@ describeOnTargets('consistency rules', (target) => {
     const results = await Promise.all(
       pods.map((pod) => (pod % 2 ? f.service : f.otherService).trySetLinkedPod(NS, 'temp', SVC, pod, 300)),
     );
-    assert.deepEqual(results, pods.map((pod) => ({ success: true, podId: pod })));
+    assert.deepEqual(
+      results,
+      pods.map((pod) => ({ success: true, podId: pod })),
+    );
     const linked = await f.service.getLinkedPod(NS, 'temp', SVC);
     assert.ok(pods.includes(linked), `linked to ${linked}`);
     assert.equal(await f.raw.hget(`sf:{${NS}:lk:temp}`, SVC), String(linked));
@@ -94,7 +99,11 @@ describeOnTargets('consistency rules', (target) => {
 
   it('rule 1: concurrent computes count exactly one new user', async () => {
     await f.service.setServiceState(NS, SVC, 0, 'running');
-    await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? f.service : f.otherService).computeLinkedPodIfAbsent(NS, 'one', SVC, -1)));
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        (i % 2 ? f.service : f.otherService).computeLinkedPodIfAbsent(NS, 'one', SVC, -1),
+      ),
+    );
     assert.equal(await f.raw.hget(`sf:{${NS}:state:${SVC}}weight`, '0'), '1');
   });
 

@@ -159,7 +159,8 @@ describeOnTargets('link operations', (target) => {
         (value) => JSON.stringify(value),
         (error: Error & { code?: string }) => `rejected ${error.code}: ${error.message}`,
       );
-      if (actual !== JSON.stringify(expected)) problems.push(`${what}: ${actual}, expected ${JSON.stringify(expected)}`);
+      if (actual !== JSON.stringify(expected))
+        problems.push(`${what}: ${actual}, expected ${JSON.stringify(expected)}`);
     };
     try {
       for (const [index, value] of corrupt.entries()) {
@@ -177,15 +178,32 @@ describeOnTargets('link operations', (target) => {
         await expect(`getLinkedPod of ${stored}`, service.getLinkedPod(NS, uid, SVC), NO_POD);
         await expect(`warning naming ${linkKey}`, Promise.resolve(logger.find('warn', linkKey).length > 0), true);
         await expect(`getLinkedPodIfPersist of ${stored}`, service.getLinkedPodIfPersist(NS, uid, SVC), NO_POD);
-        await expect(`batchGetLinkedPod of ${stored}`, service.batchGetLinkedPod(NS, [uid, 'healthy'], SVC), { 7: ['healthy'] });
-        await expect(`getLinkService of ${stored}`, service.getLinkService(NS, uid).then((links) => ({ ...links })), { chat: 2 });
+        await expect(`batchGetLinkedPod of ${stored}`, service.batchGetLinkedPod(NS, [uid, 'healthy'], SVC), {
+          7: ['healthy'],
+        });
+        await expect(
+          `getLinkService of ${stored}`,
+          service.getLinkService(NS, uid).then((links) => ({ ...links })),
+          { chat: 2 },
+        );
         // The pod a lenient reader would see in it ("01" -> 1, "" -> 0): no compare-and-delete matches it.
         const lenient = Number(value);
         const lookalike = Number.isInteger(lenient) && lenient >= 0 && lenient < 2 ** 31 ? lenient : 0;
-        await expect(`removeLinkedPodWithId(${lookalike}) of ${stored}`, service.removeLinkedPodWithId(NS, uid, SVC, 0, lookalike), false);
+        await expect(
+          `removeLinkedPodWithId(${lookalike}) of ${stored}`,
+          service.removeLinkedPodWithId(NS, uid, SVC, 0, lookalike),
+          false,
+        );
         await expect(`value after removeLinkedPodWithId of ${stored}`, f.raw.get(linkKey), value);
-        await expect(`trySetLinkedPod over ${stored}`, service.trySetLinkedPod(NS, uid, SVC, 1, -1), { success: true, podId: 1 });
-        await expect(`link after trySetLinkedPod over ${stored}`, Promise.all([f.raw.get(linkKey), f.raw.hget(hashKey, SVC)]), ['1', '1']);
+        await expect(`trySetLinkedPod over ${stored}`, service.trySetLinkedPod(NS, uid, SVC, 1, -1), {
+          success: true,
+          podId: 1,
+        });
+        await expect(
+          `link after trySetLinkedPod over ${stored}`,
+          Promise.all([f.raw.get(linkKey), f.raw.hget(hashKey, SVC)]),
+          ['1', '1'],
+        );
         await store();
         await expect(`setLinkedPodIfAbsent over ${stored}`, service.setLinkedPodIfAbsent(NS, uid, SVC, 3, -1), 3);
         await expect(`link after setLinkedPodIfAbsent over ${stored}`, f.raw.get(linkKey), '3');
@@ -194,7 +212,11 @@ describeOnTargets('link operations', (target) => {
         await expect(`link after computeLinkedPodIfAbsent over ${stored}`, f.raw.get(linkKey), '4');
         await store();
         await expect(`setLinkedPod over ${stored} (pod before)`, service.setLinkedPod(NS, uid, SVC, 5, 60), NO_POD);
-        await expect(`links after setLinkedPod over ${stored}`, service.getLinkService(NS, uid).then((links) => ({ ...links })), { [SVC]: 5, chat: 2 });
+        await expect(
+          `links after setLinkedPod over ${stored}`,
+          service.getLinkService(NS, uid).then((links) => ({ ...links })),
+          { [SVC]: 5, chat: 2 },
+        );
       }
     } finally {
       await moduleRef.close();

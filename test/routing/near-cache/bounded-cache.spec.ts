@@ -11,7 +11,10 @@ describe('BoundedCache', () => {
     for (let i = 0; i < 1_000; i++) {
       cache.set(buckets[i % 3], `k${i}`, i, Infinity);
       assert.ok(cache.size <= 10);
-      assert.equal(buckets.reduce((sum, bucket) => sum + bucket.size, 0), cache.size);
+      assert.equal(
+        buckets.reduce((sum, bucket) => sum + bucket.size, 0),
+        cache.size,
+      );
     }
     assert.equal(cache.size, 10);
   });

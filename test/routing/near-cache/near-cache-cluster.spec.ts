@@ -78,10 +78,14 @@ describe('near-cache on a Redis Cluster', () => {
     }
     await warm(app, cache, uids, () => 7);
     for (const uid of uids) await raw.set(linkKey(uid), '8');
-    await eventually('the other writes are seen', async () => {
-      for (const uid of uids) if ((await app.service.getLinkedPod(NS, uid, SVC)) !== 8) return false;
-      return true;
-    }, 2_000);
+    await eventually(
+      'the other writes are seen',
+      async () => {
+        for (const uid of uids) if ((await app.service.getLinkedPod(NS, uid, SVC)) !== 8) return false;
+        return true;
+      },
+      2_000,
+    );
     assert.ok(cache.stats().invalidations >= uids.length);
   });
 

@@ -94,7 +94,9 @@ describe('near-cache under faults', () => {
 
   it('misses during a command timeout reject with TIMEOUT, and nothing is left unhandled', async () => {
     // DEBUG SLEEP on the module's own connection (the reader): the misses queue behind it on the same socket.
-    const sleeping = moduleClient(app).call('DEBUG', 'SLEEP', '1').catch(() => 'timed out');
+    const sleeping = moduleClient(app)
+      .call('DEBUG', 'SLEEP', '1')
+      .catch(() => 'timed out');
     await expectFaults(misses(app, 'sleep'));
     await sleeping;
     await raw.ping(); // answered once Redis wakes up
@@ -144,10 +146,15 @@ describe('near-cache under faults', () => {
     try {
       await raw.client('KILL', 'ID', await clientIdByName(raw, 'stateful-redis-near-cache-subscriber'));
       await waitFor('tracking is off', () => !cache.stats().active);
-      await pollUntil('a SUBSCRIBE refused', 10_000, async () => {
-        const log = JSON.stringify(await raw.call('ACL', 'LOG'));
-        return log.includes('"subscribe"') ? true : 'not yet';
-      }, 10);
+      await pollUntil(
+        'a SUBSCRIBE refused',
+        10_000,
+        async () => {
+          const log = JSON.stringify(await raw.call('ACL', 'LOG'));
+          return log.includes('"subscribe"') ? true : 'not yet';
+        },
+        10,
+      );
     } finally {
       await raw.call('ACL', 'SETUSER', 'default', '+subscribe');
     }

@@ -36,19 +36,66 @@ function verdict(value: unknown, maxLength: number, isNamespace: boolean): Verdi
   return 'valid';
 }
 
-const combine = (verdicts: Verdict[]): Verdict => (verdicts.includes('invalid') ? 'invalid' : verdicts.includes('either') ? 'either' : 'valid');
+const combine = (verdicts: Verdict[]): Verdict =>
+  verdicts.includes('invalid') ? 'invalid' : verdicts.includes('either') ? 'either' : 'valid';
 
 /** Characters that matter to keys, parsers and Redis, plus a few ordinary ones. */
-const NASTY = ['{', '}', ':', ' ', '\t', '\n', '\r', '\u0000', '\u0007', '\u001b', '\u007f', '\u0085', '\u00a0', '\u200b', '\u2028', '\ufeff', '\u3000',
-  'é', 'ß', '😀', '👩‍👩‍👧', '\ud800', '\udfff', 'lk', 'state', 'weight', 'workload', 'sf', '*', '?', '[', ']', '\\', '"', "'", '%', 'a', 'b', '0', '-'];
+const NASTY = [
+  '{',
+  '}',
+  ':',
+  ' ',
+  '\t',
+  '\n',
+  '\r',
+  '\u0000',
+  '\u0007',
+  '\u001b',
+  '\u007f',
+  '\u0085',
+  '\u00a0',
+  '\u200b',
+  '\u2028',
+  '\ufeff',
+  '\u3000',
+  'é',
+  'ß',
+  '😀',
+  '👩‍👩‍👧',
+  '\ud800',
+  '\udfff',
+  'lk',
+  'state',
+  'weight',
+  'workload',
+  'sf',
+  '*',
+  '?',
+  '[',
+  ']',
+  '\\',
+  '"',
+  "'",
+  '%',
+  'a',
+  'b',
+  '0',
+  '-',
+];
 
 function nameArbitrary(maxLength: number): fc.Arbitrary<unknown> {
   const around = (n: number) => fc.integer({ min: n - 2, max: n + 1 });
   return fc.oneof(
-    { weight: 4, arbitrary: fc.array(fc.constantFrom(...NASTY), { minLength: 1, maxLength: 8 }).map((parts) => parts.join('')) },
+    {
+      weight: 4,
+      arbitrary: fc.array(fc.constantFrom(...NASTY), { minLength: 1, maxLength: 8 }).map((parts) => parts.join('')),
+    },
     { weight: 3, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 24 }) },
     { weight: 2, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }) },
-    { weight: 2, arbitrary: fc.string({ unit: fc.constantFrom('a', 'z', '-', '.', '_', '1'), minLength: 1, maxLength: 12 }) },
+    {
+      weight: 2,
+      arbitrary: fc.string({ unit: fc.constantFrom('a', 'z', '-', '.', '_', '1'), minLength: 1, maxLength: 12 }),
+    },
     // Right at the length limit, in one-unit and two-unit (astral) characters.
     { weight: 1, arbitrary: fc.tuple(fc.constantFrom('x', '😀', 'é'), around(maxLength)).map(([c, n]) => c.repeat(n)) },
     { weight: 1, arbitrary: fc.string({ unit: 'binary', minLength: maxLength - 4, maxLength: maxLength + 40 }) },
@@ -80,10 +127,32 @@ const triples = fc.oneof(
 /** Values that are not a valid podId / persistSeconds / weight however they are read. */
 const notAnInteger = fc.oneof(
   fc.double({ noInteger: true }),
-  fc.constantFrom<unknown>(NaN, Infinity, -Infinity, '1', '0', '-1', '1e3', ' 7', '0x10', '', null, undefined, true, [], {}, [1], 1n, 2n ** 40n),
+  fc.constantFrom<unknown>(
+    NaN,
+    Infinity,
+    -Infinity,
+    '1',
+    '0',
+    '-1',
+    '1e3',
+    ' 7',
+    '0x10',
+    '',
+    null,
+    undefined,
+    true,
+    [],
+    {},
+    [1],
+    1n,
+    2n ** 40n,
+  ),
   fc.integer().map(String),
 );
-const hugeInteger = fc.oneof(fc.integer({ min: MAX_POD + 1, max: Number.MAX_SAFE_INTEGER }), fc.constantFrom(2 ** 31, 2 ** 53, 2 ** 64, 1e300));
+const hugeInteger = fc.oneof(
+  fc.integer({ min: MAX_POD + 1, max: Number.MAX_SAFE_INTEGER }),
+  fc.constantFrom(2 ** 31, 2 ** 53, 2 ** 64, 1e300),
+);
 const negativeInteger = fc.integer({ min: -(2 ** 31), max: -1 });
 
 async function refusal(action: () => Promise<unknown>): Promise<StatefulError | undefined> {
@@ -121,14 +190,21 @@ describeOnTargets('adversarial input', (target) => {
     await fc.assert(
       fc.asyncProperty(triples, fc.integer({ min: 0, max: MAX_POD }), async ([ns, uid, svc], pod) => {
         await flush();
-        const fields: Record<string, Verdict> = { namespace: verdict(ns, 253, true), uid: verdict(uid, 512, false), serviceName: verdict(svc, 512, false) };
+        const fields: Record<string, Verdict> = {
+          namespace: verdict(ns, 253, true),
+          uid: verdict(uid, 512, false),
+          serviceName: verdict(svc, 512, false),
+        };
         const expected = combine(Object.values(fields));
         const s: StatefulExecutorService = f.service;
         const anyS = s as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
         const error = await refusal(() => anyS.setLinkedPod(ns, uid, svc, pod, -1));
         if (error) {
           assert.notEqual(expected, 'valid', `valid input refused: ${error.message}`);
-          assert.ok(error.field && fields[error.field] !== 'valid', `refusal names ${error.field}, which is valid: ${error.message}`);
+          assert.ok(
+            error.field && fields[error.field] !== 'valid',
+            `refusal names ${error.field}, which is valid: ${error.message}`,
+          );
           // The other writes that take the same names refuse them too.
           const others = [
             () => anyS.trySetLinkedPod(ns, uid, svc, pod, 60),
@@ -162,47 +238,77 @@ describeOnTargets('adversarial input', (target) => {
         assert.equal(await f.raw.get(`sf:{${n}:workload:${v}}`), 'stable');
         assert.equal(await s.removeLinkedPodWithId(n, u, v, 0, pod), true);
         assert.equal(await s.getLinkedPod(n, u, v), NO_POD);
-        assert.deepEqual((await allKeys()).filter((key) => key.startsWith(hashKey)), []);
+        assert.deepEqual(
+          (await allKeys()).filter((key) => key.startsWith(hashKey)),
+          [],
+        );
         counts.roundTrips++;
       }),
       { numRuns: RUNS, seed: SEED },
     );
     t.diagnostic(JSON.stringify(counts));
-    assert.ok(counts.refused > RUNS / 10 && counts.roundTrips > RUNS / 10, `unbalanced inputs: ${JSON.stringify(counts)}`);
+    assert.ok(
+      counts.refused > RUNS / 10 && counts.roundTrips > RUNS / 10,
+      `unbalanced inputs: ${JSON.stringify(counts)}`,
+    );
   });
 
   it('no two distinct valid (namespace, uid, service) triples share a key, in the key schema or in Redis', async () => {
     // Pieces chosen to imitate the key's own punctuation: a uid containing ':lk:' or a service
     // name looking like another uid's tail must still land on a key of its own.
-    const piece = fc.array(fc.constantFrom('a', 'b', ':', 'lk', ':lk:', 'state', 'weight', 'workload', 'sf', '}a', 'é', ' '), { minLength: 1, maxLength: 4 }).map((p) => p.join(''));
-    const triple = fc.record({ ns: piece, uid: piece, svc: piece }).filter(({ ns, uid, svc }) =>
-      verdict(ns, 253, true) === 'valid' && verdict(uid, 512, false) === 'valid' && verdict(svc, 512, false) === 'valid',
-    );
+    const piece = fc
+      .array(fc.constantFrom('a', 'b', ':', 'lk', ':lk:', 'state', 'weight', 'workload', 'sf', '}a', 'é', ' '), {
+        minLength: 1,
+        maxLength: 4,
+      })
+      .map((p) => p.join(''));
+    const triple = fc
+      .record({ ns: piece, uid: piece, svc: piece })
+      .filter(
+        ({ ns, uid, svc }) =>
+          verdict(ns, 253, true) === 'valid' &&
+          verdict(uid, 512, false) === 'valid' &&
+          verdict(svc, 512, false) === 'valid',
+      );
     const keys = new KeySchema('sf');
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(triple, { minLength: 2, maxLength: 40, selector: ({ ns, uid, svc }) => `${ns}\u0000${uid}\u0000${svc}` }), async (triples) => {
-        // Every key the schema builds, with what it is for: two different purposes must never meet.
-        const owners = new Map<string, string>();
-        const claim = (key: string, owner: string) => {
-          const previous = owners.get(key);
-          assert.ok(previous === undefined || previous === owner, `${JSON.stringify(key)} is both ${previous} and ${owner}`);
-          owners.set(key, owner);
-        };
-        for (const { ns, uid, svc } of triples) {
-          claim(keys.link(ns, uid, svc), `link ${JSON.stringify([ns, uid, svc])}`);
-          claim(keys.uidLinks(ns, uid), `uid hash ${JSON.stringify([ns, uid])}`);
-          claim(keys.podStates(ns, svc), `pod states ${JSON.stringify([ns, svc])}`);
-          claim(keys.podWeights(ns, svc), `pod weights ${JSON.stringify([ns, svc])}`);
-          claim(keys.workload(ns, svc), `workload ${JSON.stringify([ns, svc])}`);
-        }
-        // In Redis: each triple gets its own pod and reads back only its own.
-        await flush();
-        await Promise.all(triples.map(({ ns, uid, svc }, i) => f.service.setLinkedPod(ns, uid, svc, i, -1)));
-        for (const [i, { ns, uid, svc }] of triples.entries()) {
-          assert.equal(await f.otherService.getLinkedPod(ns, uid, svc), i, `triple ${JSON.stringify([ns, uid, svc])}`);
-          assert.equal((await f.otherService.getLinkService(ns, uid))[svc], i);
-        }
-      }),
+      fc.asyncProperty(
+        fc.uniqueArray(triple, {
+          minLength: 2,
+          maxLength: 40,
+          selector: ({ ns, uid, svc }) => `${ns}\u0000${uid}\u0000${svc}`,
+        }),
+        async (triples) => {
+          // Every key the schema builds, with what it is for: two different purposes must never meet.
+          const owners = new Map<string, string>();
+          const claim = (key: string, owner: string) => {
+            const previous = owners.get(key);
+            assert.ok(
+              previous === undefined || previous === owner,
+              `${JSON.stringify(key)} is both ${previous} and ${owner}`,
+            );
+            owners.set(key, owner);
+          };
+          for (const { ns, uid, svc } of triples) {
+            claim(keys.link(ns, uid, svc), `link ${JSON.stringify([ns, uid, svc])}`);
+            claim(keys.uidLinks(ns, uid), `uid hash ${JSON.stringify([ns, uid])}`);
+            claim(keys.podStates(ns, svc), `pod states ${JSON.stringify([ns, svc])}`);
+            claim(keys.podWeights(ns, svc), `pod weights ${JSON.stringify([ns, svc])}`);
+            claim(keys.workload(ns, svc), `workload ${JSON.stringify([ns, svc])}`);
+          }
+          // In Redis: each triple gets its own pod and reads back only its own.
+          await flush();
+          await Promise.all(triples.map(({ ns, uid, svc }, i) => f.service.setLinkedPod(ns, uid, svc, i, -1)));
+          for (const [i, { ns, uid, svc }] of triples.entries()) {
+            assert.equal(
+              await f.otherService.getLinkedPod(ns, uid, svc),
+              i,
+              `triple ${JSON.stringify([ns, uid, svc])}`,
+            );
+            assert.equal((await f.otherService.getLinkService(ns, uid))[svc], i);
+          }
+        },
+      ),
       { numRuns: Math.max(20, Math.floor(RUNS / 3)), seed: SEED },
     );
   });
@@ -232,7 +338,11 @@ describeOnTargets('adversarial input', (target) => {
 
   it('persistSeconds: anything but -1 or 1 ... 2^31-1 is refused by the set operations; non-integers and huge values by the removes', async () => {
     const s = f.service as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-    const badForSet = fc.oneof(notAnInteger, hugeInteger, fc.integer({ min: -(2 ** 31), max: 0 }).filter((n) => n !== -1));
+    const badForSet = fc.oneof(
+      notAnInteger,
+      hugeInteger,
+      fc.integer({ min: -(2 ** 31), max: 0 }).filter((n) => n !== -1),
+    );
     await fc.assert(
       fc.asyncProperty(badForSet, async (persistSeconds) => {
         for (const call of [
@@ -250,7 +360,10 @@ describeOnTargets('adversarial input', (target) => {
     );
     await fc.assert(
       fc.asyncProperty(fc.oneof(notAnInteger, hugeInteger), async (persistSeconds) => {
-        for (const call of [() => s.removeLinkedPod('ns', 'u', 'svc', persistSeconds), () => s.removeLinkedPodWithId('ns', 'u', 'svc', persistSeconds, 1)]) {
+        for (const call of [
+          () => s.removeLinkedPod('ns', 'u', 'svc', persistSeconds),
+          () => s.removeLinkedPodWithId('ns', 'u', 'svc', persistSeconds, 1),
+        ]) {
           const error = await refusal(call);
           assert.ok(error, `a remove accepted persistSeconds ${String(persistSeconds)}`);
           assert.equal(error.field, 'persistSeconds', error.message);
@@ -261,11 +374,15 @@ describeOnTargets('adversarial input', (target) => {
     await assertNothingWritten('refused persistSeconds');
     // And the valid ones at the edges are accepted.
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.constant(-1), fc.integer({ min: 1, max: 2 ** 31 - 1 })), fc.integer({ min: 0, max: MAX_POD }), async (persistSeconds, podId) => {
-        await f.service.setLinkedPod('edge', 'u', 'svc', podId, persistSeconds);
-        assert.equal(await f.service.getLinkedPod('edge', 'u', 'svc'), podId);
-        assert.equal(await f.raw.ttl('sf:{edge:lk:u}svc') === -1, persistSeconds === -1);
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.constant(-1), fc.integer({ min: 1, max: 2 ** 31 - 1 })),
+        fc.integer({ min: 0, max: MAX_POD }),
+        async (persistSeconds, podId) => {
+          await f.service.setLinkedPod('edge', 'u', 'svc', podId, persistSeconds);
+          assert.equal(await f.service.getLinkedPod('edge', 'u', 'svc'), podId);
+          assert.equal((await f.raw.ttl('sf:{edge:lk:u}svc')) === -1, persistSeconds === -1);
+        },
+      ),
       { numRuns: Math.max(20, Math.floor(RUNS / 3)), seed: SEED },
     );
   });

@@ -421,7 +421,9 @@ async function runCalls(
         const what = `${describeOp(op)} on client ${client}${during}`;
         if (!(error instanceof StatefulError) || !DOCUMENTED_CODES.has(error.code)) {
           const cause = String((error as Error)?.stack ?? error);
-          throw new Error(`${what} failed with something else than a StatefulError with a documented code: ${cause}`);
+          throw new Error(`${what} failed with something else than a StatefulError with a documented code: ${cause}`, {
+            cause: error,
+          });
         }
         if (!allowFailures) throw new Error(`${what} failed: ${error.message}`, { cause: error });
         stats.failures[error.code] = (stats.failures[error.code] ?? 0) + 1;
@@ -461,7 +463,7 @@ async function settle(harness: Harness): Promise<void> {
           break;
         } catch (error) {
           if (Date.now() > deadline) {
-            throw new Error(`the apps did not recover within 20 s: ${(error as Error).message}`);
+            throw new Error(`the apps did not recover within 20 s: ${(error as Error).message}`, { cause: error });
           }
           await sleep(50);
         }

@@ -9,7 +9,13 @@ import type { StatefulExecutorService } from '../../../lib';
 const NO_POD = -1;
 
 export type Op =
-  | { kind: 'setLinkedPod' | 'trySetLinkedPod' | 'setLinkedPodIfAbsent'; uid: string; svc: string; pod: number; ttl: number }
+  | {
+      kind: 'setLinkedPod' | 'trySetLinkedPod' | 'setLinkedPodIfAbsent';
+      uid: string;
+      svc: string;
+      pod: number;
+      ttl: number;
+    }
   | { kind: 'computeLinkedPodIfAbsent'; uid: string; svc: string; ttl: number; states?: string[] }
   | { kind: 'getLinkedPod' | 'getLinkedPodIfPersist'; uid: string; svc: string }
   | { kind: 'batchGetLinkedPod'; uids: string[]; svc: string }
@@ -60,7 +66,13 @@ export async function execute(service: StatefulExecutorService, ns: string, op: 
     case 'setLinkedPodIfAbsent':
       return service.setLinkedPodIfAbsent(ns, op.uid, op.svc, op.pod, op.ttl);
     case 'computeLinkedPodIfAbsent':
-      return service.computeLinkedPodIfAbsent(ns, op.uid, op.svc, op.ttl, op.states ? { states: op.states } : undefined);
+      return service.computeLinkedPodIfAbsent(
+        ns,
+        op.uid,
+        op.svc,
+        op.ttl,
+        op.states ? { states: op.states } : undefined,
+      );
     case 'getLinkedPod':
       return service.getLinkedPod(ns, op.uid, op.svc);
     case 'getLinkedPodIfPersist':
@@ -90,14 +102,22 @@ export async function execute(service: StatefulExecutorService, ns: string, op: 
 
 /** JSON with object keys sorted, so that equal replies compare equal as strings. */
 export function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  ) ?? 'undefined';
+  return (
+    JSON.stringify(value, (_key, v: unknown) =>
+      v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(
+            Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+          )
+        : v,
+    ) ?? 'undefined'
+  );
 }
 
 export function describeOp(op: Op): string {
   const { kind, ...args } = op;
-  return `${kind}(${Object.values(args).map((v) => JSON.stringify(v)).join(', ')})`;
+  return `${kind}(${Object.values(args)
+    .map((v) => JSON.stringify(v))
+    .join(', ')})`;
 }
 
 /** Rendezvous score of SPEC's tie-break: the highest SHA1(uid:podId) wins. */
@@ -118,7 +138,8 @@ export class SpecModel {
 
   clone(): SpecModel {
     const copy = new SpecModel(this.routableStates);
-    for (const [key, link] of this.links) copy.links.set(key, { pod: link.pod, expiry: link.expiry && { ...link.expiry } });
+    for (const [key, link] of this.links)
+      copy.links.set(key, { pod: link.pod, expiry: link.expiry && { ...link.expiry } });
     for (const [svc, pods] of this.states) copy.states.set(svc, new Map(pods));
     for (const [svc, pods] of this.weights) copy.weights.set(svc, new Map(pods));
     copy.workloads = new Map(this.workloads);
@@ -309,7 +330,11 @@ export class SpecModel {
       uids.get(uid)!.set(svc, { pod: current.pod, persistent: current.expiry === null });
     }
     const nonEmpty = <T>(map: Map<string, Map<number, T>>) =>
-      new Map([...map].filter(([, pods]) => pods.size > 0).map(([svc, pods]) => [svc, Object.fromEntries([...pods].map(([pod, v]) => [pod, String(v)]))]));
+      new Map(
+        [...map]
+          .filter(([, pods]) => pods.size > 0)
+          .map(([svc, pods]) => [svc, Object.fromEntries([...pods].map(([pod, v]) => [pod, String(v)]))]),
+      );
     return { uids, states: nonEmpty(this.states), weights: nonEmpty(this.weights), workloads: new Map(this.workloads) };
   }
 

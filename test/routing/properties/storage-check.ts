@@ -39,7 +39,12 @@ export async function readStorage(target: RedisTarget, raw: Redis | Cluster, ns:
  * link keeps the hash alive: reads skip it, and the next write on the uid drops it.
  * Returns why it differs, or `undefined`.
  */
-export function compareStorage(ns: string, expected: ExpectedStorage, actual: StorageSnapshot, allowStaleFields: boolean): string | undefined {
+export function compareStorage(
+  ns: string,
+  expected: ExpectedStorage,
+  actual: StorageSnapshot,
+  allowStaleFields: boolean,
+): string | undefined {
   const seen = new Set<string>();
   const take = (name: string): StoredKey | undefined => {
     seen.add(name);
@@ -55,9 +60,12 @@ export function compareStorage(ns: string, expected: ExpectedStorage, actual: St
     for (const [svc, link] of links) {
       const linkName = `${hashName}${svc}`;
       const stored = take(linkName);
-      if (!stored || stored.value !== String(link.pod)) return `${linkName}: ${JSON.stringify(stored?.value)} instead of ${link.pod}`;
-      if (link.persistent !== (stored.pttl === -1)) return `${linkName}: PTTL ${stored.pttl} for a ${link.persistent ? 'persistent' : 'temporary'} link`;
-      if (fields[svc] !== String(link.pod)) return `${hashName}: field ${svc} is ${JSON.stringify(fields[svc])}, the link says ${link.pod}`;
+      if (!stored || stored.value !== String(link.pod))
+        return `${linkName}: ${JSON.stringify(stored?.value)} instead of ${link.pod}`;
+      if (link.persistent !== (stored.pttl === -1))
+        return `${linkName}: PTTL ${stored.pttl} for a ${link.persistent ? 'persistent' : 'temporary'} link`;
+      if (fields[svc] !== String(link.pod))
+        return `${hashName}: field ${svc} is ${JSON.stringify(fields[svc])}, the link says ${link.pod}`;
       anyPersistent ||= link.persistent;
       if (!link.persistent) longestPttl = Math.max(longestPttl, stored.pttl);
     }

@@ -9,14 +9,33 @@ const luaDirectory = findLuaDirectory();
 const serviceSource = readFileSync(join(luaDirectory, '..', 'lib', 'routing', 'stateful-executor.service.ts'), 'utf8');
 
 /** Redis commands the scripts may call on keys (TIME etc. would not take one). */
-const KEY_COMMANDS = new Set(['GET', 'SET', 'DEL', 'EXISTS', 'HSET', 'HDEL', 'HGET', 'HKEYS', 'HGETALL', 'HEXISTS', 'HINCRBY', 'PTTL', 'EXPIRE', 'PEXPIRE', 'PERSIST']);
+const KEY_COMMANDS = new Set([
+  'GET',
+  'SET',
+  'DEL',
+  'EXISTS',
+  'HSET',
+  'HDEL',
+  'HGET',
+  'HKEYS',
+  'HGETALL',
+  'HEXISTS',
+  'HINCRBY',
+  'PTTL',
+  'EXPIRE',
+  'PEXPIRE',
+  'PERSIST',
+]);
 /** A key argument: a KEYS entry, a parameter bound to one, or a link key derived from the uid hash. */
 const KEY_EXPRESSION = /^(KEYS\[\d\]|hashKey|linkKey|linkKeys\[i\]|unpack\(linkKeys\))$/;
 /** Calls (not definitions) of the include helpers that take keys: the uid hash first, then the link key for two. */
-const INCLUDE_CALL = /(?<!function )\b(?:(writeLink|removeLink)\(([^,)]+), ([^,)]+)|(readLinkTtls|linkKeysOf|syncUidHash)\(([^,)]+))/g;
+const INCLUDE_CALL =
+  /(?<!function )\b(?:(writeLink|removeLink)\(([^,)]+), ([^,)]+)|(readLinkTtls|linkKeysOf|syncUidHash)\(([^,)]+))/g;
 /** Every helper function defined in lua/includes. */
 const INCLUDE_FUNCTIONS = readdirSync(join(luaDirectory, 'includes')).flatMap((file) =>
-  [...readFileSync(join(luaDirectory, 'includes', file), 'utf8').matchAll(/local function (\w+)\(/g)].map((match) => match[1]),
+  [...readFileSync(join(luaDirectory, 'includes', file), 'utf8').matchAll(/local function (\w+)\(/g)].map(
+    (match) => match[1],
+  ),
 );
 
 /** Every `rcall(...)`, `redis.call(...)` and `redis.pcall(...)`: the command and its top-level arguments. */
@@ -47,7 +66,9 @@ function redisCalls(source: string): Array<{ command: string; args: string[] }> 
 
 /** `KEYS[1]`, `ARGV[2..n]` ... named in a header: single indexes, and `n..` for an open range from n. */
 function documentedEntries(header: string, table: string): string[] {
-  const entries = [...header.matchAll(new RegExp(`\\b${table}\\[(\\d+)(\\.\\.n)?\\]`, 'g'))].map(([, index, range]) => (range ? `${index}..` : index));
+  const entries = [...header.matchAll(new RegExp(`\\b${table}\\[(\\d+)(\\.\\.n)?\\]`, 'g'))].map(([, index, range]) =>
+    range ? `${index}..` : index,
+  );
   return [...new Set(entries)].sort();
 }
 
@@ -63,7 +84,9 @@ function usedEntries(body: string, table: string): string[] {
 
 describe('Lua scripts', () => {
   it('lua/routing/ holds exactly the eleven named scripts', () => {
-    const files = readdirSync(join(luaDirectory, 'routing')).filter((file) => file.endsWith('.lua')).map((file) => file.replace(/\.lua$/, ''));
+    const files = readdirSync(join(luaDirectory, 'routing'))
+      .filter((file) => file.endsWith('.lua'))
+      .map((file) => file.replace(/\.lua$/, ''));
     assert.deepEqual(files.sort(), [...SCRIPT_NAMES].sort());
   });
 
@@ -93,7 +116,11 @@ describe('Lua scripts', () => {
       for (const [built] of source.matchAll(/\b(?:hashKey|KEYS\[\d\]|linkKeys?\[?\w*\]?)\s*\.\.\s*\w+/g)) {
         assert.equal(built, 'hashKey .. service', `${name}: builds the key ${built}`);
       }
-      assert.doesNotMatch(source, /'[^'\n]*[{}][^'\n]*'|'[^'\n]*:(?:lk|state|workload):/, `${name}: a key-like string literal`);
+      assert.doesNotMatch(
+        source,
+        /'[^'\n]*[{}][^'\n]*'|'[^'\n]*:(?:lk|state|workload):/,
+        `${name}: a key-like string literal`,
+      );
     });
 
     it(`${name} documents in its header every KEYS and ARGV entry it uses, and uses every one it documents`, () => {
@@ -108,7 +135,9 @@ describe('Lua scripts', () => {
     });
   }
 
-  for (const include of readdirSync(join(luaDirectory, 'includes')).map((file) => `includes/${file.replace(/\.lua$/, '')}`)) {
+  for (const include of readdirSync(join(luaDirectory, 'includes')).map(
+    (file) => `includes/${file.replace(/\.lua$/, '')}`,
+  )) {
     it(`${include} includes every helper it calls, touches neither KEYS nor ARGV, and has a header`, () => {
       const { source } = readLuaScript(include);
       assert.match(readFileSync(join(luaDirectory, `${include}.lua`), 'utf8'), /^--\[\[[\s\S]*?\]\]\n/);

@@ -13,30 +13,170 @@ interface OperationCase {
 }
 
 const any = (s: StatefulExecutorService) => s as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-const method = (name: string): Call => (service, args) => any(service)[name](...args);
+const method =
+  (name: string): Call =>
+  (service, args) =>
+    any(service)[name](...args);
 
 const operations: Record<string, OperationCase> = {
-  setServiceState: { call: method('setServiceState'), args: [['namespace', 'ns'], ['serviceName', 'svc'], ['podId', 1], ['state', 'running']] },
-  getServiceState: { call: method('getServiceState'), args: [['namespace', 'ns'], ['serviceName', 'svc']] },
-  setWorkloadState: { call: method('setWorkloadState'), args: [['namespace', 'ns'], ['serviceName', 'svc'], ['state', 'stable']] },
-  getWorkloadState: { call: method('getWorkloadState'), args: [['namespace', 'ns'], ['serviceNames', ['svc']]] },
-  setLinkedPod: { call: method('setLinkedPod'), args: [['namespace', 'ns'], ['uid', 'u'], ['serviceName', 'svc'], ['podId', 1], ['persistSeconds', -1]] },
-  trySetLinkedPod: { call: method('trySetLinkedPod'), args: [['namespace', 'ns'], ['uid', 'u'], ['serviceName', 'svc'], ['podId', 1], ['persistSeconds', -1]] },
-  setLinkedPodIfAbsent: { call: method('setLinkedPodIfAbsent'), args: [['namespace', 'ns'], ['uid', 'u'], ['serviceName', 'svc'], ['podId', 1], ['persistSeconds', 10]] },
-  computeLinkedPodIfAbsent: { call: method('computeLinkedPodIfAbsent'), args: [['namespace', 'ns'], ['uid', 'u'], ['serviceName', 'svc'], ['persistSeconds', -1], ['options', { states: ['running'] }]] },
-  getLinkedPod: { call: method('getLinkedPod'), args: [['namespace', 'ns'], ['uid', 'u'], ['serviceName', 'svc']] },
-  getLinkedPodIfPersist: { call: method('getLinkedPodIfPersist'), args: [['namespace', 'ns'], ['uid', 'u'], ['serviceName', 'svc']] },
-  batchGetLinkedPod: { call: method('batchGetLinkedPod'), args: [['namespace', 'ns'], ['uids', ['u']], ['serviceName', 'svc']] },
-  removeLinkedPod: { call: method('removeLinkedPod'), args: [['namespace', 'ns'], ['uid', 'u'], ['serviceName', 'svc'], ['persistSeconds', 0]] },
-  removeLinkedPodWithId: { call: method('removeLinkedPodWithId'), args: [['namespace', 'ns'], ['uid', 'u'], ['serviceName', 'svc'], ['persistSeconds', 0], ['podId', 1]] },
-  getLinkService: { call: method('getLinkService'), args: [['namespace', 'ns'], ['uid', 'u']] },
-  setPodWeight: { call: method('setPodWeight'), args: [['namespace', 'ns'], ['serviceName', 'svc'], ['podId', 1], ['weight', 3]] },
-  removePod: { call: method('removePod'), args: [['namespace', 'ns'], ['serviceName', 'svc'], ['podId', 1]] },
+  setServiceState: {
+    call: method('setServiceState'),
+    args: [
+      ['namespace', 'ns'],
+      ['serviceName', 'svc'],
+      ['podId', 1],
+      ['state', 'running'],
+    ],
+  },
+  getServiceState: {
+    call: method('getServiceState'),
+    args: [
+      ['namespace', 'ns'],
+      ['serviceName', 'svc'],
+    ],
+  },
+  setWorkloadState: {
+    call: method('setWorkloadState'),
+    args: [
+      ['namespace', 'ns'],
+      ['serviceName', 'svc'],
+      ['state', 'stable'],
+    ],
+  },
+  getWorkloadState: {
+    call: method('getWorkloadState'),
+    args: [
+      ['namespace', 'ns'],
+      ['serviceNames', ['svc']],
+    ],
+  },
+  setLinkedPod: {
+    call: method('setLinkedPod'),
+    args: [
+      ['namespace', 'ns'],
+      ['uid', 'u'],
+      ['serviceName', 'svc'],
+      ['podId', 1],
+      ['persistSeconds', -1],
+    ],
+  },
+  trySetLinkedPod: {
+    call: method('trySetLinkedPod'),
+    args: [
+      ['namespace', 'ns'],
+      ['uid', 'u'],
+      ['serviceName', 'svc'],
+      ['podId', 1],
+      ['persistSeconds', -1],
+    ],
+  },
+  setLinkedPodIfAbsent: {
+    call: method('setLinkedPodIfAbsent'),
+    args: [
+      ['namespace', 'ns'],
+      ['uid', 'u'],
+      ['serviceName', 'svc'],
+      ['podId', 1],
+      ['persistSeconds', 10],
+    ],
+  },
+  computeLinkedPodIfAbsent: {
+    call: method('computeLinkedPodIfAbsent'),
+    args: [
+      ['namespace', 'ns'],
+      ['uid', 'u'],
+      ['serviceName', 'svc'],
+      ['persistSeconds', -1],
+      ['options', { states: ['running'] }],
+    ],
+  },
+  getLinkedPod: {
+    call: method('getLinkedPod'),
+    args: [
+      ['namespace', 'ns'],
+      ['uid', 'u'],
+      ['serviceName', 'svc'],
+    ],
+  },
+  getLinkedPodIfPersist: {
+    call: method('getLinkedPodIfPersist'),
+    args: [
+      ['namespace', 'ns'],
+      ['uid', 'u'],
+      ['serviceName', 'svc'],
+    ],
+  },
+  batchGetLinkedPod: {
+    call: method('batchGetLinkedPod'),
+    args: [
+      ['namespace', 'ns'],
+      ['uids', ['u']],
+      ['serviceName', 'svc'],
+    ],
+  },
+  removeLinkedPod: {
+    call: method('removeLinkedPod'),
+    args: [
+      ['namespace', 'ns'],
+      ['uid', 'u'],
+      ['serviceName', 'svc'],
+      ['persistSeconds', 0],
+    ],
+  },
+  removeLinkedPodWithId: {
+    call: method('removeLinkedPodWithId'),
+    args: [
+      ['namespace', 'ns'],
+      ['uid', 'u'],
+      ['serviceName', 'svc'],
+      ['persistSeconds', 0],
+      ['podId', 1],
+    ],
+  },
+  getLinkService: {
+    call: method('getLinkService'),
+    args: [
+      ['namespace', 'ns'],
+      ['uid', 'u'],
+    ],
+  },
+  setPodWeight: {
+    call: method('setPodWeight'),
+    args: [
+      ['namespace', 'ns'],
+      ['serviceName', 'svc'],
+      ['podId', 1],
+      ['weight', 3],
+    ],
+  },
+  removePod: {
+    call: method('removePod'),
+    args: [
+      ['namespace', 'ns'],
+      ['serviceName', 'svc'],
+      ['podId', 1],
+    ],
+  },
 };
 
 const badNames = ['', 'a{b', 'a}b', 'a\u0000b', 'tab\there', 'x'.repeat(513), '\ud800', 42, null, undefined];
 const invalid: Record<string, unknown[]> = {
-  namespace: ['', 'a:b', 'a{b', 'a}b', 'has space', 'tab\t', 'nl\n', '\u0007', 'x'.repeat(254), '\udfff', 7, null, undefined, {}],
+  namespace: [
+    '',
+    'a:b',
+    'a{b',
+    'a}b',
+    'has space',
+    'tab\t',
+    'nl\n',
+    '\u0007',
+    'x'.repeat(254),
+    '\udfff',
+    7,
+    null,
+    undefined,
+    {},
+  ],
   uid: badNames,
   serviceName: badNames,
   podId: [-1, 2 ** 31, 1.5, NaN, Infinity, '1', null, undefined, 2n],
@@ -58,14 +198,24 @@ describeOnTargets('argument validation', (target) => {
       for (let index = 0; index < operation.args.length; index++) {
         const [field] = operation.args[index];
         const values =
-          field === 'persistSeconds' ? (name.startsWith('remove') ? invalidPersistForRemove : invalidPersistForSet) : invalid[field];
+          field === 'persistSeconds'
+            ? name.startsWith('remove')
+              ? invalidPersistForRemove
+              : invalidPersistForSet
+            : invalid[field];
         for (const value of values) {
           const args = operation.args.map(([, valid]) => valid);
           args[index] = value;
           let pending: Promise<unknown> | undefined;
-          assert.doesNotThrow(() => (pending = operation.call(f.service, args)), 'a refusal is a rejection, never a synchronous throw');
+          assert.doesNotThrow(
+            () => (pending = operation.call(f.service, args)),
+            'a refusal is a rejection, never a synchronous throw',
+          );
           await assert.rejects(pending!, (error: unknown) => {
-            assert.ok(error instanceof StatefulError, `${name}(${field}=${String(value)}) should reject with a StatefulError`);
+            assert.ok(
+              error instanceof StatefulError,
+              `${name}(${field}=${String(value)}) should reject with a StatefulError`,
+            );
             assert.equal(error.code, ErrorCode.INVALID_PARAMETER);
             assert.ok(error.field?.startsWith(field), `${name}: field ${error.field} should name ${field}`);
             assert.match(error.message, new RegExp(`${name}: invalid parameter "${field.replace('.', '\\.')}`));
@@ -106,6 +256,9 @@ describeOnTargets('argument validation', (target) => {
     const emoji = '😀'.repeat(512);
     assert.equal(await f.service.setLinkedPod('ns', emoji, 'svc', 1, -1), -1);
     assert.equal(await f.service.getLinkedPod('ns', emoji, 'svc'), 1);
-    await assert.rejects(f.service.getLinkedPod('ns', emoji + '😀', 'svc'), { code: 'INVALID_PARAMETER', field: 'uid' });
+    await assert.rejects(f.service.getLinkedPod('ns', emoji + '😀', 'svc'), {
+      code: 'INVALID_PARAMETER',
+      field: 'uid',
+    });
   });
 });
