@@ -4,6 +4,26 @@ import { LuaScript, readLuaScript } from './lua-script';
 
 type RedisClient = Redis | Cluster;
 
+/**
+ * `EVALSHA`, and on `NOSCRIPT` (restart, failover, `SCRIPT FLUSH`: the script did not run) `EVAL` with the
+ * source, which also caches it. `beforeEach` runs right before each of the two sends (e.g. `CLIENT CACHING yes`,
+ * which applies to the very next command only).
+ */
+export function evalScript(
+  client: RedisClient,
+  script: LuaScript,
+  keys: string[],
+  args: Array<string | number>,
+  beforeEach?: () => void,
+): Promise<unknown> {
+  beforeEach?.();
+  return client.evalsha(script.sha, keys.length, ...keys, ...args).catch((error: unknown) => {
+    if (!isNoScriptError(error)) throw error;
+    beforeEach?.();
+    return client.eval(script.source, keys.length, ...keys, ...args);
+  });
+}
+
 /** A feature's scripts: name → file under `lua/` without `.lua` (`routing/statefulSetLink`), or an absolute path. */
 export type ScriptSet<N extends string = string> = Readonly<Record<N, string>>;
 
@@ -34,10 +54,7 @@ export class ScriptRunner {
     const script = this.scripts.get(name);
     if (script === undefined)
       return Promise.reject(new Error(`nestjs-stateful-redis: no Lua script registered as "${name}"`));
-    return this.client.evalsha(script.sha, keys.length, ...keys, ...args).catch((error: unknown) => {
-      if (!isNoScriptError(error)) throw error;
-      return this.client.eval(script.source, keys.length, ...keys, ...args);
-    });
+    return evalScript(this.client, script, keys, args);
   }
 
   /** `SCRIPT LOAD` of every script on every node (every master and replica of a cluster). */

@@ -3,7 +3,7 @@ export interface CacheEntry<V> {
   value: V;
   /** A `performance.now()` time; `Infinity` for an answer without TTL. */
   expiresAt: number;
-  /** Set by a hit (`touch`), cleared when the eviction hand passes: the "second chance" of CLOCK. */
+  /** Set by a hit, cleared when the eviction hand passes: the "second chance" of CLOCK. */
   used: boolean;
   readonly bucket: Map<string, CacheEntry<V>>;
   readonly key: string;
@@ -27,12 +27,6 @@ export class BoundedCache<V> {
 
   get size(): number {
     return this.count;
-  }
-
-  /** Marks an entry found by the caller as used. */
-  static touch<V>(entry: CacheEntry<V>): CacheEntry<V> {
-    entry.used = true;
-    return entry;
   }
 
   set(bucket: Map<string, CacheEntry<V>>, key: string, value: V, expiresAt: number): void {

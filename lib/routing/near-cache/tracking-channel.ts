@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
 import { coalesceWrites } from '../../core/connection/write-coalescing';
-import { isNoScriptError } from '../../core/errors/redis-error.mapper';
-import { LuaScript, readLuaScript } from '../../core/scripts/lua-script';
+import { readLuaScript } from '../../core/scripts/lua-script';
+import { evalScript } from '../../core/scripts/script-runner';
 
 /** The Pub/Sub channel on which Redis sends the invalidations of a RESP2 client that tracks with `REDIRECT`. */
-export const INVALIDATION_CHANNEL = '__redis__:invalidate';
+const INVALIDATION_CHANNEL = '__redis__:invalidate';
 
 export interface TrackingListener {
   /** Keys another client changed (or this one: Redis does not tell), or `null` when the database was flushed. */
@@ -94,22 +94,13 @@ export class TrackingChannel {
 
   /** The flat `[service, pod id, ...]` link map of a uid hash key (`statefulGetLinkService`), tracking the hash. */
   readLinks(hashKey: string): Promise<unknown> {
-    return this.evalTracked(READ_LINKS, hashKey);
+    return evalScript(this.reader, READ_LINKS, [hashKey], [], () => this.optIn());
   }
 
   /** The PTTL of a key, tracking it. */
   readTtl(key: string): Promise<number> {
     this.optIn();
     return this.reader.pttl(key);
-  }
-
-  private evalTracked(script: LuaScript, key: string): Promise<unknown> {
-    this.optIn();
-    return this.reader.evalsha(script.sha, 1, key).catch((error: unknown) => {
-      if (!isNoScriptError(error)) throw error;
-      this.optIn();
-      return this.reader.eval(script.source, 1, key);
-    });
   }
 
   /** With `OPTIN`, Redis tracks the keys of the very next command only: it is sent right after, in the same write. */

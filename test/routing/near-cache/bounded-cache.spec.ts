@@ -25,7 +25,7 @@ describe('BoundedCache', () => {
     cache.set(bucket, 'a', 1, Infinity);
     cache.set(bucket, 'b', 2, Infinity);
     cache.set(bucket, 'c', 3, Infinity);
-    BoundedCache.touch(bucket.get('a')!);
+    bucket.get('a')!.used = true; // a hit
     cache.set(bucket, 'd', 4, Infinity); // a is spared, b is the oldest unused
     assert.deepEqual([...bucket.keys()].sort(), ['a', 'c', 'd']);
   });
@@ -35,7 +35,7 @@ describe('BoundedCache', () => {
     const bucket: Bucket = new Map();
     cache.set(bucket, 'hot', 0, Infinity);
     for (let i = 0; i < 10_000; i++) {
-      BoundedCache.touch(bucket.get('hot')!);
+      bucket.get('hot')!.used = true; // a hit
       cache.set(bucket, `cold${i}`, i, Infinity);
     }
     assert.equal(bucket.get('hot')?.value, 0);
