@@ -141,11 +141,8 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     podId: number,
     persistSeconds: number,
   ): Promise<number> {
-    const operation = 'setLinkedPod';
-    this.assertLinkArguments(operation, namespace, uid, serviceName, podId, persistSeconds);
-    const previous = await this.send(operation, { namespace, uid, serviceName, podId, persistSeconds }, () =>
-      this.runLinkWrite('statefulSetLink', namespace, uid, serviceName, [serviceName, podId, persistSeconds]),
-    );
+    const link = { namespace, uid, serviceName, podId, persistSeconds };
+    const previous = await this.sendLinkWrite('setLinkedPod', 'statefulSetLink', link);
     return parsePodId(previous, this.keys.link(namespace, uid, serviceName), this.reportCorrupt);
   }
 
@@ -157,11 +154,9 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     podId: number,
     persistSeconds: number,
   ): Promise<TrySetLinkedPodResult> {
-    const operation = 'trySetLinkedPod';
-    this.assertLinkArguments(operation, namespace, uid, serviceName, podId, persistSeconds);
-    const [linked, owner] = (await this.send(operation, { namespace, uid, serviceName, podId, persistSeconds }, () =>
-      this.runLinkWrite('statefulTrySetLink', namespace, uid, serviceName, [serviceName, podId, persistSeconds]),
-    )) as [number, string];
+    const link = { namespace, uid, serviceName, podId, persistSeconds };
+    const reply = await this.sendLinkWrite('trySetLinkedPod', 'statefulTrySetLink', link);
+    const [linked, owner] = reply as [number, string];
     return {
       success: linked === 1,
       podId: parsePodId(owner, this.keys.link(namespace, uid, serviceName), this.reportCorrupt),
@@ -176,11 +171,8 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     podId: number,
     persistSeconds: number,
   ): Promise<number> {
-    const operation = 'setLinkedPodIfAbsent';
-    this.assertLinkArguments(operation, namespace, uid, serviceName, podId, persistSeconds);
-    const linked = await this.send(operation, { namespace, uid, serviceName, podId, persistSeconds }, () =>
-      this.runLinkWrite('statefulSetLinkIfAbsent', namespace, uid, serviceName, [serviceName, podId, persistSeconds]),
-    );
+    const link = { namespace, uid, serviceName, podId, persistSeconds };
+    const linked = await this.sendLinkWrite('setLinkedPodIfAbsent', 'statefulSetLinkIfAbsent', link);
     return parsePodId(linked, this.keys.link(namespace, uid, serviceName), this.reportCorrupt);
   }
 
@@ -371,6 +363,26 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     );
   }
 
+  /**
+   * The three link writes that take a pod (set, try-set, set-if-absent): the same arguments, checked the same way,
+   * and the same ARGV (service, pod, TTL) for their scripts; each caller reads the script's reply itself.
+   */
+  private sendLinkWrite(
+    operation: string,
+    script: ScriptName,
+    link: { namespace: string; uid: string; serviceName: string; podId: number; persistSeconds: number },
+  ): Promise<unknown> {
+    const { namespace, uid, serviceName, podId, persistSeconds } = link;
+    assertNamespace(operation, namespace);
+    assertUid(operation, uid);
+    assertServiceName(operation, serviceName);
+    assertPodId(operation, podId);
+    assertLinkTtl(operation, persistSeconds);
+    return this.send(operation, link, () =>
+      this.runLinkWrite(script, namespace, uid, serviceName, [serviceName, podId, persistSeconds]),
+    );
+  }
+
   /** Runs a script that may write a link; the near-cache forgets the link once it ran (or failed: it may have run). */
   private runLinkWrite(
     name: ScriptName,
@@ -391,21 +403,6 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
 
   private podKeys(namespace: string, serviceName: string): string[] {
     return [this.keys.podStates(namespace, serviceName), this.keys.podWeights(namespace, serviceName)];
-  }
-
-  private assertLinkArguments(
-    operation: string,
-    namespace: unknown,
-    uid: unknown,
-    serviceName: unknown,
-    podId: unknown,
-    persistSeconds: unknown,
-  ): void {
-    assertNamespace(operation, namespace);
-    assertUid(operation, uid);
-    assertServiceName(operation, serviceName);
-    assertPodId(operation, podId);
-    assertLinkTtl(operation, persistSeconds);
   }
 
   private assertRemoveArguments(

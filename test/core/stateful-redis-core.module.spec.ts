@@ -1,6 +1,5 @@
-import { Test, TestingModule } from '@nestjs/testing';
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import {
   ErrorCode,
@@ -11,35 +10,14 @@ import {
   StatefulRedisModule,
 } from '../../lib';
 import { readLuaScript } from '../../lib/core/scripts/lua-script';
-import { RedisServer } from '../harness/redis-server';
-import { silentLogger } from '../harness/capturing-logger';
+import type { RedisServer } from '../harness/redis-server';
+import { useRedisServer } from '../harness/redis-server-fixture';
+import { bootTestingModule } from '../harness/stateful-app';
 import { ECHO_SCRIPT_FILE, EchoFeatureModule, EchoService } from './fixtures/echo-feature.module';
 
 let server: RedisServer;
+useRedisServer((started) => (server = started), { flushScripts: true });
 const echoSha = readLuaScript(ECHO_SCRIPT_FILE).sha;
-
-async function boot(imports: unknown[]): Promise<TestingModule> {
-  const moduleRef = await Test.createTestingModule({ imports: imports as never[] })
-    .setLogger(silentLogger)
-    .compile();
-  await moduleRef.init();
-  return moduleRef;
-}
-
-async function connectedClients(): Promise<number> {
-  return Number(/connected_clients:(\d+)/.exec(await server.cli('INFO', 'clients'))?.[1]);
-}
-
-before(async () => {
-  server = await RedisServer.start();
-});
-after(async () => {
-  await server?.dispose();
-});
-beforeEach(async () => {
-  await server.cli('FLUSHALL');
-  await server.cli('SCRIPT', 'FLUSH');
-});
 
 describe('a second feature module beside StatefulRedisModule (no isGlobal)', () => {
   for (const [title, stateful] of [
@@ -47,8 +25,8 @@ describe('a second feature module beside StatefulRedisModule (no isGlobal)', () 
     ['forRootAsync', () => StatefulRedisModule.forRootAsync({ useFactory: async () => ({ redis: server.url }) })],
   ] as const) {
     it(`${title}: shares the connection and the scripts, its own script preloaded and run through the pipeline`, async () => {
-      const clientsBefore = await connectedClients();
-      const moduleRef = await boot([stateful(), EchoFeatureModule]);
+      const clientsBefore = await server.connectedClients();
+      const moduleRef = await bootTestingModule([stateful(), EchoFeatureModule]);
       try {
         // Preloaded at startup with the routing scripts, before any call.
         assert.equal(await server.cli('SCRIPT', 'EXISTS', echoSha), '1');
@@ -56,7 +34,7 @@ describe('a second feature module beside StatefulRedisModule (no isGlobal)', () 
         assert.equal(await echo.echo('echo:key', 'hello'), 'hello');
         assert.equal(await server.cli('GET', 'echo:key'), 'hello');
         // One connection for both features, one script runner.
-        assert.equal(await connectedClients(), clientsBefore + 1);
+        assert.equal(await server.connectedClients(), clientsBefore + 1);
         const routing = moduleRef.get(StatefulExecutorService);
         assert.equal((routing as unknown as { scripts: unknown }).scripts, echo.scripts);
         await routing.setLinkedPod('ns', 'u', 'svc', 1, -1);
@@ -70,7 +48,7 @@ describe('a second feature module beside StatefulRedisModule (no isGlobal)', () 
   }
 
   it("heals NOSCRIPT for the feature's script too", async () => {
-    const moduleRef = await boot([StatefulRedisModule.forRoot({ redis: server.url }), EchoFeatureModule]);
+    const moduleRef = await bootTestingModule([StatefulRedisModule.forRoot({ redis: server.url }), EchoFeatureModule]);
     try {
       await server.cli('SCRIPT', 'FLUSH');
       assert.equal(await moduleRef.get(EchoService).echo('k', 'again'), 'again');
@@ -81,7 +59,7 @@ describe('a second feature module beside StatefulRedisModule (no isGlobal)', () 
 
   it('counts its operations under its own feature label, and refuses them after shutdown', async () => {
     const registry = new Registry();
-    const moduleRef = await boot([
+    const moduleRef = await bootTestingModule([
       StatefulRedisModule.forRoot({ redis: server.url, metrics: { registry } }),
       EchoFeatureModule,
     ]);

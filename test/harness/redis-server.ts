@@ -74,6 +74,14 @@ export class RedisServer {
     return stdout.trim();
   }
 
+  /** The `connected_clients` of `INFO clients`. */
+  async connectedClients(): Promise<number> {
+    const info = await this.cli('INFO', 'clients');
+    const match = /connected_clients:(\d+)/.exec(info);
+    if (!match) throw new Error(`no connected_clients in INFO clients: ${info}`);
+    return Number(match[1]);
+  }
+
   get running(): boolean {
     return this.process !== undefined && this.process.exitCode === null && this.process.signalCode === null;
   }

@@ -29,6 +29,15 @@ export function compileStatefulModule(
     .compile();
 }
 
+/** Compiles and initialises a testing module of these imports and providers, with a silent logger. */
+export async function bootTestingModule(imports: unknown[], providers: unknown[] = []): Promise<TestingModule> {
+  const moduleRef = await Test.createTestingModule({ imports: imports as never[], providers: providers as never[] })
+    .setLogger(silentLogger)
+    .compile();
+  await moduleRef.init();
+  return moduleRef;
+}
+
 /** Compiles and initialises a testing module importing `StatefulRedisModule.forRoot(options)`. */
 export async function bootStatefulModule(
   options: StatefulRedisModuleOptions,
@@ -59,4 +68,17 @@ export async function failure(action: () => Promise<unknown>): Promise<{ error: 
     return { error, elapsedMs: Date.now() - started };
   }
   assert.fail('expected a rejection');
+}
+
+/** Compiles the module and expects its init to reject with a StatefulError; closes it; the error and init's time. */
+export async function startupFailure(
+  options: StatefulRedisModuleOptions,
+  extras: CompileExtras = {},
+): Promise<{ error: StatefulError; elapsedMs: number }> {
+  const moduleRef = await compileStatefulModule(options, extras);
+  try {
+    return await failure(() => moduleRef.init());
+  } finally {
+    await moduleRef.close();
+  }
 }

@@ -3,7 +3,7 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test, TestingModule } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   ErrorCode,
   NO_POD,
@@ -13,31 +13,19 @@ import {
   StatefulRedisModule,
   StatefulRedisModuleOptions,
 } from '../../lib';
-import { RedisServer } from '../harness/redis-server';
+import type { RedisServer } from '../harness/redis-server';
+import { useRedisServer } from '../harness/redis-server-fixture';
+import { bootTestingModule, compileStatefulModule } from '../harness/stateful-app';
 import { silentLogger } from '../harness/capturing-logger';
 
 let server: RedisServer;
-
-async function boot(imports: unknown[], providers: unknown[] = []): Promise<TestingModule> {
-  const moduleRef = await Test.createTestingModule({ imports: imports as never[], providers: providers as never[] })
-    .setLogger(silentLogger)
-    .compile();
-  await moduleRef.init();
-  return moduleRef;
-}
+useRedisServer((started) => (server = started));
 
 /** Proves the service talks to this test's Redis: a write through it is seen by redis-cli. */
 async function assertWorks(service: StatefulExecutorService, uid: string): Promise<void> {
   assert.equal(await service.setLinkedPod('ns', uid, 'svc', 3, -1), NO_POD);
   assert.equal(await server.cli('GET', `sf:{ns:lk:${uid}}svc`), '3');
   assert.equal(await service.getLinkedPod('ns', uid, 'svc'), 3);
-}
-
-async function connectedClients(): Promise<number> {
-  const info = await server.cli('INFO', 'clients');
-  const match = /connected_clients:(\d+)/.exec(info);
-  assert.ok(match, info);
-  return Number(match[1]);
 }
 
 async function clientNames(): Promise<string[]> {
@@ -58,9 +46,7 @@ async function assertBadOptions(options: StatefulRedisModuleOptions, option: str
   let moduleRef: TestingModule | undefined;
   await assert.rejects(
     async () => {
-      moduleRef = await Test.createTestingModule({ imports: [StatefulRedisModule.forRoot(options)] })
-        .setLogger(silentLogger)
-        .compile();
+      moduleRef = await compileStatefulModule(options);
       await moduleRef.init();
     },
     (error: unknown) => {
@@ -74,21 +60,9 @@ async function assertBadOptions(options: StatefulRedisModuleOptions, option: str
   await moduleRef?.close();
 }
 
-before(async () => {
-  server = await RedisServer.start();
-});
-
-after(async () => {
-  await server?.dispose();
-});
-
-beforeEach(async () => {
-  await server.cli('FLUSHALL');
-});
-
 describe('StatefulRedisModule.forRoot', () => {
   it('provides a working StatefulExecutorService and an injectable StatefulRedisHealthIndicator', async () => {
-    const moduleRef = await boot([StatefulRedisModule.forRoot({ redis: server.url })]);
+    const moduleRef = await bootTestingModule([StatefulRedisModule.forRoot({ redis: server.url })]);
     try {
       const service = moduleRef.get(StatefulExecutorService);
       assert.ok(service instanceof StatefulExecutorService);
@@ -103,7 +77,9 @@ describe('StatefulRedisModule.forRoot', () => {
   });
 
   it('accepts ioredis options instead of a URL', async () => {
-    const moduleRef = await boot([StatefulRedisModule.forRoot({ redis: { host: server.host, port: server.port } })]);
+    const moduleRef = await bootTestingModule([
+      StatefulRedisModule.forRoot({ redis: { host: server.host, port: server.port } }),
+    ]);
     try {
       await assertWorks(moduleRef.get(StatefulExecutorService), 'object-options');
     } finally {
@@ -112,7 +88,7 @@ describe('StatefulRedisModule.forRoot', () => {
   });
 
   it('uses the keyPrefix option in every key', async () => {
-    const moduleRef = await boot([StatefulRedisModule.forRoot({ redis: server.url, keyPrefix: 'myp' })]);
+    const moduleRef = await bootTestingModule([StatefulRedisModule.forRoot({ redis: server.url, keyPrefix: 'myp' })]);
     try {
       const service = moduleRef.get(StatefulExecutorService);
       await service.setLinkedPod('ns', 'u', 'svc', 4, -1);
@@ -143,7 +119,7 @@ describe('StatefulRedisModule.forRoot', () => {
   });
 
   it('uses the default keyPrefix "sf" without the option', async () => {
-    const moduleRef = await boot([StatefulRedisModule.forRoot({ redis: server.url })]);
+    const moduleRef = await bootTestingModule([StatefulRedisModule.forRoot({ redis: server.url })]);
     try {
       await moduleRef.get(StatefulExecutorService).setLinkedPod('ns', 'u', 'svc', 4, -1);
       assert.equal(await server.cli('GET', 'sf:{ns:lk:u}svc'), '4');
@@ -154,7 +130,7 @@ describe('StatefulRedisModule.forRoot', () => {
   });
 
   it("places new users only on pods in the module's routableStates", async () => {
-    const moduleRef = await boot([
+    const moduleRef = await bootTestingModule([
       StatefulRedisModule.forRoot({ redis: server.url, routableStates: ['ready', 'warm'] }),
     ]);
     try {
@@ -180,7 +156,7 @@ describe('StatefulRedisModule.forRoot', () => {
   });
 
   it('places new users on "running" pods by default', async () => {
-    const moduleRef = await boot([StatefulRedisModule.forRoot({ redis: server.url })]);
+    const moduleRef = await bootTestingModule([StatefulRedisModule.forRoot({ redis: server.url })]);
     try {
       const service = moduleRef.get(StatefulExecutorService);
       await service.setServiceState('ns', 'svc', 0, 'ready');
@@ -194,7 +170,7 @@ describe('StatefulRedisModule.forRoot', () => {
 
 describe('StatefulRedisModule.forRootAsync', () => {
   it('useFactory with imports: [ConfigModule] and inject: [ConfigService] (value from load)', async () => {
-    const moduleRef = await boot([
+    const moduleRef = await bootTestingModule([
       StatefulRedisModule.forRootAsync({
         imports: [
           ConfigModule.forRoot({
@@ -221,7 +197,7 @@ describe('StatefulRedisModule.forRootAsync', () => {
   it('useFactory reading an environment variable through ConfigService, async factory', async () => {
     process.env.SF_MODULE_SPEC_REDIS_URL = server.url;
     try {
-      const moduleRef = await boot([
+      const moduleRef = await bootTestingModule([
         StatefulRedisModule.forRootAsync({
           imports: [ConfigModule.forRoot({ ignoreEnvFile: true })],
           inject: [ConfigService],
@@ -248,7 +224,7 @@ describe('StatefulRedisModule.forRootAsync', () => {
         return { redis: server.url, keyPrefix: 'cls' };
       }
     }
-    const moduleRef = await boot([StatefulRedisModule.forRootAsync({ useClass: StatefulOptionsFactory })]);
+    const moduleRef = await bootTestingModule([StatefulRedisModule.forRootAsync({ useClass: StatefulOptionsFactory })]);
     try {
       await moduleRef.get(StatefulExecutorService).setLinkedPod('ns', 'u', 'svc', 6, -1);
       assert.equal(await server.cli('GET', 'cls:{ns:lk:u}svc'), '6');
@@ -265,7 +241,7 @@ describe('StatefulRedisModule.forRootAsync', () => {
         return { redis: this.config.getOrThrow<string>('url'), routableStates: ['ready'] };
       }
     }
-    const moduleRef = await boot([
+    const moduleRef = await bootTestingModule([
       StatefulRedisModule.forRootAsync({
         imports: [ConfigModule.forRoot({ load: [() => ({ url: server.url })], ignoreEnvFile: true })],
         useClass: ConfiguredOptionsFactory,
@@ -291,7 +267,7 @@ describe('StatefulRedisModule.forRootAsync', () => {
     @Module({ providers: [SharedOptionsFactory], exports: [SharedOptionsFactory] })
     class SharedOptionsModule {}
 
-    const moduleRef = await boot([
+    const moduleRef = await bootTestingModule([
       StatefulRedisModule.forRootAsync({ imports: [SharedOptionsModule], useExisting: SharedOptionsFactory }),
     ]);
     try {
@@ -338,7 +314,10 @@ describe('isGlobal', () => {
   class FeatureModule {}
 
   it('forRoot({ isGlobal: true }) lets a module that does not import it inject the service', async () => {
-    const moduleRef = await boot([StatefulRedisModule.forRoot({ redis: server.url, isGlobal: true }), FeatureModule]);
+    const moduleRef = await bootTestingModule([
+      StatefulRedisModule.forRoot({ redis: server.url, isGlobal: true }),
+      FeatureModule,
+    ]);
     try {
       const feature = moduleRef.get(FeatureService);
       assert.equal(feature.stateful, moduleRef.get(StatefulExecutorService));
@@ -350,7 +329,7 @@ describe('isGlobal', () => {
   });
 
   it('forRootAsync({ isGlobal: true }) lets a module that does not import it inject the service', async () => {
-    const moduleRef = await boot([
+    const moduleRef = await bootTestingModule([
       StatefulRedisModule.forRootAsync({ isGlobal: true, useFactory: () => ({ redis: server.url }) }),
       FeatureModule,
     ]);
@@ -387,7 +366,7 @@ describe('isGlobal', () => {
       exports: [FeatureService],
     })
     class ImportingFeatureModule {}
-    const moduleRef = await boot([ImportingFeatureModule]);
+    const moduleRef = await bootTestingModule([ImportingFeatureModule]);
     try {
       await assertWorks(moduleRef.get(FeatureService).stateful, 'importing');
     } finally {
@@ -433,24 +412,24 @@ describe('bad options stop the app', () => {
   });
 
   it('opens no connection to Redis when the options are bad', async () => {
-    const before = await connectedClients();
+    const before = await server.connectedClients();
     await assertBadOptions({ redis: server.url, keyPrefix: '}' }, 'keyPrefix', 'keyPrefix');
-    assert.equal(await connectedClients(), before);
+    assert.equal(await server.connectedClients(), before);
   });
 });
 
 describe('connection ownership', () => {
   it('closes the connection it owns on app.close() (URL)', async () => {
-    const before = await connectedClients();
-    const moduleRef = await boot([StatefulRedisModule.forRoot({ redis: server.url })]);
+    const before = await server.connectedClients();
+    const moduleRef = await bootTestingModule([StatefulRedisModule.forRoot({ redis: server.url })]);
     await assertWorks(moduleRef.get(StatefulExecutorService), 'owned');
-    assert.equal(await connectedClients(), before + 1);
+    assert.equal(await server.connectedClients(), before + 1);
     await moduleRef.close();
-    await waitFor(async () => (await connectedClients()) === before, 'the owned connection to be closed');
+    await waitFor(async () => (await server.connectedClients()) === before, 'the owned connection to be closed');
   });
 
   it('closes the connection it owns on app.close() (ioredis options, seen by name in CLIENT LIST)', async () => {
-    const moduleRef = await boot([
+    const moduleRef = await bootTestingModule([
       StatefulRedisModule.forRoot({ redis: { host: server.host, port: server.port, connectionName: 'sf-owned-conn' } }),
     ]);
     await assertWorks(moduleRef.get(StatefulExecutorService), 'owned-named');
@@ -463,7 +442,7 @@ describe('connection ownership', () => {
     const client = new Redis(server.port, server.host, { connectionName: 'app-client', maxRetriesPerRequest: 1 });
     try {
       await client.ping();
-      const moduleRef = await boot([StatefulRedisModule.forRoot({ client })]);
+      const moduleRef = await bootTestingModule([StatefulRedisModule.forRoot({ client })]);
       const service = moduleRef.get(StatefulExecutorService);
       await assertWorks(service, 'borrowed');
       await moduleRef.close();
@@ -485,7 +464,7 @@ describe('connection ownership', () => {
     const client = new Redis(server.port, server.host, { lazyConnect: true, maxRetriesPerRequest: 1 });
     try {
       assert.equal(client.status, 'wait');
-      const moduleRef = await boot([StatefulRedisModule.forRoot({ client })]);
+      const moduleRef = await bootTestingModule([StatefulRedisModule.forRoot({ client })]);
       await assertWorks(moduleRef.get(StatefulExecutorService), 'borrowed-lazy');
       await moduleRef.close();
       assert.equal(client.status, 'ready');
@@ -496,7 +475,7 @@ describe('connection ownership', () => {
   });
 
   it('app.close() twice is harmless', async () => {
-    const moduleRef = await boot([StatefulRedisModule.forRoot({ redis: server.url })]);
+    const moduleRef = await bootTestingModule([StatefulRedisModule.forRoot({ redis: server.url })]);
     await moduleRef.close();
     await moduleRef.close();
   });

@@ -9,6 +9,7 @@ const MAX_STATE_LENGTH = 256;
 
 // Control characters (C0, DEL, C1). Braces would move the hash tag and make two names collide.
 const FORBIDDEN_IN_NAME = /[{}\p{Cc}]/u;
+const NAME_RULE = "must not contain '{', '}' or control characters";
 const FORBIDDEN_IN_NAMESPACE = /[:{}\s\p{Cc}]/u;
 
 /*
@@ -61,6 +62,11 @@ function assertText(
   if (forbidden?.test(value)) throw invalidParameter(operation, field, rule, value);
 }
 
+/** Service names and uids: the same length limit and the same forbidden characters. */
+function assertName(operation: string, field: string, value: unknown): asserts value is string {
+  assertText(operation, field, value, MAX_NAME_LENGTH, FORBIDDEN_IN_NAME, NAME_RULE);
+}
+
 /*
  * An app passes the same few namespaces and service names on every call: the last valid one of
  * each is remembered, and a string equal to it (strings are immutable) needs no new check.
@@ -83,26 +89,12 @@ export function assertNamespace(operation: string, value: unknown): asserts valu
 
 export function assertServiceName(operation: string, value: unknown, field = 'serviceName'): asserts value is string {
   if (value === lastValidServiceName && value !== undefined) return;
-  assertText(
-    operation,
-    field,
-    value,
-    MAX_NAME_LENGTH,
-    FORBIDDEN_IN_NAME,
-    "must not contain '{', '}' or control characters",
-  );
+  assertName(operation, field, value);
   lastValidServiceName = value;
 }
 
 export function assertUid(operation: string, value: unknown, field = 'uid'): asserts value is string {
-  assertText(
-    operation,
-    field,
-    value,
-    MAX_NAME_LENGTH,
-    FORBIDDEN_IN_NAME,
-    "must not contain '{', '}' or control characters",
-  );
+  assertName(operation, field, value);
 }
 
 export function assertState(operation: string, value: unknown, field = 'state'): asserts value is string {

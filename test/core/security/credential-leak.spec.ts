@@ -15,7 +15,8 @@ import { RedisServer } from '../../harness/redis-server';
 import { startTlsRedis, TestCertificates } from '../../harness/tls-certificates';
 import { eventually } from '../../harness/wait';
 import { CapturingLogger } from '../../harness/capturing-logger';
-import { bootStatefulModule, compileStatefulModule, failure } from '../../harness/stateful-app';
+import { recordingHttpHost } from '../../harness/recording-http-host';
+import { bootStatefulModule, failure, startupFailure } from '../../harness/stateful-app';
 import { assertSecretNowhere } from './secret-exposure';
 
 /*
@@ -49,9 +50,7 @@ async function assertStartupFailsWithoutSecret(
   endpoint?: string,
 ): Promise<StatefulError> {
   const logger = new CapturingLogger();
-  const moduleRef = await compileStatefulModule({ connectTimeoutMs: 3_000, ...options }, { logger });
-  const { error } = await failure(() => moduleRef.init());
-  await moduleRef.close();
+  const { error } = await startupFailure({ connectTimeoutMs: 3_000, ...options }, { logger });
   assert.equal(error.code, ErrorCode.REDIS_CONNECTION_ERROR, error.message);
   assert.equal(error.operation, 'connect');
   if (endpoint) assert.ok(error.message.includes(endpoint), error.message);
@@ -205,19 +204,9 @@ describe('passwords never reach an error or a log line (standalone)', () => {
     const capture = (...parts: unknown[]) => void logged.push(...parts);
     const levels = ['log', 'warn', 'error', 'debug', 'verbose', 'fatal'] as const;
     Logger.overrideLogger(Object.fromEntries(levels.map((level) => [level, capture])) as never);
-    const sent: { status?: number; body?: unknown } = {};
-    const reply = {
-      code(status: number) {
-        sent.status = status;
-        return reply;
-      },
-      send(body: unknown) {
-        sent.body = body;
-        return reply;
-      },
-    };
+    const { host, sent } = recordingHttpHost();
     try {
-      new StatefulErrorFilter().catch(error, { switchToHttp: () => ({ getResponse: () => reply }) } as never);
+      new StatefulErrorFilter().catch(error, host);
     } finally {
       Logger.overrideLogger(false);
     }

@@ -1,53 +1,18 @@
 import { TerminusModule } from '@nestjs/terminus';
-import { Test, TestingModule } from '@nestjs/testing';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import {
-  ErrorCode,
-  NO_POD,
-  StatefulError,
-  StatefulExecutorService,
-  StatefulRedisHealthIndicator,
-  StatefulRedisModule,
-  StatefulRedisModuleOptions,
-} from '../../../lib';
+import { ErrorCode, NO_POD, StatefulExecutorService, StatefulRedisHealthIndicator } from '../../../lib';
 import type { RedisServer } from '../../harness/redis-server';
 import { startTlsRedis, TestCertificates } from '../../harness/tls-certificates';
-import { CapturingLogger } from '../../harness/capturing-logger';
+import { bootStatefulModule, startupFailure } from '../../harness/stateful-app';
 
 const execFileAsync = promisify(execFile);
 const PASSWORD = 'tlsAclPw-93be01';
 const CONNECT_TIMEOUT_MS = 1_500;
 const MARGIN_MS = 5_000;
-
-async function startApp(options: StatefulRedisModuleOptions, logger = new CapturingLogger()): Promise<TestingModule> {
-  const moduleRef = await Test.createTestingModule({ imports: [TerminusModule, StatefulRedisModule.forRoot(options)] })
-    .setLogger(logger)
-    .compile();
-  await moduleRef.init();
-  return moduleRef;
-}
-
-async function startupFailure(
-  options: StatefulRedisModuleOptions,
-): Promise<{ error: StatefulError; elapsedMs: number }> {
-  const moduleRef = await Test.createTestingModule({ imports: [StatefulRedisModule.forRoot(options)] })
-    .setLogger(new CapturingLogger())
-    .compile();
-  const started = Date.now();
-  try {
-    await moduleRef.init();
-  } catch (error) {
-    assert.ok(error instanceof StatefulError, String(error));
-    return { error, elapsedMs: Date.now() - started };
-  } finally {
-    await moduleRef.close();
-  }
-  assert.fail('startup should have failed');
-}
 
 describe('TLS (a redis-server with a certificate made by the test)', () => {
   let server: RedisServer;
@@ -64,7 +29,8 @@ describe('TLS (a redis-server with a certificate made by the test)', () => {
   });
 
   it('works with ioredis TLS options trusting the test CA: every kind of call and the health check', async () => {
-    const moduleRef = await startApp({ redis: { host: '127.0.0.1', port: tlsPort, tls: { ca: certs.ca } } });
+    const options = { redis: { host: '127.0.0.1', port: tlsPort, tls: { ca: certs.ca } } };
+    const moduleRef = await bootStatefulModule(options, { imports: [TerminusModule] });
     try {
       const service = moduleRef.get(StatefulExecutorService);
       await service.setServiceState('tls', 'svc', 0, 'running');

@@ -4,160 +4,35 @@ import { ErrorCode, StatefulError, StatefulExecutorService } from '../../../lib'
 import { describeOnTargets } from '../../harness/redis-target';
 import { useTargetFixture } from '../../harness/target-fixture';
 
-type Call = (service: StatefulExecutorService, args: unknown[]) => Promise<unknown>;
-
-interface OperationCase {
-  call: Call;
-  /** Valid arguments, in order, named as the field a refusal must name. */
-  args: Array<[field: string, value: unknown]>;
-}
-
-const any = (s: StatefulExecutorService) => s as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-const method =
-  (name: string): Call =>
-  (service, args) =>
-    any(service)[name](...args);
-
-const operations: Record<string, OperationCase> = {
-  setServiceState: {
-    call: method('setServiceState'),
-    args: [
-      ['namespace', 'ns'],
-      ['serviceName', 'svc'],
-      ['podId', 1],
-      ['state', 'running'],
-    ],
-  },
-  getServiceState: {
-    call: method('getServiceState'),
-    args: [
-      ['namespace', 'ns'],
-      ['serviceName', 'svc'],
-    ],
-  },
-  setWorkloadState: {
-    call: method('setWorkloadState'),
-    args: [
-      ['namespace', 'ns'],
-      ['serviceName', 'svc'],
-      ['state', 'stable'],
-    ],
-  },
-  getWorkloadState: {
-    call: method('getWorkloadState'),
-    args: [
-      ['namespace', 'ns'],
-      ['serviceNames', ['svc']],
-    ],
-  },
-  setLinkedPod: {
-    call: method('setLinkedPod'),
-    args: [
-      ['namespace', 'ns'],
-      ['uid', 'u'],
-      ['serviceName', 'svc'],
-      ['podId', 1],
-      ['persistSeconds', -1],
-    ],
-  },
-  trySetLinkedPod: {
-    call: method('trySetLinkedPod'),
-    args: [
-      ['namespace', 'ns'],
-      ['uid', 'u'],
-      ['serviceName', 'svc'],
-      ['podId', 1],
-      ['persistSeconds', -1],
-    ],
-  },
-  setLinkedPodIfAbsent: {
-    call: method('setLinkedPodIfAbsent'),
-    args: [
-      ['namespace', 'ns'],
-      ['uid', 'u'],
-      ['serviceName', 'svc'],
-      ['podId', 1],
-      ['persistSeconds', 10],
-    ],
-  },
+/** Each operation's valid arguments, in order, keyed by the field a refusal of that argument must name. */
+const operations: Record<string, Record<string, unknown>> = {
+  setServiceState: { namespace: 'ns', serviceName: 'svc', podId: 1, state: 'running' },
+  getServiceState: { namespace: 'ns', serviceName: 'svc' },
+  setWorkloadState: { namespace: 'ns', serviceName: 'svc', state: 'stable' },
+  getWorkloadState: { namespace: 'ns', serviceNames: ['svc'] },
+  setLinkedPod: { namespace: 'ns', uid: 'u', serviceName: 'svc', podId: 1, persistSeconds: -1 },
+  trySetLinkedPod: { namespace: 'ns', uid: 'u', serviceName: 'svc', podId: 1, persistSeconds: -1 },
+  setLinkedPodIfAbsent: { namespace: 'ns', uid: 'u', serviceName: 'svc', podId: 1, persistSeconds: 10 },
   computeLinkedPodIfAbsent: {
-    call: method('computeLinkedPodIfAbsent'),
-    args: [
-      ['namespace', 'ns'],
-      ['uid', 'u'],
-      ['serviceName', 'svc'],
-      ['persistSeconds', -1],
-      ['options', { states: ['running'] }],
-    ],
+    namespace: 'ns',
+    uid: 'u',
+    serviceName: 'svc',
+    persistSeconds: -1,
+    options: { states: ['running'] },
   },
-  getLinkedPod: {
-    call: method('getLinkedPod'),
-    args: [
-      ['namespace', 'ns'],
-      ['uid', 'u'],
-      ['serviceName', 'svc'],
-    ],
-  },
-  getLinkedPodIfPersist: {
-    call: method('getLinkedPodIfPersist'),
-    args: [
-      ['namespace', 'ns'],
-      ['uid', 'u'],
-      ['serviceName', 'svc'],
-    ],
-  },
-  batchGetLinkedPod: {
-    call: method('batchGetLinkedPod'),
-    args: [
-      ['namespace', 'ns'],
-      ['uids', ['u']],
-      ['serviceName', 'svc'],
-    ],
-  },
-  removeLinkedPod: {
-    call: method('removeLinkedPod'),
-    args: [
-      ['namespace', 'ns'],
-      ['uid', 'u'],
-      ['serviceName', 'svc'],
-      ['persistSeconds', 0],
-    ],
-  },
-  removeLinkedPodWithId: {
-    call: method('removeLinkedPodWithId'),
-    args: [
-      ['namespace', 'ns'],
-      ['uid', 'u'],
-      ['serviceName', 'svc'],
-      ['persistSeconds', 0],
-      ['podId', 1],
-    ],
-  },
-  getLinkService: {
-    call: method('getLinkService'),
-    args: [
-      ['namespace', 'ns'],
-      ['uid', 'u'],
-    ],
-  },
-  setPodWeight: {
-    call: method('setPodWeight'),
-    args: [
-      ['namespace', 'ns'],
-      ['serviceName', 'svc'],
-      ['podId', 1],
-      ['weight', 3],
-    ],
-  },
-  removePod: {
-    call: method('removePod'),
-    args: [
-      ['namespace', 'ns'],
-      ['serviceName', 'svc'],
-      ['podId', 1],
-    ],
-  },
+  getLinkedPod: { namespace: 'ns', uid: 'u', serviceName: 'svc' },
+  getLinkedPodIfPersist: { namespace: 'ns', uid: 'u', serviceName: 'svc' },
+  batchGetLinkedPod: { namespace: 'ns', uids: ['u'], serviceName: 'svc' },
+  removeLinkedPod: { namespace: 'ns', uid: 'u', serviceName: 'svc', persistSeconds: 0 },
+  removeLinkedPodWithId: { namespace: 'ns', uid: 'u', serviceName: 'svc', persistSeconds: 0, podId: 1 },
+  getLinkService: { namespace: 'ns', uid: 'u' },
+  setPodWeight: { namespace: 'ns', serviceName: 'svc', podId: 1, weight: 3 },
+  removePod: { namespace: 'ns', serviceName: 'svc', podId: 1 },
 };
+
+/** Calls the operation `name` of the service with these arguments. */
+const call = (service: StatefulExecutorService, name: string, args: unknown[]): Promise<unknown> =>
+  (service as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[name](...args);
 
 const badNames = ['', 'a{b', 'a}b', 'a\u0000b', 'tab\there', 'x'.repeat(513), '\ud800', 42, null, undefined];
 const invalid: Record<string, unknown[]> = {
@@ -192,11 +67,12 @@ const invalidPersistForRemove = [1.5, 2 ** 31, NaN, Infinity, -Infinity, '0', nu
 describeOnTargets('argument validation', (target) => {
   const f = useTargetFixture(target);
 
-  for (const [name, operation] of Object.entries(operations)) {
+  for (const [name, validArgs] of Object.entries(operations)) {
     it(`${name} refuses every invalid argument with INVALID_PARAMETER naming it, and writes nothing`, async () => {
+      const fields = Object.keys(validArgs);
       let refusals = 0;
-      for (let index = 0; index < operation.args.length; index++) {
-        const [field] = operation.args[index];
+      for (let index = 0; index < fields.length; index++) {
+        const field = fields[index];
         const values =
           field === 'persistSeconds'
             ? name.startsWith('remove')
@@ -204,11 +80,11 @@ describeOnTargets('argument validation', (target) => {
               : invalidPersistForSet
             : invalid[field];
         for (const value of values) {
-          const args = operation.args.map(([, valid]) => valid);
+          const args = Object.values(validArgs);
           args[index] = value;
           let pending: Promise<unknown> | undefined;
           assert.doesNotThrow(
-            () => (pending = operation.call(f.service, args)),
+            () => (pending = call(f.service, name, args)),
             'a refusal is a rejection, never a synchronous throw',
           );
           await assert.rejects(pending!, (error: unknown) => {
