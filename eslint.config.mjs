@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', '.build*/', 'coverage/', 'node_modules/', 'bench/results/'] },
+  { ignores: ['**/dist/', '**/.build*/', 'coverage/', '**/node_modules/', 'bench/results/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
