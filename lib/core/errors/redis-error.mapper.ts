@@ -27,20 +27,12 @@ const REFUSED_CREDENTIALS = /^(?:WRONGPASS|NOAUTH) /;
 const SCRIPT_ACL_DENIAL = "can't run this command or subcommand";
 /** Every command the library's Lua scripts call, for the ACL hint (kept in step with lua/ by a test). */
 export const SCRIPT_COMMANDS = [
-  'GET',
-  'SET',
-  'DEL',
-  'EXISTS',
-  'HSET',
-  'HDEL',
-  'HKEYS',
-  'HGETALL',
-  'HEXISTS',
-  'HINCRBY',
-  'PTTL',
-  'EXPIRE',
-  'PEXPIRE',
-  'PERSIST',
+  // routing
+  ...['GET', 'SET', 'DEL', 'EXISTS', 'HSET', 'HDEL', 'HKEYS', 'HGETALL', 'HEXISTS', 'HINCRBY'],
+  ...['PTTL', 'EXPIRE', 'PEXPIRE', 'PERSIST'],
+  // scheduler (also: the channel `<keyPrefix>:{<ns>:sched}:changed` for PUBLISH / SPUBLISH)
+  ...['HGET', 'HMGET', 'HVALS', 'INCR', 'LPUSH', 'LRANGE', 'LTRIM', 'PUBLISH', 'SPUBLISH', 'TIME'],
+  ...['ZADD', 'ZCOUNT', 'ZRANGE', 'ZRANGEBYSCORE', 'ZREM', 'ZSCORE'],
 ] as const;
 
 /**
