@@ -1,0 +1,19 @@
+/** What a scheduled handler (`@DistributedCron`, `@ScheduledWorkflow`, `registerWorkflow`) is called with. */
+export interface ScheduledRunContext<P = unknown> {
+  taskId: string;
+  name: string;
+  /** The fire time this run is for (not when it started: see the fire-lag metric). */
+  scheduledAt: Date;
+  /** 1 for the first try of this fire, then 2, 3, ... for its retries. */
+  attempt: number;
+  /** Strictly increasing per task across attempts and fires: pass it to writes that must not go back in time. */
+  fencingToken: number;
+  /** The replica running it. */
+  instanceId: string;
+  payload: P;
+  /** Aborted when the lease is lost or the shutdown timeout ends; the handler should stop then. */
+  signal: AbortSignal;
+}
+
+/** A scheduled handler; its return value is ignored, a throw or rejection is a failure. */
+export type ScheduledHandler<P = unknown> = (run: ScheduledRunContext<P>) => unknown;

@@ -1,0 +1,106 @@
+import type { StoredTask } from './stored-task.interface';
+
+/**
+ * How `SchedulerStore.saveTask` treats an existing id: `create` refuses it, `update` requires it, `upsertDecorated`
+ * replaces a changed definition (keeping `enabled`), `createIfAbsent` leaves it as it is.
+ */
+export type SaveTaskMode = 'create' | 'upsertDecorated' | 'update' | 'createIfAbsent';
+
+/** The command the scripts tell replicas of a change with: `PUBLISH`, `SPUBLISH` (cluster), or none (the caller publishes). */
+export type ChangePublishCommand = 'PUBLISH' | 'SPUBLISH' | 'none';
+
+/** What `saveTask` did. */
+export interface SaveTaskResult {
+  /** Whether anything was written (false: an unchanged decorated definition, a task already present, or a version conflict). */
+  changed: boolean;
+  /** `update` with an `expectedVersion` that is no longer the stored one: nothing written; `task` is the stored one. */
+  conflict: boolean;
+  task: StoredTask;
+}
+
+/** What `claim` should do with one due fire, decided by the runtime from `peek`'s candidate and the cron schedule. */
+export interface ClaimDecision {
+  taskId: string;
+  /** The candidate's `fireTime`: the claim is refused unless it is still the task's `nextRunAt`. */
+  expectedFireTime: number;
+  /** The candidate's version: the claim is refused if the definition changed since. */
+  version: number;
+  /** The fire to run (its `scheduledAt`), `null` when every missed fire is skipped. */
+  runAt: number | null;
+  /** Fire times to record `missed` (at most historyLength). */
+  missed: number[];
+  nextRunAt: number | null;
+  nextDueScore: number | null;
+}
+
+/** Where a claimed run comes from: a scheduled fire, or a pending entry. */
+export type ClaimedRunKind = 'scheduled' | 'retry' | 'buffered' | 'manual';
+
+/** A run `claim` started: its lease is held until `startedAt + leaseMs` unless renewed. */
+export interface ClaimedRun {
+  taskId: string;
+  /** Fencing token: strictly increasing per task across attempts and fires. */
+  fence: number;
+  scheduledAt: number;
+  attempt: number;
+  /** Redis time of the claim. */
+  startedAt: number;
+  leaseMs: number;
+  kind: ClaimedRunKind;
+  task: StoredTask;
+}
+
+/** A due fire found by `peek`. */
+export interface DueCandidate {
+  task: StoredTask;
+  /** The task's `nextRunAt` (its due score adds the jitter). */
+  fireTime: number;
+}
+
+/** A run whose lease expired, found by the reaper of `peek`. */
+export interface LostRun {
+  taskId: string;
+  fence: number;
+  attempt: number;
+  /** When its retry is due (at once), `null` when no attempt remains. */
+  retryAt: number | null;
+  /** Whether this failure disabled the task (maxConsecutiveFailures reached). */
+  disabled: boolean;
+}
+
+/** What `peek` saw. */
+export interface PeekResult {
+  /** Redis time (ms). */
+  now: number;
+  candidates: DueCandidate[];
+  /** Pending entries (retries, buffered, manual) of the workflows due now: worth a `claim` even without candidates. */
+  pendingDue: number;
+  /** Earliest future due or pending score of the workflows, or lease expiry of the namespace; `now` when more is due than returned. */
+  nextWakeAt: number | null;
+  /** Runs of the namespace reaped now (their leases expired). */
+  lost: LostRun[];
+}
+
+/** How a run ended, for `finish`. */
+export type FinishStatus = 'success' | 'failed' | 'cancelled';
+
+/** The end of one run, for `finish`. */
+export interface FinishRunInput {
+  taskId: string;
+  fence: number;
+  instanceId: string;
+  status: FinishStatus;
+  /** The thrown error's message, for `failed` and `cancelled`. */
+  error?: string;
+  historyLength: number;
+}
+
+/** What `finish` did. */
+export interface FinishRunResult {
+  /** false: the lease was gone, expired (then recorded `lost`) or another replica's. */
+  accepted: boolean;
+  /** Whether this finish disabled the task (maxConsecutiveFailures reached): log a warning. */
+  disabled: boolean;
+  /** When the retry is due, `null` when none. */
+  retryAt: number | null;
+}

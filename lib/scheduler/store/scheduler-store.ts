@@ -1,0 +1,317 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { FeatureSend, OperationInputs } from '../../core/operations/operation-pipeline';
+import type { ScriptRunner, ScriptSet } from '../../core/scripts/script-runner';
+import type { TaskRun } from '../interfaces/scheduled-task.interface';
+import { SCHEDULER_SCRIPTS, SchedulerScriptName } from './scheduler-script-names';
+import { schedulerBaseKey, schedulerChangedChannel } from './scheduler-keys';
+import type {
+  ChangePublishCommand,
+  ClaimDecision,
+  ClaimedRun,
+  ClaimedRunKind,
+  FinishRunInput,
+  FinishRunResult,
+  LostRun,
+  PeekResult,
+  SaveTaskMode,
+  SaveTaskResult,
+} from './scheduler-store.interface';
+import { toStoreError } from './store-error.mapper';
+import {
+  parseHistoryEntry,
+  parseRunningRecord,
+  parseTask,
+  serializeDefinition,
+  TaskReply,
+} from './store-reply-parsers';
+import type { StoredTask, StoredTaskDefinition } from './stored-task.interface';
+
+/** Options of a `SchedulerStore` beyond its namespace. */
+export interface SchedulerStoreOptions {
+  /**
+   * The core pipeline's `send` for the feature (`OperationPipeline.forFeature('scheduler')`): refusal before
+   * init, call deadline, `StatefulError` mapping, metrics, logging. Without it calls go straight to Redis.
+   */
+  send?: FeatureSend;
+  /** How the scripts announce task-set changes; default `SPUBLISH` on a cluster, else `PUBLISH`. */
+  publish?: ChangePublishCommand;
+}
+
+type SaveReply = [status: 'changed' | 'unchanged' | 'conflict', task: TaskReply];
+type ClaimReply = Array<[string, number, number, number, number, number, ClaimedRunKind, TaskReply]>;
+type PeekReply = [
+  now: number,
+  candidates: Array<[TaskReply, number]>,
+  pendingDue: number,
+  nextWakeAt: number,
+  lost: Array<[string, number, number, number, number]>,
+];
+
+/** The operation `saveTask` runs as, per mode: the public call it serves, named in errors and metrics. */
+const SAVE_OPERATIONS: Record<SaveTaskMode, string> = {
+  create: 'addTask',
+  update: 'updateTask',
+  upsertDecorated: 'upsertDecorated',
+  createIfAbsent: 'restoreDecorated',
+};
+
+function optionalNumber(value: number | null): string {
+  return value === null ? '' : String(value);
+}
+
+function orNull(value: number): number | null {
+  return value === -1 ? null : value;
+}
+
+/**
+ * The scheduler's state in Redis, one namespace: every method is one script call (one round trip), atomic,
+ * with Redis TIME as the clock. Unknown ids give `NOT_FOUND`, an existing id on create `ALREADY_EXISTS`
+ * (`StatefulError`s); every other failure is the pipeline's (see `SchedulerStoreOptions.send`).
+ */
+export class SchedulerStore {
+  /** The scripts this store runs, for `ScriptRunner.register` before the core preloads them. */
+  static readonly SCRIPTS: ScriptSet<SchedulerScriptName> = SCHEDULER_SCRIPTS;
+
+  /** The channel the scripts publish task-set changes on (`<base>:changed`); replicas wake on it. */
+  readonly changedChannel: string;
+  /** The command the scripts publish with: `SPUBLISH` (subscribe with `SSUBSCRIBE`), `PUBLISH`, or `none`. */
+  readonly publishCommand: ChangePublishCommand;
+  /** `<prefix>:{<ns>:sched}`: KEYS[1] of every script; every other key is derived from it inside the script. */
+  private readonly base: string;
+  private readonly publishArgument: string;
+  private readonly send: FeatureSend;
+
+  constructor(
+    private readonly scripts: ScriptRunner,
+    client: Redis | Cluster,
+    keyPrefix: string,
+    private readonly namespace: string,
+    options: SchedulerStoreOptions = {},
+  ) {
+    this.base = schedulerBaseKey(keyPrefix, namespace);
+    this.changedChannel = schedulerChangedChannel(keyPrefix, namespace);
+    this.publishCommand = options.publish ?? (client.isCluster ? 'SPUBLISH' : 'PUBLISH');
+    this.publishArgument = this.publishCommand === 'none' ? '' : this.publishCommand;
+    this.send = options.send ?? ((_operation, _inputs, command) => command());
+  }
+
+  /**
+   * Writes a definition. `create`: ALREADY_EXISTS if the id exists. `upsertDecorated`: `def.enabled` is only the
+   * initial state of a new task; for an existing one `enabled` is run-time state (disableTask, disabled after
+   * failures), neither compared nor changed: an unchanged definition keeps its schedule (changed=false), a
+   * changed one replaces it with `nextRunAt` if the task is enabled. `createIfAbsent`: an existing task is left
+   * as it is (changed=false). `update`: NOT_FOUND if absent; `expectedVersion` other than the stored one →
+   * conflict, nothing written. `nextRunAt` null (or the task disabled) = no next fire.
+   */
+  async saveTask(
+    def: StoredTaskDefinition,
+    nextRunAt: number | null,
+    dueScore: number | null,
+    mode: SaveTaskMode,
+    expectedVersion?: number,
+  ): Promise<SaveTaskResult> {
+    const [status, task] = await this.call<SaveReply>(
+      SAVE_OPERATIONS[mode],
+      { id: def.id, mode, expectedVersion },
+      'schedulerSaveTask',
+      [
+        def.id,
+        mode,
+        serializeDefinition(def),
+        def.enabled ? '1' : '0',
+        optionalNumber(nextRunAt),
+        optionalNumber(dueScore),
+        expectedVersion === undefined ? '' : String(expectedVersion),
+        def.workflow,
+        def.overlap,
+        def.retry.attempts,
+        def.retry.backoffMs,
+        def.maxConsecutiveFailures,
+        def.leaseMs ?? 0,
+        this.publishArgument,
+      ],
+    );
+    return { changed: status === 'changed', conflict: status === 'conflict', task: parseTask(task) };
+  }
+
+  /** Deletes a task (definition, state, due and pending entries, history); false if unknown. A run in progress finishes unrecorded. */
+  async removeTask(id: string): Promise<boolean> {
+    const removed = await this.call<number>('removeTask', { id }, 'schedulerRemoveTask', [id, this.publishArgument]);
+    return removed === 1;
+  }
+
+  /**
+   * Enables (with the next fire given, computed from now; failureCount reset) or disables the schedule; the
+   * state the task already has is left as it is. NOT_FOUND for an unknown id.
+   */
+  async setEnabled(
+    id: string,
+    enabled: boolean,
+    nextRunAt: number | null,
+    dueScore: number | null,
+  ): Promise<StoredTask> {
+    const operation = enabled ? 'enableTask' : 'disableTask';
+    const [, task] = await this.call<SaveReply>(operation, { id }, 'schedulerSetEnabled', [
+      id,
+      enabled ? '1' : '0',
+      optionalNumber(nextRunAt),
+      optionalNumber(dueScore),
+      this.publishArgument,
+    ]);
+    return parseTask(task);
+  }
+
+  /** One run now, outside the schedule (a pending `manual` entry at Redis now). NOT_FOUND for an unknown id. */
+  async trigger(id: string): Promise<void> {
+    await this.call<number>('triggerTask', { id }, 'schedulerTrigger', [id, this.publishArgument]);
+  }
+
+  /** The task, or null. */
+  async getTask(id: string): Promise<StoredTask | null> {
+    const [task] = await this.call<TaskReply[]>('getTask', { id }, 'schedulerReadTasks', [id]);
+    return task === undefined ? null : parseTask(task);
+  }
+
+  /** Every task of the namespace, by id. */
+  async listTasks(): Promise<StoredTask[]> {
+    const tasks = await this.call<TaskReply[]>('listTasks', {}, 'schedulerReadTasks', []);
+    return tasks.map(parseTask).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** The runs holding a lease now (`running`, newest first), then the history, newest first; at most `limit`. NOT_FOUND for an unknown id. */
+  async getRuns(id: string, limit: number): Promise<TaskRun[]> {
+    const [running, history] = await this.call<[string[], string[]]>('getRuns', { id, limit }, 'schedulerGetRuns', [
+      id,
+      limit,
+    ]);
+    const current = running
+      .map(parseRunningRecord)
+      .sort((a, b) => (b.startedAt as Date).getTime() - (a.startedAt as Date).getTime());
+    return [...current, ...history.map(parseHistoryEntry)].slice(0, limit);
+  }
+
+  /**
+   * Redis TIME (ms) of the node holding the namespace: the clock every due decision and next fire uses.
+   * `operation` names the public call it is part of, in errors and metrics.
+   */
+  now(operation = 'now'): Promise<number> {
+    return this.call<number>(operation, {}, 'schedulerNow', []);
+  }
+
+  /** Workflows announced by the replicas seen (peek heartbeat) within `maxAgeMs`; older heartbeats are deleted. */
+  async liveWorkflows(maxAgeMs: number): Promise<Set<string>> {
+    const heartbeats = await this.call<string[]>('liveWorkflows', { maxAgeMs }, 'schedulerLiveWorkflows', [maxAgeMs]);
+    const workflows = new Set<string>();
+    for (const heartbeat of heartbeats) {
+      // Lua's cjson writes an empty list as `{}`.
+      const announced = (JSON.parse(heartbeat) as { workflows: unknown }).workflows;
+      if (Array.isArray(announced)) for (const workflow of announced) workflows.add(String(workflow));
+    }
+    return workflows;
+  }
+
+  /**
+   * Heartbeat of this replica (its workflows), reaping of the namespace's expired leases (recorded `lost`, then
+   * retried or failed: see `lost`), and the due fires of `workflows` (due score <= Redis now), at most `limit`,
+   * earliest first; with the count of due pending entries and the earliest future wake-up time.
+   */
+  async peek(instanceId: string, workflows: string[], limit: number, historyLength: number): Promise<PeekResult> {
+    const [now, candidates, pendingDue, nextWakeAt, lost] = await this.call<PeekReply>(
+      'peek',
+      { instanceId, workflows, limit },
+      'schedulerPeek',
+      [instanceId, limit, historyLength, this.publishArgument, ...workflows],
+    );
+    return {
+      now,
+      candidates: candidates.map(([task, fireTime]) => ({ task: parseTask(task), fireTime })),
+      pendingDue,
+      nextWakeAt: orNull(nextWakeAt),
+      lost: lost.map(([taskId, fence, attempt, retryAt, disabled]): LostRun => ({
+        taskId,
+        fence,
+        attempt,
+        retryAt: orNull(retryAt),
+        disabled: disabled === 1,
+      })),
+    };
+  }
+
+  /**
+   * Claims, atomically: each decided fire if the task still has that next fire and version (missed fires
+   * recorded, next fire advanced, overlap applied, a lease taken if it runs), then the due pending entries
+   * (retries, buffered, manual) of `workflows`. At most `maxClaims` runs start.
+   */
+  async claim(
+    instanceId: string,
+    workflows: string[],
+    maxClaims: number,
+    defaultLeaseMs: number,
+    historyLength: number,
+    decisions: ClaimDecision[],
+  ): Promise<ClaimedRun[]> {
+    const claimed = await this.call<ClaimReply>('claim', { instanceId, maxClaims, decisions }, 'schedulerClaim', [
+      instanceId,
+      maxClaims,
+      defaultLeaseMs,
+      historyLength,
+      JSON.stringify(decisions),
+      ...workflows,
+    ]);
+    return claimed.map(([taskId, fence, scheduledAt, attempt, startedAt, leaseMs, kind, task]) => ({
+      taskId,
+      fence,
+      scheduledAt,
+      attempt,
+      startedAt,
+      leaseMs,
+      kind,
+      task: parseTask(task),
+    }));
+  }
+
+  /** Extends a run's lease to now + `leaseMs`: only its owner, only while it holds. false = the lease is lost. */
+  async renew(taskId: string, fence: number, instanceId: string, leaseMs: number): Promise<boolean> {
+    const renewed = await this.call<number>('renewLease', { taskId, fence }, 'schedulerRenewLease', [
+      taskId,
+      fence,
+      instanceId,
+      leaseMs,
+    ]);
+    return renewed === 1;
+  }
+
+  /**
+   * Records a run's end, fenced: refused (accepted false) when the lease is gone, expired (then recorded
+   * `lost` and retried or failed, as the reaper would) or another replica's. A failure with attempts left
+   * is retried at now + backoffMs * 2^(attempt-1); else failureCount + 1 and the task is disabled at
+   * maxConsecutiveFailures (`disabled`). A cancelled run is retried the same way but never counted as a failure.
+   */
+  async finish(run: FinishRunInput): Promise<FinishRunResult> {
+    const { taskId, fence, instanceId, status, error, historyLength } = run;
+    const [accepted, disabled, retryAt] = await this.call<[number, number, number]>(
+      'finishRun',
+      { taskId, fence, status },
+      'schedulerFinishRun',
+      [taskId, fence, instanceId, status, error ?? '', historyLength, this.publishArgument],
+    );
+    return { accepted: accepted === 1, disabled: disabled === 1, retryAt: orNull(retryAt) };
+  }
+
+  /** One script call through the pipeline, its refusals mapped to `StatefulError`s. */
+  private call<T>(
+    operation: string,
+    inputs: OperationInputs,
+    script: SchedulerScriptName,
+    args: Array<string | number>,
+  ): Promise<T> {
+    return this.send(operation, inputs, () =>
+      this.scripts.run(script, [this.base], args).then(
+        (reply) => reply as T,
+        (error: unknown) => {
+          throw toStoreError(error, operation, this.namespace);
+        },
+      ),
+    );
+  }
+}

@@ -1,0 +1,24 @@
+--[[
+  The replicas of the namespace seen (by their schedulerPeek heartbeat) within the last maxAge; older
+  heartbeats are deleted (replicas that stopped or crashed).
+  Input:
+    KEYS[1] namespace base      <prefix>:{<ns>:sched}
+    ARGV[1] max age (ms)
+  Output:
+    { heartbeat JSON { workflows, seenAt }, ... } of the live replicas
+]]
+local rcall = redis.call
+--- @include "scheduler/includes/nowMs"
+
+local replicasKey = KEYS[1] .. ':replicas'
+local oldest = nowMs() - tonumber(ARGV[1])
+local entries = rcall('HGETALL', replicasKey)
+local live = {}
+for i = 1, #entries, 2 do
+  if cjson.decode(entries[i + 1]).seenAt >= oldest then
+    live[#live + 1] = entries[i + 1]
+  else
+    rcall('HDEL', replicasKey, entries[i])
+  end
+end
+return live

@@ -1,0 +1,29 @@
+--[[
+  Extends a run's lease, only for its owner and only while the lease still holds: an expired lease is
+  lost for good (the reaper or the run's finish records it `lost`).
+  Input:
+    KEYS[1] namespace base      <prefix>:{<ns>:sched}
+    ARGV[1] task id
+    ARGV[2] fencing token of the run
+    ARGV[3] instance id of the replica running it
+    ARGV[4] lease (ms) from now
+  Output:
+    1 renewed, 0 lease lost (gone, expired, or another replica's)
+]]
+local rcall = redis.call
+--- @include "scheduler/includes/nowMs"
+
+local base = KEYS[1]
+local leasesKey = base .. ':leases'
+local leaseMember = ARGV[1] .. '|' .. ARGV[2]
+local record = rcall('HGET', base .. ':runs', leaseMember)
+local expiry = rcall('ZSCORE', leasesKey, leaseMember)
+if not record or not expiry or cjson.decode(record).instanceId ~= ARGV[3] then
+  return 0
+end
+local now = nowMs()
+if tonumber(expiry) <= now then
+  return 0
+end
+rcall('ZADD', leasesKey, 'XX', now + tonumber(ARGV[4]), leaseMember)
+return 1

@@ -1,0 +1,449 @@
+import { Cluster, Redis } from 'ioredis';
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { ErrorCode } from '../../../lib/core/errors/error-code';
+import { StatefulError } from '../../../lib/core/errors/stateful.error';
+import { ScriptRunner } from '../../../lib/core/scripts/script-runner';
+import { SchedulerStore } from '../../../lib/scheduler/store/scheduler-store';
+import { describeOnTargets } from '../../harness/redis-target';
+import { pollUntil, sleep } from '../../harness/wait';
+import { BASE, definition, HISTORY, NAMESPACE, onTime, PREFIX, useStoreFixture, WORKFLOW } from './store-fixture';
+
+async function refusal(action: () => Promise<unknown>): Promise<StatefulError> {
+  try {
+    await action();
+  } catch (error) {
+    assert.ok(error instanceof StatefulError, `expected a StatefulError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected a rejection');
+}
+
+describeOnTargets('SchedulerStore tasks', (target) => {
+  const f = useStoreFixture(target);
+
+  it('saveTask create: the definition and its schedule; an existing id is ALREADY_EXISTS, nothing written', async () => {
+    const now = await f.store.now();
+    const payload = { table: 'users', nested: { list: [1, 2.5, null, 'ü'] } };
+    const created = await f.store.saveTask(
+      definition('t1', { payload, retry: { attempts: 5, backoffMs: 250 } }),
+      now + 1000,
+      now + 1200,
+      'create',
+    );
+    assert.equal(created.changed, true);
+    assert.equal(created.conflict, false);
+    const task = created.task;
+    assert.deepEqual(task.payload, payload);
+    assert.deepEqual(
+      [task.version, task.enabled, task.nextRunAt, task.runCount, task.failureCount, task.running, task.fence],
+      [1, true, now + 1000, 0, 0, 0, 0],
+    );
+    assert.deepEqual(task.retry, { attempts: 5, backoffMs: 250 });
+    assert.ok(task.createdAt >= now && task.updatedAt === task.createdAt);
+    assert.equal(
+      await f.raw.zscore(`${BASE}:due:${WORKFLOW}`, 't1'),
+      String(now + 1200),
+      'the due score carries the jitter',
+    );
+
+    const error = await refusal(() => f.store.saveTask(definition('t1', { name: 'other' }), now, now, 'create'));
+    assert.equal(error.code, ErrorCode.ALREADY_EXISTS);
+    assert.equal(error.operation, 'addTask', 'the public operation');
+    assert.equal(error.message, `addTask: a scheduled task with id "t1" already exists in namespace "${NAMESPACE}"`);
+    assert.deepEqual(await f.store.getTask('t1'), task);
+  });
+
+  it('saveTask update: NOT_FOUND when absent; expectedVersion guards against a concurrent update; a new workflow takes the task with it', async () => {
+    assert.equal(
+      (await refusal(() => f.store.saveTask(definition('ghost'), null, null, 'update'))).code,
+      ErrorCode.NOT_FOUND,
+    );
+    assert.deepEqual(await f.raw.exists(`${BASE}:tasks`, `${BASE}:state:ghost`), 0, 'nothing written');
+
+    const now = await f.store.now();
+    await f.store.saveTask(definition('t2'), now + 5000, now + 5000, 'create');
+    await f.store.trigger('t2');
+    const updated = await f.store.saveTask(
+      definition('t2', { name: 'renamed', workflow: 'import' }),
+      now + 6000,
+      now + 6000,
+      'update',
+      1,
+    );
+    assert.deepEqual(
+      [updated.changed, updated.conflict, updated.task.version, updated.task.name],
+      [true, false, 2, 'renamed'],
+    );
+    const stale = await f.store.saveTask(definition('t2', { name: 'lost update' }), now, now, 'update', 1);
+    assert.deepEqual([stale.changed, stale.conflict, stale.task.version, stale.task.name], [false, true, 2, 'renamed']);
+    // The due entry and the pending manual run moved to the new workflow.
+    assert.equal(await f.raw.zcard(`${BASE}:due:${WORKFLOW}`), 0);
+    assert.equal(await f.raw.zscore(`${BASE}:due:import`, 't2'), String(now + 6000));
+    assert.deepEqual(await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, []), []);
+    const [manual] = await f.store.claim('a', ['import'], 5, 30_000, HISTORY, []);
+    assert.equal(manual.kind, 'manual');
+  });
+
+  it('saveTask upsertDecorated: replicas booting at once end with one definition and one next fire; an unchanged one keeps it', async () => {
+    const now = await f.store.now();
+    const boots = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        (i % 2 ? f.store : f.other).saveTask(
+          definition('report', { source: 'decorator' }),
+          now + 60_000 + i,
+          now + 60_000 + i,
+          'upsertDecorated',
+        ),
+      ),
+    );
+    assert.equal(boots.filter((boot) => boot.changed).length, 1, 'one replica wrote it');
+    const stored = (await f.store.getTask('report'))!;
+    assert.equal(stored.version, 1);
+    assert.ok(boots.every((boot) => boot.task.nextRunAt === stored.nextRunAt));
+    const restart = await f.store.saveTask(
+      definition('report', { source: 'decorator' }),
+      now + 120_000,
+      now + 120_000,
+      'upsertDecorated',
+    );
+    assert.equal(restart.changed, false);
+    assert.equal(restart.task.nextRunAt, stored.nextRunAt, 'an unchanged definition keeps its next fire');
+    const changed = await f.store.saveTask(
+      definition('report', { source: 'decorator', cron: '0 * * * *' }),
+      now + 120_000,
+      now + 120_000,
+      'upsertDecorated',
+    );
+    assert.deepEqual(
+      [changed.changed, changed.task.version, changed.task.nextRunAt, changed.task.cron],
+      [true, 2, now + 120_000, '0 * * * *'],
+    );
+  });
+
+  it("saveTask upsertDecorated: `enabled` is run-time state, neither compared nor reset; the decorator's is the initial one", async () => {
+    const now = await f.store.now();
+    const due = (id: string) => f.raw.zscore(`${BASE}:due:${WORKFLOW}`, id);
+    const deploy = (id: string, overrides: Parameters<typeof definition>[1] = {}, nextRunAt = now + 60_000) =>
+      f.store.saveTask(definition(id, { source: 'decorator', ...overrides }), nextRunAt, nextRunAt, 'upsertDecorated');
+
+    // Disabled at run time (disableTask): the next deploy leaves it disabled, changed definition or not.
+    await deploy('nightly');
+    await f.store.setEnabled('nightly', false, null, null);
+    const redeployed = await deploy('nightly', {}, now + 120_000);
+    assert.deepEqual(
+      [redeployed.changed, redeployed.task.enabled, redeployed.task.nextRunAt, redeployed.task.version],
+      [false, false, null, 2],
+      'an unchanged definition writes nothing',
+    );
+    const changed = await deploy('nightly', { cron: '0 * * * *' }, now + 120_000);
+    assert.deepEqual(
+      [changed.changed, changed.task.cron, changed.task.enabled, changed.task.nextRunAt],
+      [true, '0 * * * *', false, null],
+    );
+    assert.equal(await due('nightly'), null, 'no due entry for a disabled task');
+
+    // Disabled after maxConsecutiveFailures: the next deploy leaves it disabled too.
+    await f.store.saveTask(
+      definition('fragile', { source: 'decorator', retry: { attempts: 1, backoffMs: 1 }, maxConsecutiveFailures: 1 }),
+      now - 10,
+      now - 10,
+      'upsertDecorated',
+    );
+    const [run] = await f.claimDue(f.store);
+    const failed = await f.store.finish({
+      taskId: 'fragile',
+      fence: run.fence,
+      instanceId: 'replica-a',
+      status: 'failed',
+      historyLength: HISTORY,
+    });
+    assert.equal(failed.disabled, true);
+    const afterFailures = await f.store.saveTask(
+      definition('fragile', { source: 'decorator', retry: { attempts: 1, backoffMs: 1 }, maxConsecutiveFailures: 1 }),
+      now + 60_000,
+      now + 60_000,
+      'upsertDecorated',
+    );
+    assert.deepEqual(
+      [afterFailures.changed, afterFailures.task.enabled, afterFailures.task.nextRunAt],
+      [false, false, null],
+    );
+
+    // Declared `enabled: false` is the initial state; enabled at run time, it stays enabled with its schedule.
+    const created = await deploy('opt-in', { enabled: false });
+    assert.deepEqual([created.changed, created.task.enabled, created.task.nextRunAt], [true, false, null]);
+    await f.store.setEnabled('opt-in', true, now + 30_000, now + 30_000);
+    const kept = await deploy('opt-in', { enabled: false }, now + 90_000);
+    assert.deepEqual([kept.changed, kept.task.enabled, kept.task.nextRunAt], [false, true, now + 30_000]);
+    const replaced = await deploy('opt-in', { enabled: false, cron: '0 * * * *' }, now + 90_000);
+    assert.deepEqual(
+      [replaced.changed, replaced.task.enabled, replaced.task.nextRunAt],
+      [true, true, now + 90_000],
+      'a changed definition of an enabled task gets the given next fire',
+    );
+    assert.equal(await due('opt-in'), String(now + 90_000));
+  });
+
+  it('saveTask createIfAbsent: creates a missing task; an existing one is left as it is, without an error', async () => {
+    const now = await f.store.now();
+    const restored = await f.store.saveTask(
+      definition('kept', { source: 'decorator' }),
+      now + 1000,
+      now + 1000,
+      'createIfAbsent',
+    );
+    assert.deepEqual([restored.changed, restored.task.enabled, restored.task.nextRunAt], [true, true, now + 1000]);
+    await f.store.setEnabled('kept', false, null, null);
+    const again = await f.store.saveTask(
+      definition('kept', { source: 'decorator', cron: '0 * * * *' }),
+      now + 2000,
+      now + 2000,
+      'createIfAbsent',
+    );
+    assert.deepEqual(
+      [again.changed, again.task.cron, again.task.enabled, again.task.nextRunAt, again.task.version],
+      [false, '* * * * *', false, null, 2],
+    );
+  });
+
+  it('getTask, listTasks: null for an unknown id; every task by id', async () => {
+    assert.equal(await f.store.getTask('nobody'), null);
+    assert.deepEqual(await f.store.listTasks(), []);
+    for (const id of ['b', 'a', 'c'])
+      await f.store.saveTask(definition(id, { enabled: id !== 'c' }), null, null, 'create');
+    const tasks = await f.store.listTasks();
+    assert.deepEqual(
+      tasks.map((task) => [task.id, task.enabled]),
+      [
+        ['a', true],
+        ['b', true],
+        ['c', false],
+      ],
+    );
+  });
+
+  it('setEnabled: NOT_FOUND for an unknown id; a version change that refuses older claim decisions; enabling sets the next fire', async () => {
+    const unknown = await refusal(() => f.store.setEnabled('nobody', true, 1, 1));
+    assert.deepEqual([unknown.code, unknown.operation], [ErrorCode.NOT_FOUND, 'enableTask']);
+    assert.equal(unknown.message, `enableTask: no scheduled task with id "nobody" in namespace "${NAMESPACE}"`);
+    assert.equal((await refusal(() => f.store.setEnabled('nobody', false, null, null))).operation, 'disableTask');
+    const fireTime = await f.dueTask('toggled');
+    const [due] = (await f.store.peek('a', [WORKFLOW], 5, HISTORY)).candidates;
+    const disabled = await f.store.setEnabled('toggled', false, null, null);
+    assert.deepEqual([disabled.enabled, disabled.nextRunAt, disabled.version], [false, null, 2]);
+    assert.equal((await f.store.setEnabled('toggled', false, null, null)).version, 2, 'no change, no new version');
+    assert.deepEqual(
+      await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, [onTime(due)]),
+      [],
+      'no run of a disabled task',
+    );
+    assert.deepEqual((await f.store.peek('a', [WORKFLOW], 5, HISTORY)).candidates, []);
+    const enabled = await f.store.setEnabled('toggled', true, fireTime + 60_000, fireTime + 60_500);
+    assert.deepEqual([enabled.enabled, enabled.nextRunAt, enabled.version], [true, fireTime + 60_000, 3]);
+    assert.equal(await f.raw.zscore(`${BASE}:due:${WORKFLOW}`, 'toggled'), String(fireTime + 60_500));
+    assert.equal(
+      (await f.store.setEnabled('toggled', true, 1, 1)).nextRunAt,
+      fireTime + 60_000,
+      'an enabled task keeps its schedule',
+    );
+  });
+
+  it('trigger: NOT_FOUND for an unknown id; one manual run now, on a disabled task too, the schedule untouched', async () => {
+    const unknown = await refusal(() => f.store.trigger('nobody'));
+    assert.deepEqual([unknown.code, unknown.operation], [ErrorCode.NOT_FOUND, 'triggerTask']);
+    await f.store.saveTask(definition('manual', { enabled: false }), null, null, 'create');
+    const from = await f.store.now();
+    await f.store.trigger('manual');
+    const peek = await f.store.peek('a', [WORKFLOW], 5, HISTORY);
+    assert.deepEqual([peek.candidates.length, peek.pendingDue], [0, 1]);
+    const [run] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, []);
+    assert.deepEqual([run.kind, run.attempt], ['manual', 1]);
+    assert.ok(run.scheduledAt >= from && run.scheduledAt <= run.startedAt);
+    await f.store.finish({
+      taskId: 'manual',
+      fence: run.fence,
+      instanceId: 'a',
+      status: 'success',
+      historyLength: HISTORY,
+    });
+    const task = (await f.store.getTask('manual'))!;
+    assert.deepEqual([task.enabled, task.nextRunAt, task.lastStatus, task.runCount], [false, null, 'success', 1]);
+  });
+
+  it('getRuns: NOT_FOUND for an unknown id; runs holding a lease first, then the history; at most limit', async () => {
+    assert.equal((await refusal(() => f.store.getRuns('nobody', 5))).code, ErrorCode.NOT_FOUND);
+    const fireTime = await f.dueTask('runs', { overlap: 'allow' });
+    const [first] = await f.claimDue(f.store, { nextRunAt: (fire) => fire + 1 });
+    await f.store.finish({
+      taskId: 'runs',
+      fence: first.fence,
+      instanceId: 'replica-a',
+      status: 'failed',
+      error: 'bad input',
+      historyLength: HISTORY,
+    });
+    await f.claimDue(f.store, { nextRunAt: (fire) => fire + 60_000 });
+    const runs = await f.store.getRuns('runs', 10);
+    assert.deepEqual(
+      runs.map((run) => [run.status, run.scheduledAt.getTime() - fireTime, run.attempt, run.error]),
+      [
+        ['running', 1, 1, null],
+        ['retry', 0, 1, 'bad input'],
+      ],
+    );
+    assert.equal(runs[1].durationMs, runs[1].finishedAt!.getTime() - runs[1].startedAt!.getTime());
+    assert.equal(runs[1].instanceId, 'replica-a');
+    assert.deepEqual(
+      (await f.store.getRuns('runs', 1)).map((run) => run.status),
+      ['running'],
+    );
+  });
+
+  it('removeTask: false for an unknown id; a run in progress finishes unrecorded, and a task added again under its id is not touched by it', async () => {
+    assert.equal(await f.store.removeTask('nobody'), false);
+    await f.dueTask('doomed', { retry: { attempts: 3, backoffMs: 10 } });
+    await f.store.trigger('doomed');
+    const [run] = await f.claimDue(f.store);
+    assert.equal(await f.store.removeTask('doomed'), true);
+    assert.equal(await f.store.getTask('doomed'), null);
+    assert.deepEqual(
+      await f.raw.exists(
+        `${BASE}:state:doomed`,
+        `${BASE}:history:doomed`,
+        `${BASE}:due:${WORKFLOW}`,
+        `${BASE}:pending:${WORKFLOW}`,
+      ),
+      0,
+    );
+    assert.equal((await refusal(() => f.store.getRuns('doomed', 5))).code, ErrorCode.NOT_FOUND);
+
+    await f.store.saveTask(definition('doomed'), null, null, 'create');
+    const result = await f.store.finish({
+      taskId: 'doomed',
+      fence: run.fence,
+      instanceId: 'replica-a',
+      status: 'failed',
+      error: 'x',
+      historyLength: HISTORY,
+    });
+    assert.deepEqual(
+      result,
+      { accepted: true, disabled: false, retryAt: null },
+      'accepted, and no retry of a removed task',
+    );
+    const again = (await f.store.getTask('doomed'))!;
+    assert.deepEqual([again.running, again.lastStatus, again.runCount, again.failureCount], [0, null, 0, 0]);
+    assert.deepEqual(await f.store.getRuns('doomed', 5), []);
+    assert.deepEqual(await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, []), []);
+    assert.deepEqual([await f.raw.zcard(`${BASE}:leases`), await f.raw.hlen(`${BASE}:runs`)], [0, 0]);
+  });
+
+  it('peek: only the given workflows, earliest due first, at most limit (then nextWakeAt is now); the earliest future time otherwise', async () => {
+    const now = await f.store.now();
+    await f.store.saveTask(definition('late'), now - 10, now - 10, 'create');
+    await f.store.saveTask(definition('early'), now - 20, now - 20, 'create');
+    await f.store.saveTask(definition('future'), now + 50_000, now + 50_000, 'create');
+    await f.store.saveTask(definition('elsewhere', { workflow: 'other' }), now - 30, now - 30, 'create');
+    const one = await f.store.peek('a', [WORKFLOW], 1, HISTORY);
+    assert.deepEqual(
+      one.candidates.map((due) => [due.task.id, due.fireTime]),
+      [['early', now - 20]],
+    );
+    assert.equal(one.nextWakeAt, one.now, 'more is due than returned');
+    const all = await f.store.peek('a', [WORKFLOW], 10, HISTORY);
+    assert.deepEqual(
+      all.candidates.map((due) => due.task.id),
+      ['early', 'late'],
+    );
+    assert.equal(all.nextWakeAt, now + 50_000);
+    assert.deepEqual(all.lost, []);
+    assert.equal((await f.store.peek('a', [], 10, HISTORY)).nextWakeAt, null);
+  });
+
+  it('replicas: every peek is a heartbeat; liveWorkflows names the workflows of the replicas seen within maxAge and forgets the others', async () => {
+    await f.store.peek('a', ['w1', 'w2'], 1, HISTORY);
+    await f.other.peek('b', [], 1, HISTORY);
+    assert.deepEqual([...(await f.store.liveWorkflows(10_000))].sort(), ['w1', 'w2']);
+    await sleep(300);
+    await f.other.peek('c', ['w3'], 1, HISTORY);
+    assert.deepEqual([...(await f.store.liveWorkflows(200))], ['w3']);
+    assert.deepEqual(await f.raw.hkeys(`${BASE}:replicas`), ['c'], 'stale heartbeats are deleted');
+  });
+
+  it('the keys of a namespace carry its hash tag and follow the documented layout', async () => {
+    await f.dueTask('k', { retry: { attempts: 2, backoffMs: 60_000 } });
+    const [run] = await f.claimDue(f.store);
+    assert.ok((await f.target.keys('*')).includes(`${BASE}:leases`));
+    await f.store.finish({
+      taskId: 'k',
+      fence: run.fence,
+      instanceId: 'replica-a',
+      status: 'failed',
+      historyLength: HISTORY,
+    });
+    assert.deepEqual(await f.target.keys('*'), [
+      `${BASE}:due:${WORKFLOW}`,
+      `${BASE}:fence`,
+      `${BASE}:history:k`,
+      `${BASE}:pending:${WORKFLOW}`,
+      `${BASE}:replicas`,
+      `${BASE}:state:k`,
+      `${BASE}:tasks`,
+    ]);
+    assert.deepEqual(await f.raw.zrange(`${BASE}:pending:${WORKFLOW}`, '0', '-1'), [`k|${run.scheduledAt}|2|retry`]);
+  });
+
+  it('publishes every change of the task set on the changed channel (SPUBLISH on a cluster), or nothing when told', async () => {
+    const cluster = f.raw.isCluster;
+    assert.equal(f.store.publishCommand, cluster ? 'SPUBLISH' : 'PUBLISH');
+    assert.equal(f.store.changedChannel, `${BASE}:changed`);
+    const subscriber = cluster
+      ? (f.raw as Cluster).duplicate([], { shardedSubscribers: true })
+      : (f.raw as Redis).duplicate();
+    const messages: string[] = [];
+    subscriber.on(cluster ? 'smessage' : 'message', (_channel: string, message: string) => messages.push(message));
+    try {
+      if (cluster) await subscriber.ssubscribe(f.store.changedChannel);
+      else await subscriber.subscribe(f.store.changedChannel);
+      const now = await f.store.now();
+      await f.store.saveTask(
+        definition('p', { retry: { attempts: 1, backoffMs: 1 }, maxConsecutiveFailures: 1 }),
+        now - 1,
+        now - 1,
+        'create',
+      );
+      await f.store.setEnabled('p', false, null, null);
+      await f.store.setEnabled('p', true, now - 1, now - 1);
+      await f.store.trigger('p');
+      const [run] = await f.claimDue(f.store);
+      await f.store.finish({
+        taskId: 'p',
+        fence: run.fence,
+        instanceId: 'replica-a',
+        status: 'failed',
+        historyLength: HISTORY,
+      });
+      await f.store.removeTask('p');
+      const scripts = new ScriptRunner(f.raw);
+      scripts.register(SchedulerStore.SCRIPTS);
+      const quiet = new SchedulerStore(scripts, f.raw, PREFIX, NAMESPACE, { publish: 'none' });
+      await quiet.saveTask(definition('q'), null, null, 'create');
+      await f.store.saveTask(definition('last'), null, null, 'create');
+      await pollUntil('the last message', 5_000, async () =>
+        messages.includes('saved|last') ? true : `got ${messages.join(', ')}`,
+      );
+      assert.deepEqual(messages, [
+        'saved|p',
+        'disabled|p',
+        'enabled|p',
+        'triggered|p',
+        'disabled|p',
+        'removed|p',
+        'saved|last',
+      ]);
+    } finally {
+      subscriber.disconnect();
+    }
+  });
+});
