@@ -15,7 +15,37 @@ export { StatefulExecutorService } from './routing/stateful-executor.service';
 export { NO_POD } from './routing/routing.constants';
 export { ASYNC_OPTIONS_TYPE, OPTIONS_TYPE, STATEFUL_REDIS_MODULE_OPTIONS } from './stateful-redis.module-definition';
 export { StatefulRedisModule } from './stateful-redis.module';
-export type { StatefulRedisMetricsOptions, StatefulRedisMetricsRegistry } from './core/interfaces/stateful-redis-module-options.interface';
+export type {
+  StatefulRedisMetricsOptions,
+  StatefulRedisMetricsRegistry,
+} from './core/interfaces/stateful-redis-module-options.interface';
 export { METRIC_NAMES } from './core/metrics/operation-metrics';
 export { StatefulErrorFilter, httpStatusOf } from './core/filters/stateful-error.filter';
 export type { StatefulErrorResponseBody } from './core/filters/stateful-error.filter';
+export { DistributedScheduleModule } from './scheduler/distributed-schedule.module';
+export { DistributedCron } from './scheduler/decorators/distributed-cron.decorator';
+export { ScheduledWorkflow } from './scheduler/decorators/scheduled-workflow.decorator';
+export type { DistributedCronOptions } from './scheduler/decorators/schedule-metadata';
+export { DistributedSchedulerService } from './scheduler/distributed-scheduler.service';
+export { DistributedSchedulerHealthIndicator } from './scheduler/distributed-scheduler.health';
+export { SCHEDULER_METRIC_NAMES } from './scheduler/metrics/scheduler-metrics';
+export type {
+  DistributedScheduleModuleAsyncOptions,
+  DistributedScheduleModuleOptions,
+  DistributedScheduleOptionsFactory,
+} from './scheduler/interfaces/distributed-schedule-module-options.interface';
+export type {
+  AddTaskInput,
+  ListTasksOptions,
+  MisfirePolicy,
+  OverlapPolicy,
+  RetryPolicy,
+  ScheduledTask,
+  ScheduledTaskOptions,
+  TaskRun,
+  TaskSource,
+  TaskStatus,
+  UpdateTaskPatch,
+} from './scheduler/interfaces/scheduled-task.interface';
+export type { ScheduledHandler, ScheduledRunContext } from './scheduler/interfaces/scheduled-run-context.interface';
+export type { SchedulerStats } from './scheduler/interfaces/scheduler-stats.interface';

@@ -16,6 +16,10 @@ export const ErrorCode = {
    * short pause; the migration of a slot takes from milliseconds to seconds.
    */
   CLUSTER_RESHARDING: 'CLUSTER_RESHARDING',
+  /** The id names nothing (a scheduled task that does not exist). */
+  NOT_FOUND: 'NOT_FOUND',
+  /** The id is taken (a scheduled task added with an id that exists). */
+  ALREADY_EXISTS: 'ALREADY_EXISTS',
   /** The service was used before the module finished its init, or after shutdown. */
   NOT_INITIALIZED: 'NOT_INITIALIZED',
 } as const;

@@ -14,6 +14,8 @@ export interface StatefulErrorResponseBody {
 
 const STATUS_BY_CODE: Partial<Record<ErrorCode, HttpStatus>> = {
   [ErrorCode.INVALID_PARAMETER]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCode.ALREADY_EXISTS]: HttpStatus.CONFLICT,
   [ErrorCode.REDIS_CONNECTION_ERROR]: HttpStatus.SERVICE_UNAVAILABLE,
   [ErrorCode.TIMEOUT]: HttpStatus.SERVICE_UNAVAILABLE,
   // Transient and nothing was written: the client may retry, as for a timeout.
@@ -23,17 +25,19 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, HttpStatus>> = {
 /** What a client is told on a 5xx; the full message (inputs, Redis endpoint and reply) goes to the log only. */
 const PUBLIC_MESSAGE_BY_CODE: Record<ErrorCode, string> = {
   [ErrorCode.INVALID_PARAMETER]: 'Invalid parameter',
+  [ErrorCode.NOT_FOUND]: 'Not found',
+  [ErrorCode.ALREADY_EXISTS]: 'Already exists',
   [ErrorCode.REDIS_CONNECTION_ERROR]: 'Redis is unreachable',
   [ErrorCode.TIMEOUT]: 'Redis did not answer in time',
   [ErrorCode.CLUSTER_RESHARDING]: 'Redis is moving data between nodes; retry shortly',
   [ErrorCode.REDIS_OPERATION_ERROR]: 'Redis rejected the operation',
   [ErrorCode.LUA_SCRIPT_ERROR]: 'A Redis script failed',
-  [ErrorCode.NOT_INITIALIZED]: 'The routing directory is not ready',
+  [ErrorCode.NOT_INITIALIZED]: 'The service is not ready',
 };
 
 /**
- * The HTTP status of a `StatefulError` code: 400 for `INVALID_PARAMETER`, 503 for connection,
- * timeout and resharding (worth a retry), else 500.
+ * The HTTP status of a `StatefulError` code: 400 for `INVALID_PARAMETER`, 404 for `NOT_FOUND`, 409 for
+ * `ALREADY_EXISTS`, 503 for connection, timeout and resharding (worth a retry), else 500.
  */
 export function httpStatusOf(code: ErrorCode): HttpStatus {
   return STATUS_BY_CODE[code] ?? HttpStatus.INTERNAL_SERVER_ERROR;
@@ -58,7 +62,8 @@ export class StatefulErrorFilter implements ExceptionFilter<StatefulError> {
       message: statusCode < HttpStatus.INTERNAL_SERVER_ERROR ? error.message : PUBLIC_MESSAGE_BY_CODE[error.code],
     };
     if (error.field !== undefined) body.field = error.field;
-    if (statusCode >= HttpStatus.INTERNAL_SERVER_ERROR) this.logger.error(`${error.code}: ${error.message}`, error.stack);
+    if (statusCode >= HttpStatus.INTERNAL_SERVER_ERROR)
+      this.logger.error(`${error.code}: ${error.message}`, error.stack);
     const response = host.switchToHttp().getResponse();
     const adapter = this.httpAdapterHost?.httpAdapter;
     if (adapter) adapter.reply(response, body, statusCode);
@@ -66,9 +71,16 @@ export class StatefulErrorFilter implements ExceptionFilter<StatefulError> {
   }
 }
 
-/** For `new StatefulErrorFilter()` without the adapter host: Express (`status().json()`) or Fastify (`code().send()`). */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- Express or Fastify, whichever it is
-function replyWithoutAdapter(response: Record<string, Function>, statusCode: number, body: StatefulErrorResponseBody): void {
-  if (typeof response.status === 'function' && typeof response.json === 'function') response.status(statusCode).json(body);
-  else response.code(statusCode).send(body);
+/** The two response shapes a Nest HTTP platform hands out: Express (`status().json()`) and Fastify (`code().send()`). */
+interface HttpResponse {
+  status?: (statusCode: number) => HttpResponse;
+  json?: (body: unknown) => unknown;
+  code?: (statusCode: number) => HttpResponse;
+  send?: (body: unknown) => unknown;
+}
+
+/** For `new StatefulErrorFilter()` without the adapter host: Express or Fastify (whose `status` has no `json`). */
+function replyWithoutAdapter(response: HttpResponse, statusCode: number, body: StatefulErrorResponseBody): void {
+  if (response.status && response.json) response.status(statusCode).json?.(body);
+  else response.code?.(statusCode).send?.(body);
 }

@@ -8,6 +8,8 @@ import { ErrorCode, StatefulError, StatefulErrorFilter, httpStatusOf } from '../
 
 const EXPECTED_STATUS: Record<ErrorCode, number> = {
   INVALID_PARAMETER: 400,
+  NOT_FOUND: 404,
+  ALREADY_EXISTS: 409,
   REDIS_CONNECTION_ERROR: 503,
   TIMEOUT: 503,
   CLUSTER_RESHARDING: 503,
@@ -18,10 +20,21 @@ const EXPECTED_STATUS: Record<ErrorCode, number> = {
 
 const SECRET_DETAIL = 'redis://:hunter2@10.0.0.7:6379 WRONGTYPE';
 
+/** The 4xx codes: the client is told the message as it is (it describes the client's own input). */
+const CLIENT_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  INVALID_PARAMETER: 'getLinkedPod: invalid parameter "uid": must not be empty',
+  NOT_FOUND: 'getRuns: no scheduled task with id "nightly"',
+  ALREADY_EXISTS: 'addTask: a scheduled task with id "nightly" already exists',
+};
+
 function errorFor(code: ErrorCode): StatefulError {
-  return code === ErrorCode.INVALID_PARAMETER
-    ? new StatefulError(code, 'getLinkedPod: invalid parameter "uid": must not be empty', { field: 'uid', operation: 'getLinkedPod' })
-    : new StatefulError(code, `getLinkedPod(uid="a") failed: ${SECRET_DETAIL}`, { operation: 'getLinkedPod' });
+  if (code === ErrorCode.INVALID_PARAMETER) {
+    return new StatefulError(code, CLIENT_MESSAGES[code]!, { field: 'uid', operation: 'getLinkedPod' });
+  }
+  const clientMessage = CLIENT_MESSAGES[code];
+  if (clientMessage !== undefined)
+    return new StatefulError(code, clientMessage, { operation: clientMessage.split(':')[0] });
+  return new StatefulError(code, `getLinkedPod(uid="a") failed: ${SECRET_DETAIL}`, { operation: 'getLinkedPod' });
 }
 
 @Controller('fail')
@@ -33,14 +46,17 @@ class FailingController {
 }
 
 describe('StatefulErrorFilter', () => {
-  it('maps every code: INVALID_PARAMETER 400, connection, timeout and resharding 503, others 500', () => {
+  it('maps every code: INVALID_PARAMETER 400, NOT_FOUND 404, ALREADY_EXISTS 409, connection, timeout and resharding 503, others 500', () => {
     assert.deepEqual(Object.keys(EXPECTED_STATUS).sort(), Object.values(ErrorCode).sort(), 'a new code needs a status');
     for (const code of Object.values(ErrorCode)) assert.equal(httpStatusOf(code), EXPECTED_STATUS[code], code);
   });
 
   for (const [registration, install] of [
     ['APP_FILTER provider (HttpAdapterHost injected)', (app: INestApplication) => app] as const,
-    ['app.useGlobalFilters(new StatefulErrorFilter())', (app: INestApplication) => app.useGlobalFilters(new StatefulErrorFilter())] as const,
+    [
+      'app.useGlobalFilters(new StatefulErrorFilter())',
+      (app: INestApplication) => app.useGlobalFilters(new StatefulErrorFilter()),
+    ] as const,
     [
       'app.useGlobalFilters(new StatefulErrorFilter(app.get(HttpAdapterHost)))',
       (app: INestApplication) => app.useGlobalFilters(new StatefulErrorFilter(app.get(HttpAdapterHost))),
@@ -51,7 +67,9 @@ describe('StatefulErrorFilter', () => {
       const logged: string[] = [];
 
       before(async () => {
-        const providers = registration.startsWith('APP_FILTER') ? [{ provide: APP_FILTER, useClass: StatefulErrorFilter }] : [];
+        const providers = registration.startsWith('APP_FILTER')
+          ? [{ provide: APP_FILTER, useClass: StatefulErrorFilter }]
+          : [];
         const moduleRef = await Test.createTestingModule({ controllers: [FailingController], providers }).compile();
         app = moduleRef.createNestApplication({ logger: false });
         install(app);
@@ -83,6 +101,17 @@ describe('StatefulErrorFilter', () => {
               message: 'getLinkedPod: invalid parameter "uid": must not be empty',
               field: 'uid',
             });
+          } else if (CLIENT_MESSAGES[code] !== undefined) {
+            // A 4xx about an id: the message names it, there is no field, nothing is logged as an error.
+            assert.deepEqual(response.body, {
+              statusCode: EXPECTED_STATUS[code],
+              code,
+              message: CLIENT_MESSAGES[code],
+            });
+            assert.equal(
+              logged.some((text) => text.includes(code)),
+              false,
+            );
           } else {
             assert.deepEqual(Object.keys(response.body).sort(), ['code', 'message', 'statusCode']);
             assert.equal(response.body.statusCode, EXPECTED_STATUS[code]);

@@ -1,0 +1,11 @@
+import { SetMetadata } from '@nestjs/common';
+import { DISTRIBUTED_CRON_METADATA, DistributedCronMetadata, DistributedCronOptions } from './schedule-metadata';
+
+/**
+ * Declares a task in code: `cron` (5 fields, or 6 with seconds first) and its options, `name` required. The
+ * task's id and its workflow's name are `name`; its definition is upserted at startup (an unchanged one keeps
+ * its next fire; `enabled` only sets the state of a new task, a disabled one stays disabled). The method is called with a `ScheduledRunContext` on one replica per fire.
+ */
+export function DistributedCron(cron: string, options: DistributedCronOptions): MethodDecorator {
+  return SetMetadata<symbol, DistributedCronMetadata>(DISTRIBUTED_CRON_METADATA, { cron, options });
+}

@@ -1,0 +1,12 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { DistributedScheduleModuleOptions } from './interfaces/distributed-schedule-module-options.interface';
+
+export const {
+  ConfigurableModuleClass: DistributedScheduleConfigurableModule,
+  MODULE_OPTIONS_TOKEN: DISTRIBUTED_SCHEDULE_MODULE_OPTIONS,
+  OPTIONS_TYPE: DISTRIBUTED_SCHEDULE_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<DistributedScheduleModuleOptions>({ moduleName: 'DistributedSchedule' })
+  .setClassMethodName('forRoot')
+  .setFactoryMethodName('createDistributedScheduleOptions')
+  .setExtras({ isGlobal: false }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .build();

@@ -1,0 +1,209 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { ErrorCode } from '../core/errors/error-code';
+import { StatefulError } from '../core/errors/stateful.error';
+import { assertKnownOptions } from '../core/options/known-options';
+import { invalidParameter } from '../routing/validation/argument-validator';
+import { CronSchedule } from './cron/cron-schedule';
+import type { ResolvedDistributedScheduleOptions } from './interfaces/distributed-schedule-module-options.interface';
+import type { ScheduledHandler } from './interfaces/scheduled-run-context.interface';
+import type {
+  AddTaskInput,
+  ListTasksOptions,
+  ScheduledTask,
+  TaskRun,
+  UpdateTaskPatch,
+} from './interfaces/scheduled-task.interface';
+import type { SchedulerStats } from './interfaces/scheduler-stats.interface';
+import { SCHEDULER_LIMITS } from './options/scheduler-limits';
+import { dueScoreOf } from './runtime/claim-decisions';
+import { SchedulerLoop } from './runtime/scheduler-loop';
+import { definitionOf, toScheduledTask } from './runtime/store-adapter';
+import { WorkflowRegistry } from './runtime/workflow-registry';
+import { DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS } from './scheduler.constants';
+import { SchedulerStore } from './store/scheduler-store';
+import type { StoredTask } from './store/stored-task.interface';
+import type { TaskDefinition } from './validation/task-definition';
+import { assertTaskName, validateNewTask, validatePatch } from './validation/task-input.validator';
+
+/** An update that keeps meeting a concurrent one is tried this many times. */
+const UPDATE_ATTEMPTS = 5;
+
+interface Schedule {
+  nextRunAt: number | null;
+  dueScore: number | null;
+}
+
+/**
+ * The scheduler at run time: tasks of registered workflows added, changed, enabled, disabled, triggered and
+ * removed; their state and run history read. Every replica of the namespace sees the same tasks (they live in
+ * Redis). Bad input: `INVALID_PARAMETER` naming the field, nothing written; an unknown id: `NOT_FOUND`
+ * (`getTask` answers `null`, `removeTask` `false`); Redis failures: the routing half's codes.
+ */
+@Injectable()
+export class DistributedSchedulerService {
+  constructor(
+    @Inject(DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS) private readonly options: ResolvedDistributedScheduleOptions,
+    private readonly store: SchedulerStore,
+    private readonly registry: WorkflowRegistry,
+    private readonly loop: SchedulerLoop,
+  ) {}
+
+  /** Adds a task of a registered workflow; an existing id is refused (`ALREADY_EXISTS`). */
+  async addTask<P = unknown>(input: AddTaskInput<P>): Promise<ScheduledTask<P>> {
+    const operation = 'addTask';
+    const definition = validateNewTask(operation, input, 'api', randomUUID());
+    await this.assertWorkflowKnown(operation, definition.workflow);
+    const { nextRunAt, dueScore } = await this.scheduleFromNow(operation, definition);
+    const { task } = await this.store.saveTask(definition, nextRunAt, dueScore, 'create');
+    return toScheduledTask<P>(task);
+  }
+
+  /** Changes a task's options; a changed `cron` or `timeZone` (or enabling it) computes the next fire from now. */
+  async updateTask<P = unknown>(id: string, patch: UpdateTaskPatch<P>): Promise<ScheduledTask<P>> {
+    const operation = 'updateTask';
+    assertTaskName(operation, 'id', id);
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.readTask(operation, id);
+      const before = definitionOf(current);
+      const next = validatePatch(operation, before, patch);
+      if (next.workflow !== before.workflow) await this.assertWorkflowKnown(operation, next.workflow);
+      const { nextRunAt, dueScore } = await this.scheduleAfterUpdate(operation, current, next);
+      const saved = await this.store.saveTask(next, nextRunAt, dueScore, 'update', current.version);
+      if (!saved.conflict) return toScheduledTask<P>(saved.task);
+      if (attempt === UPDATE_ATTEMPTS) {
+        throw new StatefulError(
+          ErrorCode.REDIS_OPERATION_ERROR,
+          `${operation}: task ${JSON.stringify(id)} kept changing concurrently; try again`,
+          {
+            operation,
+          },
+        );
+      }
+    }
+  }
+
+  /** Removes a task and its history; `false` if unknown. A run in progress finishes; nothing fires after. */
+  async removeTask(id: string): Promise<boolean> {
+    assertTaskName('removeTask', 'id', id);
+    return this.store.removeTask(id);
+  }
+
+  /** Enables a task's schedule: its next fire is computed from now (missed fires are not replayed). */
+  async enableTask(id: string): Promise<ScheduledTask> {
+    const operation = 'enableTask';
+    assertTaskName(operation, 'id', id);
+    const current = await this.readTask(operation, id);
+    const { nextRunAt, dueScore } = await this.scheduleFromNow(operation, { ...definitionOf(current), enabled: true });
+    return toScheduledTask(await this.store.setEnabled(id, true, nextRunAt, dueScore));
+  }
+
+  /** Disables a task's schedule; it stays listed, a run in progress finishes, a trigger still runs it. */
+  async disableTask(id: string): Promise<ScheduledTask> {
+    assertTaskName('disableTask', 'id', id);
+    return toScheduledTask(await this.store.setEnabled(id, false, null, null));
+  }
+
+  /** One run now, outside the schedule (the overlap policy applies). */
+  async triggerTask(id: string): Promise<void> {
+    assertTaskName('triggerTask', 'id', id);
+    await this.store.trigger(id);
+    this.loop.wake();
+  }
+
+  /** The task, or `null` if unknown. */
+  async getTask(id: string): Promise<ScheduledTask | null> {
+    assertTaskName('getTask', 'id', id);
+    const task = await this.store.getTask(id);
+    return task === null ? null : toScheduledTask(task);
+  }
+
+  /** Every task of the namespace (decorated and added), by id; or only those whose schedule is enabled. */
+  async listTasks(options: ListTasksOptions = {}): Promise<ScheduledTask[]> {
+    const operation = 'listTasks';
+    if (typeof options !== 'object' || options === null)
+      throw invalidParameter(operation, 'options', 'must be an object', options);
+    assertKnownOptions(options, { enabledOnly: true }, operation);
+    const { enabledOnly = false } = options;
+    if (typeof enabledOnly !== 'boolean')
+      throw invalidParameter(operation, 'enabledOnly', 'must be a boolean', enabledOnly);
+    const tasks = (await this.store.listTasks()).map((task) => toScheduledTask(task));
+    return enabledOnly ? tasks.filter((task) => task.enabled) : tasks;
+  }
+
+  /** The run history, newest first, at most `limit` (default and cap: `historyLength`). */
+  async getRuns(id: string, limit: number = this.options.historyLength): Promise<TaskRun[]> {
+    const operation = 'getRuns';
+    assertTaskName(operation, 'id', id);
+    if (
+      typeof limit !== 'number' ||
+      !Number.isInteger(limit) ||
+      limit < 1 ||
+      limit > SCHEDULER_LIMITS.maxHistoryLength
+    ) {
+      throw invalidParameter(
+        operation,
+        'limit',
+        `must be an integer from 1 to ${SCHEDULER_LIMITS.maxHistoryLength}`,
+        limit,
+      );
+    }
+    return this.store.getRuns(id, Math.min(limit, this.options.historyLength));
+  }
+
+  /** Registers a workflow (the programmatic `@ScheduledWorkflow`), before or after init. */
+  registerWorkflow<P = unknown>(name: string, fn: ScheduledHandler<P>): void {
+    this.registry.register('registerWorkflow', name, fn);
+  }
+
+  /** This replica right now: `{ instanceId, running, maxConcurrent, runningTasks, availableSlots, registeredWorkflows }`. */
+  getStats(): SchedulerStats {
+    return this.loop.stats();
+  }
+
+  private async readTask(operation: string, id: string): Promise<StoredTask> {
+    const task = await this.store.getTask(id);
+    if (task === null) {
+      throw new StatefulError(
+        ErrorCode.NOT_FOUND,
+        `${operation}: no scheduled task with id ${JSON.stringify(id)} in namespace "${this.options.namespace}"`,
+        { operation },
+      );
+    }
+    return task;
+  }
+
+  /** The first fire after Redis's now (none for a disabled task) and its due score. */
+  private async scheduleFromNow(operation: string, definition: TaskDefinition): Promise<Schedule> {
+    if (!definition.enabled) return { nextRunAt: null, dueScore: null };
+    const now = await this.store.now(operation);
+    const nextRunAt = CronSchedule.parse(definition.cron, definition.timeZone).nextAfter(now);
+    return { nextRunAt, dueScore: dueScoreOf(definition.id, nextRunAt, definition.jitterMs) };
+  }
+
+  /** A new cron or time zone, or enabling, computes the next fire once, from now; else the next fire stays. */
+  private scheduleAfterUpdate(
+    operation: string,
+    current: StoredTask,
+    next: TaskDefinition,
+  ): Promise<Schedule> | Schedule {
+    if (!next.enabled) return { nextRunAt: null, dueScore: null };
+    if (next.cron !== current.cron || next.timeZone !== current.timeZone || !current.enabled)
+      return this.scheduleFromNow(operation, next);
+    return { nextRunAt: current.nextRunAt, dueScore: dueScoreOf(next.id, current.nextRunAt, next.jitterMs) };
+  }
+
+  /** A workflow registered here, or announced by a replica seen within a few polls (each look is a heartbeat). */
+  private async assertWorkflowKnown(operation: string, workflow: string): Promise<void> {
+    if (this.registry.has(workflow)) return;
+    const live = await this.store.liveWorkflows(Math.max(this.options.leaseMs, 5 * this.options.pollIntervalMs));
+    if (!live.has(workflow)) {
+      throw invalidParameter(
+        operation,
+        'workflow',
+        `is not registered by this process nor announced by a live replica of namespace "${this.options.namespace}"`,
+        workflow,
+      );
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { Logger } from '@nestjs/common';
+import type { Cluster, Redis } from 'ioredis';
+import { scrubText } from '../../core/errors/credential-scrubber';
+
+/** A failed subscription is tried again at most this often (the loop polls meanwhile). */
+const RETRY_INTERVAL_MS = 10_000;
+
+/**
+ * Listens to the store's `changed` channel on a connection of its own (a subscribed connection can send
+ * nothing else): `SUBSCRIBE` on a duplicate of a standalone client; on a cluster `SSUBSCRIBE` through a
+ * duplicate cluster client with sharded subscribers (ioredis sends it to the node owning the channel's slot,
+ * and follows that slot when it moves). Once subscribed, ioredis resubscribes after every reconnect. If
+ * subscribing fails the replica still works, waking every poll, and tries again later.
+ */
+export class ChangeSubscriber {
+  private readonly logger = new Logger('DistributedScheduler');
+  private subscriber?: Redis | Cluster;
+  private attempt?: Promise<void>;
+  private lastAttemptAt = -Infinity;
+  private failures = 0;
+  private closed = false;
+
+  constructor(
+    private readonly client: Redis | Cluster,
+    private readonly channel: string,
+    private readonly onChange: () => void,
+  ) {}
+
+  /** Whether messages of the channel arrive. */
+  get subscribed(): boolean {
+    return this.subscriber !== undefined && this.attempt === undefined;
+  }
+
+  /** Subscribes unless subscribed, subscribing, or a failure is recent; never rejects. */
+  ensure(): Promise<void> {
+    if (this.closed || this.subscriber !== undefined) return this.attempt ?? Promise.resolve();
+    if (performance.now() - this.lastAttemptAt < RETRY_INTERVAL_MS) return Promise.resolve();
+    this.lastAttemptAt = performance.now();
+    this.attempt = this.subscribe().finally(() => (this.attempt = undefined));
+    return this.attempt;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.subscriber?.disconnect();
+    this.subscriber = undefined;
+  }
+
+  private async subscribe(): Promise<void> {
+    const cluster = this.client.isCluster;
+    const subscriber = cluster
+      ? (this.client as Cluster).duplicate([], { shardedSubscribers: true, lazyConnect: false })
+      : (this.client as Redis).duplicate({ lazyConnect: false });
+    this.subscriber = subscriber;
+    // Errors arrive while reconnecting too: the loop's own calls tell whether Redis is reachable.
+    subscriber.on('error', () => undefined);
+    subscriber.on(cluster ? 'smessage' : 'message', this.received);
+    try {
+      if (cluster) await subscriber.ssubscribe(this.channel);
+      else await subscriber.subscribe(this.channel);
+      this.failures = 0;
+      if (this.closed) subscriber.disconnect();
+    } catch (error) {
+      subscriber.disconnect();
+      this.subscriber = undefined;
+      if (this.closed) return;
+      const message =
+        `Could not subscribe to ${this.channel} (${scrubText((error as Error).message)}); ` +
+        'changes of the task set are seen at the next poll instead of at once';
+      if (this.failures++ === 0) this.logger.warn(message);
+      else this.logger.debug(message);
+    }
+  }
+
+  private readonly received = (channel: string) => {
+    if (channel === this.channel) this.onChange();
+  };
+}

@@ -1,0 +1,415 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { scrubText } from '../../core/errors/credential-scrubber';
+import { CronSchedule } from '../cron/cron-schedule';
+import type { ResolvedDistributedScheduleOptions } from '../interfaces/distributed-schedule-module-options.interface';
+import type { SchedulerStats } from '../interfaces/scheduler-stats.interface';
+import type { SchedulerMetrics } from '../metrics/scheduler-metrics';
+import { DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS, SCHEDULER_METRICS } from '../scheduler.constants';
+import { SchedulerStore } from '../store/scheduler-store';
+import type { ClaimedRun, FinishStatus, PeekResult, SaveTaskMode } from '../store/scheduler-store.interface';
+import { ActiveRun } from './active-run';
+import { ChangeSubscriber } from './change-subscriber';
+import { decideFire, dueScoreOf, FireDecision } from './claim-decisions';
+import { checkEvictionPolicy } from './eviction-policy.check';
+import { SchedulerCore } from './scheduler-core';
+import { WorkflowRegistry } from './workflow-registry';
+
+/** After a look that found due fires but claimed nothing, the next look waits at least this long (no spin). */
+const MIN_IDLE_SLEEP_MS = 20;
+/** A finish that fails (Redis unreachable) is tried again this often while the lease may still hold. */
+const FINISH_RETRY_MS = 500;
+
+export type LoopState = 'created' | 'running' | 'stopping' | 'stopped';
+
+/** What the last look at Redis found, for the health indicator. */
+export interface LoopObservation {
+  /** `performance.now()` at the end of the last look, successful or not. */
+  at: number;
+  /** The error of the last look, if it failed. */
+  error?: string;
+  /** How far behind its time the oldest due fire was (ms of Redis time), 0 when none was due. */
+  oldestOverdueMs: number | null;
+}
+
+/**
+ * The scheduler of one replica. Each look: peek (heartbeat, reap expired leases, due fires of the workflows
+ * registered here) → a decision per due fire (misfire policy, next fire after the claimed one, jitter) →
+ * claim → run the handlers, renewing each lease every `leaseMs / 3` → finish. Between looks it sleeps until the
+ * earliest due fire (a difference of Redis times; the local clock never decides what is due), at most
+ * `pollIntervalMs`, and wakes at once on a change of the task set or when a slot frees. A failed look (Redis
+ * down) starts nothing and is retried at the next poll.
+ */
+@Injectable()
+export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger('DistributedScheduler');
+  private readonly runs = new Map<string, ActiveRun>();
+  private readonly changes: ChangeSubscriber;
+  private current: LoopState = 'created';
+  private looping: Promise<void> = Promise.resolve();
+  private wakeSleeper?: () => void;
+  private wakeRequested = false;
+  /** Whether the declared tasks were upserted (once per start: a deploy's definitions replace the old ones). */
+  private declaredUpserted = false;
+  /** Set on every reconnect: the declared tasks missing from Redis (it restarted empty) are created again. */
+  private declaredRecheck = false;
+  private lastObservation?: LoopObservation;
+  private stopObservingSlots?: () => void;
+
+  constructor(
+    @Inject(DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS) private readonly options: ResolvedDistributedScheduleOptions,
+    private readonly core: SchedulerCore,
+    private readonly store: SchedulerStore,
+    private readonly registry: WorkflowRegistry,
+    @Inject(SCHEDULER_METRICS) private readonly metrics: SchedulerMetrics | null,
+  ) {
+    this.changes = new ChangeSubscriber(core.connection.client, store.changedChannel, () => this.wake());
+    registry.onRegister(() => this.wake());
+    // A Redis that restarted empty (no persistence) has lost the declared tasks: save them again.
+    core.connection.onReadyAgain(() => {
+      if (this.declaredUpserted) this.declaredRecheck = true;
+      this.wake();
+    });
+  }
+
+  get state(): LoopState {
+    return this.current;
+  }
+
+  get runningCount(): number {
+    return this.runs.size;
+  }
+
+  get freeSlots(): number {
+    return Math.max(this.options.maxConcurrent - this.runs.size, 0);
+  }
+
+  get observation(): LoopObservation | undefined {
+    return this.lastObservation;
+  }
+
+  get subscribed(): boolean {
+    return this.changes.subscribed;
+  }
+
+  stats(): SchedulerStats {
+    return {
+      instanceId: this.options.instanceId,
+      running: this.current === 'running',
+      maxConcurrent: this.options.maxConcurrent,
+      runningTasks: this.runs.size,
+      availableSlots: this.freeSlots,
+      registeredWorkflows: this.registry.names(),
+    };
+  }
+
+  /** Ends the current sleep (a change of the task set, a freed slot, a new workflow). */
+  wake(): void {
+    this.wakeRequested = true;
+    this.wakeSleeper?.();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.current = 'running';
+    this.stopObservingSlots = this.metrics?.observeFreeSlots({
+      namespace: this.options.namespace,
+      instanceId: this.options.instanceId,
+      freeSlots: () => this.freeSlots,
+    });
+    void checkEvictionPolicy(this.core.connection.client, this.logger, this.core.options.commandTimeoutMs);
+    // Declared tasks are in Redis when the app is up, unless Redis is not: then the loop saves them first.
+    await this.saveDeclaredTasks().catch((error: Error) =>
+      this.logger.warn(
+        `Could not save the @DistributedCron tasks yet (${scrubText(error.message)}); retrying every poll`,
+      ),
+    );
+    void this.changes.ensure();
+    this.looping = this.loop();
+  }
+
+  /** Stops claiming at once, waits for running handlers up to `shutdownTimeoutMs`, then aborts and cancels the rest. */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.current !== 'running') return;
+    this.current = 'stopping';
+    this.wake();
+    await this.looping;
+    const running = [...this.runs.values()];
+    if (running.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<boolean>(
+        (resolve) => (timer = setTimeout(() => resolve(true), this.options.shutdownTimeoutMs)),
+      );
+      const drained = Promise.all(running.map((run) => run.done)).then(() => false);
+      const late = await Promise.race([drained, timedOut]);
+      clearTimeout(timer);
+      if (late) await this.cancelRunning();
+    }
+    this.current = 'stopped';
+  }
+
+  onApplicationShutdown(): void {
+    this.current = 'stopped';
+    this.wake();
+    this.changes.close();
+    this.stopObservingSlots?.();
+  }
+
+  private async loop(): Promise<void> {
+    while (this.current === 'running') {
+      let sleepMs: number = this.options.pollIntervalMs;
+      try {
+        sleepMs = await this.look();
+      } catch (error) {
+        this.observe({
+          error: scrubText((error as Error).message),
+          oldestOverdueMs: this.lastObservation?.oldestOverdueMs ?? null,
+        });
+      }
+      if (this.current !== 'running') break;
+      await this.sleep(sleepMs);
+    }
+  }
+
+  /** One look at Redis; returns how long to sleep after it. */
+  private async look(): Promise<number> {
+    if (!this.declaredUpserted) await this.saveDeclaredTasks();
+    else if (this.declaredRecheck) await this.restoreDeclaredTasks();
+    void this.changes.ensure();
+    const { instanceId, historyLength, leaseMs, pollIntervalMs } = this.options;
+    const workflows = this.registry.names();
+    const free = this.freeSlots;
+    // At least one candidate even without a free slot: the health indicator reports the oldest overdue fire.
+    const limit = Math.max(free, 1);
+    const peek = await this.store.peek(instanceId, workflows, limit, historyLength);
+    this.reportLost(peek);
+    const candidates = peek.candidates;
+    const oldest = candidates.reduce<number | null>(
+      (min, due) => (min === null || due.fireTime < min ? due.fireTime : min),
+      null,
+    );
+    this.observe({ oldestOverdueMs: oldest === null ? 0 : Math.max(peek.now - oldest, 0) });
+    if (this.current !== 'running') return 0;
+    // No free slot: the end of a run wakes the loop.
+    if (free === 0) return pollIntervalMs;
+    if (candidates.length === 0 && peek.pendingDue === 0) return this.sleepUntil(peek.nextWakeAt, peek.now, false);
+    const decisions = candidates.flatMap((due): FireDecision[] => {
+      try {
+        return [decideFire(due, peek.now, historyLength)];
+      } catch (error) {
+        // A definition no replica can read (written by a newer version?) must not stop the others.
+        this.logger.warn(
+          `Task "${due.task.id}": no decision for its fire ${new Date(due.fireTime).toISOString()}: ${(error as Error).message}`,
+        );
+        return [];
+      }
+    });
+    const claimSentAt = performance.now();
+    const claimed = await this.store.claim(instanceId, workflows, free, leaseMs, historyLength, decisions);
+    for (const run of claimed) this.start(run, claimSentAt);
+    // More may be due than one look could take: look again at once while slots are free.
+    if (claimed.length > 0 && (claimed.length >= free || candidates.length >= limit) && this.freeSlots > 0) return 0;
+    return Math.min(
+      Math.max(this.sleepUntil(peek.nextWakeAt, peek.now, claimed.length > 0), MIN_IDLE_SLEEP_MS),
+      pollIntervalMs,
+    );
+  }
+
+  /** The wait until `nextWakeAt`, both in Redis time, bounded by `pollIntervalMs`. */
+  private sleepUntil(nextWakeAt: number | null, now: number, progressed: boolean): number {
+    const poll = this.options.pollIntervalMs;
+    if (nextWakeAt === null) return poll;
+    return Math.min(Math.max(nextWakeAt - now, progressed ? 0 : MIN_IDLE_SLEEP_MS), poll);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.wakeRequested || ms <= 0) {
+      this.wakeRequested = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeSleeper = undefined;
+        this.wakeRequested = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeSleeper = done;
+    });
+  }
+
+  private observe(observation: Omit<LoopObservation, 'at'>): void {
+    this.lastObservation = { at: performance.now(), ...observation };
+  }
+
+  /** Upserts the `@DistributedCron` tasks: an unchanged definition keeps its next fire. */
+  private async saveDeclaredTasks(): Promise<void> {
+    await this.writeDeclaredTasks('upsertDecorated');
+    this.declaredUpserted = true;
+  }
+
+  /**
+   * After a reconnect, creates the declared tasks Redis no longer has (a restart without persistence); those it
+   * has are left as they are: not upserted again, so that a replica of an older version reconnecting during a
+   * rolling deploy does not put its definitions back over the newer ones.
+   */
+  private async restoreDeclaredTasks(): Promise<void> {
+    this.declaredRecheck = false;
+    try {
+      await this.writeDeclaredTasks('createIfAbsent');
+    } catch (error) {
+      this.declaredRecheck = true;
+      throw error;
+    }
+  }
+
+  /**
+   * Saves every declared task with its next fire from Redis's now. The decorator's `enabled` is the initial state
+   * only (the store keeps an existing task's), so the next fire is computed either way.
+   */
+  private async writeDeclaredTasks(mode: Extract<SaveTaskMode, 'upsertDecorated' | 'createIfAbsent'>): Promise<void> {
+    const declared = this.registry.declaredTasks();
+    if (declared.length === 0) return;
+    const now = await this.store.now(mode === 'upsertDecorated' ? 'upsertDecorated' : 'restoreDecorated');
+    for (const definition of declared) {
+      const nextRunAt = CronSchedule.parse(definition.cron, definition.timeZone).nextAfter(now);
+      const dueScore = dueScoreOf(definition.id, nextRunAt, definition.jitterMs);
+      await this.store.saveTask(definition, nextRunAt, dueScore, mode);
+    }
+  }
+
+  private start(claimed: ClaimedRun, claimSentAt: number): void {
+    const run = new ActiveRun(claimed, this.options.instanceId, claimSentAt);
+    this.runs.set(run.key, run);
+    this.metrics?.started(this.options.namespace, claimed.taskId, (claimed.startedAt - claimed.scheduledAt) / 1000);
+    run.renewTimer = setInterval(() => void this.renew(run), Math.max(Math.floor(claimed.leaseMs / 3), 1));
+    run.watchLease((why) => this.leaseLost(run, why));
+    run.done = this.execute(run)
+      .catch((error: Error) =>
+        this.logger.error(`Run of task "${claimed.taskId}" could not be finished: ${scrubText(error.message)}`),
+      )
+      .finally(() => {
+        run.stopRenewing();
+        this.runs.delete(run.key);
+        this.wake();
+      });
+  }
+
+  private async execute(run: ActiveRun): Promise<void> {
+    const workflow = run.claimed.task.workflow;
+    const handler = this.registry.handler(workflow);
+    let status: 'success' | 'failed' = 'success';
+    let error: string | undefined;
+    try {
+      if (!handler) throw new Error(`workflow "${workflow}" is not registered on this replica`);
+      await handler(run.context());
+    } catch (thrown) {
+      status = 'failed';
+      error = thrown instanceof Error ? thrown.message : String(thrown);
+    }
+    if (run.finishing) return;
+    run.finishing = true;
+    await this.finish(run, status, error);
+  }
+
+  /** Records the run's end; a failed call is retried while the lease may hold (after that Redis records it lost). */
+  private async finish(run: ActiveRun, status: FinishStatus, error: string | undefined): Promise<void> {
+    const { taskId, fence } = run.claimed;
+    const seconds = run.elapsedSeconds;
+    const { instanceId, historyLength, namespace } = this.options;
+    for (;;) {
+      try {
+        const result = await this.store.finish({ taskId, fence, instanceId, status, error, historyLength });
+        run.stopRenewing();
+        this.metrics?.finished(namespace, taskId, result.accepted ? status : 'lost', seconds);
+        if (result.disabled) {
+          this.logger.warn(
+            `Task "${taskId}" is disabled after failing too many fires in a row; last error: ${error ?? status}`,
+          );
+        }
+        return;
+      } catch (failure) {
+        const leaseLeft = run.claimed.leaseMs - (performance.now() - run.leaseHeldAt);
+        if (run.abortCause === 'lease lost' || leaseLeft <= 0) {
+          run.stopRenewing();
+          this.logger.warn(
+            `Could not record the end of task "${taskId}" (fence ${fence}): ${scrubText((failure as Error).message)}; ` +
+              'its lease will expire and the run be recorded lost',
+          );
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(FINISH_RETRY_MS, leaseLeft)));
+      }
+    }
+  }
+
+  /**
+   * Renews a run's lease; a refusal aborts its signal. A renewal that fails or hangs (Redis cut off or paused)
+   * leaves it to the run's lease deadline, which aborts the signal locally once the lease may have expired.
+   */
+  private async renew(run: ActiveRun): Promise<void> {
+    if (run.renewing || run.controller.signal.aborted) return;
+    const { taskId, fence, leaseMs } = run.claimed;
+    const instanceId = this.options.instanceId;
+    run.renewing = true;
+    const sentAt = performance.now();
+    try {
+      const held = await this.store.renew(taskId, fence, instanceId, leaseMs);
+      if (held) run.leaseHeld(sentAt);
+      else this.leaseLost(run, 'Redis refused the renewal (the lease expired or was taken over)');
+    } catch (error) {
+      run.lastRenewalError = scrubText((error as Error).message);
+    } finally {
+      run.renewing = false;
+    }
+  }
+
+  /** Runs whose leases expired, reaped by this look (their replica crashed, paused or lost Redis). */
+  private reportLost(peek: PeekResult): void {
+    for (const lost of peek.lost) {
+      const outcome = lost.retryAt === null ? 'recorded failed (no attempt left)' : 'retried';
+      this.logger.warn(
+        `Run of task "${lost.taskId}" (fence ${lost.fence}, attempt ${lost.attempt}) lost its lease: recorded lost and ${outcome}`,
+      );
+      if (lost.disabled)
+        this.logger.warn(
+          `Task "${lost.taskId}" is disabled after failing too many fires in a row (its last run lost its lease)`,
+        );
+    }
+  }
+
+  private leaseLost(run: ActiveRun, why: string): void {
+    if (run.controller.signal.aborted) return;
+    const { taskId, fence } = run.claimed;
+    run.stopRenewing();
+    run.abort('lease lost', `the lease of task "${taskId}" was lost`);
+    this.metrics?.leaseLost(this.options.namespace, taskId);
+    this.logger.warn(
+      `Lease of task "${taskId}" (fence ${fence}, attempt ${run.claimed.attempt}) lost: ${why}. Its signal is aborted; ` +
+        'its completion will be refused and the attempt recorded lost',
+    );
+  }
+
+  /** Shutdown timeout: aborts every run still going and records it `cancelled` (retried elsewhere per its policy). */
+  private async cancelRunning(): Promise<void> {
+    const { shutdownTimeoutMs } = this.options;
+    await Promise.all(
+      [...this.runs.values()].map(async (run) => {
+        run.abort('shutdown', `shutdown: the handler did not finish within ${shutdownTimeoutMs} ms`);
+        if (run.finishing) return run.done;
+        run.finishing = true;
+        await this.finish(run, 'cancelled', `the replica shut down (${shutdownTimeoutMs} ms timeout)`).catch(
+          () => undefined,
+        );
+        run.stopRenewing();
+      }),
+    );
+  }
+}

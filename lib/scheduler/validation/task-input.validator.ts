@@ -1,0 +1,240 @@
+import { invalidParameter } from '../../routing/validation/argument-validator';
+import { assertKnownOptions, OptionShape } from '../../core/options/known-options';
+import { CronSchedule } from '../cron/cron-schedule';
+import type { AddTaskInput, TaskSource, UpdateTaskPatch } from '../interfaces/scheduled-task.interface';
+import { SCHEDULER_LIMITS as LIMITS } from '../options/scheduler-limits';
+import { PATCHABLE_FIELDS, TASK_DEFAULTS, TaskDefinition } from './task-definition';
+
+const OVERLAP_POLICIES = ['skip', 'bufferOne', 'allow'];
+const MISFIRE_POLICIES = ['runOnce', 'skip'];
+/** Braces would move a key's hash tag; control characters break logs and keys. */
+const FORBIDDEN_IN_NAME = /[{}\p{Cc}]/u;
+
+const RETRY_SHAPE: OptionShape = { attempts: true, backoffMs: true };
+const TASK_OPTION_SHAPE: OptionShape = {
+  name: true,
+  timeZone: true,
+  enabled: true,
+  overlap: true,
+  misfire: true,
+  misfireGraceMs: true,
+  retry: RETRY_SHAPE,
+  maxConsecutiveFailures: true,
+  jitterMs: true,
+  leaseMs: true,
+};
+const ADD_TASK_SHAPE: OptionShape = { ...TASK_OPTION_SHAPE, id: true, cron: true, workflow: true, payload: true };
+const PATCH_SHAPE: OptionShape = Object.fromEntries(PATCHABLE_FIELDS.map((field) => [field, ADD_TASK_SHAPE[field]]));
+
+/** An options object: a plain object or a class instance (a validated DTO), not an array or null. */
+function isOptionsObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** Code points, so that a name of 512 emoji is as valid as one of 512 letters. */
+function codePoints(value: string): number {
+  let count = 0;
+  for (const _ of value) count++;
+  return count;
+}
+
+/** A task id or name: 1–512 characters, well-formed, no `{`, `}` or control characters. */
+export function assertTaskName(operation: string, field: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string' || value.length === 0)
+    throw invalidParameter(operation, field, 'must be a non-empty string', value);
+  if (value.length > LIMITS.maxNameLength && codePoints(value) > LIMITS.maxNameLength) {
+    throw invalidParameter(operation, field, `must be at most ${LIMITS.maxNameLength} characters`, value);
+  }
+  if (!value.isWellFormed()) throw invalidParameter(operation, field, 'must be well-formed Unicode', value);
+  if (FORBIDDEN_IN_NAME.test(value))
+    throw invalidParameter(operation, field, "must not contain '{', '}' or control characters", value);
+}
+
+function assertInteger(
+  operation: string,
+  field: string,
+  value: unknown,
+  min: number,
+  max: number,
+): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalidParameter(operation, field, `must be an integer from ${min} to ${max}`, value);
+  }
+}
+
+function assertOneOf(operation: string, field: string, value: unknown, allowed: string[]): void {
+  if (typeof value !== 'string' || !allowed.includes(value)) {
+    throw invalidParameter(operation, field, `must be one of ${allowed.map((item) => `'${item}'`).join(', ')}`, value);
+  }
+}
+
+/** Where `value` stops being JSON (a path like `payload.items[2]`), or undefined when it is JSON through and through. */
+function firstNonJson(value: unknown, path: string, seen: Set<object>): string | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${path} (${value})`;
+  if (typeof value !== 'object') return `${path} (a ${typeof value})`;
+  if (seen.has(value)) return `${path} (a circular reference)`;
+  if (Array.isArray(value)) {
+    seen.add(value);
+    for (let index = 0; index < value.length; index++) {
+      const bad = firstNonJson(value[index], `${path}[${index}]`, seen);
+      if (bad !== undefined) return bad;
+    }
+    seen.delete(value);
+    return undefined;
+  }
+  if (!isPlainObject(value)) return `${path} (a ${value.constructor?.name ?? 'non-plain object'})`;
+  seen.add(value);
+  for (const [key, item] of Object.entries(value)) {
+    // JSON.stringify drops undefined properties: harmless, the handler sees them absent either way.
+    if (item === undefined) continue;
+    const bad = firstNonJson(item, `${path}.${key}`, seen);
+    if (bad !== undefined) return bad;
+  }
+  seen.delete(value);
+  return undefined;
+}
+
+/** A payload: JSON values only (what every replica reads back the same), at most 64 KiB as UTF-8 JSON. */
+function assertPayload(operation: string, value: unknown): void {
+  const bad = firstNonJson(value, 'payload', new Set());
+  if (bad !== undefined) {
+    throw invalidParameter(
+      operation,
+      'payload',
+      `must be JSON (plain objects, arrays, strings, finite numbers, booleans, null); ${bad} is not`,
+      value,
+    );
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
+  if (bytes > LIMITS.maxPayloadBytes) {
+    throw invalidParameter(
+      operation,
+      'payload',
+      `must be at most ${LIMITS.maxPayloadBytes} bytes as JSON (it is ${bytes})`,
+      value,
+    );
+  }
+}
+
+function resolveRetry(operation: string, value: unknown, current: TaskDefinition['retry']): TaskDefinition['retry'] {
+  if (!isOptionsObject(value))
+    throw invalidParameter(operation, 'retry', 'must be an object { attempts?, backoffMs? }', value);
+  const attempts = value.attempts ?? current.attempts;
+  const backoffMs = value.backoffMs ?? current.backoffMs;
+  assertInteger(operation, 'retry.attempts', attempts, 1, LIMITS.maxRetryAttempts);
+  assertInteger(operation, 'retry.backoffMs', backoffMs, 0, LIMITS.maxRetryBackoffMs);
+  return { attempts, backoffMs };
+}
+
+/**
+ * Checks every field of `definition` (the result of applying defaults or a patch) and returns it with a retry
+ * policy of its own; the cron expression is parsed in its time zone.
+ */
+function checkDefinition(operation: string, definition: TaskDefinition, retryGiven: unknown): TaskDefinition {
+  assertTaskName(operation, 'id', definition.id);
+  assertTaskName(operation, 'name', definition.name);
+  if (typeof definition.timeZone !== 'string')
+    throw invalidParameter(operation, 'timeZone', 'must be an IANA time zone name', definition.timeZone);
+  CronSchedule.parse(definition.cron, definition.timeZone, { cron: 'cron', timeZone: 'timeZone' }, operation);
+  assertTaskName(operation, 'workflow', definition.workflow);
+  if (typeof definition.enabled !== 'boolean')
+    throw invalidParameter(operation, 'enabled', 'must be a boolean', definition.enabled);
+  assertOneOf(operation, 'overlap', definition.overlap, OVERLAP_POLICIES);
+  assertOneOf(operation, 'misfire', definition.misfire, MISFIRE_POLICIES);
+  assertInteger(operation, 'misfireGraceMs', definition.misfireGraceMs, 0, LIMITS.maxMisfireGraceMs);
+  const retry =
+    retryGiven === undefined ? { ...definition.retry } : resolveRetry(operation, retryGiven, definition.retry);
+  assertInteger(
+    operation,
+    'maxConsecutiveFailures',
+    definition.maxConsecutiveFailures,
+    1,
+    LIMITS.maxConsecutiveFailures,
+  );
+  assertInteger(operation, 'jitterMs', definition.jitterMs, 0, LIMITS.maxJitterMs);
+  if (definition.leaseMs !== null)
+    assertInteger(operation, 'leaseMs', definition.leaseMs, LIMITS.minLeaseMs, LIMITS.maxLeaseMs);
+  assertPayload(operation, definition.payload);
+  return { ...definition, retry };
+}
+
+/** Refuses what is not an object, and any key the options do not have ("did you mean"). */
+function assertShape(
+  operation: string,
+  value: unknown,
+  shape: OptionShape,
+  what: string,
+): asserts value is Record<string, unknown> {
+  if (!isOptionsObject(value)) throw invalidParameter(operation, what, 'must be an object', value);
+  assertKnownOptions(value, shape, operation);
+}
+
+/**
+ * Validates the input of `addTask` (or a `@DistributedCron` declaration) and applies the defaults. Throws
+ * INVALID_PARAMETER naming the field; the workflow's existence is checked by the caller.
+ */
+export function validateNewTask(
+  operation: string,
+  input: AddTaskInput | unknown,
+  source: TaskSource,
+  generatedId: string,
+): TaskDefinition {
+  assertShape(operation, input, ADD_TASK_SHAPE, 'input');
+  const given = input as Partial<AddTaskInput>;
+  const definition: TaskDefinition = {
+    id: given.id ?? generatedId,
+    name: given.name as string,
+    cron: given.cron as string,
+    timeZone: given.timeZone ?? TASK_DEFAULTS.timeZone,
+    workflow: given.workflow as string,
+    payload: given.payload ?? null,
+    enabled: given.enabled ?? TASK_DEFAULTS.enabled,
+    source,
+    overlap: given.overlap ?? TASK_DEFAULTS.overlap,
+    misfire: given.misfire ?? TASK_DEFAULTS.misfire,
+    misfireGraceMs: given.misfireGraceMs ?? TASK_DEFAULTS.misfireGraceMs,
+    retry: { ...TASK_DEFAULTS.retry },
+    maxConsecutiveFailures: given.maxConsecutiveFailures ?? TASK_DEFAULTS.maxConsecutiveFailures,
+    jitterMs: given.jitterMs ?? TASK_DEFAULTS.jitterMs,
+    leaseMs: given.leaseMs ?? null,
+  };
+  // Checked before the id, so that a missing name is reported as such even when the id is generated from it.
+  assertTaskName(operation, 'name', definition.name);
+  return checkDefinition(operation, definition, given.retry);
+}
+
+/** Validates a patch of `updateTask` against the current definition; returns the definition it makes. */
+export function validatePatch(
+  operation: string,
+  current: TaskDefinition,
+  patch: UpdateTaskPatch | unknown,
+): TaskDefinition {
+  assertShape(operation, patch, PATCH_SHAPE, 'patch');
+  const given = patch as UpdateTaskPatch;
+  const changed: Partial<TaskDefinition> = {};
+  for (const field of PATCHABLE_FIELDS) {
+    // `leaseMs: null` goes back to the module's lease, `payload: null` clears the payload.
+    if (field === 'retry' || given[field] === undefined) continue;
+    (changed as Record<string, unknown>)[field] = given[field];
+  }
+  return checkDefinition(operation, { ...current, ...changed }, given.retry);
+}
+
+/** Validates a `@DistributedCron(cron, options)` declaration: its id and workflow are its `name`. */
+export function validateDecoratedTask(operation: string, cron: unknown, options: unknown): TaskDefinition {
+  assertShape(operation, options, TASK_OPTION_SHAPE, 'options');
+  assertTaskName(operation, 'name', options.name);
+  return validateNewTask(
+    operation,
+    { ...options, cron, id: options.name, workflow: options.name },
+    'decorator',
+    options.name,
+  );
+}
