@@ -3,28 +3,38 @@
  * npm run demo [-- --check]
  *
  * Installs the npm dependencies if they are missing, builds the library (dist/) and the sample
- * (sample/dist/), starts a private redis-server on a free port unless REDIS_URL is set, starts the
- * gateway and prints its URLs and a curl walk-through. Ctrl-C (or SIGTERM) stops the gateway, then
- * the private redis-server, and removes its temporary folder. A missing redis-server is installed
- * with apt-get when running as root (as `npm test` does); otherwise the demo says how to get one.
+ * (sample/dist/), starts a private redis-server on a free port unless REDIS_URL is set, and starts two
+ * replicas of the gateway on it (gateway-a, gateway-b). Their scheduled `pod-sweep` task fires every
+ * 2 s; the demo watches the fires for a few seconds and prints the run history as a table (fire time ->
+ * the replica that ran it, how many runs): one run per fire, whichever replica took it. Then it prints
+ * the URLs and a curl walk-through (routing, then the scheduler's REST API). Ctrl-C (or SIGTERM) stops
+ * the gateways, then the private redis-server, and removes its temporary folder. A missing
+ * redis-server is installed with apt-get when running as root (as `npm test` does); otherwise the demo
+ * says how to get one.
  *
- *   --check  run the walk-through itself, verify the answers, then stop (exit code 1 on a mismatch)
+ *   --check  run the walk-through itself and verify the answers; then let the task fire every second,
+ *            stop gateway-a halfway (SIGTERM) and verify from the run history and from the handlers' own
+ *            log lines that every fire ran exactly once (exit code 1 if one ran twice or was missed)
  *
- * Environment: REDIS_URL (use this Redis), PORT (default 3000, else a free port), HOST (default 127.0.0.1).
+ * Environment: REDIS_URL (use this Redis), PORT (gateway-a; default 3000, else a free port; gateway-b
+ * takes a free port), HOST (default 127.0.0.1), POD_SWEEP_CRON (the task's schedule).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = new Set(process.argv.slice(2));
 const check = args.has('--check');
 
 const children = new Set();
-let gateway;
+/** The gateway replicas: { name, child, base, stopped }. */
+const gateways = [];
 let redisServer;
 let redisDir;
 let stopping;
@@ -41,7 +51,8 @@ function fail(message) {
 function run(command, commandArgs) {
   say(`${command} ${commandArgs.join(' ')}`);
   const result = spawnSync(command, commandArgs, { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`${command} ${commandArgs.join(' ')} failed (exit ${result.status ?? result.signal})`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${commandArgs.join(' ')} failed (exit ${result.status ?? result.signal})`);
 }
 
 function onPath(command) {
@@ -71,10 +82,12 @@ function freePort() {
 function start(command, commandArgs, options) {
   const child = spawn(command, commandArgs, { cwd: root, detached: true, ...options });
   children.add(child);
-  child.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
-    children.delete(child);
-    resolve(code ?? signal);
-  }));
+  child.exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      resolve(code ?? signal);
+    }),
+  );
   return child;
 }
 
@@ -99,7 +112,7 @@ async function terminate(child, graceMs) {
 
 function stop(code) {
   stopping ??= (async () => {
-    if (gateway) await terminate(gateway, 10_000);
+    await Promise.all(gateways.map((gateway) => terminate(gateway.child, 15_000)));
     if (redisServer) {
       await terminate(redisServer, 5_000);
       say('private redis-server stopped');
@@ -138,7 +151,20 @@ async function startRedis() {
   redisDir = mkdtempSync(join(tmpdir(), 'sf-demo-redis-'));
   const redis = start(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', redisDir, '--save', '', '--appendonly', 'no', '--protected-mode', 'no'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      redisDir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--protected-mode',
+      'no',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   redisServer = redis;
@@ -182,11 +208,12 @@ async function waitUntilHealthy(base, app) {
   throw new Error(`${base}/health did not answer 200 within 60 s`);
 }
 
-function walkThrough(base) {
+function walkThrough(base, other) {
   const b = `${base}/namespaces/demo/services/game`;
+  const s = `${base}/scheduler`;
   const json = `-H 'content-type: application/json'`;
   return `
-  Gateway     ${base}
+  Gateway     ${base}   (gateway-a; gateway-b: ${other}, same Redis, same tasks)
   OpenAPI UI  ${base}/docs   (document: ${base}/docs-json)
   Health      ${base}/health
   Metrics     ${base}/metrics
@@ -220,7 +247,23 @@ function walkThrough(base) {
   curl -s ${base}/health; echo
   curl -s ${base}/metrics | grep '^stateful_redis_operations_total'
 
-  Ctrl-C stops the gateway${redisServer ? ' and the private redis-server' : ''}.
+  Scheduler (either replica answers the same: the tasks live in Redis):
+
+  S=${s}
+  # 7. the decorated pod-sweep task and its run history: one entry per fire, from gateway-a or gateway-b
+  curl -s $S/tasks; echo
+  curl -s "$S/tasks/pod-sweep/runs?limit=5"; echo
+  curl -s -X PUT $B/pods/3 ${json} -d '{"state":"terminated"}'   # the next sweep forgets pod 3
+
+  # 8. a task added at run time: drain pod 2 at 03:00 Berlin time, once
+  curl -s -X POST $S/tasks ${json} -d '{"id":"drain-game-2","name":"drain game pod 2","cron":"0 3 * * *","timeZone":"Europe/Berlin","workflow":"drain-pod","payload":{"namespace":"demo","service":"game","podId":2,"once":true}}'; echo
+  curl -s -X POST ${other}/scheduler/tasks/drain-game-2/trigger   # or now, on the other replica
+  curl -s $S/tasks/drain-game-2/runs; echo; curl -s $B/pods; echo  # pod 2 is draining, the task disabled
+  curl -s -X PATCH $S/tasks/drain-game-2 ${json} -d '{"cron":"30 2 * * 6"}'; echo
+  curl -s -X DELETE $S/tasks/drain-game-2 -o /dev/null -w '%{http_code}\\n'   # 204 (404 the second time)
+  curl -s $S/stats; echo
+
+  Ctrl-C stops the gateways${redisServer ? ' and the private redis-server' : ''}.
 `;
 }
 
@@ -234,16 +277,26 @@ async function checkWalkThrough(base, namespace) {
       body: body ? JSON.stringify(body) : undefined,
     });
     const text = await response.text();
-    say(`${method} ${url.slice(base.length)} -> ${response.status} ${text.length > 160 ? `${text.slice(0, 160)}...` : text}`);
-    return { status: response.status, body: text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text };
+    say(
+      `${method} ${url.slice(base.length)} -> ${response.status} ${text.length > 160 ? `${text.slice(0, 160)}...` : text}`,
+    );
+    return {
+      status: response.status,
+      body: text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text,
+    };
   };
   const expect = (condition, what) => {
     if (!condition) throw new Error(`walk-through check failed: ${what}`);
   };
-  for (const pod of [0, 1, 2]) expect((await call('PUT', `${b}/pods/${pod}`, { state: 'running', weight: 0 })).status === 204, 'pods report in');
-  expect(JSON.stringify((await call('GET', `${b}/pods`)).body) === '{"0":"running","1":"running","2":"running"}', 'three running pods');
+  for (const pod of [0, 1, 2])
+    expect((await call('PUT', `${b}/pods/${pod}`, { state: 'running', weight: 0 })).status === 204, 'pods report in');
+  expect(
+    JSON.stringify((await call('GET', `${b}/pods`)).body) === '{"0":"running","1":"running","2":"running"}',
+    'three running pods',
+  );
   const placed = {};
-  for (const uid of ['alice', 'bob', 'carol', 'dave']) placed[uid] = (await call('POST', `${b}/route/${uid}`)).body.podId;
+  for (const uid of ['alice', 'bob', 'carol', 'dave'])
+    placed[uid] = (await call('POST', `${b}/route/${uid}`)).body.podId;
   expect(new Set(Object.values(placed)).size === 3, 'the first users spread over the three pods');
   expect((await call('POST', `${b}/route/alice`)).body.podId === placed.alice, 'alice keeps her pod');
   expect((await call('PUT', `${b}/pods/0`, { state: 'draining' })).status === 204, 'drain pod 0');
@@ -256,13 +309,246 @@ async function checkWalkThrough(base, namespace) {
   expect((await call('DELETE', `${b}/links/alice?lingerSeconds=30`)).body.removed === true, 'alice disconnects');
   expect((await call('GET', `${b}/links/alice?persistent=true`)).status === 404, 'no persistent link for alice');
   expect((await call('GET', `${b}/links/alice`)).body.podId === placed.alice, 'alice still has a temporary link');
-  expect((await call('GET', `${base}/namespaces/${namespace}/uids/bob/links`)).body.game === placed.bob, 'bob is linked to game');
-  expect((await call('PUT', `${b}/pods/x`, { state: 'running' })).body.field === 'podId', 'bad podId is a 400 naming the field');
+  expect(
+    (await call('GET', `${base}/namespaces/${namespace}/uids/bob/links`)).body.game === placed.bob,
+    'bob is linked to game',
+  );
+  expect(
+    (await call('PUT', `${b}/pods/x`, { state: 'running' })).body.field === 'podId',
+    'bad podId is a 400 naming the field',
+  );
   expect((await call('GET', `${base}/health`)).body.status === 'ok', 'health is up');
   const metrics = await (await fetch(`${base}/metrics`)).text();
-  expect(/^stateful_redis_operations_total\{operation="computeLinkedPodIfAbsent"\} 9$/m.test(metrics), 'metrics count the routed users');
+  expect(
+    /^stateful_redis_operations_total\{feature="routing",operation="computeLinkedPodIfAbsent"\} 9$/m.test(metrics),
+    'metrics count the routed users',
+  );
   expect((await fetch(`${base}/docs`)).ok, 'the OpenAPI UI is served');
   say('walk-through checked: every answer as expected');
+}
+
+/** The handlers' own log line (sample/src/scheduler/pod-sweep.task.ts), one per run. */
+const SWEEP_LINE = /pod-sweep fire (\S+) ran on (\S+) \(fence (\d+), attempt (\d+)\)/;
+/** Every run the handlers logged: { fire, instanceId, fence, attempt }. */
+const handlerRuns = [];
+let showSweepLines = true;
+
+/** Starts one replica; its output goes to this terminal prefixed with its name (sweep lines counted, and shown while watched). */
+async function startGateway(name, port, env) {
+  const child = start(process.execPath, ['--enable-source-maps', join(root, 'sample/dist/main.js')], {
+    env: { ...process.env, ...env, PORT: String(port), INSTANCE_ID: name },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const gateway = {
+    name,
+    child,
+    base: `http://${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${port}`,
+    stopped: false,
+  };
+  gateways.push(gateway);
+  const colour = gateways.length === 1 ? 33 : 35;
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      const plain = stripVTControlCharacters(line);
+      const sweep = SWEEP_LINE.exec(plain);
+      if (sweep)
+        handlerRuns.push({ fire: sweep[1], instanceId: sweep[2], fence: Number(sweep[3]), attempt: Number(sweep[4]) });
+      if (!sweep || showSweepLines) console.log(`\x1b[${colour}m[${name}]\x1b[0m ${plain}`);
+    });
+  }
+  child.exited.then((code) => {
+    if (!stopping && !gateway.stopped) void fail(`${name} stopped (${code})`);
+  });
+  await waitUntilHealthy(gateway.base, child);
+  say(`${name} is up on ${gateway.base}`);
+  return gateway;
+}
+
+async function api(gateway, method, path, body) {
+  const response = await fetch(`${gateway.base}${path}`, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    body: text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text,
+  };
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until the run history of `taskId` has `count` fires from `sinceMs` on (fires, not attempts). */
+async function waitForFires(gateway, taskId, sinceMs, count, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await api(gateway, 'GET', `/scheduler/tasks/${taskId}/runs?limit=1000`);
+    const fires = new Set(body.filter((run) => Date.parse(run.scheduledAt) >= sinceMs).map((run) => run.scheduledAt));
+    if (fires.size >= count) return;
+    if (Date.now() > deadline) throw new Error(`${taskId} ran ${fires.size} of ${count} fires within ${timeoutMs} ms`);
+    await sleep(250);
+  }
+}
+
+/**
+ * The run history of pod-sweep as a table (fire time -> replica -> runs of that fire) and what it proves: every
+ * fire of the window once, in the history and in the handlers' own log lines, fencing tokens increasing.
+ * Returns the problems found (none: one run per fire).
+ */
+function fireTable(runs, periodMs, stoppedAfter) {
+  const byFire = new Map();
+  for (const run of [...runs].reverse()) {
+    const entry = byFire.get(run.scheduledAt) ?? { statuses: [], instances: [] };
+    entry.statuses.push(run.status);
+    if (run.instanceId) entry.instances.push(run.instanceId);
+    byFire.set(run.scheduledAt, entry);
+  }
+  const fires = [...byFire.keys()].sort();
+  const problems = [];
+  const rows = [];
+  let previous;
+  for (const fire of fires) {
+    const { statuses, instances } = byFire.get(fire);
+    const logged = handlerRuns.filter((run) => run.fire === fire);
+    const ms = Date.parse(fire);
+    if (previous !== undefined && ms - previous !== periodMs) {
+      problems.push(`${(ms - previous) / periodMs - 1} fire(s) missing before ${fire}: no entry at all`);
+    }
+    previous = ms;
+    const successes = statuses.filter((status) => status === 'success').length;
+    if (statuses.length !== 1 || successes !== 1)
+      problems.push(`fire ${fire}: history ${statuses.join(', ')} (expected one success)`);
+    if (logged.length !== 1)
+      problems.push(
+        `fire ${fire}: the handler ran ${logged.length} times (${logged.map((run) => run.instanceId).join(', ')})`,
+      );
+    rows.push([
+      fire.slice(11, 23),
+      instances.join(', ') || '-',
+      String(statuses.length),
+      statuses.join(','),
+      String(logged.length),
+      logged.map((run) => run.fence).join(','),
+    ]);
+  }
+  const fences = handlerRuns.filter((run) => byFire.has(run.fire)).map((run) => run.fence);
+  if (fences.some((fence, i) => i > 0 && fence <= fences[i - 1]))
+    problems.push(`fencing tokens not increasing: ${fences.join(',')}`);
+  const header = ['fire (UTC)', 'ran on', 'runs', 'status', 'handler calls', 'fence'];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+  const line = (cells) => `  ${cells.map((cell, column) => cell.padEnd(widths[column])).join('  ')}`.trimEnd();
+  console.log(['', line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n'));
+  const perInstance = {};
+  for (const fire of fires)
+    for (const instance of byFire.get(fire).instances) perInstance[instance] = (perInstance[instance] ?? 0) + 1;
+  const twice = fires.filter(
+    (fire) => byFire.get(fire).statuses.length > 1 || handlerRuns.filter((run) => run.fire === fire).length > 1,
+  ).length;
+  console.log(
+    `  ${fires.length} fires, ${fires.reduce((sum, fire) => sum + byFire.get(fire).statuses.length, 0)} runs, ${twice} ran twice, ` +
+      `${problems.filter((problem) => problem.includes('missing')).length} gaps; ` +
+      `${Object.entries(perInstance)
+        .map(([instance, count]) => `${instance} ran ${count}`)
+        .join(', ')}` +
+      `${stoppedAfter ? ` (gateway-a stopped after ${stoppedAfter.slice(11, 23)})` : ''}\n`,
+  );
+  return problems;
+}
+
+/** --check, scheduler part: the REST API on both replicas, then one run per fire while gateway-a stops halfway. */
+async function checkScheduler([a, b], namespace) {
+  const expect = (condition, what) => {
+    if (!condition) throw new Error(`scheduler check failed: ${what}`);
+  };
+  const call = async (gateway, method, path, body) => {
+    const answer = await api(gateway, method, path, body);
+    const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+    say(
+      `${gateway.name}: ${method} ${path} -> ${answer.status} ${text.length > 160 ? `${text.slice(0, 160)}...` : text}`,
+    );
+    return answer;
+  };
+  const tasks = (await call(b, 'GET', '/scheduler/tasks')).body;
+  expect(
+    tasks.length === 1 && tasks[0].id === 'pod-sweep' && tasks[0].source === 'decorator',
+    'both replicas declared pod-sweep: one definition',
+  );
+  expect(
+    (await call(a, 'GET', '/scheduler/stats')).body.registeredWorkflows.includes('drain-pod'),
+    'gateway-a registered drain-pod',
+  );
+
+  // A task added at run time on one replica, triggered on the other.
+  const drain = {
+    id: 'drain-game-2',
+    name: 'drain game pod 2',
+    cron: '0 3 * * *',
+    timeZone: 'Europe/Berlin',
+    workflow: 'drain-pod',
+    payload: { namespace, service: 'game', podId: 2, once: true },
+  };
+  expect(
+    (await call(a, 'POST', '/scheduler/tasks', { ...drain, payload: { ...drain.payload, podId: 'two' } })).body
+      .field === 'payload.podId',
+    'a bad payload is a 400 naming payload.podId',
+  );
+  expect(
+    (await call(a, 'POST', '/scheduler/tasks', { ...drain, cron: '61 * * * *' })).body.field === 'cron',
+    'a bad cron is a 400 naming cron',
+  );
+  const added = await call(a, 'POST', '/scheduler/tasks', drain);
+  expect(
+    added.status === 201 && added.body.source === 'api' && added.body.nextRunAt !== null,
+    'drain-game-2 added with a next fire',
+  );
+  expect((await call(b, 'POST', '/scheduler/tasks', drain)).status === 409, 'the same id again is a 409');
+  expect((await call(b, 'POST', '/scheduler/tasks/drain-game-2/trigger')).status === 202, 'trigger on gateway-b');
+  const deadline = Date.now() + 10_000;
+  let runs = [];
+  while (Date.now() < deadline && !runs.some((run) => run.status === 'success')) {
+    await sleep(200);
+    runs = (await api(b, 'GET', '/scheduler/tasks/drain-game-2/runs')).body;
+  }
+  expect(runs.length === 1 && runs[0].status === 'success', `the triggered drain ran once (${JSON.stringify(runs)})`);
+  say(`drain-game-2 ran on ${runs[0].instanceId}`);
+  expect(
+    (await call(a, 'GET', `/namespaces/${namespace}/services/game/pods`)).body[2] === 'draining',
+    'pod 2 is draining',
+  );
+  expect(
+    (await call(a, 'GET', '/scheduler/tasks/drain-game-2')).body.enabled === false,
+    'once: the task disabled itself',
+  );
+  expect((await call(a, 'DELETE', '/scheduler/tasks/drain-game-2')).status === 204, 'remove');
+  expect((await call(b, 'GET', '/scheduler/tasks/drain-game-2')).status === 404, 'gone on gateway-b too');
+  const health = (await call(a, 'GET', '/health')).body;
+  expect(health.status === 'ok' && health.info.scheduler.status === 'up', 'scheduler health up');
+
+  // One run per fire: the sweep fires every second; gateway-a stops (SIGTERM) halfway, gateway-b carries on.
+  expect(
+    (await call(a, 'PUT', `/namespaces/${namespace}/services/game/pods/3`, { state: 'terminated' })).status === 204,
+    'pod 3 terminated',
+  );
+  const since = Date.now();
+  showSweepLines = true;
+  await waitForFires(b, 'pod-sweep', since, 4, 15_000);
+  say('stopping gateway-a (SIGTERM): gateway-b takes every fire from now on');
+  a.stopped = true;
+  const stoppedAt = new Date().toISOString();
+  await terminate(a.child, 15_000);
+  await waitForFires(b, 'pod-sweep', since, 8, 15_000);
+  // Disable, so that no fire is half-way through when the history and the log lines are compared.
+  expect((await call(b, 'POST', '/scheduler/tasks/pod-sweep/disable')).body.enabled === false, 'pod-sweep disabled');
+  await sleep(500);
+  const history = (await api(b, 'GET', '/scheduler/tasks/pod-sweep/runs?limit=1000')).body;
+  const problems = fireTable(history, 1000, stoppedAt);
+  expect(problems.length === 0, problems.join('; '));
+  expect(
+    !('3' in (await call(b, 'GET', `/namespaces/${namespace}/services/game/pods`)).body),
+    'the sweep forgot the terminated pod 3',
+  );
+  say('scheduler checked: one run per fire across the two replicas, gateway-a stopped halfway and no fire lost');
 }
 
 async function main() {
@@ -274,21 +560,39 @@ async function main() {
   const redisUrl = process.env.REDIS_URL || (await startRedis());
   const host = process.env.HOST || '127.0.0.1';
   const port = process.env.PORT ? Number(process.env.PORT) : (await portIsFree(3000, host)) ? 3000 : await freePort();
-  gateway = start(process.execPath, ['--enable-source-maps', join(root, 'sample/dist/main.js')], {
-    env: { ...process.env, REDIS_URL: redisUrl, PORT: String(port), HOST: host },
-    stdio: 'inherit',
-  });
-  gateway.exited.then((code) => {
-    if (!stopping) void fail(`the gateway stopped (${code})`);
-  });
-  const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  await waitUntilHealthy(base, gateway);
+  // A Redis of yours may hold an earlier run's users and tasks: use namespaces of this run's own.
+  const namespace = redisServer ? 'demo' : `demo-${Date.now()}`;
+  const periodMs = check ? 1000 : 2000;
+  const env = {
+    REDIS_URL: redisUrl,
+    HOST: host,
+    SCHEDULER_NAMESPACE: redisServer ? 'gateway' : `gateway-${namespace}`,
+    WATCHED_SERVICES: `${namespace}/game`,
+    POD_SWEEP_CRON: process.env.POD_SWEEP_CRON ?? `*/${periodMs / 1000} * * * * *`,
+  };
+  const replicas = await Promise.all([
+    startGateway('gateway-a', port, env),
+    freePort().then((other) => startGateway('gateway-b', other, env)),
+  ]);
   if (check) {
-    // A Redis of yours may hold an earlier run's users: check in a namespace of its own.
-    await checkWalkThrough(base, redisServer ? 'demo' : `demo-check-${Date.now()}`);
+    showSweepLines = false;
+    await checkWalkThrough(replicas[0].base, namespace);
+    await checkScheduler(replicas, namespace);
     await stop(0);
   } else {
-    console.log(walkThrough(base));
+    const since = Date.now();
+    await waitForFires(replicas[1], 'pod-sweep', since, 5, 30_000);
+    showSweepLines = false;
+    fireTable(
+      (await api(replicas[1], 'GET', '/scheduler/tasks/pod-sweep/runs?limit=1000')).body.filter(
+        (run) => Date.parse(run.scheduledAt) >= since && run.status !== 'running',
+      ),
+      periodMs,
+    );
+    say(
+      `pod-sweep keeps firing (its log lines are hidden from now on); the history: curl -s ${replicas[0].base}/scheduler/tasks/pod-sweep/runs`,
+    );
+    console.log(walkThrough(replicas[0].base, replicas[1].base));
   }
 }
 

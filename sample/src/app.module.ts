@@ -2,12 +2,15 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { StatefulErrorFilter, StatefulRedisModule } from 'nestjs-stateful-redis';
+import { DistributedScheduleModule, StatefulErrorFilter, StatefulRedisModule } from 'nestjs-stateful-redis';
 import { createValidationPipe } from './common/validation.pipe';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { PodsController } from './pods/pods.controller';
 import { RoutingController } from './routing/routing.controller';
+import { DrainPodWorkflow } from './scheduler/drain-pod.workflow';
+import { PodSweepTask } from './scheduler/pod-sweep.task';
+import { SchedulerController } from './scheduler/scheduler.controller';
 
 @Module({
   imports: [
@@ -20,12 +23,27 @@ import { RoutingController } from './routing/routing.controller';
         keyPrefix: config.get<string>('REDIS_KEY_PREFIX', 'sf'),
       }),
     }),
+    // Side by side with StatefulRedisModule: the scheduler uses its connection, no Redis settings of its own.
+    DistributedScheduleModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) => {
+        // In Kubernetes, set INSTANCE_ID to the pod's name (downward API) to see it in the run history.
+        const instanceId = config.get<string>('INSTANCE_ID');
+        return {
+          namespace: config.get<string>('SCHEDULER_NAMESPACE', 'gateway'),
+          maxConcurrent: Number(config.get('SCHEDULER_MAX_CONCURRENT', 5)),
+          ...(instanceId ? { instanceId } : {}),
+        };
+      },
+    }),
     TerminusModule,
   ],
-  controllers: [PodsController, RoutingController, HealthController, MetricsController],
+  controllers: [PodsController, RoutingController, SchedulerController, HealthController, MetricsController],
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },
     { provide: APP_FILTER, useClass: StatefulErrorFilter },
+    PodSweepTask,
+    DrainPodWorkflow,
   ],
 })
 export class AppModule {}

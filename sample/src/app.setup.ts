@@ -5,7 +5,9 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 export function setUpApp(app: INestApplication): INestApplication {
   const config = new DocumentBuilder()
     .setTitle('Stateful routing gateway')
-    .setDescription('Sticky, race-free routing of users to the pods of stateful services (nestjs-stateful-redis sample)')
+    .setDescription(
+      'Sticky, race-free routing of users to the pods of stateful services, and distributed scheduled tasks that run once per fire across the replicas (nestjs-stateful-redis sample)',
+    )
     .setVersion('1.0')
     .build();
   // The JSON document is at /docs-json.

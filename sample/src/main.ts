@@ -10,7 +10,9 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   const config = app.get(ConfigService);
   await app.listen(Number(config.get('PORT', 3000)), config.get<string>('HOST', '0.0.0.0'));
-  new Logger('Gateway').log(`Listening on ${await app.getUrl()} (OpenAPI UI at /docs, health at /health, metrics at /metrics)`);
+  new Logger('Gateway').log(
+    `Listening on ${await app.getUrl()} (OpenAPI UI at /docs, health at /health, metrics at /metrics)`,
+  );
 }
 
 bootstrap().catch((error: Error) => {

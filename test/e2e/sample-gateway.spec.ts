@@ -62,7 +62,10 @@ describe('sample gateway (e2e)', () => {
     it('PUT the workload state, GET the workloads of several services', async () => {
       await http.put(`/namespaces/${ns}/services/game/workload`).send({ state: 'rolling-update' }).expect(204);
       await http.put(`/namespaces/${ns}/services/chat/workload`).send({ state: 'stable' }).expect(204);
-      const { body } = await http.get(`/namespaces/${ns}/workloads`).query({ services: 'game,chat,unknown' }).expect(200);
+      const { body } = await http
+        .get(`/namespaces/${ns}/workloads`)
+        .query({ services: 'game,chat,unknown' })
+        .expect(200);
       assert.deepEqual(body, { game: 'rolling-update', chat: 'stable' });
       const repeated = await http.get(`/namespaces/${ns}/workloads?services=game&services=chat`).expect(200);
       assert.deepEqual(repeated.body, { game: 'rolling-update', chat: 'stable' });
@@ -85,7 +88,8 @@ describe('sample gateway (e2e)', () => {
     it('POST route spreads new users and avoids a draining pod', async () => {
       await registerPods('drain', { 0: 'running', 1: 'running', 2: 'running' });
       const placed = new Set<number>();
-      for (const uid of ['u1', 'u2', 'u3']) placed.add((await http.post(`/namespaces/${ns}/services/drain/route/${uid}`).expect(200)).body.podId);
+      for (const uid of ['u1', 'u2', 'u3'])
+        placed.add((await http.post(`/namespaces/${ns}/services/drain/route/${uid}`).expect(200)).body.podId);
       assert.deepEqual([...placed].sort(), [0, 1, 2]);
       await http.put(`/namespaces/${ns}/services/drain/pods/0`).send({ state: 'draining' }).expect(204);
       for (const uid of ['u4', 'u5', 'u6', 'u7']) {
@@ -95,7 +99,10 @@ describe('sample gateway (e2e)', () => {
       // `states` in the body widens the routable states for this call.
       await http.put(`/namespaces/${ns}/services/drain/pods/1`).send({ state: 'draining' }).expect(204);
       await http.put(`/namespaces/${ns}/services/drain/pods/2`).send({ state: 'draining' }).expect(204);
-      const { body } = await http.post(`/namespaces/${ns}/services/drain/route/u8`).send({ states: ['draining'], persistSeconds: 60 }).expect(200);
+      const { body } = await http
+        .post(`/namespaces/${ns}/services/drain/route/u8`)
+        .send({ states: ['draining'], persistSeconds: 60 })
+        .expect(200);
       assert.ok([0, 1, 2].includes(body.podId));
       const ttl = Number(await server.cli('TTL', `sf:{${ns}:lk:u8}drain`));
       assert.ok(ttl > 0 && ttl <= 60, `ttl ${ttl}`);
@@ -124,7 +131,10 @@ describe('sample gateway (e2e)', () => {
     });
 
     it('PUT link mode=if-absent keeps an existing link', async () => {
-      const created = await http.put(`${svc}/links/dave`).send({ podId: 2, mode: 'if-absent', persistSeconds: 120 }).expect(200);
+      const created = await http
+        .put(`${svc}/links/dave`)
+        .send({ podId: 2, mode: 'if-absent', persistSeconds: 120 })
+        .expect(200);
       assert.deepEqual(created.body, { uid: 'dave', podId: 2 });
       const kept = await http.put(`${svc}/links/dave`).send({ podId: 0, mode: 'if-absent' }).expect(200);
       assert.deepEqual(kept.body, { uid: 'dave', podId: 2 });
@@ -136,13 +146,19 @@ describe('sample gateway (e2e)', () => {
       const notPersistent = await http.get(`${svc}/links/erin`).query({ persistent: 'true' }).expect(404);
       assert.equal(notPersistent.body.code, 'NOT_LINKED');
       await http.put(`${svc}/links/erin`).send({ podId: 1 }).expect(200);
-      assert.deepEqual((await http.get(`${svc}/links/erin?persistent=true`).expect(200)).body, { uid: 'erin', podId: 1 });
+      assert.deepEqual((await http.get(`${svc}/links/erin?persistent=true`).expect(200)).body, {
+        uid: 'erin',
+        podId: 1,
+      });
       assert.equal((await http.get(`${svc}/links/stranger`).expect(404)).body.code, 'NOT_LINKED');
     });
 
     it('DELETE link removes now, lingers, or compares the pod first', async () => {
       await http.put(`${svc}/links/frank`).send({ podId: 2 }).expect(200);
-      assert.deepEqual((await http.delete(`${svc}/links/frank`).query({ lingerSeconds: 30 }).expect(200)).body, { uid: 'frank', removed: true });
+      assert.deepEqual((await http.delete(`${svc}/links/frank`).query({ lingerSeconds: 30 }).expect(200)).body, {
+        uid: 'frank',
+        removed: true,
+      });
       const ttl = Number(await server.cli('TTL', `sf:{${ns}:lk:frank}game`));
       assert.ok(ttl > 0 && ttl <= 30, `linger ttl ${ttl}`);
       assert.equal((await http.delete(`${svc}/links/frank`).query({ podId: 1 }).expect(200)).body.removed, false);
@@ -152,8 +168,16 @@ describe('sample gateway (e2e)', () => {
     });
 
     it('POST links:batchGet groups the linked uids by pod', async () => {
-      for (const [uid, podId] of [['b1', 0], ['b2', 1], ['b3', 1]] as const) await http.put(`${svc}/links/${uid}`).send({ podId }).expect(200);
-      const { body } = await http.post(`${svc}/links:batchGet`).send({ uids: ['b3', 'nobody', 'b1', 'b2'] }).expect(200);
+      for (const [uid, podId] of [
+        ['b1', 0],
+        ['b2', 1],
+        ['b3', 1],
+      ] as const)
+        await http.put(`${svc}/links/${uid}`).send({ podId }).expect(200);
+      const { body } = await http
+        .post(`${svc}/links:batchGet`)
+        .send({ uids: ['b3', 'nobody', 'b1', 'b2'] })
+        .expect(200);
       assert.deepEqual(body, { 0: ['b1'], 1: ['b3', 'b2'] });
       assert.deepEqual((await http.post(`${svc}/links:batchGet`).send({ uids: [] }).expect(200)).body, {});
     });
@@ -209,6 +233,208 @@ describe('sample gateway (e2e)', () => {
     });
   });
 
+  describe('scheduler', () => {
+    const tasks = '/scheduler/tasks';
+    const drainTask = (id: string, podId: number) => ({
+      id,
+      name: `drain game pod ${podId}`,
+      cron: '0 3 * * *',
+      timeZone: 'Europe/Berlin',
+      workflow: 'drain-pod',
+      payload: { namespace: ns, service: 'sched', podId },
+    });
+
+    async function waitForRun(id: string, status: string): Promise<Array<Record<string, unknown>>> {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const { body } = await http.get(`${tasks}/${id}/runs`).expect(200);
+        if (body.some((run: { status: string }) => run.status === status)) return body;
+        assert.ok(Date.now() < deadline, `no ${status} run of ${id}: ${JSON.stringify(body)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+
+    it('GET tasks lists the decorated pod-sweep task, stored in Redis', async () => {
+      const { body } = await http.get(tasks).expect(200);
+      const sweep = body.find((task: { id: string }) => task.id === 'pod-sweep');
+      assert.ok(sweep, JSON.stringify(body));
+      assert.equal(sweep.source, 'decorator');
+      assert.equal(sweep.workflow, 'pod-sweep');
+      assert.equal(sweep.cron, '*/30 * * * * *');
+      assert.equal(sweep.enabled, true);
+      assert.equal(sweep.overlap, 'skip');
+      assert.equal(sweep.misfire, 'skip');
+      assert.deepEqual(sweep.retry, { attempts: 2, backoffMs: 500 });
+      assert.ok(Date.parse(sweep.nextRunAt) > Date.now() - 1000, sweep.nextRunAt);
+      assert.equal((await http.get(`${tasks}/pod-sweep`).expect(200)).body.id, 'pod-sweep');
+      assert.equal(await server.cli('HEXISTS', 'sf:{gateway:sched}:tasks', 'pod-sweep'), '1');
+    });
+
+    it('GET stats: this replica, its slots and workflows', async () => {
+      const { body } = await http.get('/scheduler/stats').expect(200);
+      assert.equal(body.running, true);
+      assert.equal(body.maxConcurrent, 5);
+      assert.equal(body.availableSlots, body.maxConcurrent - body.runningTasks);
+      assert.deepEqual(body.registeredWorkflows, ['drain-pod', 'pod-sweep']);
+      assert.match(body.instanceId, /\S/);
+    });
+
+    it('POST tasks adds a task (201); the same id again is a 409 ALREADY_EXISTS', async () => {
+      const added = await http.post(tasks).send(drainTask('drain-sched-0', 0)).expect(201);
+      assert.equal(added.body.id, 'drain-sched-0');
+      assert.equal(added.body.source, 'api');
+      assert.equal(added.body.workflow, 'drain-pod');
+      assert.equal(added.body.enabled, true);
+      assert.equal(added.body.runCount, 0);
+      assert.equal(added.body.lastStatus, null);
+      assert.deepEqual(added.body.payload, { namespace: ns, service: 'sched', podId: 0 });
+      assert.ok(Date.parse(added.body.nextRunAt) > Date.now(), added.body.nextRunAt);
+      const again = await http
+        .post(tasks)
+        .send({ ...drainTask('drain-sched-0', 1), name: 'other' })
+        .expect(409);
+      assert.deepEqual(Object.keys(again.body).sort(), ['code', 'message', 'statusCode']);
+      assert.equal(again.body.code, ErrorCode.ALREADY_EXISTS);
+      assert.equal(again.body.statusCode, 409);
+      assert.deepEqual(
+        (await http.get(`${tasks}/drain-sched-0`).expect(200)).body.payload.podId,
+        0,
+        'the first one is kept',
+      );
+      const generated = await http
+        .post(tasks)
+        .send({ ...drainTask('x', 1), id: undefined })
+        .expect(201);
+      assert.match(generated.body.id, /\S/);
+      await http.delete(`${tasks}/${encodeURIComponent(generated.body.id)}`).expect(204);
+    });
+
+    it('POST trigger runs the workflow once now (202); GET runs shows it, newest first', async () => {
+      await registerPods('sched', { 1: 'running' });
+      await http
+        .post(tasks)
+        .send({ ...drainTask('drain-sched-1', 1), enabled: false })
+        .expect(201);
+      await http.post(`${tasks}/drain-sched-1/trigger`).expect(202);
+      const runs = await waitForRun('drain-sched-1', 'success');
+      assert.equal(runs.length, 1, JSON.stringify(runs));
+      const [run] = runs;
+      assert.equal(run.taskId, 'drain-sched-1');
+      assert.equal(run.attempt, 1);
+      assert.equal(run.error, null);
+      assert.equal(run.instanceId, (await http.get('/scheduler/stats')).body.instanceId);
+      assert.ok(typeof run.durationMs === 'number' && run.durationMs >= 0);
+      assert.ok(Date.parse(run.finishedAt as string) >= Date.parse(run.startedAt as string));
+      assert.deepEqual((await http.get(`/namespaces/${ns}/services/sched/pods`).expect(200)).body, { 1: 'draining' });
+      const task = (await http.get(`${tasks}/drain-sched-1`).expect(200)).body;
+      assert.equal(task.lastStatus, 'success');
+      assert.equal(task.runCount, 1);
+      assert.equal(task.enabled, false, 'a trigger does not enable the schedule');
+      assert.equal((await http.get(`${tasks}/drain-sched-1/runs`).query({ limit: 1 }).expect(200)).body.length, 1);
+    });
+
+    it('payload once: the drain disables its own task after running', async () => {
+      await http
+        .post(tasks)
+        .send({ ...drainTask('drain-sched-2', 2), payload: { namespace: ns, service: 'sched', podId: 2, once: true } })
+        .expect(201);
+      await http.post(`${tasks}/drain-sched-2/trigger`).expect(202);
+      await waitForRun('drain-sched-2', 'success');
+      const deadline = Date.now() + 5000;
+      let task = (await http.get(`${tasks}/drain-sched-2`).expect(200)).body;
+      while (task.enabled && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        task = (await http.get(`${tasks}/drain-sched-2`).expect(200)).body;
+      }
+      assert.equal(task.enabled, false);
+      assert.equal(task.nextRunAt, null);
+    });
+
+    it('PATCH, disable, enable, list enabledOnly, DELETE', async () => {
+      const before = (await http.get(`${tasks}/drain-sched-0`).expect(200)).body;
+      const patched = (
+        await http
+          .patch(`${tasks}/drain-sched-0`)
+          .send({ cron: '30 2 * * 6', timeZone: 'UTC', jitterMs: 1000 })
+          .expect(200)
+      ).body;
+      assert.equal(patched.cron, '30 2 * * 6');
+      assert.equal(patched.jitterMs, 1000);
+      assert.equal(patched.version, before.version + 1);
+      assert.equal(new Date(patched.nextRunAt).getUTCDay(), 6);
+      assert.equal(new Date(patched.nextRunAt).getUTCHours(), 2);
+      assert.equal(new Date(patched.nextRunAt).getUTCMinutes(), 30);
+
+      const disabled = (await http.post(`${tasks}/drain-sched-0/disable`).expect(200)).body;
+      assert.equal(disabled.enabled, false);
+      assert.equal(disabled.nextRunAt, null);
+      const enabledOnly = (await http.get(tasks).query({ enabledOnly: true }).expect(200)).body.map(
+        (task: { id: string }) => task.id,
+      );
+      assert.ok(!enabledOnly.includes('drain-sched-0') && enabledOnly.includes('pod-sweep'), enabledOnly.join());
+      assert.ok((await http.get(tasks).expect(200)).body.some((task: { id: string }) => task.id === 'drain-sched-0'));
+      const enabled = (await http.post(`${tasks}/drain-sched-0/enable`).expect(200)).body;
+      assert.equal(enabled.enabled, true);
+      assert.ok(Date.parse(enabled.nextRunAt) > Date.now());
+
+      await http.delete(`${tasks}/drain-sched-0`).expect(204);
+      assert.equal((await http.get(`${tasks}/drain-sched-0`).expect(404)).body.code, ErrorCode.NOT_FOUND);
+      assert.equal(await server.cli('HEXISTS', 'sf:{gateway:sched}:tasks', 'drain-sched-0'), '0');
+    });
+
+    it('unknown ids are a 404 NOT_FOUND on every endpoint', async () => {
+      const unknown = `${tasks}/no-such-task`;
+      const calls: Array<[string, () => request.Test]> = [
+        ['GET task', () => http.get(unknown)],
+        ['PATCH cron', () => http.patch(unknown).send({ cron: '* * * * *' })],
+        ['PATCH payload', () => http.patch(unknown).send({ payload: { namespace: ns, service: 'sched', podId: 1 } })],
+        ['DELETE', () => http.delete(unknown)],
+        ['enable', () => http.post(`${unknown}/enable`)],
+        ['disable', () => http.post(`${unknown}/disable`)],
+        ['trigger', () => http.post(`${unknown}/trigger`)],
+        ['runs', () => http.get(`${unknown}/runs`)],
+      ];
+      for (const [label, call] of calls) {
+        const response = await call();
+        assert.equal(response.status, 404, `${label}: ${JSON.stringify(response.body)}`);
+        assert.equal(response.body.code, ErrorCode.NOT_FOUND, label);
+        assert.equal(response.body.statusCode, 404, label);
+      }
+    });
+
+    it('bad input is a 400 naming the field, and nothing is written', async () => {
+      const valid = drainTask('drain-bad', 3);
+      // The DTOs (ValidationPipe) ...
+      assertInvalid(await http.post(tasks).send({ ...valid, name: undefined }), 'name');
+      assertInvalid(await http.post(tasks).send({ ...valid, cron: 5 }), 'cron');
+      assertInvalid(await http.post(tasks).send({ ...valid, workflow: '' }), 'workflow');
+      assertInvalid(await http.post(tasks).send({ ...valid, overlap: 'sometimes' }), 'overlap');
+      assertInvalid(await http.post(tasks).send({ ...valid, misfire: 'never' }), 'misfire');
+      assertInvalid(await http.post(tasks).send({ ...valid, retry: { attempts: 0 } }), 'retry.attempts');
+      assertInvalid(await http.post(tasks).send({ ...valid, jitterMs: -1 }), 'jitterMs');
+      assertInvalid(await http.post(tasks).send({ ...valid, payload: 'pod 3' }), 'payload');
+      assertInvalid(await http.post(tasks).send({ ...valid, colour: 'red' }), 'colour');
+      assertInvalid(
+        await http.post(tasks).send({ ...valid, payload: { namespace: ns, service: 'sched', podId: 'three' } }),
+        'payload.podId',
+      );
+      assertInvalid(await http.post(tasks).send({ ...valid, payload: undefined }), 'payload');
+      assertInvalid(await http.patch(`${tasks}/pod-sweep`).send({ enabled: 'yes' }), 'enabled');
+      assertInvalid(await http.get(tasks).query({ enabledOnly: 'maybe' }), 'enabledOnly');
+      assertInvalid(await http.get(`${tasks}/pod-sweep/runs`).query({ limit: 0 }), 'limit');
+      // ... and the library (StatefulErrorFilter).
+      assertInvalid(await http.post(tasks).send({ ...valid, cron: '61 * * * *' }), 'cron');
+      assertInvalid(await http.post(tasks).send({ ...valid, cron: '* * *' }), 'cron');
+      assertInvalid(await http.post(tasks).send({ ...valid, timeZone: 'Mars/Olympus_Mons' }), 'timeZone');
+      assertInvalid(await http.post(tasks).send({ ...valid, name: 'a{b}' }), 'name');
+      assertInvalid(await http.post(tasks).send({ ...valid, id: 'x'.repeat(513) }), 'id');
+      assertInvalid(await http.post(tasks).send({ ...valid, workflow: 'no-such-workflow' }), 'workflow');
+      assertInvalid(await http.patch(`${tasks}/pod-sweep`).send({ cron: 'every minute' }), 'cron');
+      assert.equal((await http.get(`${tasks}/drain-bad`)).status, 404, 'nothing was written');
+      assert.equal((await http.get(`${tasks}/pod-sweep`).expect(200)).body.cron, '*/30 * * * * *');
+    });
+  });
+
   describe('OpenAPI', () => {
     it('serves the document and the UI at /docs', async () => {
       const { body } = await http.get('/docs-json').expect(200);
@@ -222,11 +448,23 @@ describe('sample gateway (e2e)', () => {
         '/namespaces/{ns}/services/{svc}/links/{uid}',
         '/namespaces/{ns}/services/{svc}/links:batchGet',
         '/namespaces/{ns}/uids/{uid}/links',
+        '/scheduler/tasks',
+        '/scheduler/tasks/{id}',
+        '/scheduler/tasks/{id}/enable',
+        '/scheduler/tasks/{id}/disable',
+        '/scheduler/tasks/{id}/trigger',
+        '/scheduler/tasks/{id}/runs',
+        '/scheduler/stats',
         '/health',
       ]) {
         assert.ok(body.paths[path], `${path} missing from ${Object.keys(body.paths).join(', ')}`);
       }
       assert.ok(body.components.schemas.SetLinkDto);
+      for (const schema of ['AddTaskDto', 'UpdateTaskDto', 'ScheduledTaskResponse', 'TaskRunResponse'])
+        assert.ok(body.components.schemas[schema], schema);
+      assert.deepEqual(body.components.schemas.AddTaskDto.required.sort(), ['cron', 'name', 'workflow']);
+      assert.deepEqual(body.components.schemas.AddTaskDto.properties.overlap.enum, ['skip', 'bufferOne', 'allow']);
+      assert.ok(body.paths['/scheduler/tasks'].post.responses['409'], 'POST tasks documents the 409');
       assert.match((await http.get('/docs').expect(200)).text, /swagger/i);
     });
   });
@@ -236,13 +474,42 @@ describe('sample gateway (e2e)', () => {
       const { text, headers } = await http.get('/metrics').expect(200);
       assert.match(headers['content-type'], /text\/plain/);
       const count = (operation: string) =>
-        Number(new RegExp(`^${METRIC_NAMES.operations}\\{feature="routing",operation="${operation}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+        Number(
+          new RegExp(`^${METRIC_NAMES.operations}\\{feature="routing",operation="${operation}"\\} (\\d+)$`, 'm').exec(
+            text,
+          )?.[1],
+        );
       assert.ok(count('computeLinkedPodIfAbsent') >= 10, text);
       assert.ok(count('setLinkedPod') >= 5);
-      assert.match(text, new RegExp(`^${METRIC_NAMES.errors}\\{feature="routing",operation="getServiceState",code="(LUA_SCRIPT_ERROR|REDIS_OPERATION_ERROR)"\\} 1$`, 'm'));
-      assert.match(text, new RegExp(`^${METRIC_NAMES.duration}_bucket\\{feature="routing",operation="getLinkedPod",le="0.001"\\} \\d+$`, 'm'));
-      assert.match(text, new RegExp(`^${METRIC_NAMES.duration}_count\\{feature="routing",operation="getLinkedPod"\\} [1-9]\\d*$`, 'm'));
+      assert.match(
+        text,
+        new RegExp(
+          `^${METRIC_NAMES.errors}\\{feature="routing",operation="getServiceState",code="(LUA_SCRIPT_ERROR|REDIS_OPERATION_ERROR)"\\} 1$`,
+          'm',
+        ),
+      );
+      assert.match(
+        text,
+        new RegExp(
+          `^${METRIC_NAMES.duration}_bucket\\{feature="routing",operation="getLinkedPod",le="0.001"\\} \\d+$`,
+          'm',
+        ),
+      );
+      assert.match(
+        text,
+        new RegExp(`^${METRIC_NAMES.duration}_count\\{feature="routing",operation="getLinkedPod"\\} [1-9]\\d*$`, 'm'),
+      );
       assert.match(text, new RegExp(`^# TYPE ${METRIC_NAMES.duration} histogram$`, 'm'));
+      // The scheduler's: the triggered drain runs of the scheduler tests, and this replica's free slots.
+      assert.match(
+        text,
+        /^stateful_redis_scheduler_runs_total\{namespace="gateway",task="drain-sched-1",status="success"\} 1$/m,
+      );
+      assert.match(
+        text,
+        /^stateful_redis_scheduler_fire_lag_seconds_count\{namespace="gateway",task="drain-sched-1"\} 1$/m,
+      );
+      assert.match(text, /^stateful_redis_scheduler_free_slots\{namespace="gateway",instance_id="[^"]+"\} 5$/m);
     });
   });
 
@@ -253,18 +520,34 @@ describe('sample gateway (e2e)', () => {
       assert.equal(up.body.status, 'ok');
       assert.equal(up.body.info.redis.status, 'up');
       assert.equal(up.body.info.redis.scriptsLoaded, true);
+      assert.equal(up.body.info.scheduler.status, 'up');
 
       await server.stop();
       const down = await http.get('/health').expect(503);
       assert.equal(down.body.status, 'error');
       assert.equal(down.body.error.redis.status, 'down');
+      // The scheduler says so once its loop has failed to reach Redis (it looks at least every pollIntervalMs).
+      let scheduler = down.body.error.scheduler ?? down.body.info?.scheduler;
+      for (const deadline = Date.now() + 5000; scheduler?.status !== 'down' && Date.now() < deadline;) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const again = (await http.get('/health').expect(503)).body;
+        scheduler = again.error.scheduler ?? again.info?.scheduler;
+      }
+      assert.equal(scheduler?.status, 'down', JSON.stringify(scheduler));
+      assert.equal((await http.get('/scheduler/tasks')).status, 503);
       const call = await http.get(`${svc}/links/alice`);
       assert.equal(call.status, 503, JSON.stringify(call.body));
       assert.ok([ErrorCode.REDIS_CONNECTION_ERROR, ErrorCode.TIMEOUT].includes(call.body.code), call.body.code);
       assert.equal(call.body.statusCode, 503);
 
       const metrics = await http.get('/metrics').expect(200);
-      assert.match(metrics.text, new RegExp(`^${METRIC_NAMES.errors}\\{feature="routing",operation="getLinkedPod",code="(REDIS_CONNECTION_ERROR|TIMEOUT)"\\} 1$`, 'm'));
+      assert.match(
+        metrics.text,
+        new RegExp(
+          `^${METRIC_NAMES.errors}\\{feature="routing",operation="getLinkedPod",code="(REDIS_CONNECTION_ERROR|TIMEOUT)"\\} 1$`,
+          'm',
+        ),
+      );
 
       await server.start();
       const deadline = Date.now() + 15_000;

@@ -33,7 +33,9 @@ export class PodsController {
 
   @Get('services/:svc/pods')
   @ApiOperation({ summary: 'State of every pod of the service (getServiceState)' })
-  @ApiOkResponse({ schema: { type: 'object', additionalProperties: { type: 'string' }, example: { 0: 'running', 1: 'draining' } } })
+  @ApiOkResponse({
+    schema: { type: 'object', additionalProperties: { type: 'string' }, example: { 0: 'running', 1: 'draining' } },
+  })
   getPods(@Param('ns') ns: string, @Param('svc') svc: string): Promise<Record<number, string>> {
     return this.directory.getServiceState(ns, svc);
   }
@@ -42,13 +44,19 @@ export class PodsController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({ summary: "Set the service's workload state (setWorkloadState)" })
   @ApiNoContentResponse()
-  async setWorkload(@Param('ns') ns: string, @Param('svc') svc: string, @Body() { state }: SetWorkloadDto): Promise<void> {
+  async setWorkload(
+    @Param('ns') ns: string,
+    @Param('svc') svc: string,
+    @Body() { state }: SetWorkloadDto,
+  ): Promise<void> {
     await this.directory.setWorkloadState(ns, svc, state);
   }
 
   @Get('workloads')
   @ApiOperation({ summary: 'Workload states of several services (getWorkloadState); unknown ones are left out' })
-  @ApiOkResponse({ schema: { type: 'object', additionalProperties: { type: 'string' }, example: { game: 'rolling-update' } } })
+  @ApiOkResponse({
+    schema: { type: 'object', additionalProperties: { type: 'string' }, example: { game: 'rolling-update' } },
+  })
   getWorkloads(@Param('ns') ns: string, @Query() { services }: WorkloadQuery): Promise<Record<string, string>> {
     return this.directory.getWorkloadState(ns, services);
   }

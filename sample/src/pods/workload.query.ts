@@ -5,7 +5,9 @@ import { ArrayNotEmpty, IsArray, IsString } from 'class-validator';
 /** `?services=game,chat` (or `?services=game&services=chat`). */
 export class WorkloadQuery {
   @ApiProperty({ type: String, example: 'game,chat', description: 'comma-separated service names' })
-  @Transform(({ value }) => (Array.isArray(value) ? value : String(value).split(',')).map((name: string) => name.trim()).filter(Boolean))
+  @Transform(({ value }) =>
+    (Array.isArray(value) ? value : String(value).split(',')).map((name: string) => name.trim()).filter(Boolean),
+  )
   @IsArray()
   @ArrayNotEmpty()
   @IsString({ each: true })

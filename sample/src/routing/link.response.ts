@@ -7,7 +7,10 @@ export class LinkResponse {
   @ApiProperty({ example: 1, description: 'the pod the uid is linked to after the call' })
   podId!: number;
 
-  @ApiPropertyOptional({ example: true, description: 'mode=try: false when another pod holds a persistent link (podId is that pod)' })
+  @ApiPropertyOptional({
+    example: true,
+    description: 'mode=try: false when another pod holds a persistent link (podId is that pod)',
+  })
   success?: boolean;
 
   @ApiPropertyOptional({ example: -1, description: 'mode=set: the pod linked before, -1 if none' })
@@ -18,6 +21,9 @@ export class RemoveLinkResponse {
   @ApiProperty({ example: 'alice' })
   uid!: string;
 
-  @ApiProperty({ example: true, description: 'false when there was no live link (or, with podId, it pointed elsewhere)' })
+  @ApiProperty({
+    example: true,
+    description: 'false when there was no live link (or, with podId, it pointed elsewhere)',
+  })
   removed!: boolean;
 }
