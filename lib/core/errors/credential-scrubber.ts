@@ -8,7 +8,7 @@
  */
 
 /** What a credential is replaced with. */
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
 /** Passwords shorter than this are not searched for in free text: replacing every "ab" would garble messages. */
 const MIN_TEXT_SECRET_LENGTH = 4;

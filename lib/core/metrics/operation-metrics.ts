@@ -92,9 +92,27 @@ export class OperationMetrics {
   private constructor() {
     const reset = () => this.stats.clear();
     this.metrics = [
-      new ScrapedMetric(METRIC_NAMES.operations, 'Operations sent to Redis (or refused before init), by feature and operation.', 'counter', () => this.callSamples(), reset),
-      new ScrapedMetric(METRIC_NAMES.errors, 'Failed operations by feature, operation and StatefulError code.', 'counter', () => this.errorSamples(), reset),
-      new ScrapedMetric(METRIC_NAMES.duration, 'Duration of operations (all their Redis round trips, failures included), by feature and operation.', 'histogram', () => this.durationSamples(), reset),
+      new ScrapedMetric(
+        METRIC_NAMES.operations,
+        'Operations sent to Redis (or refused before init), by feature and operation.',
+        'counter',
+        () => this.callSamples(),
+        reset,
+      ),
+      new ScrapedMetric(
+        METRIC_NAMES.errors,
+        'Failed operations by feature, operation and StatefulError code.',
+        'counter',
+        () => this.errorSamples(),
+        reset,
+      ),
+      new ScrapedMetric(
+        METRIC_NAMES.duration,
+        'Duration of operations (all their Redis round trips, failures included), by feature and operation.',
+        'histogram',
+        () => this.durationSamples(),
+        reset,
+      ),
       // A state read at scrape time: nothing to reset.
       new ScrapedMetric(
         METRIC_NAMES.nearCacheTracking,

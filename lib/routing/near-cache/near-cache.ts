@@ -23,7 +23,7 @@ export interface NearCacheSettings {
  * refreshed on a MOVED reply, or every `slotsRefreshInterval`, off by default). So a "no link" answer is
  * served for this long at most; an existing key is safe: leaving its node (MIGRATE) is a change Redis reports.
  */
-export const CLUSTER_NEGATIVE_ENTRY_MAX_AGE_MS = 1_000;
+const CLUSTER_NEGATIVE_ENTRY_MAX_AGE_MS = 1_000;
 
 const CLUSTER_SLOTS = 16_384;
 

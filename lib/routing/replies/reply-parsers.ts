@@ -1,7 +1,7 @@
 import { NO_POD } from '../routing.constants';
 
 /** The largest pod id (2^31 - 1), the width of a Java int. */
-export const MAX_POD_ID = 2 ** 31 - 1;
+const MAX_POD_ID = 2 ** 31 - 1;
 
 /** Told about a stored value that is not a pod id, with the key that holds it. */
 export type CorruptEntryReporter = (key: string, value: string) => void;
@@ -14,7 +14,7 @@ export type CorruptEntryReporter = (key: string, value: string) => void;
  * compare-and-set or compare-and-delete matches it.
  * Returns the pod id, or undefined for a corrupt value.
  */
-export function canonicalPodId(value: string): number | undefined {
+function canonicalPodId(value: string): number | undefined {
   const length = value.length;
   if (length === 0 || length > 10 || (length > 1 && value.charCodeAt(0) === 48)) return undefined;
   let podId = 0;

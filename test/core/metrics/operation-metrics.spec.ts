@@ -3,7 +3,14 @@ import Module from 'node:module';
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { Counter, Registry, register as defaultRegister } from 'prom-client';
-import { ErrorCode, METRIC_NAMES, StatefulError, StatefulExecutorService, StatefulRedisModule, StatefulRedisModuleOptions } from '../../../lib';
+import {
+  ErrorCode,
+  METRIC_NAMES,
+  StatefulError,
+  StatefulExecutorService,
+  StatefulRedisModule,
+  StatefulRedisModuleOptions,
+} from '../../../lib';
 import { createOperationMetrics, defaultPromRegistry } from '../../../lib/core/metrics/operation-metrics.factory';
 import { DURATION_BUCKETS, OperationMetrics } from '../../../lib/core/metrics/operation-metrics';
 import { RedisServer } from '../../harness/redis-server';
@@ -46,21 +53,48 @@ describe('operation metrics', () => {
         await assert.rejects(app.service.getLinkedPod('bad:ns', 'a', 'svc'), { code: ErrorCode.INVALID_PARAMETER });
 
         const text = await registry.metrics();
-        assert.equal(sample(text, METRIC_NAMES.operations, 'feature="routing",operation="computeLinkedPodIfAbsent"'), 3);
+        assert.equal(
+          sample(text, METRIC_NAMES.operations, 'feature="routing",operation="computeLinkedPodIfAbsent"'),
+          3,
+        );
         assert.equal(sample(text, METRIC_NAMES.operations, 'feature="routing",operation="setServiceState"'), 1);
         assert.equal(sample(text, METRIC_NAMES.operations, 'feature="routing",operation="getLinkedPod"'), 1);
         assert.equal(sample(text, METRIC_NAMES.operations, 'feature="routing",operation="getServiceState"'), 1);
-        const errorLine = new RegExp(`^${METRIC_NAMES.errors}\\{feature="routing",operation="getServiceState",code="(LUA_SCRIPT_ERROR|REDIS_OPERATION_ERROR)"\\} 1$`, 'm');
+        const errorLine = new RegExp(
+          `^${METRIC_NAMES.errors}\\{feature="routing",operation="getServiceState",code="(LUA_SCRIPT_ERROR|REDIS_OPERATION_ERROR)"\\} 1$`,
+          'm',
+        );
         assert.match(text, errorLine);
-        assert.equal(sample(text, METRIC_NAMES.errors, 'feature="routing",operation="getLinkedPod",code="INVALID_PARAMETER"'), undefined);
+        assert.equal(
+          sample(text, METRIC_NAMES.errors, 'feature="routing",operation="getLinkedPod",code="INVALID_PARAMETER"'),
+          undefined,
+        );
 
-        assert.equal(sample(text, `${METRIC_NAMES.duration}_count`, 'feature="routing",operation="computeLinkedPodIfAbsent"'), 3);
-        assert.equal(sample(text, `${METRIC_NAMES.duration}_bucket`, 'feature="routing",operation="computeLinkedPodIfAbsent",le="+Inf"'), 3);
-        const sum = sample(text, `${METRIC_NAMES.duration}_sum`, 'feature="routing",operation="computeLinkedPodIfAbsent"')!;
+        assert.equal(
+          sample(text, `${METRIC_NAMES.duration}_count`, 'feature="routing",operation="computeLinkedPodIfAbsent"'),
+          3,
+        );
+        assert.equal(
+          sample(
+            text,
+            `${METRIC_NAMES.duration}_bucket`,
+            'feature="routing",operation="computeLinkedPodIfAbsent",le="+Inf"',
+          ),
+          3,
+        );
+        const sum = sample(
+          text,
+          `${METRIC_NAMES.duration}_sum`,
+          'feature="routing",operation="computeLinkedPodIfAbsent"',
+        )!;
         assert.ok(sum > 0 && sum < 3, `sum ${sum}`);
         let previous = 0;
         for (const bound of DURATION_BUCKETS) {
-          const value = sample(text, `${METRIC_NAMES.duration}_bucket`, `feature="routing",operation="computeLinkedPodIfAbsent",le="${bound}"`)!;
+          const value = sample(
+            text,
+            `${METRIC_NAMES.duration}_bucket`,
+            `feature="routing",operation="computeLinkedPodIfAbsent",le="${bound}"`,
+          )!;
           assert.ok(value >= previous && value <= 3, `bucket ${bound}: ${value} (cumulative)`);
           previous = value;
         }
@@ -75,7 +109,9 @@ describe('operation metrics', () => {
 
     it('counts calls refused before init and after shutdown as NOT_INITIALIZED, without a duration', async () => {
       const registry = new Registry();
-      const moduleRef = await Test.createTestingModule({ imports: [StatefulRedisModule.forRoot({ redis: server.url, metrics: { registry } })] }).compile();
+      const moduleRef = await Test.createTestingModule({
+        imports: [StatefulRedisModule.forRoot({ redis: server.url, metrics: { registry } })],
+      }).compile();
       const service = moduleRef.get(StatefulExecutorService);
       await assert.rejects(service.getLinkedPod('m', 'a', 'svc'), { code: ErrorCode.NOT_INITIALIZED });
       await moduleRef.init();
@@ -83,7 +119,10 @@ describe('operation metrics', () => {
       await assert.rejects(service.getLinkedPod('m', 'a', 'svc'), { code: ErrorCode.NOT_INITIALIZED });
       const text = await registry.metrics();
       assert.equal(sample(text, METRIC_NAMES.operations, 'feature="routing",operation="getLinkedPod"'), 2);
-      assert.equal(sample(text, METRIC_NAMES.errors, 'feature="routing",operation="getLinkedPod",code="NOT_INITIALIZED"'), 2);
+      assert.equal(
+        sample(text, METRIC_NAMES.errors, 'feature="routing",operation="getLinkedPod",code="NOT_INITIALIZED"'),
+        2,
+      );
       assert.equal(sample(text, `${METRIC_NAMES.duration}_count`, 'feature="routing",operation="getLinkedPod"'), 0);
     });
 
@@ -124,7 +163,10 @@ describe('operation metrics', () => {
       const second = await startStatefulApp({ redis: server.url, metrics: { registry } });
       try {
         await second.service.getLinkedPod('m', 'a', 'svc');
-        assert.equal(sample(await registry.metrics(), METRIC_NAMES.operations, 'feature="routing",operation="getLinkedPod"'), 1);
+        assert.equal(
+          sample(await registry.metrics(), METRIC_NAMES.operations, 'feature="routing",operation="getLinkedPod"'),
+          1,
+        );
       } finally {
         await second.close();
       }
@@ -145,7 +187,8 @@ describe('operation metrics', () => {
       for (const metrics of ['yes', 1, { registry: {} }, { registry: 'default' }]) {
         await assert.rejects(
           startStatefulApp({ redis: server.url, metrics } as unknown as StatefulRedisModuleOptions),
-          (error: StatefulError) => error.code === ErrorCode.INVALID_PARAMETER && error.field === 'metrics' && /"metrics"/.test(error.message),
+          (error: StatefulError) =>
+            error.code === ErrorCode.INVALID_PARAMETER && error.field === 'metrics' && /"metrics"/.test(error.message),
         );
       }
     });
@@ -160,14 +203,17 @@ describe('operation metrics', () => {
       metrics.failed('routing', 'op', ErrorCode.TIMEOUT, 7);
       metrics.failed('routing', 'op', ErrorCode.TIMEOUT, 2);
       const text = await registry.metrics();
-      const bucket = (le: string) => sample(text, `${METRIC_NAMES.duration}_bucket`, `feature="routing",operation="op",le="${le}"`);
+      const bucket = (le: string) =>
+        sample(text, `${METRIC_NAMES.duration}_bucket`, `feature="routing",operation="op",le="${le}"`);
       assert.equal(bucket('0.0001'), 1);
       assert.equal(bucket('0.00025'), 2);
       assert.equal(bucket('2.5'), 3);
       assert.equal(bucket('5'), 3);
       assert.equal(bucket('+Inf'), 4);
       assert.equal(sample(text, `${METRIC_NAMES.duration}_count`, 'feature="routing",operation="op"'), 4);
-      assert.ok(Math.abs(sample(text, `${METRIC_NAMES.duration}_sum`, 'feature="routing",operation="op"')! - 9.00021) < 1e-9);
+      assert.ok(
+        Math.abs(sample(text, `${METRIC_NAMES.duration}_sum`, 'feature="routing",operation="op"')! - 9.00021) < 1e-9,
+      );
       assert.equal(sample(text, METRIC_NAMES.operations, 'feature="routing",operation="op"'), 4);
       assert.equal(sample(text, METRIC_NAMES.errors, 'feature="routing",operation="op",code="TIMEOUT"'), 2);
     });
@@ -204,7 +250,10 @@ describe('operation metrics', () => {
       const json = await registry.getMetricsAsJSON();
       const calls = json.find((metric) => metric.name === METRIC_NAMES.operations)!;
       assert.deepEqual(calls.values, [{ labels: { feature: 'routing', operation: 'op', app: 'gateway' }, value: 1 }]);
-      assert.equal(sample(await registry.metrics(), METRIC_NAMES.operations, 'feature="routing",operation="op",app="gateway"'), 1);
+      assert.equal(
+        sample(await registry.metrics(), METRIC_NAMES.operations, 'feature="routing",operation="op",app="gateway"'),
+        1,
+      );
       registry.resetMetrics();
       metrics.succeeded('routing', 'other', 0.002);
       const text = await registry.metrics();
@@ -223,7 +272,10 @@ describe('operation metrics', () => {
       const text = await registry.metrics();
       assert.equal(registry.getMetricsAsArray().length, METRIC_COUNT);
       assert.equal(sample(text, METRIC_NAMES.operations, 'feature="routing",operation="op"'), 1);
-      assert.equal(sample(text, METRIC_NAMES.errors, 'feature="routing",operation="op",code="REDIS_CONNECTION_ERROR"'), 1);
+      assert.equal(
+        sample(text, METRIC_NAMES.errors, 'feature="routing",operation="op",code="REDIS_CONNECTION_ERROR"'),
+        1,
+      );
       assert.match(text, /# EOF\n$/);
     });
   });
@@ -231,10 +283,19 @@ describe('operation metrics', () => {
   describe('createOperationMetrics (prom-client optional)', () => {
     it('returns null when off, or when prom-client is absent and no registry is given', () => {
       assert.equal(createOperationMetrics(false), null);
-      assert.equal(createOperationMetrics(true, () => undefined), null);
-      assert.equal(createOperationMetrics({}, () => undefined), null);
+      assert.equal(
+        createOperationMetrics(true, () => undefined),
+        null,
+      );
+      assert.equal(
+        createOperationMetrics({}, () => undefined),
+        null,
+      );
       const registry = new Registry();
-      assert.equal(createOperationMetrics({ registry }, () => undefined), OperationMetrics.for(registry));
+      assert.equal(
+        createOperationMetrics({ registry }, () => undefined),
+        OperationMetrics.for(registry),
+      );
       assert.equal(createOperationMetrics(true), OperationMetrics.for(defaultRegister));
     });
 

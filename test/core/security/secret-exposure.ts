@@ -6,7 +6,7 @@ import type { CapturingLogger } from '../../harness/capturing-logger';
  * Where `secret` can be read from `root`: every own property (non-enumerable and symbol keys
  * included, getters read), array item, Buffer or typed array, Map and Set entry, at any depth.
  */
-export function pathsHolding(root: unknown, secret: string): string[] {
+function pathsHolding(root: unknown, secret: string): string[] {
   const found: string[] = [];
   const seen = new Set<unknown>();
   const visit = (value: unknown, path: string): void => {
@@ -42,7 +42,7 @@ export function pathsHolding(root: unknown, secret: string): string[] {
 }
 
 /** `JSON.stringify` as a logger would do it: errors with their non-enumerable fields, cycles cut, Buffers as text. */
-export function jsonOf(root: unknown): string {
+function jsonOf(root: unknown): string {
   const seen = new WeakSet<object>();
   const json: string | undefined = JSON.stringify(root, function (_key, value: unknown) {
     if (typeof value !== 'object' || value === null) return value;
@@ -63,7 +63,7 @@ export function jsonOf(root: unknown): string {
 }
 
 /** Every way an app could look at an error: its properties, `util.inspect`, JSON, and (if given) the captured logs. */
-export function exposuresOf(error: unknown, secret: string, logger?: CapturingLogger): string[] {
+function exposuresOf(error: unknown, secret: string, logger?: CapturingLogger): string[] {
   const places = pathsHolding(error, secret);
   const texts: Array<[string, string]> = [
     ['util.inspect(depth 20)', inspect(error, { depth: 20 })],
