@@ -32,17 +32,27 @@ export async function smokeCheck(app: INestApplicationContext): Promise<string[]
   await service.removePod(ns, 'game', 1);
 
   const invalid = await service.getLinkedPod('bad:namespace', 'alice', 'game').catch((error: unknown) => error);
-  expect(invalid instanceof StatefulError && invalid.code === ErrorCode.INVALID_PARAMETER, 'bad input is a StatefulError INVALID_PARAMETER');
+  expect(
+    invalid instanceof StatefulError && invalid.code === ErrorCode.INVALID_PARAMETER,
+    'bad input is a StatefulError INVALID_PARAMETER',
+  );
 
-  const health = await app.get(HealthCheckService).check([() => app.get(StatefulRedisHealthIndicator).isHealthy('redis')]);
+  const health = await app
+    .get(HealthCheckService)
+    .check([() => app.get(StatefulRedisHealthIndicator).isHealthy('redis')]);
   expect(health.status === 'ok' && health.info?.redis?.status === 'up', `health is up (got ${JSON.stringify(health)})`);
 
   const notes = [`linked alice to pod ${pod} and read it back`, `health ${health.status}`];
   const optional = 'prom-client'; // not a dependency of every app
-  const promClient: { register: { metrics(): Promise<string> } } | undefined = await import(optional).catch(() => undefined);
+  const promClient: { register: { metrics(): Promise<string> } } | undefined = await import(optional).catch(
+    () => undefined,
+  );
   if (promClient) {
     const text = await promClient.register.metrics();
-    expect(/^stateful_redis_operations_total\{operation="computeLinkedPodIfAbsent"\} 1$/m.test(text), 'metrics count the calls');
+    expect(
+      /^stateful_redis_operations_total\{operation="computeLinkedPodIfAbsent"\} 1$/m.test(text),
+      'metrics count the calls',
+    );
     notes.push('metrics exported to prom-client');
   } else {
     notes.push('prom-client absent: metrics off');

@@ -8,7 +8,10 @@ class StatefulRedisConfig {
   createStatefulRedisOptions(): StatefulRedisModuleOptions {
     const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     // ioredis options object (typed by this app's ioredis 5), not a URL.
-    return { redis: { host: url.hostname, port: Number(url.port), connectionName: 'nest11-consumer' }, commandTimeoutMs: 1_000 };
+    return {
+      redis: { host: url.hostname, port: Number(url.port), connectionName: 'nest11-consumer' },
+      commandTimeoutMs: 1_000,
+    };
   }
 }
 

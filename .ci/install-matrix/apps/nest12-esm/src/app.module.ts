@@ -7,7 +7,10 @@ import { StatefulRedisModule } from 'nestjs-stateful-redis';
     TerminusModule,
     StatefulRedisModule.forRootAsync({
       isGlobal: true,
-      useFactory: async () => ({ redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', routableStates: ['running'] }),
+      useFactory: async () => ({
+        redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+        routableStates: ['running'],
+      }),
     }),
   ],
 })
