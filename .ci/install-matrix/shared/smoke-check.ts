@@ -50,7 +50,7 @@ export async function smokeCheck(app: INestApplicationContext): Promise<string[]
   if (promClient) {
     const text = await promClient.register.metrics();
     expect(
-      /^stateful_redis_operations_total\{operation="computeLinkedPodIfAbsent"\} 1$/m.test(text),
+      /^stateful_redis_operations_total\{feature="routing",operation="computeLinkedPodIfAbsent"\} 1$/m.test(text),
       'metrics count the calls',
     );
     notes.push('metrics exported to prom-client');
