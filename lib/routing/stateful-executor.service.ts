@@ -11,6 +11,7 @@ import { NearCache } from './near-cache/near-cache';
 import { parsePodId, parsePodIdBuffer, parsePodMap, parseServiceLinks, setEntry } from './replies/reply-parsers';
 import { ScriptRunner } from '../core/scripts/script-runner';
 import { STATEFUL_REDIS_RESOLVED_OPTIONS } from '../core/stateful-redis.constants';
+import { invalidParameter } from '../core/errors/invalid-parameter';
 import { ROUTING_SCRIPTS, ScriptName } from './routing-script-names';
 import { NO_POD } from './routing.constants';
 import {
@@ -24,7 +25,6 @@ import {
   assertState,
   assertUid,
   assertWeight,
-  invalidParameter,
 } from './validation/argument-validator';
 
 /**

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../core/errors/error-code';
 import { StatefulError } from '../core/errors/stateful.error';
 import { assertKnownOptions } from '../core/options/known-options';
-import { invalidParameter } from '../routing/validation/argument-validator';
+import { invalidParameter } from '../core/errors/invalid-parameter';
 import { CronSchedule } from './cron/cron-schedule';
 import type { ResolvedDistributedScheduleOptions } from './interfaces/distributed-schedule-module-options.interface';
 import type { ScheduledHandler } from './interfaces/scheduled-run-context.interface';

@@ -1,5 +1,4 @@
-import { ErrorCode } from '../../core/errors/error-code';
-import { StatefulError } from '../../core/errors/stateful.error';
+import { invalidParameter } from '../../core/errors/invalid-parameter';
 
 const MAX_POD_ID = 2 ** 31 - 1;
 const MAX_PERSIST_SECONDS = 2 ** 31 - 1;
@@ -16,24 +15,6 @@ const FORBIDDEN_IN_NAMESPACE = /[:{}\s\p{Cc}]/u;
  * Hand-written rather than class-validator: these checks run on every call of the hot path,
  * where a decorator-driven validation would cost more than the Redis round trip's client side.
  */
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') {
-    return value.length > 64 ? `a string of ${value.length} characters` : JSON.stringify(value);
-  }
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined)
-    return String(value);
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  return typeof value;
-}
-
-export function invalidParameter(operation: string, field: string, rule: string, value: unknown): StatefulError {
-  return new StatefulError(
-    ErrorCode.INVALID_PARAMETER,
-    `${operation}: invalid parameter "${field}": ${rule} (got ${describe(value)})`,
-    { operation, field },
-  );
-}
 
 /** Code points, so that a name of 512 emoji is as valid as one of 512 letters. */
 function lengthInCodePoints(value: string, limit: number): number {

@@ -1,5 +1,5 @@
 import { Cron, type CronOptions } from 'croner';
-import { invalidParameter } from '../../routing/validation/argument-validator';
+import { invalidParameter } from '../../core/errors/invalid-parameter';
 
 /**
  * How croner reads every expression:

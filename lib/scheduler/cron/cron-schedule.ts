@@ -1,5 +1,5 @@
 import type { Cron } from 'croner';
-import { invalidParameter } from '../../routing/validation/argument-validator';
+import { invalidParameter } from '../../core/errors/invalid-parameter';
 import { compileCronExpression } from './cron-expression';
 import { RecentlyUsedCache } from './recently-used-cache';
 import { assertTimeZone } from './time-zone';

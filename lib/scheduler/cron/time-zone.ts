@@ -1,4 +1,4 @@
-import { invalidParameter } from '../../routing/validation/argument-validator';
+import { invalidParameter } from '../../core/errors/invalid-parameter';
 
 /** Longer than any IANA zone name (the longest are about 30 characters). */
 const MAX_TIME_ZONE_LENGTH = 64;

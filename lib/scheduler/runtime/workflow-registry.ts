@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { invalidParameter } from '../../routing/validation/argument-validator';
+import { invalidParameter } from '../../core/errors/invalid-parameter';
 import type { ScheduledHandler } from '../interfaces/scheduled-run-context.interface';
 import type { TaskDefinition } from '../validation/task-definition';
 import { assertTaskName } from '../validation/task-input.validator';

@@ -1,4 +1,4 @@
-import { invalidParameter } from '../../routing/validation/argument-validator';
+import { invalidParameter } from '../../core/errors/invalid-parameter';
 import { assertKnownOptions, OptionShape } from '../../core/options/known-options';
 import { CronSchedule } from '../cron/cron-schedule';
 import type { AddTaskInput, TaskSource, UpdateTaskPatch } from '../interfaces/scheduled-task.interface';
