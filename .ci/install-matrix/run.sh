@@ -6,7 +6,9 @@
 #   bash .ci/install-matrix/run.sh [app ...]     (default: every app under apps/)
 #
 # Each app is copied to a temporary folder with shared/ (main.ts, smoke-check.ts, tsconfig.json) unless it has its
-# own file of that name. Works with CI=true and no stdin; removes its temporary folder and stops Redis on exit.
+# own file of that name (nest12-scheduler has its own main.ts: the smoke check, then three replicas as child processes
+# run a @DistributedCron every second for SCHEDULER_SOAK_SECONDS, default 60, each fire checked to run exactly once).
+# Works with CI=true and no stdin; removes its temporary folder and stops Redis on exit.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
