@@ -8,9 +8,12 @@
  * concurrent callers, and in single calls at concurrency 1, so that the noise of a busy machine
  * hits all of them alike. Ratios are taken within a round, then their median. Prints the table
  * and PASS/FAIL per target; a full run also writes bench/results/latest.json and the chart.
+ *
+ * `--suite=routing` runs only that; `--suite=scheduler` only the scheduler suite (bench/scheduler/suite.ts);
+ * without `--suite`, both, the routing suite first.
  */
 import { Redis } from 'ioredis';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, platform, release, setPriority, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,6 +21,7 @@ import type { StatefulExecutorService } from '../lib';
 import { RedisServer } from '../test/harness/redis-server';
 import { OPERATIONS, type Implementation, type Operation } from './implementations/implementation';
 import { library } from './implementations/library.implementation';
+import { runSchedulerSuite } from './scheduler/suite';
 import { naivePort } from './implementations/naive-port.implementation';
 import { rawIoredis } from './implementations/raw-ioredis.implementation';
 import { writeRatioChart } from './chart';
@@ -304,6 +308,10 @@ async function main(): Promise<void> {
       const subtitle = `${machine.cores} × ${machine.cpu ?? 'CPU'}, Node ${process.version}, redis-server ${redisVersion}, ${new Date().toISOString().slice(0, 10)}`;
       const charts = writeRatioChart(ratios, checks, join(out, 'ratios.svg'), join(out, 'ratios.png'), subtitle);
       console.log(`wrote ${[join(out, 'latest.json'), ...charts].join(', ')}`);
+      // The scheduler suite's section stays until it is measured again.
+      const previous = existsSync(join(out, 'latest.json'))
+        ? (JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as { scheduler?: unknown })
+        : {};
       writeFileSync(
         join(out, 'latest.json'),
         JSON.stringify(
@@ -318,6 +326,7 @@ async function main(): Promise<void> {
             nearCache,
             segments,
             nodeMemory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
+            ...(previous.scheduler ? { scheduler: previous.scheduler } : {}),
           },
           null,
           2,
@@ -331,7 +340,14 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
+async function dispatch(argv: string[]): Promise<void> {
+  const suite = argv.find((arg) => arg.startsWith('--suite='))?.slice('--suite='.length);
+  if (suite !== undefined && suite !== 'routing' && suite !== 'scheduler') throw new Error(`unknown suite ${suite}`);
+  if (suite !== 'scheduler') await main();
+  if (suite !== 'routing') await runSchedulerSuite(argv);
+}
+
+dispatch(process.argv.slice(2)).catch((error) => {
   console.error(error);
   process.exit(1);
 });
