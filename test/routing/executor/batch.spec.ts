@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { NO_POD } from '../../../lib';
 import { describeOnTargets } from '../../harness/redis-target';
 import { useTargetFixture } from '../../harness/target-fixture';
 
@@ -33,5 +34,24 @@ describeOnTargets('batchGetLinkedPod', (target) => {
     assert.equal(result[3][0], 'user-3');
     assert.equal(result[6][1], 'user-27');
     assert.ok(Object.keys(result).every((pod) => Number(pod) >= 0 && Number(pod) < 7));
+  });
+
+  it('answers as getLinkedPod does uid by uid: repeats once, missing and corrupt left out', async () => {
+    const uids = Array.from({ length: 3_000 }, (_, i) => `m-${(i * 7) % 2_000}`);
+    uids.push('never', 'm-5', 'never');
+    const write = (uid: string, value: string) => f.raw.set(`sf:{${NS}:lk:${uid}}${SVC}`, value);
+    for (let i = 0; i < 2_000; i += 100)
+      await Promise.all(
+        Array.from({ length: 100 }, (_, j) => i + j)
+          .filter((n) => n % 5 !== 4)
+          .map((n) => write(`m-${n}`, n % 50 === 1 ? 'corrupt' : n % 50 === 2 ? '007' : String(n % 6))),
+      );
+    const expected: Record<number, string[]> = {};
+    for (const uid of new Set(uids)) {
+      const pod = await f.service.getLinkedPod(NS, uid, SVC);
+      if (pod !== NO_POD) (expected[pod] ??= []).push(uid);
+    }
+    assert.ok(Object.keys(expected).length >= 6);
+    assert.deepEqual(await f.service.batchGetLinkedPod(NS, uids, SVC), expected);
   });
 });
