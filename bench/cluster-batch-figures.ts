@@ -5,10 +5,9 @@
  *
  *   npm run build:test && node --expose-gc .build/bench/cluster-batch-figures.js [--runs=5]
  */
-import calculateSlot = require('cluster-key-slot');
-import type { Cluster } from 'ioredis';
 import { performance } from 'node:perf_hooks';
 import { ClusterTarget } from '../test/harness/cluster-target';
+import { writeBySlot } from '../test/harness/cluster-writes';
 import { startStatefulApp } from '../test/harness/stateful-app';
 import { median } from './measure';
 import { KEY_PREFIX, PODS, SERVICE, uids } from './workload';
@@ -23,20 +22,6 @@ function runsFromArguments(): number {
   const runs = argument ? Number(argument.slice('--runs='.length)) : 5;
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${argument}`);
   return runs;
-}
-
-/** Writes the entries with one-slot MSETs, a few hundred slots at a time. */
-async function writeBySlot(raw: Cluster, entries: Array<[string, string]>): Promise<void> {
-  const bySlot = new Map<number, string[]>();
-  for (const [key, value] of entries) {
-    const slot = calculateSlot(key);
-    let list = bySlot.get(slot);
-    if (!list) bySlot.set(slot, (list = []));
-    list.push(key, value);
-  }
-  const groups = [...bySlot.values()];
-  for (let i = 0; i < groups.length; i += 500)
-    await Promise.all(groups.slice(i, i + 500).map((group) => raw.mset(...group)));
 }
 
 async function timed<T>(call: () => Promise<T>): Promise<{ ms: number; value: T }> {

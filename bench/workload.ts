@@ -2,6 +2,7 @@
  * The data every implementation works on, and the inputs of every operation, computed once so
  * that each implementation gets exactly the same sequence of calls.
  */
+import { mulberry32 } from '../test/harness/prng';
 
 /** Each implementation works on its own copy of the data, so that one's writes never change what another reads. */
 export function namespaceFor(implementation: string): string {
@@ -30,18 +31,6 @@ export function seededPod(index: number): number {
   return index % PODS;
 }
 
-/** mulberry32: a small deterministic PRNG, so that every run draws the same inputs. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const TABLE_SIZE = 1 << 17;
 const TABLE_MASK = TABLE_SIZE - 1;
 
@@ -52,7 +41,7 @@ const gatewayUsers = new Uint32Array(TABLE_SIZE);
 /** Operation of the gateway mix: 0 getLinkedPod (90 %), 1 computeLinkedPodIfAbsent (5 %), 2 removeLinkedPod (5 %). */
 const gatewayKinds = new Uint8Array(TABLE_SIZE);
 {
-  const random = prng(20_250_101);
+  const random = mulberry32(20_250_101);
   for (let i = 0; i < TABLE_SIZE; i++) {
     uniform[i] = Math.floor(random() * USERS);
     const draw = random();

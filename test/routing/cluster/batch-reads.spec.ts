@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NO_POD, type StatefulExecutorService } from '../../../lib';
 import { ClusterTarget } from '../../harness/cluster-target';
+import { clusterClientOf, writeBySlot } from '../../harness/cluster-writes';
+import { mulberry32 } from '../../harness/prng';
 import type { RedisServer } from '../../harness/redis-server';
 import { useTargetFixture } from '../../harness/target-fixture';
 
@@ -11,37 +13,6 @@ const NS = 'bread';
 const SVC = 'svc';
 const linkKey = (uid: string) => `sf:{${NS}:lk:${uid}}${SVC}`;
 const workloadKey = (service: string) => `sf:{${NS}:workload:${service}}`;
-
-/** The module's own cluster client. */
-function clientOf(service: StatefulExecutorService): Cluster {
-  return (service as unknown as { connection: { client: Cluster } }).connection.client;
-}
-
-/** mulberry32: deterministic, so that a failing run can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-/** Writes the entries with one-slot MSETs. */
-async function writeBySlot(raw: Cluster, entries: Array<[string, string]>): Promise<void> {
-  const bySlot = new Map<number, string[]>();
-  for (const [key, value] of entries) {
-    const slot = calculateSlot(key);
-    let list = bySlot.get(slot);
-    if (!list) bySlot.set(slot, (list = []));
-    list.push(key, value);
-  }
-  const groups = [...bySlot.values()];
-  for (let i = 0; i < groups.length; i += 500)
-    await Promise.all(groups.slice(i, i + 500).map((group) => raw.mset(...group)));
-}
 
 /** What `batchGetLinkedPod` must answer, from one `getLinkedPod` per distinct uid. */
 async function expectedBatch(service: StatefulExecutorService, uids: string[]): Promise<Record<number, string[]>> {
@@ -128,7 +99,7 @@ describe('Cluster batch reads: one pipeline per master, redirections followed', 
   const f = useTargetFixture(target);
 
   it('batchGetLinkedPod equals getLinkedPod uid by uid for random uids with repeats, missing and corrupt links', async () => {
-    const next = random(11);
+    const next = mulberry32(11);
     const pool = Array.from({ length: 20_000 }, (_, i) => `r-${i}`);
     const entries: Array<[string, string]> = [];
     for (const uid of pool) {
@@ -144,7 +115,7 @@ describe('Cluster batch reads: one pipeline per master, redirections followed', 
     const slots = new Set(uids.map((uid) => calculateSlot(linkKey(uid))));
     assert.ok(slots.size > 9_000, `only ${slots.size} slots`);
 
-    const client = clientOf(f.service);
+    const client = clusterClientOf(f.service);
     const watch = watchReads(client);
     let result: Record<number, string[]>;
     try {
@@ -163,11 +134,11 @@ describe('Cluster batch reads: one pipeline per master, redirections followed', 
   });
 
   it('getWorkloadState equals the stored states for many services over every master', async () => {
-    const next = random(5);
+    const next = mulberry32(5);
     const services = Array.from({ length: 12_000 }, (_, i) => `service-${i}`);
     const written = services.filter(() => next() < 0.4).map((s): [string, string] => [workloadKey(s), `state-${s}`]);
     await writeBySlot(f.raw as Cluster, written);
-    const watch = watchReads(clientOf(f.service));
+    const watch = watchReads(clusterClientOf(f.service));
     let states: Record<string, string>;
     try {
       states = await f.service.getWorkloadState(NS, [...services, 'service-3', 'nobody']);
@@ -186,7 +157,7 @@ describe('Cluster batch reads: one pipeline per master, redirections followed', 
     await f.service.setLinkedPod(NS, 'many', SVC, 4, -1);
     await f.service.setLinkedPod(NS, 'other', SVC, 5, -1);
     const uids = [...Array(9_000).fill('many'), 'other', 'none', 'many'];
-    const watch = watchReads(clientOf(f.service));
+    const watch = watchReads(clusterClientOf(f.service));
     let result: Record<number, string[]>;
     try {
       result = await f.service.batchGetLinkedPod(NS, uids, SVC);
@@ -198,7 +169,7 @@ describe('Cluster batch reads: one pipeline per master, redirections followed', 
   });
 
   it('answers right while a slot migrates (TRYAGAIN, ASK) and after it moved (MOVED), through the cluster routing', async () => {
-    const client = clientOf(f.service);
+    const client = clusterClientOf(f.service);
     const raw = f.raw as Cluster;
     const slot = calculateSlot(linkKey('mig-0'));
     const inSlot = uidsInSlot(slot, 40, 'mig-');

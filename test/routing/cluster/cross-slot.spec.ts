@@ -2,10 +2,10 @@ import calculateSlot = require('cluster-key-slot');
 import type { Cluster } from 'ioredis';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { StatefulExecutorService } from '../../../lib';
 import { readLuaScript } from '../../../lib/core/scripts/lua-script';
 import { ROUTING_SCRIPTS, SCRIPT_NAMES } from '../../../lib/routing/routing-script-names';
 import { ClusterTarget } from '../../harness/cluster-target';
+import { clusterClientOf, writeBySlot } from '../../harness/cluster-writes';
 import { startStatefulApp } from '../../harness/stateful-app';
 import { useTargetFixture } from '../../harness/target-fixture';
 
@@ -13,29 +13,10 @@ const NS = 'xslot';
 const SVC = 'svc';
 const SHAS = SCRIPT_NAMES.map((name) => readLuaScript(ROUTING_SCRIPTS[name]).sha);
 
-/** The module's own cluster client, to watch what it sends. */
-function clientOf(service: StatefulExecutorService): Cluster {
-  return (service as unknown as { connection: { client: Cluster } }).connection.client;
-}
-
 /** The master port serving a key's slot, as the app's client routes it. */
 function masterPortOf(client: Cluster, key: string): number {
   const [master] = (client as unknown as { slots: string[][] }).slots[calculateSlot(key)];
   return Number(master.split(':').pop());
-}
-
-/** Writes `count` keys with SETs grouped into one-slot MSETs, as fast as the cluster takes them. */
-async function writeBySlot(raw: Cluster, entries: Array<[string, string]>): Promise<void> {
-  const bySlot = new Map<number, string[]>();
-  for (const [key, value] of entries) {
-    const slot = calculateSlot(key);
-    let list = bySlot.get(slot);
-    if (!list) bySlot.set(slot, (list = []));
-    list.push(key, value);
-  }
-  const groups = [...bySlot.values()];
-  for (let i = 0; i < groups.length; i += 500)
-    await Promise.all(groups.slice(i, i + 500).map((group) => raw.mset(...group)));
 }
 
 describe('Redis Cluster specifics (3 masters, 3 replicas)', () => {
@@ -95,7 +76,9 @@ describe('Redis Cluster specifics (3 masters, 3 replicas)', () => {
     const written: Array<[string, string]> = [];
     for (let i = 0; i < services.length; i += 3) written.push([`sf:{${NS}:workload:${services[i]}}`, `state-${i}`]);
     await writeBySlot(fixture.raw as Cluster, written);
-    const ports = new Set(services.map((s) => masterPortOf(clientOf(fixture.service), `sf:{${NS}:workload:${s}}`)));
+    const ports = new Set(
+      services.map((s) => masterPortOf(clusterClientOf(fixture.service), `sf:{${NS}:workload:${s}}`)),
+    );
     assert.equal(ports.size, 3, 'the services should live on all three masters');
     const states = await fixture.service.getWorkloadState(NS, services);
     assert.equal(Object.keys(states).length, written.length);
@@ -104,7 +87,7 @@ describe('Redis Cluster specifics (3 masters, 3 replicas)', () => {
   });
 
   it('computeLinkedPodIfAbsent works when the fixture.service keys and the uid keys are on different masters', async () => {
-    const client = clientOf(fixture.service);
+    const client = clusterClientOf(fixture.service);
     const stateKey = `sf:{${NS}:state:${SVC}}`;
     await fixture.service.setServiceState(NS, SVC, 0, 'running');
     await fixture.service.setServiceState(NS, SVC, 1, 'running');

@@ -1,15 +1,11 @@
-import { Redis } from 'ioredis';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { RedisServer } from '../../harness/redis-server';
-import { ReplicaGroup, ReplicaProcess } from '../../harness/replica-process';
+import { describe, it } from 'node:test';
+import type { ReplicaProcess } from '../../harness/replica-process';
 import { sleep } from '../../harness/wait';
-import type { ReplicaConfig } from './replica-config';
 import {
   assertNothingVanished,
   duplicateStarts,
   everySecond,
-  FAST_MODULE_OPTIONS,
   formatLag,
   redisTimeMs,
   replica,
@@ -17,7 +13,7 @@ import {
   startLag,
   starts,
 } from './replica-scenario';
-import { SchedulerObserver } from './scheduler-observer';
+import { useStandaloneReplicas } from './replica-suite';
 
 /*
  * Guarantee 2 (Redis is the clock): replicas under `faketime -f '+40s'` and `'-40s'` run an every-second
@@ -28,31 +24,10 @@ import { SchedulerObserver } from './scheduler-observer';
 const NS = 'skew';
 
 describe('replicas: a clock 40 s ahead or behind (standalone)', () => {
-  const group = new ReplicaGroup();
-  let server: RedisServer;
-  let raw: Redis;
-  let observer: SchedulerObserver;
-
-  const config = (instanceId: string): ReplicaConfig => ({
-    instanceId,
-    namespace: NS,
-    redis: server.url,
-    module: FAST_MODULE_OPTIONS,
-    tasks: [{ name: 'tick', cron: '* * * * * *', durationMs: 20 }],
-  });
-
-  before(async () => {
-    server = await RedisServer.start();
-    raw = new Redis(server.port, server.host);
-    observer = await SchedulerObserver.start({ redis: server.url }, NS);
-  });
-
-  after(async () => {
-    await group.stopAll();
-    await observer?.close();
-    raw?.disconnect();
-    await server?.dispose();
-  });
+  const suite = useStandaloneReplicas(NS);
+  const { group } = suite;
+  const config = (instanceId: string) =>
+    suite.config(instanceId, [{ name: 'tick', cron: '* * * * * *', durationMs: 20 }]);
 
   /** Waits until `process` has started `count` runs of its own. */
   const runsOf = (process: ReplicaProcess, count: number) =>
@@ -68,7 +43,7 @@ describe('replicas: a clock 40 s ahead or behind (standalone)', () => {
     await runsOf(behind, 3);
     await group.start(replica(config('right-clock')), replica(config('ahead-40s-again'), '+40s'));
     await sleep(4_000);
-    const end = await redisTimeMs(raw);
+    const end = await redisTimeMs(suite.raw);
     await sleep(1_000);
 
     const events = starts(group, 'tick');
@@ -76,7 +51,7 @@ describe('replicas: a clock 40 s ahead or behind (standalone)', () => {
     const early = events.filter((e) => e.redisNow === null || e.redisNow < e.scheduledAt);
     assert.deepEqual(early, [], 'a handler started before its fire time by Redis TIME');
     assert.deepEqual(duplicateStarts(events), [], 'a fire started twice');
-    const runs = await observer.runs('tick');
+    const runs = await suite.observer.runs('tick');
     for (const run of runs) {
       if (run.startedAt)
         assert.ok(run.startedAt >= run.scheduledAt, `recorded as started before its fire: ${JSON.stringify(run)}`);

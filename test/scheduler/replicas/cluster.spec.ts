@@ -1,24 +1,20 @@
-import type { Cluster } from 'ioredis';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { ClusterTarget } from '../../harness/cluster-target';
-import { ReplicaGroup } from '../../harness/replica-process';
+import { describe, it } from 'node:test';
 import { sleep } from '../../harness/wait';
-import type { ReplicaConfig, ReplicaTaskSpec, RunStartEvent } from './replica-config';
+import type { ReplicaTaskSpec, RunStartEvent } from './replica-config';
 import {
   assertNothingVanished,
   byFire,
   describeRuns,
   duplicateStarts,
   everySecond,
-  FAST_MODULE_OPTIONS,
   formatLag,
   redisTimeMs,
   replica,
   startLag,
   starts,
 } from './replica-scenario';
-import { SchedulerObserver } from './scheduler-observer';
+import { useClusterReplicas } from './replica-suite';
 
 /*
  * The core guarantees again on a real Redis Cluster (3 masters, 3 replicas): concurrent startup (6), once
@@ -39,42 +35,20 @@ const TASKS: ReplicaTaskSpec[] = [
 ];
 
 describe('replicas on a Redis Cluster', () => {
-  const group = new ReplicaGroup();
-  const target = new ClusterTarget();
-  let raw: Cluster;
-  let observer: SchedulerObserver;
-
-  const config = (instanceId: string): ReplicaConfig => ({
-    instanceId,
-    namespace: NS,
-    cluster: target.cluster.nodes,
-    module: FAST_MODULE_OPTIONS,
-    tasks: TASKS,
-  });
-
-  before(async () => {
-    await target.start();
-    raw = target.rawClient();
-    observer = await SchedulerObserver.start(target.moduleOptions(), NS);
-  });
-
-  after(async () => {
-    await group.stopAll();
-    await observer?.close();
-    raw?.disconnect();
-    await target.stop();
-  });
+  const suite = useClusterReplicas(NS);
+  const { group } = suite;
+  const config = (instanceId: string) => suite.config(instanceId, TASKS);
 
   it('3 replicas booting at once: one definition and one next fire per task', async (t) => {
     await group.start(...[1, 2, 3].map((i) => replica(config(`c${i}`))));
-    const tasks = await observer.service.listTasks();
+    const tasks = await suite.observer.service.listTasks();
     assert.deepEqual(tasks.map((task) => [task.id, task.version, task.source]).sort(), [
       ['held', 1, 'decorator'],
       ['tick', 1, 'decorator'],
     ]);
     const base = `sf:{${NS}:sched}:`;
-    assert.deepEqual((await raw.hkeys(`${base}tasks`)).sort(), ['held', 'tick']);
-    const due = (await Promise.all(TASKS.map((task) => raw.zrange(`${base}due:${task.name}`, '0', '-1'))))
+    assert.deepEqual((await suite.raw.hkeys(`${base}tasks`)).sort(), ['held', 'tick']);
+    const due = (await Promise.all(TASKS.map((task) => suite.raw.zrange(`${base}due:${task.name}`, '0', '-1'))))
       .flat()
       .sort();
     assert.deepEqual(due, ['held', 'tick']);
@@ -84,14 +58,14 @@ describe('replicas on a Redis Cluster', () => {
   });
 
   it('every fire of a 6 s window runs exactly once across 3 replicas', async (t) => {
-    const from = await redisTimeMs(raw);
+    const from = await redisTimeMs(suite.raw);
     await sleep(6_000);
-    const to = await redisTimeMs(raw);
+    const to = await redisTimeMs(suite.raw);
     await sleep(1_000);
     const fires = everySecond(from, to);
     const events = starts(group, 'tick');
     const inWindow = events.filter((e) => e.scheduledAt >= from && e.scheduledAt <= to);
-    const history = byFire(await observer.runs('tick'));
+    const history = byFire(await suite.observer.runs('tick'));
     for (const fire of fires) {
       assert.equal(
         inWindow.filter((e) => e.scheduledAt === fire).length,
@@ -110,7 +84,7 @@ describe('replicas on a Redis Cluster', () => {
       [],
       'started before its fire time',
     );
-    assertNothingVanished('tick', await observer.runs('tick'), fires);
+    assertNothingVanished('tick', await suite.observer.runs('tick'), fires);
     t.diagnostic(
       `figures: cluster: tick fires=${fires.length} runs=${inWindow.length} duplicates=0 lag ${formatLag(startLag(inWindow))}`,
     );
@@ -126,7 +100,7 @@ describe('replicas on a Redis Cluster', () => {
       if (member !== victim)
         member.send({ cmd: 'configure', task: 'held', behaviour: { hold: false, durationMs: 20 } });
     await sleep(200);
-    const killedAt = await redisTimeMs(raw);
+    const killedAt = await redisTimeMs(suite.raw);
     await victim.kill('SIGKILL');
     const retry = (await group.replicas[0 === group.replicas.indexOf(victim) ? 1 : 0].waitUntil(
       'the retry of the killed run',
@@ -144,7 +118,7 @@ describe('replicas on a Redis Cluster', () => {
       (e) => e.attempt === 1 && e.scheduledAt > retry.scheduledAt && e.replica !== victim.name,
     );
     assert.ok(later.length >= 1, 'the later fires go on');
-    const runs = byFire(await observer.runs('held')).get(first.scheduledAt) ?? [];
+    const runs = byFire(await suite.observer.runs('held')).get(first.scheduledAt) ?? [];
     assert.deepEqual(
       runs.map((run) => [run.attempt, run.status]).sort(),
       [

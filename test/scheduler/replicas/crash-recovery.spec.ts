@@ -1,22 +1,19 @@
-import { Redis } from 'ioredis';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { RedisServer } from '../../harness/redis-server';
-import { ReplicaGroup } from '../../harness/replica-process';
+import { describe, it } from 'node:test';
 import { sleep } from '../../harness/wait';
-import type { ReplicaConfig, ReplicaTaskSpec, RunStartEvent } from './replica-config';
+import type { ReplicaTaskSpec, RunStartEvent } from './replica-config';
 import {
   assertNothingVanished,
   byFire,
   describeRuns,
   duplicateStarts,
   everySecond,
-  FAST_MODULE_OPTIONS,
+  firstStartOfEach,
   redisTimeMs,
   replica,
   starts,
 } from './replica-scenario';
-import { SchedulerObserver } from './scheduler-observer';
+import { useStandaloneReplicas } from './replica-suite';
 
 /*
  * Guarantee 5 (crash recovery): a replica killed with SIGKILL in the middle of two runs. Once the leases
@@ -42,44 +39,21 @@ const TASKS: ReplicaTaskSpec[] = [
 ];
 
 describe('replicas: SIGKILL mid-run (standalone)', () => {
-  const group = new ReplicaGroup();
-  let server: RedisServer;
-  let raw: Redis;
-  let observer: SchedulerObserver;
-
-  const config = (instanceId: string, hold: boolean): ReplicaConfig => ({
-    instanceId,
-    namespace: NS,
-    redis: server.url,
-    module: FAST_MODULE_OPTIONS,
-    tasks: TASKS.map((task) => ({ ...task, hold })),
-  });
-
-  before(async () => {
-    server = await RedisServer.start();
-    raw = new Redis(server.port, server.host);
-    observer = await SchedulerObserver.start({ redis: server.url }, NS);
-  });
-
-  after(async () => {
-    await group.stopAll();
-    await observer?.close();
-    raw?.disconnect();
-    await server?.dispose();
-  });
+  const suite = useStandaloneReplicas(NS);
+  const { group } = suite;
+  const config = (instanceId: string, hold: boolean) =>
+    suite.config(
+      instanceId,
+      TASKS.map((task) => ({ ...task, hold })),
+    );
 
   it('after the lease, the run is retried elsewhere (attempt 2) or recorded failed; later fires go on', async (t) => {
     // The victim first, alone, so that it holds both tasks' runs when it dies.
     const [victim] = await group.start(replica(config('victim', true)));
-    const held = new Map<string, RunStartEvent>();
-    for (const task of TASKS)
-      held.set(
-        task.name,
-        (await victim.waitFor('start', (e) => e.task === task.name, 10_000)) as unknown as RunStartEvent,
-      );
+    const held = await firstStartOfEach(victim, TASKS);
     const [survivor] = await group.start(replica(config('survivor', false)));
     await sleep(300);
-    const killedAt = await redisTimeMs(raw);
+    const killedAt = await redisTimeMs(suite.raw);
     await victim.kill('SIGKILL');
 
     const retried = held.get('retried') as RunStartEvent;
@@ -105,9 +79,9 @@ describe('replicas: SIGKILL mid-run (standalone)', () => {
       );
     }
     await sleep(1_500);
-    const end = await redisTimeMs(raw);
+    const end = await redisTimeMs(suite.raw);
 
-    const retriedRuns = byFire(await observer.runs('retried')).get(retried.scheduledAt) ?? [];
+    const retriedRuns = byFire(await suite.observer.runs('retried')).get(retried.scheduledAt) ?? [];
     assert.deepEqual(
       retriedRuns.map((run) => [run.attempt, run.status, run.instanceId]).sort(),
       [
@@ -116,7 +90,7 @@ describe('replicas: SIGKILL mid-run (standalone)', () => {
       ],
       describeRuns(retriedRuns),
     );
-    const singleRuns = await observer.runs('single');
+    const singleRuns = await suite.observer.runs('single');
     const singleFire = byFire(singleRuns).get(single.scheduledAt) ?? [];
     assert.ok(
       singleFire.some((run) => run.attempt === 1 && run.status === 'lost'),
@@ -134,7 +108,11 @@ describe('replicas: SIGKILL mid-run (standalone)', () => {
     assert.deepEqual(duplicateStarts(starts(group)), []);
     for (const task of TASKS) {
       const first = held.get(task.name) as RunStartEvent;
-      assertNothingVanished(task.name, await observer.runs(task.name), everySecond(first.scheduledAt, end - 1_000));
+      assertNothingVanished(
+        task.name,
+        await suite.observer.runs(task.name),
+        everySecond(first.scheduledAt, end - 1_000),
+      );
     }
     const later = starts(group).filter((e) => e.replica === 'survivor' && e.attempt === 1);
     t.diagnostic(

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { RedisServer } from '../../harness/redis-server';
-import { ReplicaGroup } from '../../harness/replica-process';
+import { describe, it } from 'node:test';
 import { sleep } from '../../harness/wait';
-import type { ReplicaConfig, ReplicaTaskSpec, RunStartEvent } from './replica-config';
-import { byFire, describeRuns, FAST_MODULE_OPTIONS, replica, starts } from './replica-scenario';
-import { SchedulerObserver } from './scheduler-observer';
+import type { ReplicaTaskSpec, RunStartEvent } from './replica-config';
+import { byFire, describeRuns, FAST_MODULE_OPTIONS, firstStartOfEach, replica, starts } from './replica-scenario';
+import { useStandaloneReplicas } from './replica-suite';
 
 /*
  * Guarantee 8 (graceful stop): SIGTERM to a replica running two handlers. It claims nothing more at once,
@@ -24,38 +22,15 @@ const TASKS: ReplicaTaskSpec[] = [
 const ONLY_ON_STOPPING: ReplicaTaskSpec = { name: 'only-here', cron: '* * * * * *', options, durationMs: 20 };
 
 describe('replicas: SIGTERM drain (standalone)', () => {
-  const group = new ReplicaGroup();
-  let server: RedisServer;
-  let observer: SchedulerObserver;
-
-  const config = (instanceId: string, tasks: ReplicaTaskSpec[]): ReplicaConfig => ({
-    instanceId,
-    namespace: NS,
-    redis: server.url,
-    module: { ...FAST_MODULE_OPTIONS, shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS },
-    tasks,
-  });
-
-  before(async () => {
-    server = await RedisServer.start();
-    observer = await SchedulerObserver.start({ redis: server.url }, NS);
-  });
-
-  after(async () => {
-    await group.stopAll();
-    await observer?.close();
-    await server?.dispose();
-  });
+  const suite = useStandaloneReplicas(NS, { raw: false });
+  const { group } = suite;
+  const config = (instanceId: string, tasks: ReplicaTaskSpec[]) =>
+    suite.config(instanceId, tasks, { module: { ...FAST_MODULE_OPTIONS, shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS } });
 
   it('stops claiming at once, lets a handler finish, aborts the other at the timeout; nothing claimed is lost', async (t) => {
     const holding = TASKS.map((task) => ({ ...task, hold: true }));
     const [stopping] = await group.start(replica(config('stopping', [...holding, ONLY_ON_STOPPING])));
-    const held = new Map<string, RunStartEvent>();
-    for (const task of TASKS)
-      held.set(
-        task.name,
-        (await stopping.waitFor('start', (e) => e.task === task.name, 10_000)) as unknown as RunStartEvent,
-      );
+    const held = await firstStartOfEach(stopping, TASKS);
     const [staying] = await group.start(replica(config('staying', TASKS)));
     await stopping.waitFor('start', (e) => e.task === ONLY_ON_STOPPING.name, 5_000);
 
@@ -93,13 +68,13 @@ describe('replicas: SIGTERM drain (standalone)', () => {
 
     const claimedAfterSignal = stopping.eventsOf('start', (e) => Number(e.at) > Number(signalled.at));
     assert.deepEqual(claimedAfterSignal, [], 'the stopping replica started runs after SIGTERM');
-    const briefRuns = byFire(await observer.runs('brief')).get(brief.scheduledAt) ?? [];
+    const briefRuns = byFire(await suite.observer.runs('brief')).get(brief.scheduledAt) ?? [];
     assert.deepEqual(
       briefRuns.map((run) => [run.attempt, run.status, run.instanceId]),
       [[1, 'success', 'stopping']],
       describeRuns(briefRuns),
     );
-    const endlessRuns = byFire(await observer.runs('endless')).get(endless.scheduledAt) ?? [];
+    const endlessRuns = byFire(await suite.observer.runs('endless')).get(endless.scheduledAt) ?? [];
     // The aborted attempt ends `cancelled` (or `retry`, the status of a failed attempt that is retried).
     const abortedEntry = endlessRuns.filter((run) => run.attempt === 1);
     assert.equal(abortedEntry.length, 1, describeRuns(endlessRuns));
@@ -112,7 +87,7 @@ describe('replicas: SIGTERM drain (standalone)', () => {
     );
     // Nothing it claimed is lost: every run it started is in the history, finished by it, none `lost`.
     for (const started of starts(group).filter((e) => e.replica === 'stopping')) {
-      const entries = (byFire(await observer.runs(started.task)).get(started.scheduledAt) ?? []).filter(
+      const entries = (byFire(await suite.observer.runs(started.task)).get(started.scheduledAt) ?? []).filter(
         (run) => run.attempt === started.attempt,
       );
       assert.equal(

@@ -1,24 +1,20 @@
-import { Redis } from 'ioredis';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { RedisServer } from '../../harness/redis-server';
-import { ReplicaGroup } from '../../harness/replica-process';
+import { describe, it } from 'node:test';
 import { pollUntil, sleep } from '../../harness/wait';
-import type { ReplicaConfig, ReplicaTaskSpec } from './replica-config';
+import type { ReplicaTaskSpec } from './replica-config';
 import {
   assertNothingVanished,
   byFire,
   describeRuns,
   duplicateStarts,
   everySecond,
-  FAST_MODULE_OPTIONS,
   formatLag,
   redisTimeMs,
   replica,
   startLag,
   starts,
 } from './replica-scenario';
-import { SchedulerObserver } from './scheduler-observer';
+import { useStandaloneReplicas } from './replica-suite';
 
 /*
  * Guarantees 1 (once per fire), 3 (nothing vanishes) and 6 (concurrent startup) with 5 replicas as
@@ -32,35 +28,13 @@ const TASKS: ReplicaTaskSpec[] = [
 ];
 
 describe('replicas: once per fire, concurrent startup (standalone)', () => {
-  const group = new ReplicaGroup();
-  let server: RedisServer;
-  let raw: Redis;
-  let observer: SchedulerObserver;
-
-  const config = (instanceId: string): ReplicaConfig => ({
-    instanceId,
-    namespace: NS,
-    redis: server.url,
-    module: FAST_MODULE_OPTIONS,
-    tasks: TASKS,
-  });
-
-  before(async () => {
-    server = await RedisServer.start();
-    raw = new Redis(server.port, server.host);
-    observer = await SchedulerObserver.start({ redis: server.url }, NS);
-  });
-
-  after(async () => {
-    await group.stopAll();
-    await observer?.close();
-    raw?.disconnect();
-    await server?.dispose();
-  });
+  const suite = useStandaloneReplicas(NS);
+  const { group } = suite;
+  const config = (instanceId: string) => suite.config(instanceId, TASKS);
 
   it('5 replicas booting at once with the same decorated tasks: one definition and one next fire per task', async (t) => {
     await group.start(...[1, 2, 3, 4, 5].map((i) => replica(config(`r${i}`))));
-    const tasks = await observer.service.listTasks();
+    const tasks = await suite.observer.service.listTasks();
     assert.deepEqual(tasks.map((task) => task.id).sort(), ['tick', 'tock']);
     for (const task of tasks) {
       assert.equal(task.source, 'decorator');
@@ -69,9 +43,9 @@ describe('replicas: once per fire, concurrent startup (standalone)', () => {
     }
     // In Redis (the design's layout): one definition each, and each task once in the due indexes.
     const base = `sf:{${NS}:sched}:`;
-    assert.deepEqual((await raw.hkeys(`${base}tasks`)).sort(), ['tick', 'tock']);
-    const dueKeys = await raw.keys(`${base}due:*`);
-    const due = (await Promise.all(dueKeys.map((key) => raw.zrange(key, '0', '-1')))).flat().sort();
+    assert.deepEqual((await suite.raw.hkeys(`${base}tasks`)).sort(), ['tick', 'tock']);
+    const dueKeys = await suite.raw.keys(`${base}due:*`);
+    const due = (await Promise.all(dueKeys.map((key) => suite.raw.zrange(key, '0', '-1')))).flat().sort();
     assert.deepEqual(due, ['tick', 'tock']);
     t.diagnostic(
       `figures: 5 replicas booted at once → ${tasks.length} definitions (version 1), due entries: ${due.join(', ')}`,
@@ -79,16 +53,16 @@ describe('replicas: once per fire, concurrent startup (standalone)', () => {
   });
 
   it('every fire of an 8 s window runs exactly once across 5 replicas: handler lines and history agree', async (t) => {
-    const from = await redisTimeMs(raw);
+    const from = await redisTimeMs(suite.raw);
     await sleep(8_000);
-    const to = await redisTimeMs(raw);
+    const to = await redisTimeMs(suite.raw);
     await sleep(1_000); // the last fires' handlers finish and are recorded
     for (const task of TASKS) {
       const step = task.name === 'tick' ? 1_000 : 2_000;
       const fires = everySecond(from, to).filter((fire) => fire % step === 0);
       const events = starts(group, task.name);
       const inWindow = events.filter((e) => e.scheduledAt >= from && e.scheduledAt <= to);
-      const runs = await observer.runs(task.name);
+      const runs = await suite.observer.runs(task.name);
       const history = byFire(runs);
       for (const fire of fires) {
         const started = inWindow.filter((e) => e.scheduledAt === fire);
@@ -121,18 +95,18 @@ describe('replicas: once per fire, concurrent startup (standalone)', () => {
   });
 
   it('a restart with unchanged definitions keeps the next fire: the fires while every replica was down still run', async (t) => {
-    const before = await observer.task('tick');
+    const before = await suite.observer.task('tick');
     await Promise.all(group.replicas.map((running) => running.kill('SIGTERM')));
-    const stopped = await observer.task('tick');
+    const stopped = await suite.observer.task('tick');
     assert.ok(stopped.nextRunAt, 'tick has a next fire');
     const kept = stopped.nextRunAt.getTime();
     // Two more fires pass while no replica is up.
     await pollUntil('two fires to pass with every replica down', 10_000, async () =>
-      (await redisTimeMs(raw)) >= kept + 2_000 ? true : 'not yet',
+      (await redisTimeMs(suite.raw)) >= kept + 2_000 ? true : 'not yet',
     );
-    const restartedAt = await redisTimeMs(raw);
+    const restartedAt = await redisTimeMs(suite.raw);
     await group.start(...[6, 7, 8].map((i) => replica(config(`r${i}`))));
-    const afterRestart = await observer.task('tick');
+    const afterRestart = await suite.observer.task('tick');
     assert.equal(afterRestart.version, before.version, 'an unchanged definition is not rewritten');
     assert.equal(afterRestart.createdAt.getTime(), before.createdAt.getTime());
     assert.equal(afterRestart.updatedAt.getTime(), before.updatedAt.getTime());
@@ -141,7 +115,7 @@ describe('replicas: once per fire, concurrent startup (standalone)', () => {
     );
     assert.equal(firstAfter.attempt, 1);
     await sleep(1_500);
-    const runs = await observer.runs('tick');
+    const runs = await suite.observer.runs('tick');
     const missedWhileDown = everySecond(kept, restartedAt);
     const counts = assertNothingVanished('tick', runs, missedWhileDown);
     assert.deepEqual(duplicateStarts(starts(group)), [], 'a fire started twice across the restart');

@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { RedisServer } from '../../harness/redis-server';
-import { ReplicaGroup } from '../../harness/replica-process';
+import { before, describe, it } from 'node:test';
+import type { ReplicaGroup } from '../../harness/replica-process';
 import { pollUntil, sleep } from '../../harness/wait';
-import type { ReplicaConfig, ReplicaTaskSpec, RunEndEvent, RunStartEvent } from './replica-config';
-import {
-  byFire,
-  describeRuns,
-  duplicateStarts,
-  ends,
-  everySecond,
-  FAST_MODULE_OPTIONS,
-  replica,
-  starts,
-} from './replica-scenario';
-import { SchedulerObserver } from './scheduler-observer';
+import type { ReplicaTaskSpec, RunEndEvent, RunStartEvent } from './replica-config';
+import { byFire, describeRuns, duplicateStarts, ends, everySecond, replica, starts } from './replica-scenario';
+import { useStandaloneReplicas } from './replica-suite';
 
 /*
  * The overlap and retry policies across two replicas (separate processes): a handler of 2.5 s on an
@@ -76,34 +66,19 @@ function overlapping(runs: RunInterval[]): Array<[RunInterval, RunInterval]> {
 }
 
 describe('replicas: overlap and retry policies across two replicas (standalone)', () => {
-  const group = new ReplicaGroup();
-  let server: RedisServer;
-  let observer: SchedulerObserver;
+  const suite = useStandaloneReplicas(NS, { raw: false });
+  const { group } = suite;
   let windowStart = 0;
   let windowEnd = 0;
 
-  const config = (instanceId: string): ReplicaConfig => ({
-    instanceId,
-    namespace: NS,
-    redis: server.url,
-    module: FAST_MODULE_OPTIONS,
-    tasks: TASKS,
-  });
+  const config = (instanceId: string) => suite.config(instanceId, TASKS);
 
   before(async () => {
-    server = await RedisServer.start();
-    observer = await SchedulerObserver.start({ redis: server.url }, NS);
     await group.start(replica(config('r1')), replica(config('r2')));
     windowStart = Date.now();
     await sleep(8_000);
     windowEnd = Date.now();
     await sleep(SLOW_MS + 500);
-  });
-
-  after(async () => {
-    await group.stopAll();
-    await observer?.close();
-    await server?.dispose();
   });
 
   it("overlap 'skip': never two runs at once, on any replica; the fires in between are recorded skipped", async (t) => {
@@ -114,7 +89,7 @@ describe('replicas: overlap and retry policies across two replicas (standalone)'
       [],
       'two runs of a skip task at once',
     );
-    const history = await observer.runs('overlap-skip');
+    const history = await suite.observer.runs('overlap-skip');
     const skipped = history.filter((run) => run.status === 'skipped');
     assert.ok(skipped.length >= 2, describeRuns(history));
     const startedFires = new Set(starts(group, 'overlap-skip').map((e) => e.scheduledAt));
@@ -139,7 +114,7 @@ describe('replicas: overlap and retry policies across two replicas (standalone)'
       buffered.length >= 1,
       `no buffered run started right after its predecessor: ${runs.map((r) => `${r.start.scheduledAt}@${r.start.at}-${r.finish.at}`).join(' ')}`,
     );
-    const history = await observer.runs('overlap-buffer');
+    const history = await suite.observer.runs('overlap-buffer');
     const skipped = history.filter((run) => run.status === 'skipped');
     assert.ok(skipped.length >= 1, describeRuns(history));
     const gaps = buffered.map((run) => run.start.at - (runs[runs.indexOf(run) - 1] as RunInterval).finish.at);
@@ -152,7 +127,7 @@ describe('replicas: overlap and retry policies across two replicas (standalone)'
     const runs = intervals(group, 'overlap-allow');
     const pairs = overlapping(runs);
     assert.ok(pairs.length >= 2, `overlapping pairs: ${pairs.length}`);
-    const history = await observer.runs('overlap-allow');
+    const history = await suite.observer.runs('overlap-allow');
     assert.deepEqual(
       history.filter((run) => run.status === 'skipped'),
       [],
@@ -169,7 +144,7 @@ describe('replicas: overlap and retry policies across two replicas (standalone)'
   });
 
   it('retry: failed tries are retried with exponential backoff (attempt + 1), then succeed; no fire runs twice', async (t) => {
-    const history = await observer.runs('flaky');
+    const history = await suite.observer.runs('flaky');
     const retriedFire = [...byFire(history)].find(([, runs]) => runs.some((run) => run.attempt === 3));
     assert.ok(retriedFire, `no fire reached attempt 3: ${describeRuns(history)}`);
     const [fire, runs] = retriedFire;
@@ -199,12 +174,12 @@ describe('replicas: overlap and retry policies across two replicas (standalone)'
 
   it('maxConsecutiveFailures: a task failing every fire is disabled after 2 failed fires, and no replica runs it again', async (t) => {
     await pollUntil('doomed to be disabled', 5_000, async () =>
-      (await observer.task('doomed')).enabled ? 'still enabled' : true,
+      (await suite.observer.task('doomed')).enabled ? 'still enabled' : true,
     );
-    const task = await observer.task('doomed');
+    const task = await suite.observer.task('doomed');
     assert.equal(task.failureCount, 2);
     assert.equal(task.nextRunAt, null);
-    const history = await observer.runs('doomed');
+    const history = await suite.observer.runs('doomed');
     assert.deepEqual(
       history.map((run) => run.status),
       ['failed', 'failed'],

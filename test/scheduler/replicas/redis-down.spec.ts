@@ -1,21 +1,18 @@
 import { Redis } from 'ioredis';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { RedisServer } from '../../harness/redis-server';
-import { ReplicaGroup } from '../../harness/replica-process';
+import { describe, it } from 'node:test';
 import { pollUntil, sleep } from '../../harness/wait';
-import type { ReplicaConfig, ReplicaTaskSpec } from './replica-config';
+import type { ReplicaTaskSpec } from './replica-config';
 import {
   assertNothingVanished,
   byFire,
   describeRuns,
   duplicateStarts,
-  FAST_MODULE_OPTIONS,
   redisTimeMs,
   replica,
   starts,
 } from './replica-scenario';
-import { SchedulerObserver } from './scheduler-observer';
+import { useStandaloneReplicas } from './replica-suite';
 
 /*
  * Guarantee 9 (Redis down), and the two misfire policies: the redis-server process is shut down (its data
@@ -33,55 +30,36 @@ const TASKS: ReplicaTaskSpec[] = [
 ];
 
 describe('replicas: Redis down and back (standalone)', () => {
-  const group = new ReplicaGroup();
-  let server: RedisServer;
-  let raw: Redis;
-  let observer: SchedulerObserver;
-
-  const config = (instanceId: string): ReplicaConfig => ({
-    instanceId,
-    namespace: NS,
-    redis: server.url,
-    module: FAST_MODULE_OPTIONS,
-    commandTimeoutMs: 500,
-    reconnectDelayMs: 100,
-    healthIntervalMs: 250,
-    tasks: TASKS,
+  const suite = useStandaloneReplicas(NS, {
+    raw: (server) => {
+      const raw = new Redis(server.port, server.host, { retryStrategy: () => 100 });
+      raw.on('error', () => undefined);
+      return raw;
+    },
   });
-
-  before(async () => {
-    server = await RedisServer.start();
-    raw = new Redis(server.port, server.host, { retryStrategy: () => 100 });
-    raw.on('error', () => undefined);
-    observer = await SchedulerObserver.start({ redis: server.url }, NS);
-  });
-
-  after(async () => {
-    await group.stopAll();
-    await observer?.close();
-    raw?.disconnect();
-    await server?.dispose();
-  });
+  const { group } = suite;
+  const config = (instanceId: string) =>
+    suite.config(instanceId, TASKS, { commandTimeoutMs: 500, reconnectDelayMs: 100, healthIntervalMs: 250 });
 
   it('nothing starts while Redis is down, health says down, scheduling resumes with each misfire policy', async (t) => {
     await group.start(replica(config('r1')), replica(config('r2')));
     for (const task of TASKS)
       await group.replicas[0].waitUntil(`a run of ${task.name}`, 10_000, () => starts(group, task.name)[0]);
     // SHUTDOWN SAVE: the data survives (the harness's server keeps its dir across start()).
-    await server.cli('SHUTDOWN', 'SAVE').catch(() => undefined);
-    await pollUntil('redis-server to exit', 10_000, async () => (server.running ? 'still running' : true));
+    await suite.server.cli('SHUTDOWN', 'SAVE').catch(() => undefined);
+    await pollUntil('redis-server to exit', 10_000, async () => (suite.server.running ? 'still running' : true));
     const downConfirmed = Date.now();
     // Back ~5 s later, 600 ms after a fire: reconnecting takes ~100 ms plus at most a poll, so the first look
     // after the outage comes well past the last fire's grace (the `skip` task must not run it).
     const backAt = Math.ceil((downConfirmed + 5_000 - 600) / PERIOD_MS) * PERIOD_MS + 600;
     await sleep(backAt - Date.now());
-    await server.start();
+    await suite.server.start();
     const upAt = Date.now();
     const resumed = await group.replicas[0].waitUntil('the first run after the outage', 15_000, () =>
       starts(group, 'catchup').find((e) => e.at > upAt),
     );
     await sleep(PERIOD_MS + 1_000);
-    const end = await redisTimeMs(raw);
+    const end = await redisTimeMs(suite.raw);
 
     // Fail closed: no handler started while Redis was away (a claim made just before may start right after).
     const duringOutage = starts(group).filter((e) => e.at > downConfirmed + 300 && e.at < upAt);
@@ -106,7 +84,7 @@ describe('replicas: Redis down and back (standalone)', () => {
       resumeNow - resumed.scheduledAt > GRACE_MS,
       `the resumed run is late (${resumeNow - resumed.scheduledAt} ms): a misfire`,
     );
-    const catchupRuns = await observer.runs('catchup');
+    const catchupRuns = await suite.observer.runs('catchup');
     const catchupFires = byFire(catchupRuns);
     const outageFires = [...catchupFires.keys()].filter((fire) => fire > downConfirmed && fire < resumed.scheduledAt);
     assert.ok(outageFires.length >= 2, `fires during the outage: ${describeRuns(catchupRuns)}`);
@@ -119,7 +97,7 @@ describe('replicas: Redis down and back (standalone)', () => {
     }
     // skip: every fire from the outage to the resumption `missed`; the first run after is a fire after it
     // (a run claimed just before the shutdown may be retried after it: a retry, not a misfire).
-    const skipperRuns = await observer.runs('skipper');
+    const skipperRuns = await suite.observer.runs('skipper');
     const skipperFires = byFire(skipperRuns);
     const skipperOutage = [...skipperFires.keys()].filter(
       (fire) => fire > downConfirmed && fire <= resumed.scheduledAt,

@@ -2,8 +2,8 @@ import type { Cluster, Redis } from 'ioredis';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { TaskRun } from '../../../lib';
-import type { ReplicaGroup, ReplicaStartOptions } from '../../harness/replica-process';
-import type { ReplicaConfig, RunEndEvent, RunStartEvent } from './replica-config';
+import type { ReplicaGroup, ReplicaProcess, ReplicaStartOptions } from '../../harness/replica-process';
+import type { ReplicaConfig, ReplicaTaskSpec, RunEndEvent, RunStartEvent } from './replica-config';
 import { HISTORY_LENGTH } from './scheduler-observer';
 
 /** The compiled fixture app, beside this file in the build. */
@@ -33,6 +33,20 @@ export function ends(
   return group.events(event).filter((e) => task === undefined || e.task === task) as unknown as Array<
     RunEndEvent & { replica: string }
   >;
+}
+
+/** The first handler start of each task on `process`, by task name (waiting up to 10 s for each, in turn). */
+export async function firstStartOfEach(
+  process: ReplicaProcess,
+  tasks: ReplicaTaskSpec[],
+): Promise<Map<string, RunStartEvent>> {
+  const held = new Map<string, RunStartEvent>();
+  for (const task of tasks)
+    held.set(
+      task.name,
+      (await process.waitFor('start', (e) => e.task === task.name, 10_000)) as unknown as RunStartEvent,
+    );
+  return held;
 }
 
 /** `task@scheduledAt#attempt` keys started more than once (by any replica): must be empty. */
