@@ -7,7 +7,9 @@
     ARGV[2] most candidates to return
     ARGV[3] history length
     ARGV[4] publish command: PUBLISH, SPUBLISH or '' (the caller publishes)
-    ARGV[5..n] workflows this replica runs
+    ARGV[5] JSON list of task ids to pass over (due fires this replica cannot decide on): neither returned,
+            nor counted toward ARGV[2], nor making nextWakeAt now
+    ARGV[6..n] workflows this replica runs
   Output:
     { now, candidates, pendingDue, nextWakeAt, lost }
     now: Redis time (ms); candidates: { { task, fireTime }, ... } earliest due score first, task =
@@ -27,8 +29,14 @@ local leasesKey = base .. ':leases'
 local runsKey = base .. ':runs'
 local now = nowMs()
 
+local passOver = {}
+local passOverCount = 0
+for _, taskId in ipairs(cjson.decode(ARGV[5])) do
+  passOver[taskId] = true
+  passOverCount = passOverCount + 1
+end
 local workflows = {}
-for i = 5, #ARGV do
+for i = 6, #ARGV do
   workflows[#workflows + 1] = ARGV[i]
 end
 rcall('HSET', base .. ':replicas', instanceId, cjson.encode({ workflows = workflows, seenAt = now }))
@@ -63,9 +71,11 @@ end
 for _, workflow in ipairs(workflows) do
   local dueKey = base .. ':due:' .. workflow
   local pendingKey = base .. ':pending:' .. workflow
-  local entries = rcall('ZRANGEBYSCORE', dueKey, '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit + 1)
+  local entries = rcall('ZRANGEBYSCORE', dueKey, '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit + passOverCount + 1)
   for i = 1, #entries, 2 do
-    due[#due + 1] = { entries[i], tonumber(entries[i + 1]), workflow }
+    if not passOver[entries[i]] then
+      due[#due + 1] = { entries[i], tonumber(entries[i + 1]), workflow }
+    end
   end
   pendingDue = pendingDue + rcall('ZCOUNT', pendingKey, '-inf', now)
   wakeAt(rcall('ZRANGEBYSCORE', dueKey, '(' .. now, '+inf', 'WITHSCORES', 'LIMIT', 0, 1))

@@ -20,6 +20,6 @@ if rcall('HEXISTS', base .. ':tasks', taskId) == 0 or not workflow then
   return redis.error_reply('NOT_FOUND ' .. taskId)
 end
 local now = nowMs()
-rcall('ZADD', base .. ':pending:' .. workflow, now, pendingMember(taskId, now, 1, 'manual'))
+rcall('ZADD', base .. ':pending:' .. workflow, now, pendingMember(base, taskId, now, 1, 'manual'))
 publishChange(base, ARGV[2], 'triggered', taskId)
 return now

@@ -32,7 +32,7 @@ export const SCRIPT_COMMANDS = [
   ...['PTTL', 'EXPIRE', 'PEXPIRE', 'PERSIST'],
   // scheduler (also: the channel `<keyPrefix>:{<ns>:sched}:changed` for PUBLISH / SPUBLISH)
   ...['HGET', 'HMGET', 'HVALS', 'INCR', 'LPUSH', 'LRANGE', 'LTRIM', 'PUBLISH', 'SPUBLISH', 'TIME'],
-  ...['ZADD', 'ZCOUNT', 'ZRANGE', 'ZRANGEBYSCORE', 'ZREM', 'ZSCORE'],
+  ...['SADD', 'ZADD', 'ZCOUNT', 'ZRANGE', 'ZRANGEBYSCORE', 'ZREM', 'ZSCORE'],
 ] as const;
 
 /**

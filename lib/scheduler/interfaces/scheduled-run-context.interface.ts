@@ -6,7 +6,12 @@ export interface ScheduledRunContext<P = unknown> {
   scheduledAt: Date;
   /** 1 for the first try of this fire, then 2, 3, ... for its retries. */
   attempt: number;
-  /** Strictly increasing per task across attempts and fires: pass it to writes that must not go back in time. */
+  /**
+   * Strictly increasing per task across attempts and fires: pass it to writes that must not go back in time.
+   * It comes from a counter in Redis that, if Redis loses its data, starts again from Redis TIME (ms × 1000), so
+   * tokens stay increasing across that loss too, unless more than 1000 were taken per ms on average since the
+   * counter last started or the Redis clock went back (e.g. a failover to a node whose clock is behind).
+   */
   fencingToken: number;
   /** The replica running it. */
   instanceId: string;

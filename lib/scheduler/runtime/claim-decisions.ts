@@ -63,8 +63,9 @@ export function latestFires(schedule: CronSchedule, fromMs: number, toMs: number
  * The decision for one due fire, at Redis time `now`. On time (started within `misfireGraceMs` of its due
  * score): run it, next = the first fire after it (a replica that fell behind catches up fire by fire, each
  * one claimed, skipped or run under the overlap policy). Late (a misfire): every fire up to `now` is missed
- * but, under `runOnce`, the latest, which runs; the next fire is the first after `now`. `missed` keeps the
- * latest `historyLength` (older entries would be trimmed from the history at once).
+ * but, under `runOnce`, the latest, which runs; the next fire is the first after `now`. A latest fire whose
+ * jittered due time is still ahead is neither run early nor missed: it is the next fire, and runs on time. `missed`
+ * keeps the latest `historyLength` (older entries would be trimmed from the history at once).
  */
 export function decideFire(due: DueFire, now: number, historyLength: number): FireDecision {
   const { task, fireTime } = due;
@@ -83,10 +84,14 @@ export function decideFire(due: DueFire, now: number, historyLength: number): Fi
   }
   const later = latestFires(schedule, fireTime, now, historyLength + 1);
   const fires = later.length > historyLength ? later : [fireTime, ...later];
+  const upcoming =
+    fires.length > 1 && (dueScoreOf(task.id, fires[fires.length - 1], task.jitterMs) as number) > now
+      ? (fires.pop() as number)
+      : null;
   const latest = fires[fires.length - 1];
   const latestOnTime = now - (dueScoreOf(task.id, latest, task.jitterMs) as number) <= task.misfireGraceMs;
   const runAt = task.misfire === 'runOnce' || latestOnTime ? latest : null;
   const missed = (runAt === null ? fires : fires.slice(0, -1)).slice(-historyLength);
-  const nextRunAt = schedule.nextAfter(now);
+  const nextRunAt = upcoming ?? schedule.nextAfter(now);
   return { ...base, runAt, missed, nextRunAt, nextDueScore: dueScoreOf(task.id, nextRunAt, task.jitterMs) };
 }

@@ -14,7 +14,8 @@ import type { SchedulerStats } from '../interfaces/scheduler-stats.interface';
 import type { SchedulerMetrics } from '../metrics/scheduler-metrics';
 import { DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS, SCHEDULER_METRICS } from '../scheduler.constants';
 import { SchedulerStore } from '../store/scheduler-store';
-import type { ClaimedRun, FinishStatus, PeekResult, SaveTaskMode } from '../store/scheduler-store.interface';
+import type { ClaimedRun, DueCandidate, FinishStatus, PeekResult } from '../store/scheduler-store.interface';
+import type { TaskDefinition } from '../validation/task-definition';
 import { ActiveRun } from './active-run';
 import { ChangeSubscriber } from './change-subscriber';
 import { decideFire, dueScoreOf, FireDecision } from './claim-decisions';
@@ -26,6 +27,15 @@ import { WorkflowRegistry } from './workflow-registry';
 const MIN_IDLE_SLEEP_MS = 20;
 /** A finish that fails (Redis unreachable) is tried again this often while the lease may still hold. */
 const FINISH_RETRY_MS = 500;
+/** A due task no decision can be made on is passed over this long before this replica tries it again. */
+const UNDECIDABLE_PASS_OVER_MS = 30_000;
+
+/** A due task this replica could not decide on: passed over by peek until `until`; warned about once per version. */
+interface UndecidableTask {
+  version: number;
+  /** `performance.now()` until which peek passes it over. */
+  until: number;
+}
 
 export type LoopState = 'created' | 'running' | 'stopping' | 'stopped';
 
@@ -58,8 +68,10 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
   private wakeRequested = false;
   /** Whether the declared tasks were upserted (once per start: a deploy's definitions replace the old ones). */
   private declaredUpserted = false;
-  /** Set on every reconnect: the declared tasks missing from Redis (it restarted empty) are created again. */
+  /** Set on every reconnect: the declared tasks Redis lost (it restarted empty) are created again. */
   private declaredRecheck = false;
+  /** Due tasks no decision could be made on (e.g. a time zone this runtime does not know), by id. */
+  private readonly undecidable = new Map<string, UndecidableTask>();
   private lastObservation?: LoopObservation;
   private stopObservingSlots?: () => void;
 
@@ -72,7 +84,7 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
   ) {
     this.changes = new ChangeSubscriber(core.connection.client, store.changedChannel, () => this.wake());
     registry.onRegister(() => this.wake());
-    // A Redis that restarted empty (no persistence) has lost the declared tasks: save them again.
+    // A Redis that restarted empty (no persistence) has lost the declared tasks: create them again.
     core.connection.onReadyAgain(() => {
       if (this.declaredUpserted) this.declaredRecheck = true;
       this.wake();
@@ -187,7 +199,7 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     const free = this.freeSlots;
     // At least one candidate even without a free slot: the health indicator reports the oldest overdue fire.
     const limit = Math.max(free, 1);
-    const peek = await this.store.peek(instanceId, workflows, limit, historyLength);
+    const peek = await this.store.peek(instanceId, workflows, limit, historyLength, this.passedOver());
     this.reportLost(peek);
     const candidates = peek.candidates;
     const oldest = candidates.reduce<number | null>(
@@ -201,12 +213,12 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     if (candidates.length === 0 && peek.pendingDue === 0) return this.sleepUntil(peek.nextWakeAt, peek.now, false);
     const decisions = candidates.flatMap((due): FireDecision[] => {
       try {
-        return [decideFire(due, peek.now, historyLength)];
+        const decision = decideFire(due, peek.now, historyLength);
+        this.undecidable.delete(due.task.id);
+        return [decision];
       } catch (error) {
-        // A definition no replica can read (written by a newer version?) must not stop the others.
-        this.logger.warn(
-          `Task "${due.task.id}": no decision for its fire ${new Date(due.fireTime).toISOString()}: ${(error as Error).message}`,
-        );
+        // A definition this replica cannot read (written by a newer version?) must not stop the other tasks.
+        this.passOver(due, error as Error);
         return [];
       }
     });
@@ -215,9 +227,32 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     for (const run of claimed) this.start(run, claimSentAt);
     // More may be due than one look could take: look again at once while slots are free.
     if (claimed.length > 0 && (claimed.length >= free || candidates.length >= limit) && this.freeSlots > 0) return 0;
-    return Math.min(
-      Math.max(this.sleepUntil(peek.nextWakeAt, peek.now, claimed.length > 0), MIN_IDLE_SLEEP_MS),
-      pollIntervalMs,
+    // The claimed fires' next due times came after the peek: wake for them too (a period shorter than the poll).
+    const wakeAt = decisions.reduce<number | null>(
+      (earliest, decision) =>
+        decision.nextDueScore !== null && (earliest === null || decision.nextDueScore < earliest)
+          ? decision.nextDueScore
+          : earliest,
+      peek.nextWakeAt,
+    );
+    return Math.min(Math.max(this.sleepUntil(wakeAt, peek.now, claimed.length > 0), MIN_IDLE_SLEEP_MS), pollIntervalMs);
+  }
+
+  /** The ids peek passes over now: due tasks this replica could not decide on lately. */
+  private passedOver(): string[] {
+    const now = performance.now();
+    return [...this.undecidable].filter(([, task]) => task.until > now).map(([id]) => id);
+  }
+
+  /** Passes over a due task no decision could be made on for a while; warns once per task and definition version. */
+  private passOver(due: DueCandidate, error: Error): void {
+    const { id, version } = due.task;
+    const known = this.undecidable.get(id);
+    this.undecidable.set(id, { version, until: performance.now() + UNDECIDABLE_PASS_OVER_MS });
+    if (known?.version === version) return;
+    this.logger.warn(
+      `Task "${id}": no decision for its fire ${new Date(due.fireTime).toISOString()}: ${scrubText(error.message)}; ` +
+        `this replica passes it over (tries again every ${UNDECIDABLE_PASS_OVER_MS / 1000} s, warns again when its definition changes)`,
     );
   }
 
@@ -249,39 +284,61 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     this.lastObservation = { at: performance.now(), ...observation };
   }
 
-  /** Upserts the `@DistributedCron` tasks: an unchanged definition keeps its next fire. */
+  /**
+   * Upserts the `@DistributedCron` tasks (a deploy): an unchanged definition keeps its next fire, and so does a
+   * changed one whose cron and time zone are unchanged (its due score follows the new jitter); a new cron or time
+   * zone takes the first fire after Redis's now. The decorator's `enabled` is the initial state only (the store
+   * keeps an existing task's).
+   */
   private async saveDeclaredTasks(): Promise<void> {
-    await this.writeDeclaredTasks('upsertDecorated');
+    const declared = this.registry.declaredTasks();
+    if (declared.length > 0) {
+      const now = await this.store.now('upsertDecorated');
+      const stored = new Map(
+        (await this.store.getTasks(declared.map((definition) => definition.id))).map((task) => [task.id, task]),
+      );
+      for (const definition of declared) {
+        const current = stored.get(definition.id);
+        const keep =
+          current !== undefined &&
+          current.cron === definition.cron &&
+          current.timeZone === definition.timeZone &&
+          current.nextRunAt !== null;
+        const nextRunAt = keep ? current.nextRunAt : firstFireAfter(definition, now);
+        await this.store.saveTask(
+          definition,
+          nextRunAt,
+          dueScoreOf(definition.id, nextRunAt, definition.jitterMs),
+          'upsertDecorated',
+        );
+      }
+    }
     this.declaredUpserted = true;
   }
 
   /**
-   * After a reconnect, creates the declared tasks Redis no longer has (a restart without persistence); those it
-   * has are left as they are: not upserted again, so that a replica of an older version reconnecting during a
-   * rolling deploy does not put its definitions back over the newer ones.
+   * After a reconnect, creates the declared tasks Redis lost with the namespace's data (a restart without
+   * persistence). Those it has are left as they are: not upserted again, so that a replica of an older version
+   * reconnecting during a rolling deploy does not put its definitions back over the newer ones; and those removed
+   * at run time stay removed until the next deploy.
    */
   private async restoreDeclaredTasks(): Promise<void> {
     this.declaredRecheck = false;
     try {
-      await this.writeDeclaredTasks('createIfAbsent');
+      const declared = this.registry.declaredTasks();
+      if (declared.length === 0) return;
+      const now = await this.store.now('restoreDecorated');
+      for (const definition of declared) {
+        const nextRunAt = firstFireAfter(definition, now);
+        await this.store.restoreDeclaredTask(
+          definition,
+          nextRunAt,
+          dueScoreOf(definition.id, nextRunAt, definition.jitterMs),
+        );
+      }
     } catch (error) {
       this.declaredRecheck = true;
       throw error;
-    }
-  }
-
-  /**
-   * Saves every declared task with its next fire from Redis's now. The decorator's `enabled` is the initial state
-   * only (the store keeps an existing task's), so the next fire is computed either way.
-   */
-  private async writeDeclaredTasks(mode: Extract<SaveTaskMode, 'upsertDecorated' | 'createIfAbsent'>): Promise<void> {
-    const declared = this.registry.declaredTasks();
-    if (declared.length === 0) return;
-    const now = await this.store.now(mode === 'upsertDecorated' ? 'upsertDecorated' : 'restoreDecorated');
-    for (const definition of declared) {
-      const nextRunAt = CronSchedule.parse(definition.cron, definition.timeZone).nextAfter(now);
-      const dueScore = dueScoreOf(definition.id, nextRunAt, definition.jitterMs);
-      await this.store.saveTask(definition, nextRunAt, dueScore, mode);
     }
   }
 
@@ -316,6 +373,8 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     }
     if (run.finishing) return;
     run.finishing = true;
+    // No renewal once the finish is sent: the finish releases the lease, so a renewal meanwhile would be refused.
+    run.stopRenewing();
     await this.finish(run, status, error);
   }
 
@@ -329,6 +388,13 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
         const result = await this.store.finish({ taskId, fence, instanceId, status, error, historyLength });
         run.stopRenewing();
         this.metrics?.finished(namespace, taskId, result.accepted ? status : 'lost', seconds);
+        if (!result.accepted && run.abortCause !== 'lease lost') {
+          this.metrics?.leaseLost(namespace, taskId);
+          this.logger.warn(
+            `The end of task "${taskId}" (fence ${fence}, attempt ${run.claimed.attempt}) was refused: its lease ` +
+              'had expired or was taken over; the attempt is recorded lost',
+          );
+        }
         if (result.disabled) {
           this.logger.warn(
             `Task "${taskId}" is disabled after failing too many fires in a row; last error: ${error ?? status}`,
@@ -363,7 +429,8 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     try {
       const held = await this.store.renew(taskId, fence, instanceId, leaseMs);
       if (held) run.leaseHeld(sentAt);
-      else this.leaseLost(run, 'Redis refused the renewal (the lease expired or was taken over)');
+      // Once the finish is sent, a refusal is the finish's release of the lease, not a lost lease.
+      else if (!run.finishing) this.leaseLost(run, 'Redis refused the renewal (the lease expired or was taken over)');
     } catch (error) {
       run.lastRenewalError = scrubText((error as Error).message);
     } finally {
@@ -386,7 +453,7 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private leaseLost(run: ActiveRun, why: string): void {
-    if (run.controller.signal.aborted) return;
+    if (run.controller.signal.aborted || run.finishing) return;
     const { taskId, fence } = run.claimed;
     run.stopRenewing();
     run.abort('lease lost', `the lease of task "${taskId}" was lost`);
@@ -405,6 +472,7 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
         run.abort('shutdown', `shutdown: the handler did not finish within ${shutdownTimeoutMs} ms`);
         if (run.finishing) return run.done;
         run.finishing = true;
+        run.stopRenewing();
         await this.finish(run, 'cancelled', `the replica shut down (${shutdownTimeoutMs} ms timeout)`).catch(
           () => undefined,
         );
@@ -412,4 +480,9 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
       }),
     );
   }
+}
+
+/** The first fire of a declared task after Redis's `now`, or null when its expression has none. */
+function firstFireAfter(definition: TaskDefinition, now: number): number | null {
+  return CronSchedule.parse(definition.cron, definition.timeZone).nextAfter(now);
 }

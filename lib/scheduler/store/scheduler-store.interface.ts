@@ -2,7 +2,8 @@ import type { StoredTask } from './stored-task.interface';
 
 /**
  * How `SchedulerStore.saveTask` treats an existing id: `create` refuses it, `update` requires it, `upsertDecorated`
- * replaces a changed definition (keeping `enabled`), `createIfAbsent` leaves it as it is.
+ * replaces a changed definition (keeping `enabled`); `createIfAbsent` (`restoreDeclaredTask`) creates a decorated
+ * task only when Redis lost it.
  */
 export type SaveTaskMode = 'create' | 'upsertDecorated' | 'update' | 'createIfAbsent';
 
@@ -11,7 +12,7 @@ export type ChangePublishCommand = 'PUBLISH' | 'SPUBLISH' | 'none';
 
 /** What `saveTask` did. */
 export interface SaveTaskResult {
-  /** Whether anything was written (false: an unchanged decorated definition, a task already present, or a version conflict). */
+  /** Whether anything was written (false: an unchanged decorated definition, or a version conflict). */
   changed: boolean;
   /** `update` with an `expectedVersion` that is no longer the stored one: nothing written; `task` is the stored one. */
   conflict: boolean;

@@ -99,39 +99,34 @@ export class SchedulerStore {
    * Writes a definition. `create`: ALREADY_EXISTS if the id exists. `upsertDecorated`: `def.enabled` is only the
    * initial state of a new task; for an existing one `enabled` is run-time state (disableTask, disabled after
    * failures), neither compared nor changed: an unchanged definition keeps its schedule (changed=false), a
-   * changed one replaces it with `nextRunAt` if the task is enabled. `createIfAbsent`: an existing task is left
-   * as it is (changed=false). `update`: NOT_FOUND if absent; `expectedVersion` other than the stored one →
-   * conflict, nothing written. `nextRunAt` null (or the task disabled) = no next fire.
+   * changed one is saved. `update`: NOT_FOUND if absent; `expectedVersion` other than the stored one → conflict,
+   * nothing written. A changed definition of an enabled task that keeps its cron and time zone keeps its stored
+   * next fire (`dueScore` is used when `nextRunAt` is that fire, else the stored due score stays); otherwise
+   * `nextRunAt` null (or the task disabled) = no next fire. Enabling a disabled task resets its failureCount.
    */
   async saveTask(
     def: StoredTaskDefinition,
     nextRunAt: number | null,
     dueScore: number | null,
-    mode: SaveTaskMode,
+    mode: Exclude<SaveTaskMode, 'createIfAbsent'>,
     expectedVersion?: number,
   ): Promise<SaveTaskResult> {
-    const [status, task] = await this.call<SaveReply>(
-      SAVE_OPERATIONS[mode],
-      { id: def.id, mode, expectedVersion },
-      'schedulerSaveTask',
-      [
-        def.id,
-        mode,
-        serializeDefinition(def),
-        def.enabled ? '1' : '0',
-        optionalNumber(nextRunAt),
-        optionalNumber(dueScore),
-        expectedVersion === undefined ? '' : String(expectedVersion),
-        def.workflow,
-        def.overlap,
-        def.retry.attempts,
-        def.retry.backoffMs,
-        def.maxConsecutiveFailures,
-        def.leaseMs ?? 0,
-        this.publishArgument,
-      ],
-    );
+    const [status, task] = await this.callSave<SaveReply>(def, nextRunAt, dueScore, mode, expectedVersion);
     return { changed: status === 'changed', conflict: status === 'conflict', task: parseTask(task) };
+  }
+
+  /**
+   * After a reconnect: creates a decorated task only when Redis lost it with the namespace's data (its id is no
+   * longer among the deployed ones); a task present, or removed at run time, is left alone until the next
+   * deploy's `upsertDecorated`. true when it created the task.
+   */
+  async restoreDeclaredTask(
+    def: StoredTaskDefinition,
+    nextRunAt: number | null,
+    dueScore: number | null,
+  ): Promise<boolean> {
+    const [status] = await this.callSave<[string]>(def, nextRunAt, dueScore, 'createIfAbsent', undefined);
+    return status === 'changed';
   }
 
   /** Deletes a task (definition, state, due and pending entries, history); false if unknown. A run in progress finishes unrecorded. */
@@ -170,6 +165,13 @@ export class SchedulerStore {
   async getTask(id: string): Promise<StoredTask | null> {
     const [task] = await this.call<TaskReply[]>('getTask', { id }, 'schedulerReadTasks', [id]);
     return task === undefined ? null : parseTask(task);
+  }
+
+  /** The tasks of `ids` that exist (none named: none read). */
+  async getTasks(ids: readonly string[]): Promise<StoredTask[]> {
+    if (ids.length === 0) return [];
+    const tasks = await this.call<TaskReply[]>('getTask', { ids }, 'schedulerReadTasks', [...ids]);
+    return tasks.map(parseTask);
   }
 
   /** Every task of the namespace, by id. */
@@ -213,14 +215,21 @@ export class SchedulerStore {
   /**
    * Heartbeat of this replica (its workflows), reaping of the namespace's expired leases (recorded `lost`, then
    * retried or failed: see `lost`), and the due fires of `workflows` (due score <= Redis now), at most `limit`,
-   * earliest first; with the count of due pending entries and the earliest future wake-up time.
+   * earliest first; with the count of due pending entries and the earliest future wake-up time. The tasks of
+   * `passOver` (due fires this replica cannot decide on) are left out, and do not count toward `limit`.
    */
-  async peek(instanceId: string, workflows: string[], limit: number, historyLength: number): Promise<PeekResult> {
+  async peek(
+    instanceId: string,
+    workflows: string[],
+    limit: number,
+    historyLength: number,
+    passOver: readonly string[] = [],
+  ): Promise<PeekResult> {
     const [now, candidates, pendingDue, nextWakeAt, lost] = await this.call<PeekReply>(
       'peek',
       { instanceId, workflows, limit },
       'schedulerPeek',
-      [instanceId, limit, historyLength, this.publishArgument, ...workflows],
+      [instanceId, limit, historyLength, this.publishArgument, JSON.stringify(passOver), ...workflows],
     );
     return {
       now,
@@ -296,6 +305,31 @@ export class SchedulerStore {
       [taskId, fence, instanceId, status, error ?? '', historyLength, this.publishArgument],
     );
     return { accepted: accepted === 1, disabled: disabled === 1, retryAt: orNull(retryAt) };
+  }
+
+  private callSave<T>(
+    def: StoredTaskDefinition,
+    nextRunAt: number | null,
+    dueScore: number | null,
+    mode: SaveTaskMode,
+    expectedVersion: number | undefined,
+  ): Promise<T> {
+    return this.call<T>(SAVE_OPERATIONS[mode], { id: def.id, mode, expectedVersion }, 'schedulerSaveTask', [
+      def.id,
+      mode,
+      serializeDefinition(def),
+      def.enabled ? '1' : '0',
+      optionalNumber(nextRunAt),
+      optionalNumber(dueScore),
+      expectedVersion === undefined ? '' : String(expectedVersion),
+      def.workflow,
+      def.overlap,
+      def.retry.attempts,
+      def.retry.backoffMs,
+      def.maxConsecutiveFailures,
+      def.leaseMs ?? 0,
+      this.publishArgument,
+    ]);
   }
 
   /** One script call through the pipeline, its refusals mapped to `StatefulError`s. */

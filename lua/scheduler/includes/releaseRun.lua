@@ -21,7 +21,7 @@ local function releaseRun(base, leaseMember, run, now)
     end
     if state[3] then
       rcall('HDEL', stateKey, 'buffered')
-      rcall('ZADD', base .. ':pending:' .. state[2], now, pendingMember(run.taskId, state[3], 1, 'buffered'))
+      rcall('ZADD', base .. ':pending:' .. state[2], now, pendingMember(base, run.taskId, state[3], 1, 'buffered'))
     end
   end
   return true

@@ -13,7 +13,7 @@ local function settleUnsuccessful(base, run, now, retryAt, countsAsFailure, publ
   local stateKey = base .. ':state:' .. run.taskId
   local policy = rcall('HMGET', stateKey, 'attempts', 'workflow', 'maxFailures', 'enabled')
   if run.attempt < tonumber(policy[1]) then
-    local member = pendingMember(run.taskId, run.scheduledAt, run.attempt + 1, 'retry')
+    local member = pendingMember(base, run.taskId, run.scheduledAt, run.attempt + 1, 'retry')
     rcall('ZADD', base .. ':pending:' .. policy[2], retryAt, member)
     return retryAt, false
   end

@@ -78,6 +78,24 @@ describe('decideFire', () => {
     assert.equal(decision.nextDueScore, T0 + MINUTE + jitterOffset('t', T0 + MINUTE, 30_000));
   });
 
+  it('late, with jitter: a fire whose jittered due time is still ahead is not run early but becomes the next fire', () => {
+    const jittered = task({ jitterMs: 40_000 });
+    const latest = T0 + 10 * MINUTE;
+    const offset = jitterOffset('t', latest, 40_000);
+    assert.ok(offset > 1_000, `the test needs a latest fire due later than now (offset ${offset})`);
+    const now = latest + 1_000; // after the latest fire time, before its jittered due time
+    for (const misfire of ['runOnce', 'skip'] as const) {
+      const decision = decideFire({ task: { ...jittered, misfire }, fireTime: T0 }, now, 20);
+      assert.equal(decision.nextRunAt, latest, `${misfire}: the latest fire waits for its due time`);
+      assert.equal(decision.nextDueScore, latest + offset);
+      assert.notEqual(decision.runAt, latest, `${misfire}: not run before its due time`);
+      assert.ok(!decision.missed.includes(latest), `${misfire}: nor recorded missed`);
+    }
+    const runOnce = decideFire({ task: jittered, fireTime: T0 }, now, 20);
+    assert.equal(runOnce.runAt, latest - MINUTE, 'runOnce runs the latest fire that is due');
+    assert.equal(runOnce.missed.length, 9);
+  });
+
   it('an expression without a next fire ends the schedule', () => {
     const decision = decideFire(
       { task: task({ cron: '0 0 29 2 *' }), fireTime: Date.UTC(2028, 1, 29) },

@@ -38,7 +38,10 @@ const COMMANDS: Record<string, number> = {
       'LTRIM',
       'LRANGE',
       'DEL',
+      'EXISTS',
+      'SET',
       'INCR',
+      'SADD',
       'PUBLISH',
       'SPUBLISH',
     ].map((command) => [command, 1]),
@@ -55,6 +58,7 @@ const SUFFIXES = [
   ':history:',
   ':replicas',
   ':fence',
+  ':declared',
   ':changed',
 ];
 /** A key built from the namespace base: the base, a documented suffix, and at most one name (id, workflow). */
@@ -69,6 +73,8 @@ const BASE_HELPERS = [
   'loseRun',
   'startRun',
   'publishChange',
+  'nextCounterValue',
+  'pendingMember',
 ];
 
 /** The local variables bound to a key built from the base (`local stateKey = base .. ':state:' .. taskId`). */

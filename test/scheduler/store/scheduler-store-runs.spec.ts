@@ -3,7 +3,7 @@ import { it } from 'node:test';
 import type { ClaimedRun } from '../../../lib/scheduler/store/scheduler-store.interface';
 import { describeOnTargets } from '../../harness/redis-target';
 import { sleep } from '../../harness/wait';
-import { BASE, HISTORY, onTime, useStoreFixture, WORKFLOW } from './store-fixture';
+import { BASE, definition, HISTORY, onTime, useStoreFixture, WORKFLOW } from './store-fixture';
 
 /** Short leases: a lease "expires" by waiting a few times its length, never by asserting a timing. */
 const LEASE_MS = 200;
@@ -83,9 +83,15 @@ describeOnTargets('SchedulerStore runs', (target) => {
       status: 'success',
       historyLength: HISTORY,
     });
-    // A stale write (e.g. an update computed from an old read) puts back the fire just claimed.
+    // A stale write (e.g. a new schedule computed from an old read) puts back the fire just claimed.
     const task = (await f.store.getTask('stale'))!;
-    await f.store.saveTask({ ...task, name: 'renamed' }, run.scheduledAt, run.scheduledAt, 'update', task.version);
+    await f.store.saveTask(
+      { ...task, name: 'renamed', cron: '*/1 * * * *' },
+      run.scheduledAt,
+      run.scheduledAt,
+      'update',
+      task.version,
+    );
     const again = await f.claimDue(f.store, { nextRunAt: (fire) => fire + 60_000 });
     assert.deepEqual(again, [], 'the fire already claimed is not run twice');
     const after = (await f.store.getTask('stale'))!;
@@ -513,7 +519,8 @@ describeOnTargets('SchedulerStore runs', (target) => {
       historyLength: HISTORY,
     });
     assert.equal(failed.accepted, true);
-    assert.deepEqual(await f.raw.zrange(`${BASE}:pending:${WORKFLOW}`, '0', '-1'), [`${id}|${fireTime}|2|retry`]);
+    const [retryMember] = await f.raw.zrange(`${BASE}:pending:${WORKFLOW}`, '0', '-1');
+    assert.ok(retryMember.startsWith(`${id}|${fireTime}|2|retry|`), retryMember);
 
     await sleep(50); // the backoff
     const [retry] = await f.store.claim('replica-a', [WORKFLOW], 5, LEASE_MS, HISTORY, []);
@@ -554,6 +561,40 @@ describeOnTargets('SchedulerStore runs', (target) => {
     assert.equal(await f.store.removeTask(id), true);
     const pending = await f.raw.zrange(`${BASE}:pending:${WORKFLOW}`, '0', '-1');
     assert.equal(pending.length, 1);
-    assert.match(pending[0], /^deploy\|\d+\|1\|manual$/, "only the removed task's pending entry went");
+    assert.match(pending[0], /^deploy\|\d+\|1\|manual\|\d+$/, "only the removed task's pending entry went");
+  });
+
+  it('trigger: calls in the same Redis millisecond each get their own pending entry and run', async () => {
+    await f.store.saveTask(definition('burst', { enabled: false, overlap: 'allow' }), null, null, 'create');
+    // Pipelined on one connection: many of them land in the same millisecond.
+    await Promise.all(Array.from({ length: 200 }, () => f.store.trigger('burst')));
+    assert.equal(await f.raw.zcard(`${BASE}:pending:${WORKFLOW}`), 200);
+    const claimed: ClaimedRun[] = [];
+    for (let batch = 1; batch <= 3; batch++)
+      // a claim takes at most 100 pending entries of a workflow
+      claimed.push(...(await f.store.claim('replica-a', [WORKFLOW], 500, 30_000, HISTORY, [])));
+    assert.equal(claimed.length, 200);
+    assert.ok(claimed.every((run) => run.taskId === 'burst' && run.kind === 'manual' && run.attempt === 1));
+  });
+
+  it('fencing: tokens keep increasing across a loss of the namespace data (the counter is seeded from Redis TIME)', async () => {
+    await f.dueTask('fenced');
+    const [before] = await f.claimDue(f.store);
+    await f.target.flush(); // Redis restarted without its data
+    await f.dueTask('fenced');
+    const [after] = await f.claimDue(f.store);
+    assert.ok(Number.isSafeInteger(after.fence), `a safe integer: ${after.fence}`);
+    assert.ok(after.fence > before.fence, `${after.fence} > ${before.fence}`);
+    const [lease] = await f.raw.zrange(`${BASE}:leases`, '0', '-1');
+    assert.equal(lease, `fenced|${after.fence}`, 'written in full in the lease member');
+    assert.equal(await f.store.renew('fenced', after.fence, 'replica-a', LEASE_MS), true);
+    const finished = await f.store.finish({
+      taskId: 'fenced',
+      fence: after.fence,
+      instanceId: 'replica-a',
+      status: 'success',
+      historyLength: HISTORY,
+    });
+    assert.equal(finished.accepted, true);
   });
 });

@@ -77,9 +77,9 @@ describeOnTargets('SchedulerStore tasks', (target) => {
     );
     const stale = await f.store.saveTask(definition('t2', { name: 'lost update' }), now, now, 'update', 1);
     assert.deepEqual([stale.changed, stale.conflict, stale.task.version, stale.task.name], [false, true, 2, 'renamed']);
-    // The due entry and the pending manual run moved to the new workflow.
+    // The due entry (its next fire kept: same cron and time zone) and the pending manual run moved to the new workflow.
     assert.equal(await f.raw.zcard(`${BASE}:due:${WORKFLOW}`), 0);
-    assert.equal(await f.raw.zscore(`${BASE}:due:import`, 't2'), String(now + 6000));
+    assert.equal(await f.raw.zscore(`${BASE}:due:import`, 't2'), String(now + 5000));
     assert.deepEqual(await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, []), []);
     const [manual] = await f.store.claim('a', ['import'], 5, 30_000, HISTORY, []);
     assert.equal(manual.kind, 'manual');
@@ -185,26 +185,25 @@ describeOnTargets('SchedulerStore tasks', (target) => {
     assert.equal(await due('opt-in'), String(now + 90_000));
   });
 
-  it('saveTask createIfAbsent: creates a missing task; an existing one is left as it is, without an error', async () => {
+  it('restoreDeclaredTask: creates a missing task; an existing one is left as it is, without an error', async () => {
     const now = await f.store.now();
-    const restored = await f.store.saveTask(
+    const restored = await f.store.restoreDeclaredTask(
       definition('kept', { source: 'decorator' }),
       now + 1000,
       now + 1000,
-      'createIfAbsent',
     );
-    assert.deepEqual([restored.changed, restored.task.enabled, restored.task.nextRunAt], [true, true, now + 1000]);
+    assert.equal(restored, true);
+    const created = (await f.store.getTask('kept'))!;
+    assert.deepEqual([created.enabled, created.nextRunAt], [true, now + 1000]);
     await f.store.setEnabled('kept', false, null, null);
-    const again = await f.store.saveTask(
+    const again = await f.store.restoreDeclaredTask(
       definition('kept', { source: 'decorator', cron: '0 * * * *' }),
       now + 2000,
       now + 2000,
-      'createIfAbsent',
     );
-    assert.deepEqual(
-      [again.changed, again.task.cron, again.task.enabled, again.task.nextRunAt, again.task.version],
-      [false, '* * * * *', false, null, 2],
-    );
+    assert.equal(again, false);
+    const task = (await f.store.getTask('kept'))!;
+    assert.deepEqual([task.cron, task.enabled, task.nextRunAt, task.version], ['* * * * *', false, null, 2]);
   });
 
   it('getTask, listTasks: null for an unknown id; every task by id', async () => {
@@ -391,7 +390,10 @@ describeOnTargets('SchedulerStore tasks', (target) => {
       `${BASE}:state:k`,
       `${BASE}:tasks`,
     ]);
-    assert.deepEqual(await f.raw.zrange(`${BASE}:pending:${WORKFLOW}`, '0', '-1'), [`k|${run.scheduledAt}|2|retry`]);
+    const [member] = await f.raw.zrange(`${BASE}:pending:${WORKFLOW}`, '0', '-1');
+    const sequence = member.slice(`k|${run.scheduledAt}|2|retry|`.length);
+    assert.equal(member, `k|${run.scheduledAt}|2|retry|${sequence}`);
+    assert.ok(/^\d+$/.test(sequence) && Number(sequence) > run.fence, `a sequence after the run's token: ${member}`);
   });
 
   it('publishes every change of the task set on the changed channel (SPUBLISH on a cluster), or nothing when told', async () => {
@@ -445,5 +447,107 @@ describeOnTargets('SchedulerStore tasks', (target) => {
     } finally {
       subscriber.disconnect();
     }
+  });
+
+  it('saveTask upsertDecorated and update: a change that keeps cron and time zone keeps the stored next fire (an overdue one still runs); a new cron recomputes it', async () => {
+    const now = await f.store.now();
+    const overdue = now - 120_000; // never claimed: every replica was down
+    const later = now + 60_000; // what the runtime would compute from now
+    await f.store.saveTask(definition('report', { source: 'decorator' }), overdue, overdue, 'upsertDecorated');
+    const deployed = await f.store.saveTask(
+      definition('report', { source: 'decorator', retry: { attempts: 5, backoffMs: 1_000 }, jitterMs: 5 }),
+      later,
+      later,
+      'upsertDecorated',
+    );
+    assert.deepEqual([deployed.changed, deployed.task.retry.attempts], [true, 5]);
+    assert.equal(deployed.task.nextRunAt, overdue, 'the overdue fire is kept');
+    assert.equal(await f.raw.zscore(`${BASE}:due:${WORKFLOW}`, 'report'), String(overdue), 'and its due entry');
+    const [candidate] = (await f.store.peek('a', [WORKFLOW], 5, HISTORY)).candidates;
+    assert.equal(candidate?.fireTime, overdue, 'still due: it will run or be recorded missed');
+
+    // The runtime passes the kept fire with the new jitter's due score: that score is written.
+    await f.store.saveTask(
+      definition('report', { source: 'decorator', payload: { v: 2 } }),
+      overdue,
+      overdue + 3,
+      'upsertDecorated',
+    );
+    assert.equal(await f.raw.zscore(`${BASE}:due:${WORKFLOW}`, 'report'), String(overdue + 3));
+
+    const current = (await f.store.getTask('report'))!;
+    const updated = await f.store.saveTask(
+      definition('report', { source: 'decorator', payload: { v: 3 } }),
+      later,
+      later,
+      'update',
+      current.version,
+    );
+    assert.equal(updated.task.nextRunAt, overdue, 'update keeps it too');
+
+    const recomputed = await f.store.saveTask(
+      definition('report', { source: 'decorator', cron: '0 * * * *' }),
+      later,
+      later,
+      'upsertDecorated',
+    );
+    assert.deepEqual([recomputed.task.cron, recomputed.task.nextRunAt], ['0 * * * *', later], 'a new cron: from now');
+    const rezoned = await f.store.saveTask(
+      definition('report', { source: 'decorator', cron: '0 * * * *', timeZone: 'Europe/Berlin' }),
+      later + 1,
+      later + 1,
+      'upsertDecorated',
+    );
+    assert.equal(rezoned.task.nextRunAt, later + 1, 'a new time zone: from now');
+  });
+
+  it('saveTask update enabling a disabled task resets failureCount and takes the next fire from now, as setEnabled does', async () => {
+    const now = await f.store.now();
+    await f.store.saveTask(
+      definition('fragile', { retry: { attempts: 1, backoffMs: 1 }, maxConsecutiveFailures: 1 }),
+      now - 10,
+      now - 10,
+      'create',
+    );
+    const [run] = await f.claimDue(f.store);
+    const failed = await f.store.finish({
+      taskId: 'fragile',
+      fence: run.fence,
+      instanceId: 'replica-a',
+      status: 'failed',
+      historyLength: HISTORY,
+    });
+    assert.equal(failed.disabled, true);
+    const disabled = (await f.store.getTask('fragile'))!;
+    assert.deepEqual([disabled.enabled, disabled.failureCount], [false, 1]);
+    const enabled = await f.store.saveTask(
+      definition('fragile', { retry: { attempts: 1, backoffMs: 1 }, maxConsecutiveFailures: 1 }),
+      now + 60_000,
+      now + 60_000,
+      'update',
+      disabled.version,
+    );
+    assert.deepEqual(
+      [enabled.task.enabled, enabled.task.failureCount, enabled.task.nextRunAt],
+      [true, 0, now + 60_000],
+    );
+  });
+
+  it('restoreDeclaredTask (reconnect) restores a declared task only when Redis lost it, not one removed on purpose', async () => {
+    const now = await f.store.now();
+    const declared = definition('nightly', { source: 'decorator' });
+    await f.store.saveTask(declared, now + 1000, now + 1000, 'upsertDecorated');
+    assert.equal(await f.store.removeTask('nightly'), true);
+    assert.equal(await f.store.restoreDeclaredTask(declared, now + 2000, now + 2000), false);
+    assert.equal(await f.store.getTask('nightly'), null, 'a removed declared task stays removed until the next deploy');
+
+    await f.target.flush(); // Redis restarted without its data
+    assert.equal(await f.store.restoreDeclaredTask(declared, now + 3000, now + 3000), true);
+    assert.equal((await f.store.getTask('nightly'))?.nextRunAt, now + 3000);
+    assert.equal(await f.store.removeTask('nightly'), true);
+    assert.equal(await f.store.restoreDeclaredTask(declared, now, now), false, 'removed again');
+
+    const redeployed = await f.store.saveTask(declared, now + 4000, now + 4000, 'upsertDecorated');
+    assert.deepEqual([redeployed.changed, redeployed.task.nextRunAt], [true, now + 4000], 'a deploy brings it back');
   });
 });
