@@ -65,8 +65,8 @@ export interface ListTasksOptions {
   enabledOnly?: boolean;
 }
 
-/** A scheduled task: its definition, policies resolved, and its state. */
-export interface ScheduledTask<P = unknown> {
+/** A task's definition, policies resolved: what `addTask` or a decorator declares. */
+export interface ScheduledTaskDefinition<P = unknown> {
   id: string;
   name: string;
   cron: string;
@@ -83,6 +83,10 @@ export interface ScheduledTask<P = unknown> {
   jitterMs: number;
   /** `null`: the module's `leaseMs`. */
   leaseMs: number | null;
+}
+
+/** A scheduled task: its definition, policies resolved, and its state. */
+export interface ScheduledTask<P = unknown> extends ScheduledTaskDefinition<P> {
   /** +1 on every change of the definition. */
   version: number;
   createdAt: Date;

@@ -1,5 +1,6 @@
 import { CronSchedule, jitterOffset } from '../cron/cron-schedule';
 import type { MisfirePolicy } from '../interfaces/scheduled-task.interface';
+import type { ClaimDecision } from '../store/scheduler-store.interface';
 
 /** What a decision needs of a due task. */
 export interface DueTask {
@@ -16,17 +17,6 @@ export interface DueTask {
 export interface DueFire {
   task: DueTask;
   fireTime: number;
-}
-
-/** What the runtime asks `SchedulerStore.claim` to do with a due fire (see `ClaimDecision` of the store). */
-export interface FireDecision {
-  taskId: string;
-  expectedFireTime: number;
-  version: number;
-  runAt: number | null;
-  missed: number[];
-  nextRunAt: number | null;
-  nextDueScore: number | null;
 }
 
 /** The due score of a fire: its time plus the task's deterministic jitter (every replica computes the same). */
@@ -67,7 +57,7 @@ export function latestFires(schedule: CronSchedule, fromMs: number, toMs: number
  * jittered due time is still ahead is neither run early nor missed: it is the next fire, and runs on time. `missed`
  * keeps the latest `historyLength` (older entries would be trimmed from the history at once).
  */
-export function decideFire(due: DueFire, now: number, historyLength: number): FireDecision {
+export function decideFire(due: DueFire, now: number, historyLength: number): ClaimDecision {
   const { task, fireTime } = due;
   const schedule = CronSchedule.parse(task.cron, task.timeZone);
   const base = { taskId: task.id, expectedFireTime: fireTime, version: task.version };

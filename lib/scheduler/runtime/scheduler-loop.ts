@@ -14,11 +14,17 @@ import type { SchedulerStats } from '../interfaces/scheduler-stats.interface';
 import type { SchedulerMetrics } from '../metrics/scheduler-metrics';
 import { DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS, SCHEDULER_METRICS } from '../scheduler.constants';
 import { SchedulerStore } from '../store/scheduler-store';
-import type { ClaimedRun, DueCandidate, FinishStatus, PeekResult } from '../store/scheduler-store.interface';
+import type {
+  ClaimDecision,
+  ClaimedRun,
+  DueCandidate,
+  FinishStatus,
+  PeekResult,
+} from '../store/scheduler-store.interface';
 import type { TaskDefinition } from '../validation/task-definition';
 import { ActiveRun } from './active-run';
 import { ChangeSubscriber } from './change-subscriber';
-import { decideFire, dueScoreOf, FireDecision } from './claim-decisions';
+import { decideFire, dueScoreOf } from './claim-decisions';
 import { checkEvictionPolicy } from './eviction-policy.check';
 import { SchedulerCore } from './scheduler-core';
 import { WorkflowRegistry } from './workflow-registry';
@@ -211,7 +217,7 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     // No free slot: the end of a run wakes the loop.
     if (free === 0) return pollIntervalMs;
     if (candidates.length === 0 && peek.pendingDue === 0) return this.sleepUntil(peek.nextWakeAt, peek.now, false);
-    const decisions = candidates.flatMap((due): FireDecision[] => {
+    const decisions = candidates.flatMap((due): ClaimDecision[] => {
       try {
         const decision = decideFire(due, peek.now, historyLength);
         this.undecidable.delete(due.task.id);

@@ -1,31 +1,7 @@
-import type {
-  MisfirePolicy,
-  OverlapPolicy,
-  RetryPolicy,
-  TaskSource,
-  TaskStatus,
-} from '../interfaces/scheduled-task.interface';
+import type { ScheduledTaskDefinition, TaskStatus } from '../interfaces/scheduled-task.interface';
 
 /** A task's definition as the store writes it: validated, defaults applied (the store adds version and times). */
-export interface StoredTaskDefinition {
-  id: string;
-  name: string;
-  cron: string;
-  timeZone: string;
-  workflow: string;
-  payload: unknown;
-  enabled: boolean;
-  source: TaskSource;
-  overlap: OverlapPolicy;
-  misfire: MisfirePolicy;
-  misfireGraceMs: number;
-  retry: RetryPolicy;
-  /** Failed fires in a row that disable the schedule; at least 1 (the runtime validates it). */
-  maxConsecutiveFailures: number;
-  jitterMs: number;
-  /** `null`: the module's `leaseMs`. */
-  leaseMs: number | null;
-}
+export type StoredTaskDefinition = ScheduledTaskDefinition;
 
 /** A task as stored: its definition and its state; times in ms from the epoch, by the Redis clock. */
 export interface StoredTask extends StoredTaskDefinition {
