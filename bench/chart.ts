@@ -14,6 +14,12 @@ const SERIES: Series[] = [
   { label: 'library ÷ raw ioredis', color: '#2b6cb0', value: (r) => r.libraryVsRaw, target: () => 0.9 },
   { label: 'library ÷ naive port', color: '#dd6b20', value: (r) => r.libraryVsNaive, target: () => 1.0 },
   {
+    label: 'library ÷ autopipelined ioredis',
+    color: '#6b46c1',
+    value: (r) => r.libraryVsAutopipelined,
+    target: () => 1.0,
+  },
+  {
     label: 'library + near-cache ÷ raw ioredis',
     color: '#2f855a',
     value: (r) => r.nearCacheVsRaw,
@@ -38,7 +44,23 @@ export function writeRatioChart(
   const width = 960;
   const left = 210;
   const right = 40;
-  const top = 92;
+  // The legend: its entries side by side from the left edge, on as many lines as they need.
+  const legend: Array<{ x: number; line: number; series?: Series }> = [];
+  {
+    let lx = 20;
+    let line = 0;
+    for (const entry of [...SERIES, undefined]) {
+      const entryWidth = 17 + (entry ? entry.label.length : 'target'.length) * 7.2 + 16;
+      if (lx + entryWidth > width - 20) {
+        lx = 20;
+        line++;
+      }
+      legend.push({ x: lx, line, series: entry });
+      lx += entryWidth;
+    }
+  }
+  const legendLines = legend[legend.length - 1].line + 1;
+  const top = 74 + 18 * legendLines;
   const barHeight = 14;
   const groupGap = 16;
   const present = (ratio: RatioRow) => SERIES.filter((series) => series.value(ratio) !== undefined);
@@ -64,14 +86,16 @@ export function writeRatioChart(
     `<text x="${left}" y="26" font-size="17" font-weight="bold">Throughput at 256 concurrent callers, as a ratio (log scale)</text>`,
   );
   parts.push(`<text x="${left}" y="46" font-size="12" fill="#4a5568">${escape(subtitle)}</text>`);
-  const legendX = [left, left + 185, left + 370, left + 650];
-  SERIES.forEach((series, index) => {
-    const lx = legendX[index];
-    parts.push(`<rect x="${lx}" y="58" width="12" height="12" fill="${series.color}"/>`);
-    parts.push(`<text x="${lx + 17}" y="69" font-size="12">${escape(series.label)}</text>`);
-  });
-  parts.push(`<line x1="${legendX[3]}" y1="57" x2="${legendX[3]}" y2="71" stroke="#000" stroke-width="2"/>`);
-  parts.push(`<text x="${legendX[3] + 6}" y="69" font-size="12">target</text>`);
+  for (const { x: lx, line, series } of legend) {
+    const ly = 58 + 18 * line;
+    if (series) {
+      parts.push(`<rect x="${lx}" y="${ly}" width="12" height="12" fill="${series.color}"/>`);
+      parts.push(`<text x="${lx + 17}" y="${ly + 11}" font-size="12">${escape(series.label)}</text>`);
+    } else {
+      parts.push(`<line x1="${lx}" y1="${ly - 1}" x2="${lx}" y2="${ly + 13}" stroke="#000" stroke-width="2"/>`);
+      parts.push(`<text x="${lx + 6}" y="${ly + 11}" font-size="12">target</text>`);
+    }
+  }
   for (let tick = min; tick <= max; tick *= 2) {
     const tx = x(tick);
     parts.push(

@@ -16,6 +16,8 @@ export interface RatioRow {
   /** Median over rounds of library ÷ raw ioredis throughput (same round, so the noise cancels). */
   libraryVsRaw: number;
   libraryVsNaive: number;
+  /** Median over rounds of library ÷ ioredis with `enableAutoPipelining: true` (the same commands). */
+  libraryVsAutopipelined: number;
   /** Library p99 − raw ioredis p99 at concurrency 1, µs: median of the differences of blocks of calls made side by side. */
   p99DeltaUs: number;
   /** The same over all calls at once (more exposed to bursts of machine noise). */
@@ -34,6 +36,7 @@ export interface TargetCheck {
 
 const TARGET_LIBRARY_VS_RAW = 0.9;
 const TARGET_LIBRARY_VS_NAIVE = 1.0;
+const TARGET_LIBRARY_VS_AUTOPIPELINED = 1.0;
 const TARGET_P99_DELTA_US = 50;
 const TARGET_NEAR_CACHE_MIX_VS_RAW = 3;
 
@@ -53,6 +56,13 @@ export function checkTargets(ratios: readonly RatioRow[]): TargetCheck[] {
       value: ratio.libraryVsNaive,
       limit: TARGET_LIBRARY_VS_NAIVE,
       pass: ratio.libraryVsNaive >= TARGET_LIBRARY_VS_NAIVE,
+    });
+    checks.push({
+      target: 'throughput >= 1.0x autopipelined',
+      op: ratio.op,
+      value: ratio.libraryVsAutopipelined,
+      limit: TARGET_LIBRARY_VS_AUTOPIPELINED,
+      pass: ratio.libraryVsAutopipelined >= TARGET_LIBRARY_VS_AUTOPIPELINED,
     });
     checks.push({
       target: 'p99 @1 <= raw + 50 us',
@@ -105,11 +115,12 @@ export function formatTable(rows: readonly ResultRow[], ratios: readonly RatioRo
 
 export function formatRatios(ratios: readonly RatioRow[]): string {
   const lines: string[] = [];
-  const header = `${pad('operation', 26)}${pad('library/raw', 13, true)}${pad('library/naive', 15, true)}${pad('p99 Δ µs', 11, true)}${pad('near-cache/raw', 16, true)}`;
+  const header = `${pad('operation', 26)}${pad('library/raw', 13, true)}${pad('library/naive', 15, true)}${pad('library/autopipelined', 23, true)}${pad('p99 Δ µs', 11, true)}${pad('near-cache/raw', 16, true)}`;
   lines.push(header, '-'.repeat(header.length));
   for (const ratio of ratios) {
     lines.push(
       `${pad(ratio.op, 26)}${pad(number(ratio.libraryVsRaw, 2) + 'x', 13, true)}${pad(number(ratio.libraryVsNaive, 2) + 'x', 15, true)}` +
+        `${pad(number(ratio.libraryVsAutopipelined, 2) + 'x', 23, true)}` +
         `${pad(number(ratio.p99DeltaUs, 1), 11, true)}${pad(ratio.nearCacheVsRaw === undefined ? '' : number(ratio.nearCacheVsRaw, 2) + 'x', 16, true)}`,
     );
   }

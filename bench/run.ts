@@ -4,7 +4,7 @@
  * Starts its own redis-server and seeds 100 000 users for each implementation (each works on its
  * own namespace, so that one's writes never change what another reads). Then, per operation:
  * every implementation reads every user once (a gateway that has run a while), then the
- * implementations take turns (A B C D, B C D A, ...) in short throughput segments at 256
+ * implementations take turns (A B C D E, B C D E A, ...) in short throughput segments at 256
  * concurrent callers, and in single calls at concurrency 1, so that the noise of a busy machine
  * hits all of them alike. Ratios are taken within a round, then their median. Prints the table
  * and PASS/FAIL per target; a full run also writes bench/results/latest.json and the chart.
@@ -24,6 +24,7 @@ import { library } from './implementations/library.implementation';
 import { runSchedulerSuite } from './scheduler/suite';
 import { naivePort } from './implementations/naive-port.implementation';
 import { rawIoredis } from './implementations/raw-ioredis.implementation';
+import { autopipelinedIoredis } from './implementations/autopipelined-ioredis.implementation';
 import { writeRatioChart } from './chart';
 import { latencies, median, percentile, throughput } from './measure';
 import { measureNearCache, type NearCacheFigures } from './near-cache-figures';
@@ -135,7 +136,13 @@ async function main(): Promise<void> {
   const admin = new Redis(server.url);
   try {
     const lib = await library('library', { redis: server.url });
-    implementations.push(lib, rawIoredis(server.url, 'raw ioredis'), naivePort(server.url, 'naive port'));
+    const autopipelined = autopipelinedIoredis(server.url, 'autopipelined ioredis');
+    implementations.push(
+      lib,
+      rawIoredis(server.url, 'raw ioredis'),
+      naivePort(server.url, 'naive port'),
+      autopipelined,
+    );
     implementations.push(
       await library('library + near-cache', { redis: server.url, nearCache: { maxEntries: config.nearCacheEntries } }, [
         'getLinkedPod',
@@ -249,6 +256,7 @@ async function main(): Promise<void> {
         op: operation,
         libraryVsRaw: Number(perRound(libImpl, raw).toFixed(3)),
         libraryVsNaive: Number(perRound(libImpl, naive).toFixed(3)),
+        libraryVsAutopipelined: Number(perRound(libImpl, autopipelined).toFixed(3)),
         p99DeltaUs: Number(pairedP99Delta(samples.get(libImpl)!, samples.get(raw)!).toFixed(1)),
         pooledP99DeltaUs: Number(
           (percentile(samples.get(libImpl)!, 99) - percentile(samples.get(raw)!, 99)).toFixed(1),

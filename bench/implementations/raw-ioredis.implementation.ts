@@ -1,3 +1,4 @@
+import type { RedisOptions } from 'ioredis';
 import { readLuaScript } from '../../lib/core/scripts/lua-script';
 import type { Implementation } from './implementation';
 import { redisClientImplementation } from './redis-client.implementation';
@@ -5,14 +6,19 @@ import { redisClientImplementation } from './redis-client.implementation';
 /**
  * The floor: a plain ioredis client sending the library's commands and scripts (by SHA) itself,
  * written the way an application would (`client.get(key)`, `client.evalsha(sha, n, ...)`, `client.mget(keys)`),
- * without validating inputs or parsing replies.
+ * without validating inputs or parsing replies. `options` go to the client (default: none, one write per command).
  */
-export function rawIoredis(url: string, name: string): Implementation {
-  return redisClientImplementation(url, name, {
-    script: (client, script) => {
-      const { sha } = readLuaScript(`routing/${script}`);
-      return (numKeys, ...keysAndArgs) => client.evalsha(sha, numKeys, ...keysAndArgs);
+export function rawIoredis(url: string, name: string, options: RedisOptions = {}): Implementation {
+  return redisClientImplementation(
+    url,
+    name,
+    {
+      script: (client, script) => {
+        const { sha } = readLuaScript(`routing/${script}`);
+        return (numKeys, ...keysAndArgs) => client.evalsha(sha, numKeys, ...keysAndArgs);
+      },
+      batchGet: (client, keys) => client.mget(keys),
     },
-    batchGet: (client, keys) => client.mget(keys),
-  });
+    options,
+  );
 }

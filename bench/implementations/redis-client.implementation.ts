@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { LINGER_SECONDS, SERVICE, namespaceFor, uids } from '../workload';
 import type { Implementation } from './implementation';
 import { redisKeys } from './redis-keys';
@@ -15,8 +15,16 @@ export interface RedisClientStrategy {
   batchGet(client: Redis, keys: string[]): Promise<unknown>;
 }
 
-/** The library's commands and scripts sent from a plain ioredis client, without validating inputs or parsing replies. */
-export function redisClientImplementation(url: string, name: string, strategy: RedisClientStrategy): Implementation {
+/**
+ * The library's commands and scripts sent from a plain ioredis client, without validating inputs or parsing replies;
+ * `options` are the client's (e.g. `enableAutoPipelining`).
+ */
+export function redisClientImplementation(
+  url: string,
+  name: string,
+  strategy: RedisClientStrategy,
+  options: RedisOptions = {},
+): Implementation {
   const namespace = namespaceFor(name);
   const {
     uidHash: uidHashKey,
@@ -24,7 +32,7 @@ export function redisClientImplementation(url: string, name: string, strategy: R
     podStates: POD_STATES_KEY,
     podWeights: POD_WEIGHTS_KEY,
   } = redisKeys(namespace);
-  const client = new Redis(url);
+  const client = new Redis(url, options);
   const script = (scriptName: string) => strategy.script(client, scriptName);
   const trySet = script('statefulTrySetLink');
   const setIfAbsent = script('statefulSetLinkIfAbsent');
