@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TestingModule } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, describe, it } from 'node:test';
 import {
   DistributedCron,
   DistributedSchedulerHealthIndicator,
@@ -14,6 +14,7 @@ import { jitterOffset } from '../../../lib/scheduler/cron/jitter-offset';
 import { SchedulerStore } from '../../../lib/scheduler/store/scheduler-store';
 import { CapturingLogger } from '../../harness/capturing-logger';
 import { RedisServer } from '../../harness/redis-server';
+import { useRedisServer } from '../../harness/redis-server-fixture';
 import { pollUntil, sleep } from '../../harness/wait';
 import { startSchedulerApp } from './scheduler-app';
 
@@ -38,16 +39,12 @@ let server: RedisServer;
 let raw: Redis;
 let app: TestingModule | undefined;
 
-before(async () => {
-  server = await RedisServer.start();
+useRedisServer((started) => {
+  server = started;
   raw = new Redis(server.port, server.host);
   raw.on('error', () => undefined); // CLIENT KILL cuts this client too
 });
-after(async () => {
-  raw?.disconnect();
-  await server?.dispose();
-});
-beforeEach(() => server.cli('FLUSHALL'));
+after(() => raw?.disconnect());
 afterEach(async () => {
   await app?.close();
   app = undefined;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TestingModule } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import { performance } from 'node:perf_hooks';
 import {
   DistributedCron,
@@ -14,6 +14,7 @@ import {
 } from '../../../lib';
 import { CapturingLogger } from '../../harness/capturing-logger';
 import { RedisServer } from '../../harness/redis-server';
+import { useRedisServer } from '../../harness/redis-server-fixture';
 import { pollUntil, sleep } from '../../harness/wait';
 import { startSchedulerApp } from './scheduler-app';
 
@@ -60,18 +61,14 @@ let server: RedisServer;
 let raw: Redis;
 let app: TestingModule | undefined;
 
-before(async () => {
-  server = await RedisServer.start();
+useRedisServer((started) => {
+  server = started;
   raw = new Redis(server.port, server.host);
   raw.on('error', () => undefined); // the health test stops the server
 });
-after(async () => {
-  raw?.disconnect();
-  await server?.dispose();
-});
-beforeEach(async () => {
+after(() => raw?.disconnect());
+beforeEach(() => {
   calls.length = 0;
-  await server.cli('FLUSHALL');
 });
 afterEach(async () => {
   await app?.close();

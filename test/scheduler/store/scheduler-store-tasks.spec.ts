@@ -5,6 +5,7 @@ import { ErrorCode } from '../../../lib/core/errors/error-code';
 import { StatefulError } from '../../../lib/core/errors/stateful.error';
 import { ScriptRunner } from '../../../lib/core/scripts/script-runner';
 import { SchedulerStore } from '../../../lib/scheduler/store/scheduler-store';
+import type { StoredTaskDefinition } from '../../../lib/scheduler/store/stored-task.interface';
 import { describeOnTargets } from '../../harness/redis-target';
 import { pollUntil, sleep } from '../../harness/wait';
 import { BASE, definition, HISTORY, NAMESPACE, onTime, PREFIX, useStoreFixture, WORKFLOW } from './store-fixture';
@@ -19,8 +20,29 @@ async function refusal(action: () => Promise<unknown>): Promise<StatefulError> {
   assert.fail('expected a rejection');
 }
 
+/** One attempt, disabled after one failed fire. */
+const FRAGILE = { retry: { attempts: 1, backoffMs: 1 }, maxConsecutiveFailures: 1 };
+
 describeOnTargets('SchedulerStore tasks', (target) => {
   const f = useStoreFixture(target);
+
+  /** Saves `task` due 10 ms ago, claims it and fails its only attempt: the store disables it (one failure allowed). */
+  async function failUntilDisabled(
+    task: StoredTaskDefinition,
+    now: number,
+    mode: Parameters<SchedulerStore['saveTask']>[3],
+  ): Promise<void> {
+    await f.store.saveTask(task, now - 10, now - 10, mode);
+    const [run] = await f.claimDue(f.store);
+    const failed = await f.store.finish({
+      taskId: task.id,
+      fence: run.fence,
+      instanceId: 'replica-a',
+      status: 'failed',
+      historyLength: HISTORY,
+    });
+    assert.equal(failed.disabled, true);
+  }
 
   it('saveTask create: the definition and its schedule; an existing id is ALREADY_EXISTS, nothing written', async () => {
     const now = await f.store.now();
@@ -144,23 +166,9 @@ describeOnTargets('SchedulerStore tasks', (target) => {
     assert.equal(await due('nightly'), null, 'no due entry for a disabled task');
 
     // Disabled after maxConsecutiveFailures: the next deploy leaves it disabled too.
-    await f.store.saveTask(
-      definition('fragile', { source: 'decorator', retry: { attempts: 1, backoffMs: 1 }, maxConsecutiveFailures: 1 }),
-      now - 10,
-      now - 10,
-      'upsertDecorated',
-    );
-    const [run] = await f.claimDue(f.store);
-    const failed = await f.store.finish({
-      taskId: 'fragile',
-      fence: run.fence,
-      instanceId: 'replica-a',
-      status: 'failed',
-      historyLength: HISTORY,
-    });
-    assert.equal(failed.disabled, true);
+    await failUntilDisabled(definition('fragile', { ...FRAGILE, source: 'decorator' }), now, 'upsertDecorated');
     const afterFailures = await f.store.saveTask(
-      definition('fragile', { source: 'decorator', retry: { attempts: 1, backoffMs: 1 }, maxConsecutiveFailures: 1 }),
+      definition('fragile', { ...FRAGILE, source: 'decorator' }),
       now + 60_000,
       now + 60_000,
       'upsertDecorated',
@@ -503,25 +511,11 @@ describeOnTargets('SchedulerStore tasks', (target) => {
 
   it('saveTask update enabling a disabled task resets failureCount and takes the next fire from now, as setEnabled does', async () => {
     const now = await f.store.now();
-    await f.store.saveTask(
-      definition('fragile', { retry: { attempts: 1, backoffMs: 1 }, maxConsecutiveFailures: 1 }),
-      now - 10,
-      now - 10,
-      'create',
-    );
-    const [run] = await f.claimDue(f.store);
-    const failed = await f.store.finish({
-      taskId: 'fragile',
-      fence: run.fence,
-      instanceId: 'replica-a',
-      status: 'failed',
-      historyLength: HISTORY,
-    });
-    assert.equal(failed.disabled, true);
+    await failUntilDisabled(definition('fragile', FRAGILE), now, 'create');
     const disabled = (await f.store.getTask('fragile'))!;
     assert.deepEqual([disabled.enabled, disabled.failureCount], [false, 1]);
     const enabled = await f.store.saveTask(
-      definition('fragile', { retry: { attempts: 1, backoffMs: 1 }, maxConsecutiveFailures: 1 }),
+      definition('fragile', FRAGILE),
       now + 60_000,
       now + 60_000,
       'update',
