@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { escapeSvg, writeSvgAndPng } from './svg-file';
 import type { RatioRow, TargetCheck } from './report';
 
 interface Series {
@@ -26,8 +25,6 @@ const SERIES: Series[] = [
     target: (r) => (r.op === 'gatewayMix' ? 3 : undefined),
   },
 ];
-
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
  * The throughput ratios at 256 callers as a horizontal bar chart on a log scale (SVG), one group
@@ -85,12 +82,12 @@ export function writeRatioChart(
   parts.push(
     `<text x="${left}" y="26" font-size="17" font-weight="bold">Throughput at 256 concurrent callers, as a ratio (log scale)</text>`,
   );
-  parts.push(`<text x="${left}" y="46" font-size="12" fill="#4a5568">${escape(subtitle)}</text>`);
+  parts.push(`<text x="${left}" y="46" font-size="12" fill="#4a5568">${escapeSvg(subtitle)}</text>`);
   for (const { x: lx, line, series } of legend) {
     const ly = 58 + 18 * line;
     if (series) {
       parts.push(`<rect x="${lx}" y="${ly}" width="12" height="12" fill="${series.color}"/>`);
-      parts.push(`<text x="${lx + 17}" y="${ly + 11}" font-size="12">${escape(series.label)}</text>`);
+      parts.push(`<text x="${lx + 17}" y="${ly + 11}" font-size="12">${escapeSvg(series.label)}</text>`);
     } else {
       parts.push(`<line x1="${lx}" y1="${ly - 1}" x2="${lx}" y2="${ly + 13}" stroke="#000" stroke-width="2"/>`);
       parts.push(`<text x="${lx + 6}" y="${ly + 11}" font-size="12">target</text>`);
@@ -110,7 +107,7 @@ export function writeRatioChart(
     const bars = present(ratio);
     const failed = checks.some((check) => check.op === ratio.op && !check.pass && !check.target.startsWith('p99'));
     parts.push(
-      `<text x="${left - 10}" y="${y + (bars.length * barHeight) / 2 + 4}" font-size="13" text-anchor="end"${failed ? ' fill="#c53030"' : ''}>${escape(ratio.op)}</text>`,
+      `<text x="${left - 10}" y="${y + (bars.length * barHeight) / 2 + 4}" font-size="13" text-anchor="end"${failed ? ' fill="#c53030"' : ''}>${escapeSvg(ratio.op)}</text>`,
     );
     for (const series of bars) {
       const value = series.value(ratio)!;
@@ -133,13 +130,5 @@ export function writeRatioChart(
     `<text x="${left}" y="${height - 14}" font-size="11" fill="#4a5568">Each bar: median over rounds of the per-round ratio (implementations interleaved). bench/results/latest.json has every figure.</text>`,
   );
   parts.push('</svg>');
-  writeFileSync(svgPath, parts.join('\n') + '\n');
-  const written = [svgPath];
-  try {
-    execFileSync('rsvg-convert', ['--format', 'png', '--output', pngPath, svgPath], { stdio: 'ignore' });
-    written.push(pngPath);
-  } catch {
-    // No rsvg-convert: the SVG is there; `apt-get install librsvg2-bin` for the PNG.
-  }
-  return written;
+  return writeSvgAndPng(parts.join('\n') + '\n', svgPath, pngPath);
 }

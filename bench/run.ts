@@ -26,6 +26,8 @@ import { naivePort } from './implementations/naive-port.implementation';
 import { rawIoredis } from './implementations/raw-ioredis.implementation';
 import { autopipelinedIoredis } from './implementations/autopipelined-ioredis.implementation';
 import { writeRatioChart } from './chart';
+import { buildCapacityModel, formatCapacityModel, measureOperationCosts, type OperationCost } from './capacity';
+import { writeSchedulerChart, type SchedulerChartRow } from './scheduler-chart';
 import { latencies, median, percentile, throughput } from './measure';
 import { measureNearCache, type NearCacheFigures } from './near-cache-figures';
 import { checkTargets, formatChecks, formatRatios, formatTable, type RatioRow, type ResultRow } from './report';
@@ -128,7 +130,20 @@ async function seed(service: StatefulExecutorService, namespace: string, client:
   };
 }
 
-async function main(): Promise<void> {
+/** What the routing suite hands to the capacity model and the final verdict. */
+interface RoutingOutcome {
+  checks: Array<{ pass: boolean }>;
+  costs: OperationCost[];
+  redisMemory: { bytesPerUserWithOneLink: number; bytesPerExtraLink: number };
+}
+
+/** Calls per operation for the cost measurement (a batch read is 1 000 uids). */
+function costCalls(operation: Operation, quick: boolean): number {
+  const calls = operation === 'batchGetLinkedPod' ? 200 : 20_000;
+  return quick ? calls / 10 : calls;
+}
+
+async function main(): Promise<RoutingOutcome> {
   const config = settings(process.argv.slice(2));
   const began = performance.now();
   const server = await RedisServer.start();
@@ -265,6 +280,19 @@ async function main(): Promise<void> {
       });
     }
 
+    process.stdout.write('Redis commands and server CPU per call ... ');
+    const costs: OperationCost[] = [];
+    for (const operation of config.operations)
+      costs.push(
+        ...(await measureOperationCosts(
+          admin,
+          implementations[0],
+          [operation],
+          costCalls(operation, config.quick),
+          config.concurrency,
+        )),
+      );
+    process.stdout.write('done\n');
     process.stdout.write('near-cache coherence and memory ... ');
     const nearCache: NearCacheFigures = await measureNearCache(
       server.url,
@@ -331,6 +359,7 @@ async function main(): Promise<void> {
             ratios,
             targets: checks,
             redisMemory,
+            costs,
             nearCache,
             segments,
             nodeMemory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
@@ -341,6 +370,7 @@ async function main(): Promise<void> {
         ) + '\n',
       );
     }
+    return { checks, costs, redisMemory };
   } finally {
     for (const impl of implementations) await impl.close().catch(() => undefined);
     admin.disconnect();
@@ -348,11 +378,70 @@ async function main(): Promise<void> {
   }
 }
 
+interface StoredResults {
+  costs?: OperationCost[];
+  redisMemory?: RoutingOutcome['redisMemory'];
+  scheduler?: {
+    date: string;
+    results: Array<SchedulerChartRow & { redisCommandsPerRun: number; redisCpuUsPerRun: number }>;
+  };
+  capacity?: unknown;
+}
+
+/**
+ * The capacity model from this run's routing costs (or the stored ones) and the stored scheduler figures, printed;
+ * on a full run written to latest.json and bench/results/capacity.md, with the scheduler chart.
+ */
+function reportCapacity(routing: RoutingOutcome | undefined, write: boolean): void {
+  const out = join(__dirname, '..', '..', 'bench', 'results');
+  const file = join(out, 'latest.json');
+  const stored: StoredResults = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StoredResults) : {};
+  const costs = routing?.costs ?? stored.costs;
+  const memory = routing?.redisMemory ?? stored.redisMemory;
+  if (!costs?.some((cost) => cost.op === 'gatewayMix') || !memory) {
+    console.log('capacity model: needs the routing suite with the gateway mix (npm run bench)');
+    return;
+  }
+  const librarySteady = stored.scheduler?.results.find((row) => row.impl === 'library' && row.load === 'steady');
+  const model = buildCapacityModel(costs, memory, librarySteady);
+  const table = formatCapacityModel(model);
+  console.log();
+  console.log('Capacity model (from the measured costs above; see bench/capacity.ts)');
+  console.log(table);
+  if (!write) return;
+  writeFileSync(file, JSON.stringify({ ...stored, capacity: model }, null, 2) + '\n');
+  writeFileSync(join(out, 'capacity.md'), table + '\n');
+  const written = [join(out, 'capacity.md')];
+  if (stored.scheduler)
+    written.push(
+      ...writeSchedulerChart(
+        stored.scheduler.results,
+        join(out, 'scheduler.svg'),
+        join(out, 'scheduler.png'),
+        `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, ${stored.scheduler.date.slice(0, 10)}`,
+      ),
+    );
+  console.log(`wrote ${written.join(', ')}`);
+}
+
 async function dispatch(argv: string[]): Promise<void> {
   const suite = argv.find((arg) => arg.startsWith('--suite='))?.slice('--suite='.length);
   if (suite !== undefined && suite !== 'routing' && suite !== 'scheduler') throw new Error(`unknown suite ${suite}`);
-  if (suite !== 'scheduler') await main();
-  if (suite !== 'routing') await runSchedulerSuite(argv);
+  const routing = suite !== 'scheduler' ? await main() : undefined;
+  const scheduler = suite !== 'routing' ? await runSchedulerSuite(argv) : [];
+  const write = !argv.includes('--quick') || argv.includes('--write');
+  reportCapacity(routing, write);
+  const checks = [...(routing?.checks ?? []), ...scheduler];
+  console.log();
+  console.log(
+    `${checks.filter((check) => check.pass).length} of ${checks.length} targets PASS` +
+      (routing
+        ? ` (routing ${routing.checks.filter((check) => check.pass).length} of ${routing.checks.length}`
+        : ' (') +
+      (suite !== 'routing'
+        ? `${routing ? ', ' : ''}scheduler ${scheduler.filter((check) => check.pass).length} of ${scheduler.length})`
+        : ')'),
+  );
 }
 
 dispatch(process.argv.slice(2)).catch((error) => {
