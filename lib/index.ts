@@ -49,3 +49,9 @@ export type {
 } from './scheduler/interfaces/scheduled-task.interface';
 export type { ScheduledHandler, ScheduledRunContext } from './scheduler/interfaces/scheduled-run-context.interface';
 export type { SchedulerStats } from './scheduler/interfaces/scheduler-stats.interface';
+export type { StatefulRedisPodLivenessOptions } from './core/interfaces/stateful-redis-module-options.interface';
+export type { PodReport } from './routing/interfaces/pod-report.interface';
+export type { UserLink } from './routing/interfaces/user-link.interface';
+export type { ServiceRef } from './routing/interfaces/service-ref.interface';
+export type { FindServicesOptions } from './routing/interfaces/find-services-options.interface';
+export type { RemovePodLinksOptions, SweepProgress } from './routing/interfaces/sweep-options.interface';

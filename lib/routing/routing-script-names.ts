@@ -1,7 +1,7 @@
 import type { ScriptSet } from '../core/scripts/script-runner';
 
-/** The scripts of `lua/`, named as in the Java and Go implementations so that operators recognise them. */
-export const SCRIPT_NAMES = [
+/** The scripts of `lua/` named as in the Java and Go implementations, so that operators recognise them. */
+export const IN_HOUSE_SCRIPT_NAMES = [
   'statefulSetLink',
   'statefulTrySetLink',
   'statefulSetLinkIfAbsent',
@@ -14,6 +14,18 @@ export const SCRIPT_NAMES = [
   'statefulSetState',
   'statefulGetLinkService',
 ] as const;
+
+/** The scripts of pod lifecycle (liveness, sweep, batch pod reports, dashboard reads), which only this library has. */
+export const LIFECYCLE_SCRIPT_NAMES = [
+  'statefulGetLiveServicePod',
+  'statefulGetPods',
+  'statefulSetServiceStates',
+  'statefulRemovePodLink',
+  'statefulGetUserLinks',
+] as const;
+
+/** Every script of `lua/routing/`. */
+export const SCRIPT_NAMES = [...IN_HOUSE_SCRIPT_NAMES, ...LIFECYCLE_SCRIPT_NAMES] as const;
 
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 

@@ -3,12 +3,20 @@ import { readMany, readManyBuffers, readManySteps } from '../core/connection/rea
 import { RedisConnection } from '../core/connection/redis-connection';
 import { scrubText } from '../core/errors/credential-scrubber';
 import type { ComputeLinkedPodOptions } from './interfaces/compute-linked-pod-options.interface';
+import type { FindServicesOptions } from './interfaces/find-services-options.interface';
+import type { PodReport } from './interfaces/pod-report.interface';
+import type { ServiceRef } from './interfaces/service-ref.interface';
+import type { RemovePodLinksOptions } from './interfaces/sweep-options.interface';
+import type { UserLink } from './interfaces/user-link.interface';
 import type { ResolvedStatefulRedisOptions } from '../core/interfaces/stateful-redis-module-options.interface';
 import type { TrySetLinkedPodResult } from './interfaces/try-set-linked-pod-result.interface';
+import { KeyPatterns } from './keys/key-patterns';
 import { KeySchema } from './keys/key-schema';
 import { FeatureSend, OperationPipeline } from '../core/operations/operation-pipeline';
 import { NearCache } from './near-cache/near-cache';
+import { parsePodReports, parseUserLinks } from './replies/lifecycle-replies';
 import { parsePodId, parsePodIdBuffer, parsePodMap, parseServiceLinks, setEntry } from './replies/reply-parsers';
+import { scanEveryMaster } from './scan/master-scan';
 import { ScriptRunner } from '../core/scripts/script-runner';
 import { STATEFUL_REDIS_RESOLVED_OPTIONS } from '../core/stateful-redis.constants';
 import { invalidParameter } from '../core/errors/invalid-parameter';
@@ -16,16 +24,27 @@ import { ROUTING_SCRIPTS, ScriptName } from './routing-script-names';
 import { NO_POD } from './routing.constants';
 import {
   assertDistinctList,
+  assertLimit,
   assertLingerTtl,
   assertList,
   assertLinkTtl,
   assertNamespace,
+  assertOptionsObject,
   assertPodId,
   assertServiceName,
+  assertServiceStates,
   assertState,
   assertUid,
   assertWeight,
 } from './validation/argument-validator';
+
+/** Services per step of the batch pod-report calls: one step is one round trip per node. */
+const SERVICES_PER_STEP = 1_000;
+/** Default and largest `limit` of findServices. */
+const DEFAULT_FIND_SERVICES_LIMIT = 1_000;
+const MAX_FIND_SERVICES_LIMIT = 100_000;
+/** Round trips of one sweep batch: the SCAN page, the read of its links' values, the compare-and-deletes. */
+const SWEEP_BATCH_ROUND_TRIPS = 3;
 
 /**
  * The shared directory of a stateful service: which pod owns which user, pod states and weights.
@@ -35,6 +54,7 @@ import {
 export class StatefulExecutorService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('StatefulRedis');
   private readonly keys: KeySchema;
+  private readonly patterns: KeyPatterns;
   /** A stored value that is not a pod id reads as none (see canonicalPodId); operators should hear of it. */
   private readonly reportCorrupt = (key: string, value: string): void =>
     this.logger.warn(
@@ -54,6 +74,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     @Inject(NearCache) private readonly nearCache: NearCache | null,
   ) {
     this.keys = new KeySchema(options.keyPrefix);
+    this.patterns = new KeyPatterns(this.keys);
     this.send = pipeline.forFeature('routing');
     // Before any init hook: the core preloads every registered script when it connects.
     scripts.register(ROUTING_SCRIPTS);
@@ -201,7 +222,11 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
       if (existing !== NO_POD) return existing;
       // The service's keys and the uid's keys live in different slots: pick on one, link on the other.
       const podKeys = this.podKeys(namespace, serviceName);
-      const chosen = await this.scripts.run('statefulGetServicePod', podKeys, [uid, ...states]);
+      const liveness = this.options.podLiveness;
+      // With podLiveness, pods whose last report is older than the timeout (judged on Redis TIME) are skipped.
+      const chosen = liveness
+        ? await this.scripts.run('statefulGetLiveServicePod', podKeys, [uid, liveness.timeoutMs, ...states])
+        : await this.scripts.run('statefulGetServicePod', podKeys.slice(0, 2), [uid, ...states]);
       if (chosen === null) return NO_POD;
       const [linked, created] = (await this.runLinkWrite('statefulComputeLinkIfAbsent', namespace, uid, serviceName, [
         serviceName,
@@ -352,7 +377,206 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     );
   }
 
-  /** Forgets a pod's state and weight (scale-down); links to it expire or are removed on their own. */
+  /** Records that a pod is alive, for pods that have no state or weight to report (see the `podLiveness` option). */
+  async heartbeat(namespace: string, serviceName: string, podId: number): Promise<void> {
+    const operation = 'heartbeat';
+    assertNamespace(operation, namespace);
+    assertServiceName(operation, serviceName);
+    assertPodId(operation, podId);
+    await this.send(operation, { namespace, serviceName, podId }, () =>
+      this.scripts.run('statefulSetState', this.podKeys(namespace, serviceName), ['heartbeat', podId]),
+    );
+  }
+
+  /** Every pod of a service (state, weight, last report, live), sorted by pod id; one round trip. */
+  async getPods(namespace: string, serviceName: string): Promise<PodReport[]> {
+    const operation = 'getPods';
+    assertNamespace(operation, namespace);
+    assertServiceName(operation, serviceName);
+    const keys = this.podKeys(namespace, serviceName);
+    const reply = await this.send(operation, { namespace, serviceName }, () =>
+      this.scripts.run('statefulGetPods', keys, []),
+    );
+    const [states, weights, seen] = keys;
+    return parsePodReports(reply, { states, weights, seen }, this.options.podLiveness?.timeoutMs, this.reportCorrupt);
+  }
+
+  /** The pod states of several services; services without any are left out. One round trip per node. */
+  async batchGetServiceState(
+    namespace: string,
+    serviceNames: string[],
+  ): Promise<Record<string, Record<number, string>>> {
+    const operation = 'batchGetServiceState';
+    assertNamespace(operation, namespace);
+    const services = assertDistinctList(operation, 'serviceNames', serviceNames, assertServiceName);
+    const result: Record<string, Record<number, string>> = {};
+    for (let start = 0; start < services.length; start += SERVICES_PER_STEP) {
+      const step = services.slice(start, start + SERVICES_PER_STEP);
+      // Sent at once: the client writes them all before the first reply, to each service's node.
+      const replies = await this.send(operation, { namespace, serviceNames }, () =>
+        Promise.all(
+          step.map((service) => this.scripts.run('statefulGetService', [this.keys.podStates(namespace, service)], [])),
+        ),
+      );
+      step.forEach((service, index) => {
+        const flat = replies[index] as string[];
+        if (flat.length > 0)
+          setEntry(result, service, parsePodMap(flat, this.keys.podStates(namespace, service), this.reportCorrupt));
+      });
+    }
+    return result;
+  }
+
+  /**
+   * Sets pod states of several services, `{ service: { podId: state } }`, each recorded as a report of that pod.
+   * Validated as a whole before anything is written; each service's update is atomic, but services in different
+   * cluster slots are not one transaction. One round trip per node.
+   */
+  async batchSetServiceState(namespace: string, states: Record<string, Record<number, string>>): Promise<void> {
+    const operation = 'batchSetServiceState';
+    assertNamespace(operation, namespace);
+    const services = assertServiceStates(operation, states).filter(([, pairs]) => pairs.length > 0);
+    for (let start = 0; start < services.length; start += SERVICES_PER_STEP) {
+      const step = services.slice(start, start + SERVICES_PER_STEP);
+      await this.send(operation, { namespace, services: services.length }, () =>
+        Promise.all(
+          step.map(([service, pairs]) =>
+            this.scripts.run(
+              'statefulSetServiceStates',
+              [this.keys.podStates(namespace, service), this.keys.podSeen(namespace, service)],
+              pairs,
+            ),
+          ),
+        ),
+      );
+    }
+  }
+
+  /**
+   * Removes every live link of the service that points at the pod (or, with `lingerSeconds > 0`, turns them into
+   * temporary links), each by compare-and-delete: a user re-linked meanwhile to another pod is left alone.
+   * Returns how many it removed. Cost: a full SCAN of the keyspace of every master, in batches of about 1000 keys
+   * (`onProgress` after each), plus one script per link of the pod.
+   */
+  async removePodLinks(
+    namespace: string,
+    serviceName: string,
+    podId: number,
+    options?: RemovePodLinksOptions,
+  ): Promise<number> {
+    const operation = 'removePodLinks';
+    assertNamespace(operation, namespace);
+    assertServiceName(operation, serviceName);
+    assertPodId(operation, podId);
+    const { lingerSeconds = 0, onProgress } = assertOptionsObject<RemovePodLinksOptions>(operation, options);
+    assertLingerTtl(operation, lingerSeconds, 'options.lingerSeconds');
+    if (onProgress !== undefined && typeof onProgress !== 'function')
+      throw invalidParameter(operation, 'options.onProgress', 'must be a function', onProgress);
+    const inputs = { namespace, serviceName, podId, lingerSeconds };
+    const pod = String(podId);
+    const progress = { scanned: 0, removed: 0 };
+    await scanEveryMaster(this.connection.client, this.patterns.serviceLinks(namespace, serviceName), async (scan) => {
+      const removed = await this.send(
+        operation,
+        inputs,
+        async () => {
+          const links: Array<[hashKey: string, linkKey: string]> = [];
+          for (const key of await scan()) {
+            const hashKey = this.patterns.uidHashOfLink(key, namespace, serviceName);
+            if (hashKey !== undefined) links.push([hashKey, key]);
+          }
+          progress.scanned += links.length;
+          if (links.length === 0) return 0;
+          // Only the links that point at the pod now go to the script, which compares again before it deletes.
+          const values = await readMany(
+            this.connection.client,
+            links.map(([, linkKey]) => linkKey),
+          );
+          const swept = links.filter((_, index) => values[index] === pod);
+          const replies = await Promise.all(
+            swept.map(([hashKey, linkKey]) => {
+              const write = this.scripts.run(
+                'statefulRemovePodLink',
+                [hashKey, linkKey],
+                [serviceName, lingerSeconds, podId],
+              );
+              return this.nearCache === null ? write : write.finally(() => this.nearCache?.invalidate(linkKey));
+            }),
+          );
+          return replies.filter((reply) => reply === 1).length;
+        },
+        SWEEP_BATCH_ROUND_TRIPS,
+      );
+      progress.removed += removed;
+      onProgress?.({ ...progress });
+    });
+    return progress.removed;
+  }
+
+  /**
+   * Services that have pod states, of one namespace or of all: the first `limit` (default 1000) in
+   * (namespace, serviceName) order. Cost: a full SCAN of the keyspace of every master.
+   */
+  async findServices(namespace?: string, options?: FindServicesOptions): Promise<ServiceRef[]> {
+    const operation = 'findServices';
+    if (namespace !== undefined) assertNamespace(operation, namespace);
+    const { limit = DEFAULT_FIND_SERVICES_LIMIT } = assertOptionsObject<FindServicesOptions>(operation, options);
+    assertLimit(operation, 'options.limit', limit, MAX_FIND_SERVICES_LIMIT);
+    const found = new Map<string, ServiceRef>();
+    const byName = (a: ServiceRef, b: ServiceRef) =>
+      compareText(a.namespace, b.namespace) || compareText(a.serviceName, b.serviceName);
+    // Bounded memory however many services there are: the first `limit` so far are kept.
+    const trim = () => {
+      const kept = [...found.entries()].sort(([, a], [, b]) => byName(a, b)).slice(0, limit);
+      found.clear();
+      for (const [id, ref] of kept) found.set(id, ref);
+    };
+    await scanEveryMaster(this.connection.client, this.patterns.podStates(namespace), async (scan) => {
+      const keys = await this.send(operation, { namespace, limit }, scan);
+      for (const key of keys) {
+        const ref = this.patterns.serviceOfPodStates(key);
+        if (ref !== undefined && (namespace === undefined || ref.namespace === namespace))
+          found.set(`${ref.namespace}:${ref.serviceName}`, ref);
+      }
+      if (found.size > 2 * limit) trim();
+    });
+    trim();
+    return [...found.values()];
+  }
+
+  /** Every live link of a uid with its pod and remaining TTL (`null`: persistent), sorted by service; one round trip. */
+  async getUserLinks(namespace: string, uid: string): Promise<UserLink[]> {
+    const operation = 'getUserLinks';
+    assertNamespace(operation, namespace);
+    assertUid(operation, uid);
+    const hashKey = this.keys.uidLinks(namespace, uid);
+    const reply = await this.send(operation, { namespace, uid }, () =>
+      this.scripts.run('statefulGetUserLinks', [hashKey], []),
+    );
+    return parseUserLinks(reply, hashKey, this.reportCorrupt);
+  }
+
+  /**
+   * As `removePod`, only if the pod's last report is still the one at `lastSeenAt` (ms, from `getPods`): a pod that
+   * reported again meanwhile is kept. Returns whether it was forgotten. For sweeps of silent pods.
+   */
+  async removeSilentPod(namespace: string, serviceName: string, podId: number, lastSeenAt: number): Promise<boolean> {
+    const operation = 'removeSilentPod';
+    assertNamespace(operation, namespace);
+    assertServiceName(operation, serviceName);
+    assertPodId(operation, podId);
+    if (!Number.isSafeInteger(lastSeenAt) || lastSeenAt < 0)
+      throw invalidParameter(operation, 'lastSeenAt', 'must be an integer >= 0 (ms)', lastSeenAt);
+    const removed = await this.send(operation, { namespace, serviceName, podId, lastSeenAt }, () =>
+      this.scripts.run('statefulSetState', this.podKeys(namespace, serviceName), ['removeIfSilent', podId, lastSeenAt]),
+    );
+    return removed === 1;
+  }
+
+  /**
+   * Forgets a pod's state, weight and last report (scale-down); links to it expire or are removed on their own
+   * (`removePodLinks`).
+   */
   async removePod(namespace: string, serviceName: string, podId: number): Promise<void> {
     const operation = 'removePod';
     assertNamespace(operation, namespace);
@@ -401,8 +625,13 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     return [this.keys.uidLinks(namespace, uid), this.keys.link(namespace, uid, serviceName)];
   }
 
+  /** The keys of statefulSetState and statefulGetPods: pod states, weights and last reports. */
   private podKeys(namespace: string, serviceName: string): string[] {
-    return [this.keys.podStates(namespace, serviceName), this.keys.podWeights(namespace, serviceName)];
+    return [
+      this.keys.podStates(namespace, serviceName),
+      this.keys.podWeights(namespace, serviceName),
+      this.keys.podSeen(namespace, serviceName),
+    ];
   }
 
   private assertRemoveArguments(
@@ -427,4 +656,9 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
       throw invalidParameter(operation, 'options.states', 'must name at least one state', options.states);
     return states;
   }
+}
+
+/** Code-unit order, the same in every locale. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -10,6 +10,7 @@ import { distributedScheduleProviders } from './distributed-schedule.providers';
 import { DistributedSchedulerHealthIndicator } from './distributed-scheduler.health';
 import { DistributedSchedulerService } from './distributed-scheduler.service';
 import type { DistributedScheduleModuleAsyncOptions } from './interfaces/distributed-schedule-module-options.interface';
+import { DeadPodSweeper } from './pod-sweep/dead-pod-sweeper';
 import { SchedulerLoop } from './runtime/scheduler-loop';
 import { WorkflowRegistry } from './runtime/workflow-registry';
 
@@ -29,6 +30,7 @@ import { WorkflowRegistry } from './runtime/workflow-registry';
     SchedulerLoop,
     DistributedSchedulerService,
     DistributedSchedulerHealthIndicator,
+    DeadPodSweeper,
   ],
   exports: [DistributedSchedulerService, DistributedSchedulerHealthIndicator],
 })

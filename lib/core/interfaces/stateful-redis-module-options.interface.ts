@@ -38,6 +38,20 @@ export interface StatefulRedisModuleOptions {
    * (client tracking); off unless set, e.g. `{ maxEntries: 100000 }`. Writes always go to Redis.
    */
   nearCache?: StatefulRedisNearCacheOptions;
+  /**
+   * Pod liveness from pod reports: with it, `computeLinkedPodIfAbsent` never places a user on a pod whose last
+   * report (`setServiceState`, `setPodWeight`, `heartbeat`) is older than `timeoutMs`. Off unless set.
+   */
+  podLiveness?: StatefulRedisPodLivenessOptions;
+}
+
+export interface StatefulRedisPodLivenessOptions {
+  /** A pod whose last report is older than this (Redis time) gets no new user; pods never reporting liveness do. */
+  timeoutMs: number;
+  /** A pod silent this long may be swept (its links removed, the pod forgotten); at least `timeoutMs`. */
+  sweepAfterMs?: number;
+  /** Cron (with seconds) of the built-in sweep task of `sweepAfterMs`; the scheduler's default when absent. */
+  sweepCron?: string;
 }
 
 export interface StatefulRedisNearCacheOptions {
@@ -75,6 +89,8 @@ export interface ResolvedStatefulRedisOptions
     Pick<StatefulRedisModuleOptions, 'redis' | 'cluster' | 'client'> {
   /** Absent when the near-cache is off. */
   nearCache?: Required<StatefulRedisNearCacheOptions>;
+  /** Absent when pod liveness is off. */
+  podLiveness?: StatefulRedisPodLivenessOptions;
 }
 
 /** A class that makes the module options, for `forRootAsync({ useClass })` or `forRootAsync({ useExisting })`. */

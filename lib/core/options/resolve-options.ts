@@ -29,6 +29,7 @@ const STATEFUL_REDIS_OPTION_SHAPE: OptionShape = {
   logOperations: true,
   metrics: { registry: true },
   nearCache: { maxEntries: true },
+  podLiveness: { timeoutMs: true, sweepAfterMs: true, sweepCron: true },
 };
 
 /** Validates the module options with class-validator and applies the defaults; a bad option stops the app. */
@@ -62,6 +63,17 @@ export function resolveOptions(options: StatefulRedisModuleOptions): ResolvedSta
     metrics: options.metrics ?? true,
     ...(options.nearCache
       ? { nearCache: { maxEntries: options.nearCache.maxEntries ?? DEFAULT_NEAR_CACHE_MAX_ENTRIES } }
+      : {}),
+    ...(options.podLiveness
+      ? {
+          podLiveness: {
+            timeoutMs: options.podLiveness.timeoutMs,
+            ...(options.podLiveness.sweepAfterMs === undefined
+              ? {}
+              : { sweepAfterMs: options.podLiveness.sweepAfterMs }),
+            ...(options.podLiveness.sweepCron === undefined ? {} : { sweepCron: options.podLiveness.sweepCron }),
+          },
+        }
       : {}),
   };
 }

@@ -18,9 +18,33 @@ import type { StatefulRedisModuleOptions } from '../interfaces/stateful-redis-mo
 const CONNECTION_OPTIONS = ['redis', 'cluster', 'client'] as const;
 const MAX_TIMEOUT_MS = 600_000;
 const MAX_NEAR_CACHE_ENTRIES = 10_000_000;
+/** The longest liveness timeout: what a Node.js timer can wait (about 24.8 days). */
+const MAX_LIVENESS_MS = 2 ** 31 - 1;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isLivenessMs(value: unknown): boolean {
+  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= MAX_LIVENESS_MS;
+}
+
+/** What is wrong with a `podLiveness` option, naming the field, or `undefined` when it is valid. */
+function podLivenessProblem(value: unknown): string | undefined {
+  if (!isPlainObject(value)) return '"podLiveness" must be an object { timeoutMs, sweepAfterMs?, sweepCron? }';
+  if (!isLivenessMs(value.timeoutMs))
+    return `"podLiveness.timeoutMs" must be an integer from 1 to ${MAX_LIVENESS_MS} (ms)`;
+  // The cron expression itself is checked by the scheduler that runs the sweep task.
+  if (value.sweepCron !== undefined && (typeof value.sweepCron !== 'string' || value.sweepCron.trim() === ''))
+    return '"podLiveness.sweepCron" must be a non-empty cron expression';
+  if (value.sweepCron !== undefined && value.sweepAfterMs === undefined)
+    return '"podLiveness.sweepCron" needs "podLiveness.sweepAfterMs" (the sweep it schedules)';
+  if (value.sweepAfterMs === undefined) return undefined;
+  if (!isLivenessMs(value.sweepAfterMs))
+    return `"podLiveness.sweepAfterMs" must be an integer from 1 to ${MAX_LIVENESS_MS} (ms)`;
+  if ((value.sweepAfterMs as number) < (value.timeoutMs as number))
+    return '"podLiveness.sweepAfterMs" must be at least "podLiveness.timeoutMs"';
+  return undefined;
 }
 
 /** The module options as class-validator sees them; every message names its option. */
@@ -143,4 +167,14 @@ export class StatefulRedisOptionsSchema implements StatefulRedisModuleOptions {
     },
   })
   nearCache?: StatefulRedisModuleOptions['nearCache'];
+
+  @IsOptional()
+  @ValidateBy({
+    name: 'isPodLivenessOptions',
+    validator: {
+      validate: (value: unknown) => podLivenessProblem(value) === undefined,
+      defaultMessage: (args?: ValidationArguments) => podLivenessProblem(args?.value) ?? '',
+    },
+  })
+  podLiveness?: StatefulRedisModuleOptions['podLiveness'];
 }

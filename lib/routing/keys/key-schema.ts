@@ -25,6 +25,14 @@ export class KeySchema {
     return `${this.prefix}:{${namespace}:state:${serviceName}}weight`;
   }
 
+  /**
+   * Hash `podId -> ms` (Redis TIME) of each pod's last report (state, weight, heartbeat). An addition of this
+   * library: the Java and Go implementations never write it, and a pod without an entry counts as live.
+   */
+  podSeen(namespace: string, serviceName: string): string {
+    return `${this.prefix}:{${namespace}:state:${serviceName}}seen`;
+  }
+
   /** String holding a service's workload state. */
   workload(namespace: string, serviceName: string): string {
     return `${this.prefix}:{${namespace}:workload:${serviceName}}`;

@@ -107,11 +107,11 @@ export function assertLinkTtl(operation: string, value: unknown): asserts value 
 }
 
 /** For remove operations: <= 0 deletes now, 1 ... 2^31-1 keeps a temporary link that long. */
-export function assertLingerTtl(operation: string, value: unknown): asserts value is number {
+export function assertLingerTtl(operation: string, value: unknown, field = 'persistSeconds'): asserts value is number {
   if (!Number.isSafeInteger(value) || (value as number) > MAX_PERSIST_SECONDS) {
     throw invalidParameter(
       operation,
-      'persistSeconds',
+      field,
       `must be an integer <= ${MAX_PERSIST_SECONDS} (<= 0 removes at once)`,
       value,
     );
@@ -151,4 +151,60 @@ export function assertDistinctList(
   const distinct = new Set(list);
   // Without repeats (the usual case) the copy is the answer.
   return distinct.size === list.length ? list : [...distinct];
+}
+
+/** An options argument: absent (`undefined`) or a plain object; returns it, `{}` when absent. */
+export function assertOptionsObject<T extends object>(operation: string, value: unknown, field = 'options'): T {
+  if (value === undefined) return {} as T;
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalidParameter(operation, field, 'must be an object', value);
+  return value as T;
+}
+
+/** A count limit: an integer from 1 to `max`. */
+export function assertLimit(operation: string, field: string, value: unknown, max: number): asserts value is number {
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > max) {
+    throw invalidParameter(operation, field, `must be an integer from 1 to ${max}`, value);
+  }
+}
+
+/** A pod id written as an object key: the canonical decimal form of a pod id ("0", "7", not "07" or "-1"). */
+function isPodIdKey(key: string): boolean {
+  return /^(?:0|[1-9]\d{0,9})$/.test(key) && Number(key) <= MAX_POD_ID;
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/**
+ * `{ service: { podId: state } }` of batchSetServiceState, checked as a whole (each service name, pod id and
+ * state, the field naming the entry: `states["svc"]["3"]`); returns it as `[service, [podId, state, ...]]` pairs.
+ */
+export function assertServiceStates(operation: string, value: unknown): Array<[string, string[]]> {
+  if (!isPlainRecord(value))
+    throw invalidParameter(operation, 'states', 'must be an object { service: { podId: state } }', value);
+  const services: Array<[string, string[]]> = [];
+  for (const [serviceName, pods] of Object.entries(value)) {
+    const field = `states[${JSON.stringify(serviceName)}]`;
+    assertServiceName(operation, serviceName, field);
+    if (!isPlainRecord(pods)) throw invalidParameter(operation, field, 'must be an object { podId: state }', pods);
+    const pairs: string[] = [];
+    for (const [podId, state] of Object.entries(pods)) {
+      const podField = `${field}[${JSON.stringify(podId)}]`;
+      if (!isPodIdKey(podId))
+        throw invalidParameter(
+          operation,
+          podField,
+          `must be keyed by a pod id (an integer from 0 to ${MAX_POD_ID})`,
+          podId,
+        );
+      assertState(operation, state, podField);
+      pairs.push(podId, state);
+    }
+    services.push([serviceName, pairs]);
+  }
+  return services;
 }

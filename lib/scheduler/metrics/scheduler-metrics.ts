@@ -14,6 +14,8 @@ export const SCHEDULER_METRIC_NAMES = {
   fireLag: 'stateful_redis_scheduler_fire_lag_seconds',
   leasesLost: 'stateful_redis_scheduler_leases_lost_total',
   freeSlots: 'stateful_redis_scheduler_free_slots',
+  podsSwept: 'stateful_redis_pods_swept_total',
+  linksSwept: 'stateful_redis_pod_links_swept_total',
 } as const;
 
 /** A handler's duration: from milliseconds to an hour. */
@@ -57,6 +59,8 @@ export class SchedulerMetrics {
   private readonly runDuration: LabelledMetric;
   private readonly fireLag: LabelledMetric;
   private readonly leasesLost: LabelledMetric;
+  private readonly podsSwept: LabelledMetric;
+  private readonly linksSwept: LabelledMetric;
 
   private constructor(prom: PromClient) {
     const sources = this.sources;
@@ -86,6 +90,18 @@ export class SchedulerMetrics {
       labelNames: ['namespace', 'task'],
       registers: [],
     });
+    this.podsSwept = new prom.Counter({
+      name: SCHEDULER_METRIC_NAMES.podsSwept,
+      help: 'Silent pods forgotten by the built-in dead-pod sweep (podLiveness.sweepAfterMs), by namespace and service.',
+      labelNames: ['namespace', 'service'],
+      registers: [],
+    });
+    this.linksSwept = new prom.Counter({
+      name: SCHEDULER_METRIC_NAMES.linksSwept,
+      help: 'Links of silent pods removed by the built-in dead-pod sweep, by namespace and service.',
+      labelNames: ['namespace', 'service'],
+      registers: [],
+    });
     const freeSlots = new prom.Gauge({
       name: SCHEDULER_METRIC_NAMES.freeSlots,
       help: 'Runs a scheduler replica could start now (maxConcurrent minus running), by namespace and instance id.',
@@ -98,7 +114,15 @@ export class SchedulerMetrics {
         }
       },
     });
-    this.metrics = [this.runs, this.runDuration, this.fireLag, this.leasesLost, freeSlots];
+    this.metrics = [
+      this.runs,
+      this.runDuration,
+      this.fireLag,
+      this.leasesLost,
+      this.podsSwept,
+      this.linksSwept,
+      freeSlots,
+    ];
   }
 
   /** The metrics exported to `registry`, registered there unless they already are. */
@@ -130,6 +154,12 @@ export class SchedulerMetrics {
 
   leaseLost(namespace: string, task: string): void {
     this.leasesLost.labels({ namespace, task }).inc();
+  }
+
+  /** One silent pod swept: its links removed, and the pod forgotten unless it reported again meanwhile. */
+  podSwept(namespace: string, service: string, links: number, forgotten: boolean): void {
+    this.linksSwept.labels({ namespace, service }).inc(links);
+    if (forgotten) this.podsSwept.labels({ namespace, service }).inc();
   }
 
   // A registry that was cleared (`register.clear()` between tests) gets the metrics again.

@@ -92,6 +92,20 @@ export function compareStorage(
       if (stored?.pttl !== -1) return `${name}: has a TTL`;
     }
   }
+  // Every pod report (state, weight) records its time in the liveness hash; removePod forgets it with the rest.
+  for (const svc of new Set([...expected.states.keys(), ...expected.weights.keys()])) {
+    const reported = new Set([
+      ...Object.keys(expected.states.get(svc) ?? {}),
+      ...Object.keys(expected.weights.get(svc) ?? {}),
+    ]);
+    if (reported.size === 0) continue;
+    const name = `sf:{${ns}:state:${svc}}seen`;
+    const stored = take(name)?.value as Record<string, string> | undefined;
+    const pods = Object.keys(stored ?? {}).sort();
+    if (JSON.stringify(pods) !== JSON.stringify([...reported].sort()))
+      return `${name}: pods ${JSON.stringify(pods)} instead of ${JSON.stringify([...reported].sort())}`;
+    if (pods.some((pod) => !/^\d{13}$/.test(stored![pod]))) return `${name}: ${JSON.stringify(stored)} is not ms times`;
+  }
   for (const [svc, state] of expected.workloads) {
     const name = `sf:{${ns}:workload:${svc}}`;
     const stored = take(name);

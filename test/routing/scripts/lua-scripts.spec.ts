@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { SCRIPT_COMMANDS } from '../../../lib/core/errors/redis-error.mapper';
 import { findLuaDirectory, readLuaScript } from '../../../lib/core/scripts/lua-script';
-import { ROUTING_SCRIPTS, SCRIPT_NAMES } from '../../../lib/routing/routing-script-names';
+import { IN_HOUSE_SCRIPT_NAMES, ROUTING_SCRIPTS, SCRIPT_NAMES } from '../../../lib/routing/routing-script-names';
 import { documentedEntries, redisCalls, usedEntries } from '../../harness/lua-source';
 
 const luaDirectory = findLuaDirectory();
@@ -16,7 +16,7 @@ const serviceSource = readFileSync(join(luaDirectory, '..', 'lib', 'routing', 's
  */
 const KEY_COMMANDS = new Set<string>([...SCRIPT_COMMANDS, 'HGET']);
 /** A key argument: a KEYS entry, a parameter bound to one, or a link key derived from the uid hash. */
-const KEY_EXPRESSION = /^(KEYS\[\d\]|hashKey|linkKey|linkKeys\[i\]|unpack\(linkKeys\))$/;
+const KEY_EXPRESSION = /^(KEYS\[\d\]|hashKey|linkKey|linkKeys\[i\]|unpack\(linkKeys\)|statesKey|weightsKey)$/;
 /** Calls (not definitions) of the include helpers that take keys: the uid hash first, then the link key for two. */
 const INCLUDE_CALL =
   /(?<!function )\b(?:(writeLink|removeLink)\(([^,)]+), ([^,)]+)|(readLinkTtls|linkKeysOf|syncUidHash)\(([^,)]+))/g;
@@ -28,7 +28,9 @@ const INCLUDE_FUNCTIONS = readdirSync(join(luaDirectory, 'includes')).flatMap((f
 );
 
 describe('Lua scripts', () => {
-  it('lua/routing/ holds exactly the eleven named scripts', () => {
+  it('lua/routing/ holds exactly the named scripts, the eleven in-house names among them', () => {
+    assert.equal(IN_HOUSE_SCRIPT_NAMES.length, 11);
+    for (const name of IN_HOUSE_SCRIPT_NAMES) assert.ok((SCRIPT_NAMES as readonly string[]).includes(name));
     const files = readdirSync(join(luaDirectory, 'routing'))
       .filter((file) => file.endsWith('.lua'))
       .map((file) => file.replace(/\.lua$/, ''));
@@ -57,6 +59,10 @@ describe('Lua scripts', () => {
         assert.match(linkWriter ? writerHash : readerHash, /^(KEYS\[1\]|hashKey)$/, `${name}: ${call}`);
         if (linkWriter) assert.equal(linkArgument, 'KEYS[2]', `${name}: ${call}`);
         else assert.ok(reader);
+      }
+      // The pod picker's key parameters are bound to the pod states and weights, KEYS[1] and KEYS[2].
+      for (const [call, statesKey, weightsKey] of source.matchAll(/(?<!function )\bpickPod\(([^,)]+), ([^,)]+)/g)) {
+        assert.deepEqual([statesKey, weightsKey], ['KEYS[1]', 'KEYS[2]'], `${name}: ${call}`);
       }
       for (const [built] of source.matchAll(/\b(?:hashKey|KEYS\[\d\]|linkKeys?\[?\w*\]?)\s*\.\.\s*\w+/g)) {
         assert.equal(built, 'hashKey .. service', `${name}: builds the key ${built}`);

@@ -1,0 +1,14 @@
+/** Where a `removePodLinks` sweep is, told after each batch. */
+export interface SweepProgress {
+  /** Link keys of the service examined so far. */
+  scanned: number;
+  /** Links removed (or turned temporary) so far. */
+  removed: number;
+}
+
+export interface RemovePodLinksOptions {
+  /** `> 0`: turn the links into temporary links of this many seconds instead of removing them; default 0. */
+  lingerSeconds?: number;
+  /** Called after each batch; an error it throws stops the sweep. */
+  onProgress?: (progress: SweepProgress) => void;
+}

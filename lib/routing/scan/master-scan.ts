@@ -1,0 +1,39 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from '../../core/connection/redis-connection';
+import { escapeGlob } from '../keys/key-patterns';
+
+/** Keys SCAN examines per call: bounded work on the server and a bounded batch on the client. */
+export const SCAN_COUNT = 1_000;
+
+/**
+ * Walks the whole keyspace of every master (the one node, or each master of a cluster, side by side) with
+ * `SCAN cursor MATCH pattern COUNT 1000`. For each page, `visitPage` gets a function that sends that page's
+ * SCAN and returns the keys found (as the library names them: without the ioredis client's own `keyPrefix`);
+ * the next page of that master is asked for once `visitPage` has returned. Costs a full SCAN of each master.
+ */
+export async function scanEveryMaster(
+  client: RedisClient,
+  pattern: string,
+  visitPage: (scanPage: () => Promise<string[]>) => Promise<void>,
+): Promise<void> {
+  // ioredis puts its `keyPrefix` before the keys it sends, not into a SCAN pattern, nor strips it from replies.
+  const clientPrefix = String(client.options.keyPrefix ?? '');
+  const match = escapeGlob(clientPrefix) + pattern;
+  const masters: Redis[] = client.isCluster ? (client as Cluster).nodes('master') : [client as Redis];
+  if (masters.length === 0) throw new Error("Cluster isn't ready: no master node is known to scan");
+  await Promise.all(
+    masters.map(async (node) => {
+      let cursor = '0';
+      do {
+        let scanned = false;
+        await visitPage(async () => {
+          const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT);
+          scanned = true;
+          cursor = next;
+          return clientPrefix === '' ? keys : keys.map((key) => key.slice(clientPrefix.length));
+        });
+        if (!scanned) throw new Error('scanEveryMaster: a page was visited without being scanned');
+      } while (cursor !== '0');
+    }),
+  );
+}

@@ -1,0 +1,32 @@
+--[[
+  One step of removePodLinks (the sweep of a dead pod's links): removes a link found by SCAN only if
+  it really is the link of that service for that uid, and still points at the swept pod
+  (compare-and-delete: a user re-linked meanwhile to another pod is left alone). The uid's hash is
+  kept in step as removeLinkedPodWithId does, so that no key outlives its links.
+  Input:
+    KEYS[1] uid hash        sf:{ns:lk:uid}
+    KEYS[2] link key        sf:{ns:lk:uid}svc
+    ARGV[1] service name
+    ARGV[2] linger seconds: <= 0 removes now, N > 0 keeps a temporary link for N seconds
+    ARGV[3] swept pod id (decimal)
+  Output:
+    1 if the link was removed (or turned temporary), 0 if not (nothing changed)
+]]
+local rcall = redis.call
+--- @include "includes/podId"
+--- @include "includes/removeLink"
+
+-- The link key must be the uid hash's key followed by the service name, and the hash must name the
+-- service: a key the SCAN pattern matched by accident is never touched.
+if string.sub(KEYS[2], 1, #KEYS[1]) ~= KEYS[1] or string.sub(KEYS[2], #KEYS[1] + 1) ~= ARGV[1] then
+  return 0
+end
+if rcall('HEXISTS', KEYS[1], ARGV[1]) == 0 then
+  return 0
+end
+-- Pod ids compare as numbers; a corrupt entry matches no pod.
+if canonicalPodId(rcall('GET', KEYS[2])) ~= tonumber(ARGV[3]) then
+  return 0
+end
+removeLink(KEYS[1], KEYS[2], ARGV[1], tonumber(ARGV[2]))
+return 1
