@@ -10,7 +10,8 @@
  * and PASS/FAIL per target; a full run also writes bench/results/latest.json and the chart.
  *
  * `--suite=routing` runs only that; `--suite=scheduler` only the scheduler suite (bench/scheduler/suite.ts);
- * without `--suite`, both, the routing suite first.
+ * `--suite=sweep` only the dead-pod sweep (bench/sweep-figures.ts); without `--suite`, all three, then the
+ * capacity model (bench/capacity.ts).
  */
 import { Redis } from 'ioredis';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { RedisServer } from '../test/harness/redis-server';
 import { OPERATIONS, type Implementation, type Operation } from './implementations/implementation';
 import { library } from './implementations/library.implementation';
 import { runSchedulerSuite } from './scheduler/suite';
+import { printSweepFigures, sweepFigures } from './sweep-figures';
 import { naivePort } from './implementations/naive-port.implementation';
 import { rawIoredis } from './implementations/raw-ioredis.implementation';
 import { autopipelinedIoredis } from './implementations/autopipelined-ioredis.implementation';
@@ -344,14 +346,15 @@ async function main(): Promise<RoutingOutcome> {
       const subtitle = `${machine.cores} × ${machine.cpu ?? 'CPU'}, Node ${process.version}, redis-server ${redisVersion}, ${new Date().toISOString().slice(0, 10)}`;
       const charts = writeRatioChart(ratios, checks, join(out, 'ratios.svg'), join(out, 'ratios.png'), subtitle);
       console.log(`wrote ${[join(out, 'latest.json'), ...charts].join(', ')}`);
-      // The scheduler suite's section stays until it is measured again.
+      // The other suites' sections stay until they are measured again.
       const previous = existsSync(join(out, 'latest.json'))
-        ? (JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as { scheduler?: unknown })
+        ? (JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as Record<string, unknown>)
         : {};
       writeFileSync(
         join(out, 'latest.json'),
         JSON.stringify(
           {
+            ...previous,
             date: new Date().toISOString(),
             machine: { ...machine, redis: redisVersion },
             settings: config,
@@ -363,7 +366,6 @@ async function main(): Promise<RoutingOutcome> {
             nearCache,
             segments,
             nodeMemory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
-            ...(previous.scheduler ? { scheduler: previous.scheduler } : {}),
           },
           null,
           2,
@@ -424,13 +426,32 @@ function reportCapacity(routing: RoutingOutcome | undefined, write: boolean): vo
   console.log(`wrote ${written.join(', ')}`);
 }
 
+/** The dead-pod sweep on a standalone Redis and on the harness cluster; on a full run kept in latest.json. */
+async function reportSweep(runs: number, write: boolean): Promise<void> {
+  console.log();
+  console.log('removePodLinks: sweep of one pod (10 000 links) in a namespace of 1 000 000 links');
+  const figures = await sweepFigures(runs);
+  printSweepFigures(figures.standalone);
+  printSweepFigures(figures.cluster);
+  if (!write) return;
+  const file = join(__dirname, '..', '..', 'bench', 'results', 'latest.json');
+  const stored = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  writeFileSync(
+    file,
+    JSON.stringify({ ...stored, sweep: { date: new Date().toISOString(), ...figures } }, null, 2) + '\n',
+  );
+}
+
 async function dispatch(argv: string[]): Promise<void> {
   const suite = argv.find((arg) => arg.startsWith('--suite='))?.slice('--suite='.length);
-  if (suite !== undefined && suite !== 'routing' && suite !== 'scheduler') throw new Error(`unknown suite ${suite}`);
-  const routing = suite !== 'scheduler' ? await main() : undefined;
-  const scheduler = suite !== 'routing' ? await runSchedulerSuite(argv) : [];
+  if (suite !== undefined && !['routing', 'scheduler', 'sweep'].includes(suite))
+    throw new Error(`unknown suite ${suite}`);
+  const runs = (name: string) => suite === undefined || suite === name;
   const write = !argv.includes('--quick') || argv.includes('--write');
-  reportCapacity(routing, write);
+  const routing = runs('routing') ? await main() : undefined;
+  const scheduler = runs('scheduler') ? await runSchedulerSuite(argv) : [];
+  if (runs('sweep')) await reportSweep(argv.includes('--quick') ? 1 : 3, write);
+  if (suite !== 'sweep') reportCapacity(routing, write);
   const checks = [...(routing?.checks ?? []), ...scheduler];
   console.log();
   console.log(

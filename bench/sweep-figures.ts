@@ -123,7 +123,8 @@ function runsFromArguments(): number {
   return runs;
 }
 
-function print(figures: SweepTargetFigures): void {
+/** One line per target. */
+export function printSweepFigures(figures: SweepTargetFigures): void {
   console.log(
     `  ${figures.target}: ${figures.linksOnPod} of ${figures.links} links (${figures.keys} keys scanned) swept in ` +
       `median ${figures.medianMs.toFixed(0)} ms (runs: ${figures.runsMs.map((ms) => ms.toFixed(0)).join(', ')}; ` +
@@ -135,8 +136,8 @@ if (require.main === module) {
   sweepFigures(runsFromArguments())
     .then((figures) => {
       console.log('removePodLinks: sweep of one pod of a 1 000 000-link namespace');
-      print(figures.standalone);
-      print(figures.cluster);
+      printSweepFigures(figures.standalone);
+      printSweepFigures(figures.cluster);
     })
     .catch((error: unknown) => {
       console.error(error);
