@@ -1,8 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Logger, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { StatefulExecutorService } from 'nestjs-stateful-redis';
 import { ApiErrorResponse } from '../common/api-error.response';
+import { PodReportResponse, SweepResponse } from './pod-report.response';
 import { PodParams } from './pod.params';
+import { SweepLinksQuery } from './sweep-links.query';
 import { SetWorkloadDto } from './set-workload.dto';
 import { UpdatePodDto } from './update-pod.dto';
 import { WorkloadQuery } from './workload.query';
@@ -12,6 +14,8 @@ import { WorkloadQuery } from './workload.query';
 @ApiBadRequestResponse({ type: ApiErrorResponse })
 @Controller('namespaces/:ns')
 export class PodsController {
+  private readonly logger = new Logger('Pods');
+
   constructor(private readonly directory: StatefulExecutorService) {}
 
   @Put('services/:svc/pods/:podId')
@@ -21,6 +25,40 @@ export class PodsController {
   async updatePod(@Param() { ns, svc, podId }: PodParams, @Body() pod: UpdatePodDto): Promise<void> {
     if (pod.state !== undefined) await this.directory.setServiceState(ns, svc, podId, pod.state);
     if (pod.weight !== undefined) await this.directory.setPodWeight(ns, svc, podId, pod.weight);
+  }
+
+  @Put('services/:svc/pods/:podId/heartbeat')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'A pod with nothing else to report says it is alive (heartbeat)' })
+  @ApiNoContentResponse()
+  async heartbeat(@Param() { ns, svc, podId }: PodParams): Promise<void> {
+    await this.directory.heartbeat(ns, svc, podId);
+  }
+
+  /**
+   * The restart pattern: a StatefulSet pod comes back under the same name with empty memory, so the users still
+   * linked to it would reach a pod without their state. It sweeps its own links first, then reports `running`.
+   */
+  @Post('services/:svc/pods/:podId/started')
+  @ApiOperation({
+    summary: 'A pod (re)started with empty memory: sweep its links (removePodLinks), then report running',
+  })
+  @ApiOkResponse({ type: SweepResponse })
+  async started(@Param() { ns, svc, podId }: PodParams): Promise<SweepResponse> {
+    const removedLinks = await this.directory.removePodLinks(ns, svc, podId);
+    await this.directory.setServiceState(ns, svc, podId, 'running');
+    this.logger.log(`${ns}/${svc} pod ${podId} started empty: ${removedLinks} stale link(s) swept, reported running`);
+    return { removedLinks };
+  }
+
+  @Post('services/:svc/pods/:podId/links:sweep')
+  @ApiOperation({ summary: 'Remove (or turn temporary) every link of the service to this pod (removePodLinks)' })
+  @ApiOkResponse({ type: SweepResponse })
+  async sweepLinks(
+    @Param() { ns, svc, podId }: PodParams,
+    @Query() { lingerSeconds }: SweepLinksQuery,
+  ): Promise<SweepResponse> {
+    return { removedLinks: await this.directory.removePodLinks(ns, svc, podId, { lingerSeconds }) };
   }
 
   @Delete('services/:svc/pods/:podId')
@@ -38,6 +76,25 @@ export class PodsController {
   })
   getPods(@Param('ns') ns: string, @Param('svc') svc: string): Promise<Record<number, string>> {
     return this.directory.getServiceState(ns, svc);
+  }
+
+  @Get('services/:svc/pod-reports')
+  @ApiOperation({ summary: 'Every pod with state, weight, last report and liveness (getPods)' })
+  @ApiOkResponse({ type: PodReportResponse, isArray: true })
+  getPodReports(@Param('ns') ns: string, @Param('svc') svc: string): Promise<PodReportResponse[]> {
+    return this.directory.getPods(ns, svc);
+  }
+
+  @Get('pod-states')
+  @ApiOperation({ summary: 'Pod states of several services in one round trip per node (batchGetServiceState)' })
+  @ApiOkResponse({
+    schema: { type: 'object', example: { game: { 0: 'running' }, chat: { 0: 'running', 1: 'draining' } } },
+  })
+  getPodStates(
+    @Param('ns') ns: string,
+    @Query() { services }: WorkloadQuery,
+  ): Promise<Record<string, Record<number, string>>> {
+    return this.directory.batchGetServiceState(ns, services);
   }
 
   @Put('services/:svc/workload')

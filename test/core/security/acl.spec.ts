@@ -40,6 +40,8 @@ function minimalAcl(options: { prefix?: string; without?: string[]; cluster?: bo
     'set',
     'ping',
     'info',
+    // removePodLinks and findServices walk the keyspace of every master.
+    'scan',
     ...SCRIPT_COMMANDS.map((command) => command.toLowerCase()),
     // ioredis's cluster client: the slot map, the cluster's state, and the name of its refresh connection.
     ...(options.cluster ? ['cluster|slots', 'cluster|info', 'client|setname'] : []),
@@ -88,6 +90,23 @@ async function exerciseEverything(service: StatefulExecutorService): Promise<voi
   assert.equal(await service.removeLinkedPod('acl', 'u', 'chat', 30), true);
   assert.equal(await service.removeLinkedPodWithId('acl', 'u', 'svc', 0, 1), true);
   assert.equal(await service.removeLinkedPod('acl', 'u', 'chat', 0), true);
+  // Pod lifecycle: liveness, batch pod reports, the dashboard's reads and the sweep.
+  await service.heartbeat('acl', 'svc', 0);
+  assert.deepEqual(
+    (await service.getPods('acl', 'svc')).map((pod) => [pod.podId, pod.state, pod.live]),
+    [
+      [0, 'running', true],
+      [1, 'running', true],
+    ],
+  );
+  await service.batchSetServiceState('acl', { svc: { 2: 'running' }, chat: { 0: 'draining' } });
+  assert.deepEqual(await service.batchGetServiceState('acl', ['chat', 'none']), { chat: { 0: 'draining' } });
+  assert.deepEqual(await service.findServices('acl'), [
+    { namespace: 'acl', serviceName: 'chat' },
+    { namespace: 'acl', serviceName: 'svc' },
+  ]);
+  assert.deepEqual(await service.getUserLinks('acl', 'new'), [{ serviceName: 'svc', podId: 0, ttlMs: null }]);
+  assert.equal(await service.removePodLinks('acl', 'svc', 0), 1);
   await service.removePod('acl', 'svc', 1);
 }
 
