@@ -55,3 +55,9 @@ export type { UserLink } from './routing/interfaces/user-link.interface';
 export type { ServiceRef } from './routing/interfaces/service-ref.interface';
 export type { FindServicesOptions } from './routing/interfaces/find-services-options.interface';
 export type { RemovePodLinksOptions, SweepProgress } from './routing/interfaces/sweep-options.interface';
+export { StatefulDashboardModule } from './dashboard/stateful-dashboard.module';
+export type {
+  StatefulDashboardModuleAsyncOptions,
+  StatefulDashboardOptions,
+  StatefulDashboardOptionsFactory,
+} from './dashboard/interfaces/stateful-dashboard-options.interface';

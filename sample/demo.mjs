@@ -217,6 +217,7 @@ function walkThrough(base, other) {
   OpenAPI UI  ${base}/docs   (document: ${base}/docs-json)
   Health      ${base}/health
   Metrics     ${base}/metrics
+  Dashboard   ${base}/ops   (routing, user lookup, scheduler; actions on, from this machine only)
 
   Walk-through (copy into another terminal):
 

@@ -2,8 +2,14 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { DistributedScheduleModule, StatefulErrorFilter, StatefulRedisModule } from 'nestjs-stateful-redis';
+import {
+  DistributedScheduleModule,
+  StatefulDashboardModule,
+  StatefulErrorFilter,
+  StatefulRedisModule,
+} from 'nestjs-stateful-redis';
 import { createValidationPipe } from './common/validation.pipe';
+import { LocalOperatorGuard } from './dashboard/local-operator.guard';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { PodsController } from './pods/pods.controller';
@@ -36,6 +42,9 @@ import { SchedulerController } from './scheduler/scheduler.controller';
         };
       },
     }),
+    // The operator dashboard at /ops: pods can be drained and swept, tasks run, enabled and disabled, from a
+    // browser on this machine only (LocalOperatorGuard).
+    StatefulDashboardModule.register({ path: '/ops', readOnly: false, guard: LocalOperatorGuard }),
     TerminusModule,
   ],
   controllers: [PodsController, RoutingController, SchedulerController, HealthController, MetricsController],

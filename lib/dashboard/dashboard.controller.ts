@@ -1,0 +1,219 @@
+import { Body, Controller, Get, Inject, Logger, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { scrubText } from '../core/errors/credential-scrubber';
+import { StatefulError } from '../core/errors/stateful.error';
+import { httpStatusOf } from '../core/filters/stateful-error.filter';
+import { ActionRefusal, DashboardActions } from './actions/dashboard-actions';
+import { DASHBOARD_ASSETS } from './assets/dashboard-assets';
+import { DASHBOARD_LOGGER_CONTEXT, DASHBOARD_RESOLVED_OPTIONS } from './dashboard.constants';
+import type { ResolvedStatefulDashboardOptions } from './interfaces/stateful-dashboard-options.interface';
+import { DashboardPageName, renderPage } from './page/dashboard-page';
+import { CSRF_COOKIE, CSRF_HEADER, CsrfTokens } from './security/csrf-tokens';
+import { DashboardAccessGuard } from './security/dashboard-access.guard';
+import { cookies, DashboardRequest, header, isHttps, isSameOrigin } from './security/http-request';
+import { SECURITY_HEADERS } from './security/security-headers';
+import type { DashboardView } from './views/dashboard-view.interface';
+import { RoutingView } from './views/routing.view';
+import { SchedulerView } from './views/scheduler.view';
+import { TaskView } from './views/task.view';
+import { UserLookupView } from './views/user-lookup.view';
+
+type Query = Record<string, unknown>;
+
+const HTML = 'text/html; charset=utf-8';
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** A query parameter's value: the first when repeated, `undefined` when absent or not text. */
+function one(query: Query, name: string): string | undefined {
+  const value = query?.[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' ? first : undefined;
+}
+
+/**
+ * The dashboard's routes, under the path the module was registered with (set on a subclass made per
+ * registration): the pages, their JSON, the assets and the actions. Every route passes the configured guard
+ * first; responses are written through the app's HTTP adapter, so Express and Fastify serve the same bytes.
+ */
+@Controller()
+@UseGuards(DashboardAccessGuard)
+export class DashboardController {
+  private readonly logger = new Logger(DASHBOARD_LOGGER_CONTEXT);
+
+  constructor(
+    @Inject(DASHBOARD_RESOLVED_OPTIONS) private readonly options: ResolvedStatefulDashboardOptions,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly csrf: CsrfTokens,
+    private readonly actions: DashboardActions,
+    private readonly routingView: RoutingView,
+    private readonly userLookupView: UserLookupView,
+    private readonly schedulerView: SchedulerView,
+    private readonly taskView: TaskView,
+  ) {}
+
+  /** The dashboard's own path leads to its first page. */
+  @Get()
+  home(@Req() request: DashboardRequest, @Res() response: unknown): void {
+    const path = this.pathname(request);
+    const location = path.endsWith('/') ? 'routing' : `${path.slice(path.lastIndexOf('/') + 1)}/routing`;
+    this.setHeaders(response, 'no-store');
+    this.adapterHost.httpAdapter.redirect(response, 302, location);
+  }
+
+  @Get('routing')
+  routing(@Req() request: DashboardRequest, @Res() response: unknown): Promise<void> {
+    return this.page('routing', request, response);
+  }
+
+  @Get('users')
+  users(@Req() request: DashboardRequest, @Res() response: unknown): Promise<void> {
+    return this.page('users', request, response);
+  }
+
+  @Get('scheduler')
+  scheduler(@Req() request: DashboardRequest, @Res() response: unknown): Promise<void> {
+    return this.page('scheduler', request, response);
+  }
+
+  @Get('task')
+  task(@Req() request: DashboardRequest, @Res() response: unknown): Promise<void> {
+    return this.page('task', request, response);
+  }
+
+  @Get('assets/:name')
+  asset(@Param('name') name: string, @Query() query: Query, @Res() response: unknown): void {
+    const asset = DASHBOARD_ASSETS.get(name);
+    if (asset === undefined) {
+      this.reply(response, 404, JSON_TYPE, JSON.stringify({ statusCode: 404, message: 'No such asset' }));
+      return;
+    }
+    // Pages ask for the current version: it can be kept for good. Any other URL is checked every time.
+    const cache = one(query, 'v') === asset.version ? 'public, max-age=31536000, immutable' : 'no-cache';
+    this.reply(response, 200, asset.contentType, asset.body, cache);
+  }
+
+  @Get('api/routing')
+  apiRouting(@Query() query: Query, @Res() response: unknown): Promise<void> {
+    return this.view(response, () =>
+      this.routingView.build({ namespace: one(query, 'namespace'), service: one(query, 'service') }),
+    );
+  }
+
+  @Get('api/users')
+  apiUsers(@Query() query: Query, @Res() response: unknown): Promise<void> {
+    return this.view(response, () =>
+      this.userLookupView.build({ namespace: one(query, 'namespace'), uid: one(query, 'uid') }),
+    );
+  }
+
+  @Get('api/scheduler')
+  apiScheduler(@Res() response: unknown): Promise<void> {
+    return this.view(response, () => this.schedulerView.build());
+  }
+
+  @Get('api/task')
+  apiTask(@Query() query: Query, @Res() response: unknown): Promise<void> {
+    return this.view(response, () => this.taskView.build({ id: one(query, 'id') }));
+  }
+
+  /**
+   * An action: refused when the dashboard is read-only, when the request does not come from a page of this
+   * host (`Origin`), or without the page's CSRF token matching the browser's cookie.
+   */
+  @Post('api/actions/:action')
+  async action(
+    @Param('action') action: string,
+    @Body() body: unknown,
+    @Req() request: DashboardRequest,
+    @Res() response: unknown,
+  ): Promise<void> {
+    const client = request.ip ?? 'unknown';
+    const refuse = (statusCode: number, reason: string, message: string): void => {
+      this.actions.refused(action, client, reason);
+      this.reply(response, statusCode, JSON_TYPE, JSON.stringify({ statusCode, message }));
+    };
+    try {
+      if (this.options.readOnly)
+        return refuse(403, 'read-only', 'The dashboard is read-only: register it with readOnly: false and a guard');
+      if (!DashboardActions.isAction(action)) return refuse(404, 'unknown action', 'No such action');
+      if (!isSameOrigin(request))
+        return refuse(403, 'not from a page of this host', 'Refused: the request does not come from this dashboard');
+      if (!(await this.csrf.verify(cookies(request).get(CSRF_COOKIE), header(request, CSRF_HEADER))))
+        return refuse(403, 'missing or wrong CSRF token', 'Refused: this page has expired; reload it and try again');
+      const args = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Query) : {};
+      const outcome = await this.actions.run(action, args, client);
+      this.reply(response, 200, JSON_TYPE, JSON.stringify({ statusCode: 200, message: outcome.message }));
+    } catch (error) {
+      this.fail(response, error);
+    }
+  }
+
+  private async page(page: DashboardPageName, request: DashboardRequest, response: unknown): Promise<void> {
+    let csrfToken: string | undefined;
+    if (!this.options.readOnly) {
+      let browserId = cookies(request).get(CSRF_COOKIE);
+      if (!this.csrf.isBrowserId(browserId)) {
+        browserId = this.csrf.newBrowserId();
+        const path = this.pathname(request);
+        const cookiePath = path.slice(0, path.lastIndexOf('/')) || '/';
+        const secure = isHttps(request) ? '; Secure' : '';
+        this.adapterHost.httpAdapter.setHeader(
+          response,
+          'Set-Cookie',
+          `${CSRF_COOKIE}=${browserId}; Path=${cookiePath}; HttpOnly; SameSite=Strict${secure}`,
+        );
+      }
+      csrfToken = await this.csrf.tokenFor(browserId).catch((error: Error) => {
+        // The page still shows; its actions are refused until a reload finds Redis again.
+        this.logger.warn(`No CSRF token for a dashboard page: ${scrubText(error.message)}`);
+        return undefined;
+      });
+    }
+    this.reply(response, 200, HTML, renderPage(page, { actions: !this.options.readOnly, csrfToken }));
+  }
+
+  private async view(response: unknown, build: () => Promise<DashboardView>): Promise<void> {
+    try {
+      this.reply(response, 200, JSON_TYPE, JSON.stringify(await build()));
+    } catch (error) {
+      this.fail(response, error);
+    }
+  }
+
+  /** A failure as JSON: the service's message for bad input and the like, a generic one for 5xx (the log has it). */
+  private fail(response: unknown, error: unknown): void {
+    let statusCode = 500;
+    let message = 'The dashboard failed; the application log says why';
+    if (error instanceof ActionRefusal) {
+      statusCode = error.statusCode;
+      message = error.message;
+    } else if (error instanceof StatefulError) {
+      statusCode = httpStatusOf(error.code);
+      message =
+        statusCode < 500 ? error.message : `${error.code}: Redis could not answer; the application log says why`;
+    }
+    if (statusCode >= 500) {
+      const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      this.logger.error(`Dashboard request failed: ${scrubText(detail)}`);
+    }
+    this.reply(response, statusCode, JSON_TYPE, JSON.stringify({ statusCode, message }));
+  }
+
+  private pathname(request: DashboardRequest): string {
+    const url = this.adapterHost.httpAdapter.getRequestUrl(request) as string;
+    const query = url.indexOf('?');
+    return query < 0 ? url : url.slice(0, query);
+  }
+
+  private setHeaders(response: unknown, cache: string): void {
+    const adapter = this.adapterHost.httpAdapter;
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) adapter.setHeader(response, name, value);
+    adapter.setHeader(response, 'Cache-Control', cache);
+  }
+
+  private reply(response: unknown, statusCode: number, contentType: string, body: string, cache = 'no-store'): void {
+    this.setHeaders(response, cache);
+    this.adapterHost.httpAdapter.setHeader(response, 'Content-Type', contentType);
+    this.adapterHost.httpAdapter.reply(response, body, statusCode);
+  }
+}

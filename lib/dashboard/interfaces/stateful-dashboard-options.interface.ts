@@ -1,0 +1,38 @@
+import type { CanActivate, ConfigurableModuleAsyncOptions, Type } from '@nestjs/common';
+
+export interface StatefulDashboardOptions {
+  /** Where the dashboard is served, e.g. `/ops/dashboard` (under the app's global prefix, if any). */
+  path: string;
+  /** The routing namespaces shown and acted on; default: every namespace found by SCAN. */
+  namespaces?: string[];
+  /** Default `true`: nothing can be changed. `false` enables the actions, and needs a `guard`. */
+  readOnly?: boolean;
+  /** Runs before every dashboard route (pages, assets, JSON, actions): an instance, or a class the module's injector builds. */
+  guard?: CanActivate | Type<CanActivate>;
+}
+
+/** A class that makes the options, for `registerAsync({ useClass })` or `registerAsync({ useExisting })`. */
+export interface StatefulDashboardOptionsFactory {
+  createStatefulDashboardOptions(): StatefulDashboardOptions | Promise<StatefulDashboardOptions>;
+}
+
+/** The options of `StatefulDashboardModule.registerAsync`. */
+export interface StatefulDashboardModuleAsyncOptions extends ConfigurableModuleAsyncOptions<
+  StatefulDashboardOptions,
+  'createStatefulDashboardOptions'
+> {
+  /** A class implementing `StatefulDashboardOptionsFactory`, instantiated by the module. */
+  useClass?: Type<StatefulDashboardOptionsFactory>;
+  /** A provider implementing `StatefulDashboardOptionsFactory`, e.g. exported by one of `imports`. */
+  useExisting?: Type<StatefulDashboardOptionsFactory>;
+}
+
+/** The options once validated, defaults applied. */
+export interface ResolvedStatefulDashboardOptions {
+  /** Leading slash, no trailing slash. */
+  path: string;
+  /** `null`: every namespace found. */
+  namespaces: string[] | null;
+  readOnly: boolean;
+  guard: CanActivate | Type<CanActivate> | null;
+}

@@ -1,0 +1,54 @@
+import { ErrorCode } from '../../core/errors/error-code';
+import { StatefulError } from '../../core/errors/stateful.error';
+import { assertKnownOptions } from '../../core/options/known-options';
+import { assertNamespace } from '../../routing/validation/argument-validator';
+import { DASHBOARD_OWNER } from '../dashboard.constants';
+import type {
+  ResolvedStatefulDashboardOptions,
+  StatefulDashboardOptions,
+} from '../interfaces/stateful-dashboard-options.interface';
+
+/** Segments of letters, digits, `-`, `_`, `.`, `~`: nothing either router reads as a parameter or a wildcard. */
+const PATH = /^(\/[A-Za-z0-9._~-]+)+\/?$/;
+
+function invalid(field: string, rule: string): StatefulError {
+  return new StatefulError(ErrorCode.INVALID_PARAMETER, `Invalid ${DASHBOARD_OWNER} options: "${field}" ${rule}`, {
+    field,
+  });
+}
+
+function isGuard(value: unknown): boolean {
+  if (typeof value === 'function') return true;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { canActivate?: unknown }).canActivate === 'function'
+  );
+}
+
+/** Validates the options and applies the defaults; a bad option stops the app naming it. */
+export function resolveDashboardOptions(
+  options: StatefulDashboardOptions | undefined,
+): ResolvedStatefulDashboardOptions {
+  if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object');
+  assertKnownOptions(options, { path: true, namespaces: true, readOnly: true, guard: true }, DASHBOARD_OWNER);
+  const { path, namespaces, readOnly = true, guard } = options;
+  if (typeof path !== 'string' || !PATH.test(path))
+    throw invalid('path', 'must be a path like "/ops/dashboard" (segments of letters, digits, "-", "_", ".", "~")');
+  if (namespaces !== undefined) {
+    if (!Array.isArray(namespaces) || namespaces.length === 0)
+      throw invalid('namespaces', 'must be a non-empty array of routing namespaces (leave it out to show them all)');
+    namespaces.forEach((namespace) => assertNamespace(`${DASHBOARD_OWNER} options "namespaces"`, namespace));
+  }
+  if (typeof readOnly !== 'boolean') throw invalid('readOnly', 'must be a boolean');
+  if (guard !== undefined && !isGuard(guard))
+    throw invalid('guard', 'must be a CanActivate: a class, or an object with a canActivate method');
+  if (!readOnly && guard === undefined)
+    throw invalid('guard', 'is required with readOnly: false (actions are only served behind a guard)');
+  return {
+    path: path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path,
+    namespaces: namespaces ? [...new Set(namespaces)] : null,
+    readOnly,
+    guard: guard ?? null,
+  };
+}

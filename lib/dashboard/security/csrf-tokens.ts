@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { ErrorCode } from '../../core/errors/error-code';
+import { StatefulError } from '../../core/errors/stateful.error';
+import { DashboardSources } from '../dashboard-sources';
+
+/** The cookie that carries the browser's random id; the token sent back with an action is derived from it. */
+export const CSRF_COOKIE = 'sf_dashboard_csrf';
+
+/** The request header an action carries its token in (a custom header: no other site can send one). */
+export const CSRF_HEADER = 'x-csrf-token';
+
+const BROWSER_ID = /^[A-Za-z0-9_-]{22}$/;
+
+/**
+ * Signed double-submit tokens: the browser holds a random id in a `SameSite=Strict`, `HttpOnly` cookie, the
+ * page holds HMAC(secret, id), and an action must send both. The secret is random, created once per key
+ * prefix in Redis (`SET NX`), so that every replica behind a load balancer accepts the tokens of the others;
+ * no one can compute a token for an id without it.
+ */
+@Injectable()
+export class CsrfTokens {
+  private secret?: Promise<Buffer>;
+
+  constructor(private readonly sources: DashboardSources) {}
+
+  /** A new random browser id, for the cookie. */
+  newBrowserId(): string {
+    return randomBytes(16).toString('base64url');
+  }
+
+  /** Whether a cookie value can be a browser id (a malformed one is replaced, never signed). */
+  isBrowserId(value: string | undefined): value is string {
+    return value !== undefined && BROWSER_ID.test(value);
+  }
+
+  /** The token of a browser id, for the page. */
+  async tokenFor(browserId: string): Promise<string> {
+    return createHmac('sha256', await this.loadSecret())
+      .update(browserId)
+      .digest('base64url');
+  }
+
+  /** Whether `token` is the token of `browserId`. */
+  async verify(browserId: string | undefined, token: string | undefined): Promise<boolean> {
+    if (!this.isBrowserId(browserId) || typeof token !== 'string') return false;
+    const expected = Buffer.from(await this.tokenFor(browserId));
+    const given = Buffer.from(token);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  private loadSecret(): Promise<Buffer> {
+    this.secret ??= this.readOrCreateSecret().catch((error: unknown) => {
+      this.secret = undefined; // Redis was unreachable: ask again next time
+      throw error;
+    });
+    return this.secret;
+  }
+
+  private async readOrCreateSecret(): Promise<Buffer> {
+    const { connection, pipeline, redisOptions } = this.sources.core;
+    const key = `${redisOptions.keyPrefix}:dashboard:csrf-secret`;
+    const client = connection.client;
+    let stored: string | null = null;
+    // The answer is only "read": with logOperations on, the pipeline logs it, and the secret must stay out of logs.
+    await pipeline.send(
+      'dashboard',
+      'dashboardCsrfSecret',
+      { key },
+      async () => {
+        await client.set(key, randomBytes(32).toString('hex'), 'NX');
+        stored = await client.get(key);
+        return stored === null ? 'missing' : 'read';
+      },
+      2,
+    );
+    if (stored === null)
+      throw new StatefulError(ErrorCode.REDIS_OPERATION_ERROR, `dashboardCsrfSecret: ${key} vanished`);
+    return Buffer.from(stored);
+  }
+}

@@ -1,0 +1,74 @@
+import { CanActivate, ExecutionContext, Inject, Injectable, Logger, OnModuleInit, Type } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { DASHBOARD_LOGGER_CONTEXT, DASHBOARD_RESOLVED_OPTIONS } from '../dashboard.constants';
+import type { ResolvedStatefulDashboardOptions } from '../interfaces/stateful-dashboard-options.interface';
+
+/** What a `canActivate` may return: a boolean, a promise of one, or an observable (read without importing rxjs). */
+type GuardResult = ReturnType<CanActivate['canActivate']>;
+
+interface Subscribable {
+  subscribe(observer: { next(value: boolean): void; error(error: unknown): void; complete(): void }): {
+    unsubscribe(): void;
+  };
+}
+
+function isSubscribable(value: unknown): value is Subscribable {
+  return typeof (value as Subscribable | null)?.subscribe === 'function';
+}
+
+/** The first value of an observable guard result (false if it completes without one), as Nest reads it. */
+function firstValue(result: Subscribable): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const subscription = result.subscribe({
+      next: (value) => {
+        if (done) return;
+        done = true;
+        resolve(value);
+        queueMicrotask(() => subscription?.unsubscribe());
+      },
+      error: reject,
+      complete: () => resolve(false),
+    });
+  });
+}
+
+/**
+ * Runs the configured guard before every dashboard route. A guard class is taken from the app when a module
+ * provides it, else built by the dashboard module's injector (its dependencies must be visible there).
+ * Without a guard (read-only only) every route is open, and a warning says so at startup.
+ */
+@Injectable()
+export class DashboardAccessGuard implements CanActivate, OnModuleInit {
+  private guard: CanActivate | null = null;
+
+  constructor(
+    @Inject(DASHBOARD_RESOLVED_OPTIONS) private readonly options: ResolvedStatefulDashboardOptions,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const configured = this.options.guard;
+    if (configured === null) {
+      new Logger(DASHBOARD_LOGGER_CONTEXT).warn(
+        `The dashboard at ${this.options.path} has no guard: whoever reaches the app can read it`,
+      );
+      return;
+    }
+    this.guard = typeof configured === 'function' ? await this.instanceOf(configured) : configured;
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.guard === null) return this.options.guard === null;
+    const result: GuardResult = this.guard.canActivate(context);
+    return (isSubscribable(result) ? await firstValue(result) : await result) === true;
+  }
+
+  private async instanceOf(guardClass: Type<CanActivate>): Promise<CanActivate> {
+    try {
+      return this.moduleRef.get(guardClass, { strict: false });
+    } catch {
+      return this.moduleRef.create(guardClass);
+    }
+  }
+}

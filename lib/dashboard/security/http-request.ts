@@ -1,0 +1,49 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** What the dashboard reads of a request, the same on Express and Fastify. */
+export interface DashboardRequest {
+  headers: IncomingHttpHeaders;
+  ip?: string;
+  socket?: { encrypted?: boolean };
+  raw?: { socket?: { encrypted?: boolean } };
+}
+
+/** The first value of a header that may repeat. */
+export function header(request: DashboardRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The cookies of the request, by name (the first of a repeated name wins). */
+export function cookies(request: DashboardRequest): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const part of (header(request, 'cookie') ?? '').split(';')) {
+    const equals = part.indexOf('=');
+    if (equals < 0) continue;
+    const name = part.slice(0, equals).trim();
+    if (!found.has(name)) found.set(name, part.slice(equals + 1).trim());
+  }
+  return found;
+}
+
+/** Whether the browser reached the app over HTTPS (directly, or through a proxy that says so). */
+export function isHttps(request: DashboardRequest): boolean {
+  const forwarded = header(request, 'x-forwarded-proto')?.split(',')[0].trim().toLowerCase();
+  if (forwarded !== undefined) return forwarded === 'https';
+  return Boolean(request.socket?.encrypted ?? request.raw?.socket?.encrypted);
+}
+
+/**
+ * Whether a state-changing request comes from a page of this very host: its `Origin` (or, without one, its
+ * `Referer`) names the host the request was sent to. A browser never lets another site forge either header.
+ */
+export function isSameOrigin(request: DashboardRequest): boolean {
+  const source = header(request, 'origin') ?? header(request, 'referer');
+  const target = (header(request, 'x-forwarded-host')?.split(',')[0] ?? header(request, 'host'))?.trim().toLowerCase();
+  if (source === undefined || target === undefined || source === 'null') return false;
+  try {
+    return new URL(source).host === target;
+  } catch {
+    return false;
+  }
+}

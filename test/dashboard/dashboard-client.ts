@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+
+/** What a browser would hold after opening a dashboard page: its cookie and the page's CSRF token. */
+export interface BrowserSession {
+  cookie: string;
+  token: string;
+}
+
+/** GET with an optional cookie, no redirect followed. */
+export function get(url: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, { headers, redirect: 'manual' });
+}
+
+/** Opens a page like a browser: keeps the `sf_dashboard_csrf` cookie and reads the token of the page. */
+export async function openSession(pageUrl: string, headers: Record<string, string> = {}): Promise<BrowserSession> {
+  const response = await get(pageUrl, headers);
+  assert.equal(response.status, 200);
+  const setCookie = response.headers.get('set-cookie') ?? '';
+  const cookie = /sf_dashboard_csrf=([^;]+)/.exec(setCookie)?.[1];
+  const token = /<meta name="sf-dashboard-csrf" content="([^"]+)">/.exec(await response.text())?.[1];
+  assert.ok(cookie, `a CSRF cookie is set: ${setCookie}`);
+  assert.ok(token, 'the page carries a CSRF token');
+  return { cookie: `sf_dashboard_csrf=${cookie}`, token };
+}
+
+export interface ActionRequest {
+  origin?: string | null;
+  session?: BrowserSession;
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+/** POSTs an action as the dashboard's script does; `origin: null` leaves the header out. */
+export async function postAction(
+  base: string,
+  action: string,
+  args: unknown,
+  request: ActionRequest = {},
+): Promise<{ status: number; body: { statusCode: number; message: string } }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...request.headers };
+  const origin = request.origin === undefined ? new URL(base).origin : request.origin;
+  if (origin !== null) headers.origin = origin;
+  if (request.session) headers.cookie = request.session.cookie;
+  const token = request.token ?? request.session?.token;
+  if (token !== undefined) headers['x-csrf-token'] = token;
+  const response = await fetch(`${base}/api/actions/${action}`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(args),
+  });
+  return { status: response.status, body: (await response.json()) as { statusCode: number; message: string } };
+}

@@ -1,0 +1,122 @@
+// The dashboard's pure parts: time and size formatting, payload and error previews, cron in words, HTML
+// escaping of the page frame, and the request checks behind CSRF (cookies, Origin, HTTPS).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { escapeHtml } from '../../lib/dashboard/page/html-escape';
+import { renderPage } from '../../lib/dashboard/page/dashboard-page';
+import { cookies, isHttps, isSameOrigin } from '../../lib/dashboard/security/http-request';
+import { describeCron } from '../../lib/dashboard/views/cron-description';
+import { errorPreview, payloadPreview } from '../../lib/dashboard/views/payload-preview';
+import {
+  formatDuration,
+  formatInZone,
+  formatRelative,
+  formatUtc,
+  truncate,
+} from '../../lib/dashboard/views/view-format';
+
+const request = (headers: Record<string, string | string[]>, encrypted?: boolean) => ({
+  headers,
+  socket: encrypted === undefined ? undefined : { encrypted },
+});
+
+describe('dashboard formatting and request checks', () => {
+  it('formats spans in their two largest units, and moments relative to now', () => {
+    const cases: Array<[number, string]> = [
+      [0, '0 ms'],
+      [850, '850 ms'],
+      [2_460, '2.4 s'],
+      [42_000, '42 s'],
+      [60_000, '1 min'],
+      [184_000, '3 min 4 s'],
+      [7_500_000, '2 h 5 min'],
+      [273_600_000, '3 d 4 h'],
+    ];
+    for (const [ms, text] of cases) assert.equal(formatDuration(ms), text, String(ms));
+    assert.equal(formatRelative(10_000, 10_400), 'now');
+    assert.equal(formatRelative(15_000, 10_000), 'in 5.0 s');
+    assert.equal(formatRelative(10_000, 190_000), '3 min ago');
+    assert.equal(formatUtc(Date.UTC(2025, 5, 1, 12, 0, 3)), '2025-06-01 12:00:03 UTC');
+    assert.equal(formatInZone(Date.UTC(2025, 5, 1, 12, 0, 3), 'Europe/Berlin'), '2025-06-01 14:00:03');
+    assert.equal(formatInZone(Date.UTC(2025, 0, 1, 0, 30), 'America/New_York'), '2024-12-31 19:30:00');
+    assert.equal(truncate('abcdef', 6), 'abcdef');
+    assert.equal(truncate('abcdefgh', 3), 'abc… (5 more characters)');
+  });
+
+  it('redacts secrets in payloads and errors, and cuts them', () => {
+    const payload = {
+      table: 'users',
+      password: 'p1',
+      nested: [{ apiKey: 'k1', API_KEY: 'k2', accessToken: 't1', clientSecret: 's1', keep: 'visible' }],
+      url: 'postgres://admin:pw-in-url@db:5432/app',
+    };
+    const shown = payloadPreview(payload);
+    for (const secret of ['p1', 'k1', 'k2', 't1', 's1', 'pw-in-url'])
+      assert.ok(!shown.includes(`"${secret}`) && !shown.includes(`:${secret}@`), secret);
+    assert.match(shown, /"keep":"visible"/);
+    assert.match(shown, /"table":"users"/);
+    assert.equal(payloadPreview(null), 'null');
+    assert.equal(payloadPreview(undefined), 'null');
+    let deep: unknown = 'bottom';
+    for (let level = 0; level < 30; level++) deep = { level: deep };
+    assert.match(payloadPreview(deep), /\[nested too deep\]/);
+    assert.match(payloadPreview({ rows: 'x'.repeat(3_000) }), /… \(\d+ more characters\)$/);
+    assert.equal(errorPreview('failed at redis://u:secret-pass@h:1'), 'failed at redis://u:[redacted]@h:1');
+    assert.equal(errorPreview('e'.repeat(400)).length, 300 + '… (100 more characters)'.length);
+  });
+
+  it('says a cron in words, or nothing for what cronstrue cannot read', () => {
+    assert.equal(describeCron('0 9 * * 1-5'), 'At 09:00, Monday through Friday');
+    assert.equal(describeCron('*/2 * * * * *'), 'Every 2 seconds');
+    assert.equal(describeCron('not a cron'), null);
+  });
+
+  it('escapes the page frame, and leaves no inline script in it', () => {
+    assert.equal(
+      escapeHtml(`<img src=x onerror="alert('1')">&`),
+      '&lt;img src=x onerror=&quot;alert(&#39;1&#39;)&quot;&gt;&amp;',
+    );
+    const html = renderPage('task', { actions: true, csrfToken: '"><script>alert(1)</script>' });
+    assert.ok(!html.includes('<script>alert'));
+    assert.match(html, /content="&quot;&gt;&lt;script&gt;/);
+    assert.match(
+      html,
+      /<a href="scheduler" aria-current="page">Scheduler<\/a>/,
+      'a task page belongs to the scheduler',
+    );
+    assert.doesNotMatch(renderPage('routing', { actions: false }), /sf-dashboard-csrf|actions on/);
+  });
+
+  it('reads cookies, HTTPS and same-origin the way a browser sends them', () => {
+    assert.deepEqual(
+      [...cookies(request({ cookie: 'a=1; b = two ; a=3; junk' }))],
+      [
+        ['a', '1'],
+        ['b', 'two'],
+      ],
+    );
+    assert.equal(cookies(request({})).size, 0);
+    assert.equal(isHttps(request({ 'x-forwarded-proto': 'https, http' })), true);
+    assert.equal(isHttps(request({ 'x-forwarded-proto': 'http' }, true)), false);
+    assert.equal(isHttps(request({}, true)), true);
+    assert.equal(isHttps({ headers: {}, raw: { socket: { encrypted: true } } }), true);
+    assert.equal(isHttps(request({})), false);
+    const host = { host: 'ops.example:8080' };
+    assert.equal(isSameOrigin(request({ ...host, origin: 'http://ops.example:8080' })), true);
+    assert.equal(isSameOrigin(request({ ...host, origin: 'https://OPS.example:8080' })), true);
+    assert.equal(isSameOrigin(request({ ...host, origin: 'http://ops.example:8081' })), false);
+    assert.equal(isSameOrigin(request({ ...host, origin: 'http://evil.example' })), false);
+    assert.equal(isSameOrigin(request({ ...host, origin: 'null' })), false);
+    assert.equal(isSameOrigin(request({ ...host, origin: 'not a url' })), false);
+    assert.equal(isSameOrigin(request(host)), false, 'no Origin, no Referer: refused');
+    assert.equal(isSameOrigin(request({ ...host, referer: 'http://ops.example:8080/ops/routing' })), true);
+    assert.equal(isSameOrigin(request({ origin: 'http://a' })), false, 'no Host');
+    assert.equal(
+      isSameOrigin(
+        request({ host: 'internal:3000', 'x-forwarded-host': 'ops.example', origin: 'https://ops.example' }),
+      ),
+      true,
+    );
+    assert.equal(isSameOrigin(request({ host: ['ops.example'], origin: ['http://ops.example'] })), true);
+  });
+});
