@@ -222,8 +222,10 @@ function walkThrough(base, other) {
   Walk-through (copy into another terminal):
 
   B=${b}
-  # 1. three pods of service "game" report in
+  # 1. three pods of service "game" report in, and keep reporting: in this demo a pod silent 3 s gets no
+  #    new users, and one silent 8 s is swept (podLiveness)
   for pod in 0 1 2; do curl -s -X PUT $B/pods/$pod ${json} -d '{"state":"running","weight":0}'; done
+  (while sleep 1; do for pod in 0 1 2; do curl -s -X PUT $B/pods/$pod/heartbeat; done; done) & HB=$!
   curl -s $B/pods; echo                       # {"0":"running","1":"running","2":"running"}
 
   # 2. route users: each gets the least-loaded running pod, and keeps it
@@ -264,6 +266,22 @@ function walkThrough(base, other) {
   curl -s -X DELETE $S/tasks/drain-game-2 -o /dev/null -w '%{http_code}\\n'   # 204 (404 the second time)
   curl -s $S/stats; echo
 
+  Pod lifecycle:
+
+  # 9. pod 1 dies: it stops reporting. 3 s later it gets no new users; 8 s later the built-in dead-pod sweep
+  #    (one run per fire across both replicas) removes its links and forgets it
+  kill $HB; (while sleep 1; do for pod in 0 2; do curl -s -X PUT $B/pods/$pod/heartbeat; done; done) & HB=$!
+  curl -s $B/pod-reports; echo                 # pod 1: "live":true, a few seconds later false
+  sleep 10; curl -s $B/pod-reports; echo       # pod 1 is gone
+  curl -s "$S/tasks/stateful-redis.dead-pod-sweep/runs?limit=3"; echo
+
+  # 10. its users come back and are placed on a live pod (pod 0 drains, so pod 2)
+  for uid in alice bob carol dave; do curl -s -X POST $B/route/$uid; echo; done
+
+  # 11. pod 2 restarts with empty memory: it sweeps its own links before it reports running
+  curl -s -X POST $B/pods/2/started; echo      # {"removedLinks":N}
+  kill $HB
+
   Ctrl-C stops the gateways${redisServer ? ' and the private redis-server' : ''}.
 `;
 }
@@ -291,41 +309,85 @@ async function checkWalkThrough(base, namespace) {
   };
   for (const pod of [0, 1, 2])
     expect((await call('PUT', `${b}/pods/${pod}`, { state: 'running', weight: 0 })).status === 204, 'pods report in');
-  expect(
-    JSON.stringify((await call('GET', `${b}/pods`)).body) === '{"0":"running","1":"running","2":"running"}',
-    'three running pods',
-  );
-  const placed = {};
-  for (const uid of ['alice', 'bob', 'carol', 'dave'])
-    placed[uid] = (await call('POST', `${b}/route/${uid}`)).body.podId;
-  expect(new Set(Object.values(placed)).size === 3, 'the first users spread over the three pods');
-  expect((await call('POST', `${b}/route/alice`)).body.podId === placed.alice, 'alice keeps her pod');
-  expect((await call('PUT', `${b}/pods/0`, { state: 'draining' })).status === 204, 'drain pod 0');
-  for (const uid of ['erin', 'frank', 'gina', 'heidi']) {
-    placed[uid] = (await call('POST', `${b}/route/${uid}`)).body.podId;
-    expect(placed[uid] === 1 || placed[uid] === 2, `${uid} avoids the draining pod 0`);
+  // The pods keep reporting, as the walk-through's background loop does (quietly).
+  let reporting = [0, 1, 2];
+  const heartbeats = setInterval(() => {
+    for (const pod of reporting) fetch(`${b}/pods/${pod}/heartbeat`, { method: 'PUT' }).catch(() => undefined);
+  }, 500);
+  try {
+    await checkSteps();
+  } finally {
+    clearInterval(heartbeats);
   }
-  const batch = (await call('POST', `${b}/links:batchGet`, { uids: Object.keys(placed) })).body;
-  expect(Object.values(batch).flat().length === 8, 'batchGet finds all eight users');
-  expect((await call('DELETE', `${b}/links/alice?lingerSeconds=30`)).body.removed === true, 'alice disconnects');
-  expect((await call('GET', `${b}/links/alice?persistent=true`)).status === 404, 'no persistent link for alice');
-  expect((await call('GET', `${b}/links/alice`)).body.podId === placed.alice, 'alice still has a temporary link');
-  expect(
-    (await call('GET', `${base}/namespaces/${namespace}/uids/bob/links`)).body.game === placed.bob,
-    'bob is linked to game',
-  );
-  expect(
-    (await call('PUT', `${b}/pods/x`, { state: 'running' })).body.field === 'podId',
-    'bad podId is a 400 naming the field',
-  );
-  expect((await call('GET', `${base}/health`)).body.status === 'ok', 'health is up');
-  const metrics = await (await fetch(`${base}/metrics`)).text();
-  expect(
-    /^stateful_redis_operations_total\{feature="routing",operation="computeLinkedPodIfAbsent"\} 9$/m.test(metrics),
-    'metrics count the routed users',
-  );
-  expect((await fetch(`${base}/docs`)).ok, 'the OpenAPI UI is served');
   say('walk-through checked: every answer as expected');
+
+  async function checkSteps() {
+    expect(
+      JSON.stringify((await call('GET', `${b}/pods`)).body) === '{"0":"running","1":"running","2":"running"}',
+      'three running pods',
+    );
+    const placed = {};
+    for (const uid of ['alice', 'bob', 'carol', 'dave'])
+      placed[uid] = (await call('POST', `${b}/route/${uid}`)).body.podId;
+    expect(new Set(Object.values(placed)).size === 3, 'the first users spread over the three pods');
+    expect((await call('POST', `${b}/route/alice`)).body.podId === placed.alice, 'alice keeps her pod');
+    expect((await call('PUT', `${b}/pods/0`, { state: 'draining' })).status === 204, 'drain pod 0');
+    for (const uid of ['erin', 'frank', 'gina', 'heidi']) {
+      placed[uid] = (await call('POST', `${b}/route/${uid}`)).body.podId;
+      expect(placed[uid] === 1 || placed[uid] === 2, `${uid} avoids the draining pod 0`);
+    }
+    const batch = (await call('POST', `${b}/links:batchGet`, { uids: Object.keys(placed) })).body;
+    expect(Object.values(batch).flat().length === 8, 'batchGet finds all eight users');
+    expect((await call('DELETE', `${b}/links/alice?lingerSeconds=30`)).body.removed === true, 'alice disconnects');
+    expect((await call('GET', `${b}/links/alice?persistent=true`)).status === 404, 'no persistent link for alice');
+    expect((await call('GET', `${b}/links/alice`)).body.podId === placed.alice, 'alice still has a temporary link');
+    expect(
+      (await call('GET', `${base}/namespaces/${namespace}/uids/bob/links`)).body.game === placed.bob,
+      'bob is linked to game',
+    );
+    expect(
+      (await call('PUT', `${b}/pods/x`, { state: 'running' })).body.field === 'podId',
+      'bad podId is a 400 naming the field',
+    );
+    expect((await call('GET', `${base}/health`)).body.status === 'ok', 'health is up');
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(
+      /^stateful_redis_operations_total\{feature="routing",operation="computeLinkedPodIfAbsent"\} 9$/m.test(metrics),
+      'metrics count the routed users',
+    );
+    expect((await fetch(`${base}/docs`)).ok, 'the OpenAPI UI is served');
+
+    // 9. Pod 1 dies: it stops reporting; the built-in sweep removes its links and forgets it.
+    const onPodOne = Object.keys(placed).filter((uid) => placed[uid] === 1 && uid !== 'alice');
+    expect(onPodOne.length > 0, 'some users are on pod 1');
+    reporting = [0, 2];
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const pods = (await api({ base }, 'GET', `/namespaces/${namespace}/services/game/pod-reports`)).body;
+      if (!pods.some((pod) => pod.podId === 1)) break;
+      if (Date.now() > deadline) throw new Error(`walk-through check failed: pod 1 not swept: ${JSON.stringify(pods)}`);
+      await sleep(500);
+    }
+    const reports = await call('GET', `${b}/pod-reports`);
+    expect(
+      JSON.stringify(reports.body.map((pod) => [pod.podId, pod.live])) === '[[0,true],[2,true]]',
+      'pod 1 swept, pods 0 and 2 live',
+    );
+    const sweeps = (await call('GET', `${base}/scheduler/tasks/stateful-redis.dead-pod-sweep/runs?limit=50`)).body;
+    expect(
+      sweeps.some((run) => run.status === 'success'),
+      'the built-in dead-pod sweep ran',
+    );
+    // 10. Its users had no link left; they come back and are placed on the live pod that takes new users.
+    for (const uid of onPodOne) {
+      expect((await call('GET', `${b}/links/${uid}`)).status === 404, `${uid}'s link to pod 1 was swept`);
+      expect((await call('POST', `${b}/route/${uid}`)).body.podId === 2, `${uid} re-placed on pod 2`);
+    }
+    // 11. Pod 2 restarts with empty memory: it sweeps its own links before it reports running.
+    const restarted = await call('POST', `${b}/pods/2/started`);
+    expect(restarted.body.removedLinks >= onPodOne.length, 'pod 2 swept its own links at restart');
+    expect((await call('GET', `${b}/links/${onPodOne[0]}`)).status === 404, 'no user is left on the restarted pod');
+  }
 }
 
 /** The handlers' own log line (sample/src/scheduler/pod-sweep.task.ts), one per run. */
@@ -470,10 +532,12 @@ async function checkScheduler([a, b], namespace) {
     );
     return answer;
   };
+  // The sample's decorated task, and the built-in dead-pod sweep of podLiveness.sweepAfterMs.
   const tasks = (await call(b, 'GET', '/scheduler/tasks')).body;
   expect(
-    tasks.length === 1 && tasks[0].id === 'pod-sweep' && tasks[0].source === 'decorator',
-    'both replicas declared pod-sweep: one definition',
+    JSON.stringify(tasks.map((task) => [task.id, task.source]).sort()) ===
+      '[["pod-sweep","decorator"],["stateful-redis.dead-pod-sweep","decorator"]]',
+    'both replicas declared pod-sweep and the built-in sweep: one definition each',
   );
   expect(
     (await call(a, 'GET', '/scheduler/stats')).body.registeredWorkflows.includes('drain-pod'),
@@ -570,6 +634,10 @@ async function main() {
     SCHEDULER_NAMESPACE: redisServer ? 'gateway' : `gateway-${namespace}`,
     WATCHED_SERVICES: `${namespace}/game`,
     POD_SWEEP_CRON: process.env.POD_SWEEP_CRON ?? `*/${periodMs / 1000} * * * * *`,
+    // Short, so that the walk-through shows a dead pod swept within seconds (the sample's defaults: 15 s and 60 s).
+    POD_LIVENESS_TIMEOUT_MS: process.env.POD_LIVENESS_TIMEOUT_MS ?? '3000',
+    POD_SWEEP_AFTER_MS: process.env.POD_SWEEP_AFTER_MS ?? '8000',
+    DEAD_POD_SWEEP_CRON: process.env.DEAD_POD_SWEEP_CRON ?? '* * * * * *',
   };
   const replicas = await Promise.all([
     startGateway('gateway-a', port, env),

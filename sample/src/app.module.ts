@@ -27,6 +27,13 @@ import { SchedulerController } from './scheduler/scheduler.controller';
       useFactory: (config: ConfigService) => ({
         redis: config.get<string>('REDIS_URL', 'redis://127.0.0.1:6379'),
         keyPrefix: config.get<string>('REDIS_KEY_PREFIX', 'sf'),
+        // Pods silent 15 s get no new users; silent 60 s, the scheduler's built-in task sweeps their links and
+        // forgets them (the pods report with PUT …/pods/:podId or …/heartbeat).
+        podLiveness: {
+          timeoutMs: Number(config.get('POD_LIVENESS_TIMEOUT_MS', 15_000)),
+          sweepAfterMs: Number(config.get('POD_SWEEP_AFTER_MS', 60_000)),
+          sweepCron: config.get<string>('DEAD_POD_SWEEP_CRON', '*/15 * * * * *'),
+        },
       }),
     }),
     // Side by side with StatefulRedisModule: the scheduler uses its connection, no Redis settings of its own.
