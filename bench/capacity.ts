@@ -30,7 +30,7 @@ export interface CapacityAssumptions {
   clusterBytesPerKey: number;
 }
 
-export const CAPACITY_ASSUMPTIONS: CapacityAssumptions = {
+const CAPACITY_ASSUMPTIONS: CapacityAssumptions = {
   linksPerUser: 2,
   datasetBytesPerMaster: 12 * 2 ** 30,
   cpuShare: 0.6,

@@ -16,7 +16,7 @@ export const IN_HOUSE_SCRIPT_NAMES = [
 ] as const;
 
 /** The scripts of pod lifecycle (liveness, sweep, batch pod reports, dashboard reads), which only this library has. */
-export const LIFECYCLE_SCRIPT_NAMES = [
+const LIFECYCLE_SCRIPT_NAMES = [
   'statefulGetLiveServicePod',
   'statefulGetPods',
   'statefulSetServiceStates',

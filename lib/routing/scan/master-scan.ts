@@ -3,7 +3,7 @@ import type { RedisClient } from '../../core/connection/redis-connection';
 import { escapeGlob } from '../keys/key-patterns';
 
 /** Keys SCAN examines per call: bounded work on the server and a bounded batch on the client. */
-export const SCAN_COUNT = 1_000;
+const SCAN_COUNT = 1_000;
 
 /**
  * Walks the whole keyspace of every master (the one node, or each master of a cluster, side by side) with

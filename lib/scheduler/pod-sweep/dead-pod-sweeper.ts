@@ -13,7 +13,7 @@ import { validateDecoratedTask } from '../validation/task-input.validator';
 /** Id (and workflow) of the built-in task; a `@DistributedCron` of an app cannot take it by accident. */
 export const DEAD_POD_SWEEP_TASK = 'stateful-redis.dead-pod-sweep';
 /** How often the built-in task fires unless `podLiveness.sweepCron` says otherwise. */
-export const DEFAULT_SWEEP_CRON = '*/15 * * * * *';
+const DEFAULT_SWEEP_CRON = '*/15 * * * * *';
 /** Services are found by a SCAN of every master (a pass over the whole keyspace): at most this often per replica. */
 const DISCOVERY_EVERY_MS = 5 * 60_000;
 /** Most services one discovery keeps. */
