@@ -275,7 +275,8 @@ describe('sample gateway (e2e)', () => {
       assert.equal(body.running, true);
       assert.equal(body.maxConcurrent, 5);
       assert.equal(body.availableSlots, body.maxConcurrent - body.runningTasks);
-      assert.deepEqual(body.registeredWorkflows, ['drain-pod', 'pod-sweep']);
+      // The sample's workflows, and the built-in dead-pod sweep of its podLiveness.sweepAfterMs.
+      assert.deepEqual(body.registeredWorkflows, ['drain-pod', 'pod-sweep', 'stateful-redis.dead-pod-sweep']);
       assert.match(body.instanceId, /\S/);
     });
 
