@@ -53,6 +53,7 @@ export type { StatefulRedisPodLivenessOptions } from './core/interfaces/stateful
 export type { PodReport } from './routing/interfaces/pod-report.interface';
 export type { UserLink } from './routing/interfaces/user-link.interface';
 export type { ServiceRef } from './routing/interfaces/service-ref.interface';
+export type { SetServiceStateOptions } from './routing/interfaces/set-service-state-options.interface';
 export type { FindServicesOptions } from './routing/interfaces/find-services-options.interface';
 export type { RemovePodLinksOptions, SweepProgress } from './routing/interfaces/sweep-options.interface';
 export { StatefulDashboardModule } from './dashboard/stateful-dashboard.module';

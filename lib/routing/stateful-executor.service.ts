@@ -6,6 +6,7 @@ import type { ComputeLinkedPodOptions } from './interfaces/compute-linked-pod-op
 import type { FindServicesOptions } from './interfaces/find-services-options.interface';
 import type { PodReport } from './interfaces/pod-report.interface';
 import type { ServiceRef } from './interfaces/service-ref.interface';
+import type { SetServiceStateOptions } from './interfaces/set-service-state-options.interface';
 import type { RemovePodLinksOptions } from './interfaces/sweep-options.interface';
 import type { UserLink } from './interfaces/user-link.interface';
 import type { ResolvedStatefulRedisOptions } from '../core/interfaces/stateful-redis-module-options.interface';
@@ -23,6 +24,7 @@ import { invalidParameter } from '../core/errors/invalid-parameter';
 import { ROUTING_SCRIPTS, ScriptName } from './routing-script-names';
 import { NO_POD } from './routing.constants';
 import {
+  assertAsPodReport,
   assertDistinctList,
   assertLimit,
   assertLingerTtl,
@@ -95,15 +97,29 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     await this.nearCache?.close();
   }
 
-  /** Sets the state (`running`, `draining`, ...) of one pod of a service. */
-  async setServiceState(namespace: string, serviceName: string, podId: number, state: string): Promise<void> {
+  /**
+   * Sets the state (`running`, `draining`, ...) of one pod of a service: a report of the pod (its liveness entry
+   * gets the Redis time), unless `{ asPodReport: false }` (written on its behalf).
+   */
+  async setServiceState(
+    namespace: string,
+    serviceName: string,
+    podId: number,
+    state: string,
+    options?: SetServiceStateOptions,
+  ): Promise<void> {
     const operation = 'setServiceState';
     assertNamespace(operation, namespace);
     assertServiceName(operation, serviceName);
     assertPodId(operation, podId);
     assertState(operation, state);
-    await this.send(operation, { namespace, serviceName, podId, state }, () =>
-      this.scripts.run('statefulSetState', this.podKeys(namespace, serviceName), ['state', podId, state]),
+    const asPodReport = assertAsPodReport(operation, options);
+    await this.send(operation, { namespace, serviceName, podId, state, asPodReport }, () =>
+      this.scripts.run('statefulSetState', this.podKeys(namespace, serviceName), [
+        asPodReport ? 'state' : 'stateOnly',
+        podId,
+        state,
+      ]),
     );
   }
 
@@ -428,14 +444,20 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
   }
 
   /**
-   * Sets pod states of several services, `{ service: { podId: state } }`, each recorded as a report of that pod.
+   * Sets pod states of several services, `{ service: { podId: state } }`, each recorded as a report of that pod
+   * unless `{ asPodReport: false }`.
    * Validated as a whole before anything is written; each service's update is atomic, but services in different
    * cluster slots are not one transaction. One round trip per node.
    */
-  async batchSetServiceState(namespace: string, states: Record<string, Record<number, string>>): Promise<void> {
+  async batchSetServiceState(
+    namespace: string,
+    states: Record<string, Record<number, string>>,
+    options?: SetServiceStateOptions,
+  ): Promise<void> {
     const operation = 'batchSetServiceState';
     assertNamespace(operation, namespace);
     const services = assertServiceStates(operation, states).filter(([, pairs]) => pairs.length > 0);
+    const reports = assertAsPodReport(operation, options) ? '1' : '0';
     for (let start = 0; start < services.length; start += SERVICES_PER_STEP) {
       const step = services.slice(start, start + SERVICES_PER_STEP);
       await this.send(operation, { namespace, services: services.length }, () =>
@@ -444,7 +466,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
             this.scripts.run(
               'statefulSetServiceStates',
               [this.keys.podStates(namespace, service), this.keys.podSeen(namespace, service)],
-              pairs,
+              [reports, ...pairs],
             ),
           ),
         ),

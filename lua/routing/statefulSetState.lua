@@ -8,6 +8,7 @@
     KEYS[3] pod liveness    sf:{ns:state:svc}seen   (not touched by 'assign', which is not a report)
     ARGV[1] action:
       'state'     ARGV[2] pod id, ARGV[3] state    sets the pod's state
+      'stateOnly' ARGV[2] pod id, ARGV[3] state    sets the pod's state on its behalf: not a report of the pod
       'weight'    ARGV[2] pod id, ARGV[3] weight   sets the pod's reported weight
       'heartbeat' ARGV[2] pod id                   records a report with nothing else to say
       'assign'    ARGV[2] pod id                   adds 1 to the weight of a pod that still has a state
@@ -25,6 +26,8 @@ local action, podId = ARGV[1], ARGV[2]
 if action == 'state' then
   rcall('HSET', KEYS[1], podId, ARGV[3])
   rcall('HSET', KEYS[3], podId, redisTimeMs())
+elseif action == 'stateOnly' then
+  rcall('HSET', KEYS[1], podId, ARGV[3])
 elseif action == 'weight' then
   rcall('HSET', KEYS[2], podId, ARGV[3])
   rcall('HSET', KEYS[3], podId, redisTimeMs())

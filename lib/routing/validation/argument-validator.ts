@@ -161,6 +161,14 @@ export function assertOptionsObject<T extends object>(operation: string, value: 
   return value as T;
 }
 
+/** The `asPodReport` flag of `setServiceState` / `batchSetServiceState` options; `true` when absent. */
+export function assertAsPodReport(operation: string, options: unknown): boolean {
+  const { asPodReport = true } = assertOptionsObject<{ asPodReport?: unknown }>(operation, options);
+  if (typeof asPodReport !== 'boolean')
+    throw invalidParameter(operation, 'options.asPodReport', 'must be a boolean', asPodReport);
+  return asPodReport;
+}
+
 /** A count limit: an integer from 1 to `max`. */
 export function assertLimit(operation: string, field: string, value: unknown, max: number): asserts value is number {
   if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > max) {

@@ -91,7 +91,14 @@ const cases: Array<{
         values: [{ ok: { 0: 'running' }, svc: { 3: '' } }, { svc: { 3: 'x'.repeat(257) } }, { svc: { 3: 1 } }],
         field: 'states["svc"]["3"]',
       },
+      { index: 2, values: [null, 'x', []], field: 'options' },
+      { index: 2, values: [{ asPodReport: 'no' }, { asPodReport: 0 }], field: 'options.asPodReport' },
     ],
+  },
+  {
+    name: 'setServiceState',
+    valid: ['ns', 'svc', 0, 'running', { asPodReport: false }],
+    invalid: [{ index: 4, values: [{ asPodReport: 'no' }, { asPodReport: null }], field: 'options.asPodReport' }],
   },
   {
     name: 'findServices',

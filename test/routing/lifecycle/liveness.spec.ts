@@ -54,6 +54,33 @@ describeOnStandaloneAndCluster('pod liveness', (target) => {
     assert.deepEqual(await f.raw.hgetall(weights), { 1: '4' });
   });
 
+  it('a state written on behalf of a pod ({ asPodReport: false }) is not a report: its liveness is left as it is', async () => {
+    // A Java pod (no liveness entry) drained by an operator stays a pod without liveness entry: never silent.
+    await f.raw.hset(states, '5', 'running');
+    await f.service.setServiceState(NS, SVC, 5, 'draining', { asPodReport: false });
+    await f.service.batchSetServiceState(NS, { [SVC]: { 6: 'running' } }, { asPodReport: false });
+    assert.deepEqual(await f.raw.hgetall(states), { 5: 'draining', 6: 'running' });
+    assert.deepEqual(await f.raw.hgetall(seen), {});
+    // A silent pod set running by a controller still looks silent.
+    await f.service.setServiceState(NS, SVC, 0, 'running');
+    await silence(0);
+    const silentSince = await f.raw.hget(seen, '0');
+    await f.service.setServiceState(NS, SVC, 0, 'running', { asPodReport: false });
+    await f.service.batchSetServiceState(NS, { [SVC]: { 0: 'running' } }, { asPodReport: false });
+    assert.equal(await f.raw.hget(seen, '0'), silentSince);
+    assert.deepEqual(
+      (await f.service.getPods(NS, SVC)).map(({ podId, live }) => [podId, live]),
+      [
+        [0, false],
+        [5, true],
+        [6, true],
+      ],
+    );
+    // The same calls as reports do record it.
+    await f.service.batchSetServiceState(NS, { [SVC]: { 6: 'running' } });
+    assert.ok((await f.raw.hget(seen, '6')) !== null);
+  });
+
   it('computeLinkedPodIfAbsent skips a silent pod and takes it back at its next report', async () => {
     for (const pod of [0, 1, 2]) await f.service.setServiceState(NS, SVC, pod, 'running');
     await silence(1);
