@@ -15,12 +15,14 @@ local rcall = redis.call
 local reports = ARGV[1] == '1'
 local now = reports and redisTimeMs()
 local pods = 0
-for i = 2, #ARGV, 2 do
-  -- Each pod id is followed by its state.
-  rcall('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
-  if reports then
-    rcall('HSET', KEYS[2], ARGV[i], now)
+for i = 2, #ARGV do
+  -- Even entries are pod ids, each followed by its state.
+  if i % 2 == 0 then
+    rcall('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+    if reports then
+      rcall('HSET', KEYS[2], ARGV[i], now)
+    end
+    pods = pods + 1
   end
-  pods = pods + 1
 end
 return pods
