@@ -16,12 +16,10 @@ local rcall = redis.call
 --- @include "includes/podId"
 --- @include "includes/removeLink"
 
--- The link key must be the uid hash's key followed by the service name, and the hash must name the
--- service: a key the SCAN pattern matched by accident is never touched.
+-- The link key must be the uid hash's key followed by the service name: a key the SCAN pattern
+-- matched by accident is never touched. A link key the uid hash does not name (a partial write of
+-- another client) is still a link, as every read answers it: it is swept too.
 if string.sub(KEYS[2], 1, #KEYS[1]) ~= KEYS[1] or string.sub(KEYS[2], #KEYS[1] + 1) ~= ARGV[1] then
-  return 0
-end
-if rcall('HEXISTS', KEYS[1], ARGV[1]) == 0 then
   return 0
 end
 -- Pod ids compare as numbers; a corrupt entry matches no pod.
