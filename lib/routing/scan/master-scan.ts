@@ -21,19 +21,29 @@ export async function scanEveryMaster(
   const match = escapeGlob(clientPrefix) + pattern;
   const masters: Redis[] = client.isCluster ? (client as Cluster).nodes('master') : [client as Redis];
   if (masters.length === 0) throw new Error("Cluster isn't ready: no master node is known to scan");
-  await Promise.all(
+  // One master failing stops the others at their next page, and the call returns once every walk has stopped:
+  // nothing goes on writing in the background after the caller got the error.
+  let failed = false;
+  const walks = await Promise.allSettled(
     masters.map(async (node) => {
       let cursor = '0';
-      do {
-        let scanned = false;
-        await visitPage(async () => {
-          const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT);
-          scanned = true;
-          cursor = next;
-          return clientPrefix === '' ? keys : keys.map((key) => key.slice(clientPrefix.length));
-        });
-        if (!scanned) throw new Error('scanEveryMaster: a page was visited without being scanned');
-      } while (cursor !== '0');
+      try {
+        do {
+          let scanned = false;
+          await visitPage(async () => {
+            const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT);
+            scanned = true;
+            cursor = next;
+            return clientPrefix === '' ? keys : keys.map((key) => key.slice(clientPrefix.length));
+          });
+          if (!scanned) throw new Error('scanEveryMaster: a page was visited without being scanned');
+        } while (cursor !== '0' && !failed);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }),
   );
+  const failure = walks.find((walk): walk is PromiseRejectedResult => walk.status === 'rejected');
+  if (failure) throw failure.reason;
 }

@@ -192,6 +192,37 @@ describeOnStandaloneAndCluster('removePodLinks', (target) => {
     }
   });
 
+  it('a batch that fails stops the sweep on every master: nothing runs on after the call has rejected', async () => {
+    const raw = target.rawClient();
+    try {
+      // Enough links for many pages on each master, all on the swept pod.
+      for (let from = 0; from < 12_000; from += 2_000) {
+        const users = Array.from({ length: 2_000 }, (_, i) => `u${from + i}`);
+        await Promise.all(
+          users.flatMap((uid) => [raw.set(`sf:{stop:lk:${uid}}svc`, '1'), raw.hset(`sf:{stop:lk:${uid}}`, 'svc', '1')]),
+        );
+      }
+    } finally {
+      raw.disconnect();
+    }
+    let batches = 0;
+    let rejected = false;
+    let batchesAfterRejection = 0;
+    const sweep = apps[0].service.removePodLinks('stop', 'svc', 1, {
+      onProgress: () => {
+        batches++;
+        if (rejected) batchesAfterRejection++;
+        if (batches === 1) throw new Error('the caller stops the sweep');
+      },
+    });
+    await assert.rejects(sweep, /the caller stops the sweep/);
+    rejected = true;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(batchesAfterRejection, 0, 'batches went on after the call rejected');
+    // The other masters stopped at their next page: far fewer batches than a whole walk (24 000 keys).
+    assert.ok(batches <= 3, `${batches} batches`);
+  });
+
   it('its script deletes only a link of that service for that uid, still pointing at the pod', async () => {
     const { source } = readLuaScript('routing/statefulRemovePodLink');
     const raw = target.rawClient();
