@@ -63,6 +63,16 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
       `Corrupt entry: ${key} holds ${JSON.stringify(value)} where a pod id (decimal integer in 0..2147483647) ` +
         'was expected; read as no link, overwritten by the next write',
     );
+  /** Pod-state keys found with names no method accepts, warned about once each (bounded). */
+  private readonly unreadableServices = new Set<string>();
+  private readonly reportUnreadableService = (key: string): void => {
+    if (this.unreadableServices.has(key) || this.unreadableServices.size >= 1_000) return;
+    this.unreadableServices.add(key);
+    this.logger.warn(
+      `findServices: ${JSON.stringify(key)} has a namespace or service name this library refuses (written by ` +
+        'another client); left out of the list',
+    );
+  };
   /** The core's pipeline, counting and logging under `feature="routing"`. */
   private readonly send: FeatureSend;
   /** Whether reads may use the near-cache: from init until shutdown. */
@@ -557,8 +567,10 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
       const keys = await this.send(operation, { namespace, limit }, scan);
       for (const key of keys) {
         const ref = this.patterns.serviceOfPodStates(key);
-        if (ref !== undefined && (namespace === undefined || ref.namespace === namespace))
-          found.set(`${ref.namespace}:${ref.serviceName}`, ref);
+        if (ref === undefined || (namespace !== undefined && ref.namespace !== namespace)) continue;
+        // Written by another client with a name this library refuses: no method could read it, so it is not listed.
+        if (!isAcceptedServiceRef(ref)) this.reportUnreadableService(key);
+        else found.set(`${ref.namespace}:${ref.serviceName}`, ref);
       }
       if (found.size > 2 * limit) trim();
     });
@@ -683,4 +695,15 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
 /** Code-unit order, the same in every locale. */
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Whether the names of a found service pass the validation of every method (so that each can read it). */
+function isAcceptedServiceRef(ref: ServiceRef): boolean {
+  try {
+    assertNamespace('findServices', ref.namespace);
+    assertServiceName('findServices', ref.serviceName);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -94,6 +94,16 @@ describeOnStandaloneAndCluster('batch pod reports and dashboard reads', (target)
     assert.deepEqual(await f.service.findServices(undefined, { limit: 2 }), all.slice(0, 2));
   });
 
+  it('findServices leaves out services whose names no method accepts (written by another client)', async () => {
+    await f.service.setServiceState('n1', 'ok', 0, 'running');
+    // A namespace with a space and a service name over 512 characters: getPods would refuse them.
+    await f.raw.hset('sf:{bad ns:state:svc}', '0', 'running');
+    await f.raw.hset(`sf:{n1:state:${'x'.repeat(600)}}`, '0', 'running');
+    assert.deepEqual(await f.service.findServices(), [{ namespace: 'n1', serviceName: 'ok' }]);
+    for (const { namespace, serviceName } of await f.service.findServices())
+      await f.service.getPods(namespace, serviceName);
+  });
+
   it('findServices keeps the first `limit` services in order over many pages', async () => {
     const services = Array.from({ length: 2_500 }, (_, i) => `s${String(i).padStart(4, '0')}`);
     await f.service.batchSetServiceState(
