@@ -22,7 +22,7 @@ import { ScriptRunner } from '../core/scripts/script-runner';
 import { STATEFUL_REDIS_RESOLVED_OPTIONS } from '../core/stateful-redis.constants';
 import { invalidParameter } from '../core/errors/invalid-parameter';
 import { ROUTING_SCRIPTS, ScriptName } from './routing-script-names';
-import { NO_POD } from './routing.constants';
+import { NO_POD, SILENT_POD_STATE } from './routing.constants';
 import {
   assertAsPodReport,
   assertDistinctList,
@@ -591,20 +591,21 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
   }
 
   /**
+   * The first step of a sweep: sets the pod's state to `silent` (routable for no gateway, Java and Go ones
+   * included; not a report of the pod), only if its last report is still the one at `lastSeenAt` (ms, from
+   * `getPods`). Returns whether it did; a pod that reported again meanwhile is left as it is. The pod's next
+   * `setServiceState` gives it a routable state again.
+   */
+  async markSilentPod(namespace: string, serviceName: string, podId: number, lastSeenAt: number): Promise<boolean> {
+    return this.writeIfSilent('markSilentPod', namespace, serviceName, podId, lastSeenAt, [SILENT_POD_STATE]);
+  }
+
+  /**
    * As `removePod`, only if the pod's last report is still the one at `lastSeenAt` (ms, from `getPods`): a pod that
    * reported again meanwhile is kept. Returns whether it was forgotten. For sweeps of silent pods.
    */
   async removeSilentPod(namespace: string, serviceName: string, podId: number, lastSeenAt: number): Promise<boolean> {
-    const operation = 'removeSilentPod';
-    assertNamespace(operation, namespace);
-    assertServiceName(operation, serviceName);
-    assertPodId(operation, podId);
-    if (!Number.isSafeInteger(lastSeenAt) || lastSeenAt < 0)
-      throw invalidParameter(operation, 'lastSeenAt', 'must be an integer >= 0 (ms)', lastSeenAt);
-    const removed = await this.send(operation, { namespace, serviceName, podId, lastSeenAt }, () =>
-      this.scripts.run('statefulSetState', this.podKeys(namespace, serviceName), ['removeIfSilent', podId, lastSeenAt]),
-    );
-    return removed === 1;
+    return this.writeIfSilent('removeSilentPod', namespace, serviceName, podId, lastSeenAt, []);
   }
 
   /**
@@ -660,6 +661,27 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
   }
 
   /** The keys of statefulSetState and statefulGetPods: pod states, weights and last reports. */
+  /** `markSilentPod` / `removeSilentPod`: one script, conditional on the pod's last report. */
+  private async writeIfSilent(
+    operation: 'markSilentPod' | 'removeSilentPod',
+    namespace: string,
+    serviceName: string,
+    podId: number,
+    lastSeenAt: number,
+    extra: string[],
+  ): Promise<boolean> {
+    assertNamespace(operation, namespace);
+    assertServiceName(operation, serviceName);
+    assertPodId(operation, podId);
+    if (!Number.isSafeInteger(lastSeenAt) || lastSeenAt < 0)
+      throw invalidParameter(operation, 'lastSeenAt', 'must be an integer >= 0 (ms)', lastSeenAt);
+    const action = operation === 'markSilentPod' ? 'markIfSilent' : 'removeIfSilent';
+    const written = await this.send(operation, { namespace, serviceName, podId, lastSeenAt }, () =>
+      this.scripts.run('statefulSetState', this.podKeys(namespace, serviceName), [action, podId, lastSeenAt, ...extra]),
+    );
+    return written === 1;
+  }
+
   private podKeys(namespace: string, serviceName: string): string[] {
     return [
       this.keys.podStates(namespace, serviceName),

@@ -16,6 +16,8 @@
       'remove'    ARGV[2] pod id                   forgets the pod's state, weight and last report
       'removeIfSilent' ARGV[2] pod id, ARGV[3] ms  the same, only if the pod's last report is still the one
                                                    at ARGV[3] ms (it did not report again meanwhile)
+      'markIfSilent' ARGV[2] pod id, ARGV[3] ms, ARGV[4] state: sets the pod's state (not a report), only
+                                                   if its last report is still the one at ARGV[3] ms
   Output:
     1 if something was written, else 0
 ]]
@@ -38,6 +40,11 @@ elseif action == 'assign' then
     return 0
   end
   rcall('HINCRBY', KEYS[2], podId, 1)
+elseif action == 'markIfSilent' then
+  if tonumber(rcall('HGET', KEYS[3], podId)) ~= tonumber(ARGV[3]) then
+    return 0
+  end
+  rcall('HSET', KEYS[1], podId, ARGV[4])
 elseif action == 'remove' or action == 'removeIfSilent' then
   if action == 'removeIfSilent' and tonumber(rcall('HGET', KEYS[3], podId)) ~= tonumber(ARGV[3]) then
     return 0

@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, afterEach, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { NO_POD } from '../../../lib';
-import { DEAD_POD_SWEEP_TASK } from '../../../lib/scheduler/pod-sweep/dead-pod-sweeper';
+import { DistributedScheduleModule, NO_POD, StatefulExecutorService, StatefulRedisModule } from '../../../lib';
+import type { ScheduledRunContext } from '../../../lib';
+import { DEAD_POD_SWEEP_TASK, DeadPodSweeper } from '../../../lib/scheduler/pod-sweep/dead-pod-sweeper';
 import { RedisServer } from '../../harness/redis-server';
 import { useRedisServer } from '../../harness/redis-server-fixture';
 import { ReplicaGroup } from '../../harness/replica-process';
-import { startStatefulApp, type StatefulApp } from '../../harness/stateful-app';
+import { bootTestingModule, startStatefulApp, type StatefulApp } from '../../harness/stateful-app';
 import { pollUntil } from '../../harness/wait';
 import { SchedulerObserver } from '../../scheduler/replicas/scheduler-observer';
 
@@ -108,5 +109,66 @@ describe('built-in dead-pod sweep, 3 replicas', () => {
       `figures: ${runs.length} sweep fires, run by ${[...new Set(runs.map((run) => run.instanceId))].join(', ')}; ` +
         `${USERS_PER_POD} links of the silent pod removed`,
     );
+  });
+
+  it('marks the pod silent before it sweeps: a gateway placing users meanwhile leaves no link to the swept pod', async (t) => {
+    // In process, fired by hand: the built-in task's cron is set to never fire on its own during the test.
+    const moduleRef = await bootTestingModule([
+      StatefulRedisModule.forRoot({
+        redis: server.url,
+        metrics: false,
+        podLiveness: { timeoutMs: 1_000, sweepAfterMs: 2_000, sweepCron: '0 0 1 1 *' },
+      }),
+      DistributedScheduleModule.forRoot({ namespace: SCHEDULER_NS }),
+    ]);
+    // A gateway without liveness (or a Java one): it places users on any running pod, silent or not.
+    app = await startStatefulApp({ redis: server.url, metrics: false });
+    try {
+      const directory = moduleRef.get(StatefulExecutorService);
+      await directory.setServiceState(NS, SVC, SILENT_POD, 'running');
+      await directory.setServiceState(NS, SVC, LIVE_POD, 'running');
+      // The silent pod is the least loaded: every new user goes there until it stops being routable.
+      await directory.setPodWeight(NS, SVC, LIVE_POD, 1_000_000);
+      const old = Array.from({ length: 4_000 }, (_, i) => `old-${i}`);
+      for (let from = 0; from < old.length; from += 500)
+        await Promise.all(
+          old.slice(from, from + 500).map((uid) => directory.setLinkedPod(NS, uid, SVC, SILENT_POD, -1)),
+        );
+      // Silent for 10 s (Redis time), the other pod reporting now.
+      const [seconds, micros] = await raw.time();
+      const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+      await raw.hset(`sf:{${NS}:state:${SVC}}seen`, String(SILENT_POD), String(now - 10_000));
+      await directory.heartbeat(NS, SVC, LIVE_POD);
+      let placing = true;
+      let placed = 0;
+      const gateway = (async () => {
+        while (placing) await app!.service.computeLinkedPodIfAbsent(NS, `new-${placed++}`, SVC, -1);
+      })();
+      const sweeper = moduleRef.get(DeadPodSweeper);
+      const run = {
+        scheduledAt: new Date(now),
+        instanceId: 'test',
+        signal: new AbortController().signal,
+      } as ScheduledRunContext;
+      try {
+        await sweeper.sweep(run);
+      } finally {
+        placing = false;
+        await gateway;
+      }
+      assert.deepEqual(
+        (await directory.getPods(NS, SVC)).map((p) => p.podId),
+        [LIVE_POD],
+      );
+      const links = await directory.batchGetLinkedPod(
+        NS,
+        [...old, ...Array.from({ length: placed }, (_, i) => `new-${i}`)],
+        SVC,
+      );
+      assert.deepEqual(links[SILENT_POD] ?? [], [], `${links[SILENT_POD]?.length} links left to the swept pod`);
+      t.diagnostic(`figures: ${placed} users placed by another gateway during the sweep, none left on the swept pod`);
+    } finally {
+      await moduleRef.close();
+    }
   });
 });

@@ -32,8 +32,8 @@ const cases: Array<{
       { index: 1, values: badNames, field: 'serviceName' },
     ],
   },
-  {
-    name: 'removeSilentPod',
+  ...['removeSilentPod', 'markSilentPod'].map((name) => ({
+    name,
     valid: ['ns', 'svc', 1, 1_700_000_000_000],
     invalid: [
       { index: 0, values: badNamespaces, field: 'namespace' },
@@ -41,7 +41,7 @@ const cases: Array<{
       { index: 2, values: badPodIds, field: 'podId' },
       { index: 3, values: [-1, 1.5, NaN, '1', null, undefined], field: 'lastSeenAt' },
     ],
-  },
+  })),
   {
     name: 'removePodLinks',
     valid: ['ns', 'svc', 1, { lingerSeconds: 5, onProgress: () => undefined }],

@@ -157,4 +157,20 @@ describeOnStandaloneAndCluster('pod liveness', (target) => {
     assert.equal(await f.service.removeSilentPod(NS, SVC, 1, pod1.lastSeenAt! - 1), true);
     assert.equal(await f.raw.exists(states, weights, seen), 0);
   });
+
+  it('markSilentPod sets `silent` (no gateway routes to it, not a report) only on a pod that did not report again', async () => {
+    await f.service.setServiceState(NS, SVC, 0, 'running');
+    await f.service.setPodWeight(NS, SVC, 0, 0);
+    const [pod] = await f.service.getPods(NS, SVC);
+    assert.equal(await f.service.markSilentPod(NS, SVC, 0, pod.lastSeenAt! - 1), false);
+    assert.equal(await f.raw.hget(states, '0'), 'running');
+    assert.equal(await f.service.markSilentPod(NS, SVC, 0, pod.lastSeenAt!), true);
+    assert.equal(await f.raw.hget(states, '0'), 'silent');
+    assert.equal(await f.raw.hget(seen, '0'), String(pod.lastSeenAt));
+    // Not routable, for a gateway with or without liveness.
+    assert.equal(await plain.service.computeLinkedPodIfAbsent(NS, 'u', SVC, -1), NO_POD);
+    // Its next state report makes it routable again.
+    await f.service.setServiceState(NS, SVC, 0, 'running');
+    assert.equal(await plain.service.computeLinkedPodIfAbsent(NS, 'u', SVC, -1), 0);
+  });
 });
