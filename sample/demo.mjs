@@ -278,7 +278,7 @@ function walkThrough(base, other) {
   # 10. its users come back and are placed on a live pod (pod 0 drains, so pod 2)
   for uid in alice bob carol dave; do curl -s -X POST $B/route/$uid; echo; done
 
-  # 11. pod 2 restarts with empty memory: it sweeps its own links before it reports running
+  # 11. pod 2 restarts with empty memory: it reports starting, sweeps its own links, then reports running
   curl -s -X POST $B/pods/2/started; echo      # {"removedLinks":N}
   kill $HB
 

@@ -41,10 +41,12 @@ export class PodsController {
    */
   @Post('services/:svc/pods/:podId/started')
   @ApiOperation({
-    summary: 'A pod (re)started with empty memory: sweep its links (removePodLinks), then report running',
+    summary: 'A pod (re)started with empty memory: report starting, sweep its links (removePodLinks), report running',
   })
   @ApiOkResponse({ type: SweepResponse })
   async started(@Param() { ns, svc, podId }: PodParams): Promise<SweepResponse> {
+    // Not routable while it sweeps: a gateway placing a user on it meanwhile would see that link swept too.
+    await this.directory.setServiceState(ns, svc, podId, 'starting');
     const removedLinks = await this.directory.removePodLinks(ns, svc, podId);
     await this.directory.setServiceState(ns, svc, podId, 'running');
     this.logger.log(`${ns}/${svc} pod ${podId} started empty: ${removedLinks} stale link(s) swept, reported running`);
