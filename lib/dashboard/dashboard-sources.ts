@@ -62,6 +62,18 @@ export class DashboardSources implements OnModuleInit {
     return this.required;
   }
 
+  /**
+   * Redis TIME in ms: the clock of the pods' reports (`lastSeenAt`) and of their liveness, which the app's own
+   * clock may be seconds away from. One round trip; a view reads it once.
+   */
+  async redisTime(): Promise<number> {
+    const { connection, pipeline } = this.required;
+    const [seconds, microseconds] = await pipeline.send('dashboard', 'dashboardRedisTime', {}, () =>
+      connection.client.time(),
+    );
+    return Number(seconds) * 1_000 + Math.floor(Number(microseconds) / 1_000);
+  }
+
   /** The scheduler, or `null` when the app has none. */
   get scheduler(): DistributedSchedulerService | null {
     return this.schedulerService;

@@ -32,8 +32,8 @@ function one(query: Query, name: string): string | undefined {
 
 /**
  * The dashboard's routes, under the path the module was registered with (set on a subclass made per
- * registration): the pages, their JSON, the assets and the actions. Every route passes the configured guard
- * first; responses are written through the app's HTTP adapter, so Express and Fastify serve the same bytes.
+ * registration): the pages, their JSON, the assets and the actions. Every route passes `DashboardAccessGuard`
+ * first (exact path, allowed host, the configured guard); responses are written through the app's HTTP adapter, so Express and Fastify serve the same bytes.
  */
 @Controller()
 @UseGuards(DashboardAccessGuard)
@@ -51,11 +51,11 @@ export class DashboardController {
     private readonly taskView: TaskView,
   ) {}
 
-  /** The dashboard's own path leads to its first page. */
+  /** The dashboard's own path (without a trailing slash: paths are matched exactly) leads to its first page. */
   @Get()
   home(@Req() request: DashboardRequest, @Res() response: unknown): void {
     const path = this.pathname(request);
-    const location = path.endsWith('/') ? 'routing' : `${path.slice(path.lastIndexOf('/') + 1)}/routing`;
+    const location = `${path.slice(path.lastIndexOf('/') + 1)}/routing`;
     this.setHeaders(response, 'no-store');
     this.adapterHost.httpAdapter.redirect(response, 302, location);
   }

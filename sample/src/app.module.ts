@@ -51,7 +51,13 @@ import { SchedulerController } from './scheduler/scheduler.controller';
     }),
     // The operator dashboard at /ops: pods can be drained and swept, tasks run, enabled and disabled, from a
     // browser on this machine only (LocalOperatorGuard).
-    StatefulDashboardModule.register({ path: '/ops', readOnly: false, guard: LocalOperatorGuard }),
+    StatefulDashboardModule.register({
+      path: '/ops',
+      readOnly: false,
+      guard: LocalOperatorGuard,
+      // The names it answers to: a page of another site rebound to 127.0.0.1 (DNS rebinding) is refused.
+      allowedHosts: ['localhost', '127.0.0.1', '[::1]'],
+    }),
     TerminusModule,
   ],
   controllers: [PodsController, RoutingController, SchedulerController, HealthController, MetricsController],

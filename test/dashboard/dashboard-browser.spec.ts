@@ -180,11 +180,19 @@ describe('dashboard in chromium', () => {
       runs[0][6],
     );
     assert.ok(runs.every((row) => !row[6].includes(URL_PASSWORD)));
-    assert.equal(await page.$$eval('[data-block="lag"] svg rect', (rects) => rects.length), 4);
+    assert.equal(
+      await page.$$eval('[data-block="lag"] svg rect', (rects) => rects.length),
+      2,
+      'one bar per fire: retries are left out of the chart',
+    );
+    assert.deepEqual(
+      runs.map((row) => row[4]),
+      ['retry', runs[1][4], 'retry', runs[3][4]],
+    );
 
     await openDashboardPage(page, `${base}/task?id=nightly-report`);
     const payload = await page.$eval('[data-block="task"] .wide dd', (node) => node.textContent ?? '');
-    assert.match(payload, /"apiKey":"\[redacted\]"/);
+    assert.match(payload, /"apiKey":"\[redacted: string, 23 chars\]"/);
     assert.ok(!payload.includes(PAYLOAD_SECRET) && !payload.includes(URL_PASSWORD));
     assert.equal((await tableText(page, 'runs')).length, 6);
 

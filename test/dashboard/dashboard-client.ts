@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 
 /** What a browser would hold after opening a dashboard page: its cookie and the page's CSRF token. */
 export interface BrowserSession {
@@ -49,4 +50,34 @@ export async function postAction(
     body: JSON.stringify(args),
   });
   return { status: response.status, body: (await response.json()) as { statusCode: number; message: string } };
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/**
+ * A request with headers `fetch` will not send as given (`Host`, as a browser sends it for a page whose
+ * name was rebound to the app's address) and the path exactly as written (no normalisation).
+ */
+export function rawRequest(
+  origin: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<RawResponse> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const sent = httpRequest({ host: hostname, port, method, path, headers }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text }));
+    });
+    sent.on('error', reject);
+    sent.end(body);
+  });
 }

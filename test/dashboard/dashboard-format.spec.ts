@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { escapeHtml } from '../../lib/dashboard/page/html-escape';
 import { renderPage } from '../../lib/dashboard/page/dashboard-page';
+import { isAllowedHost } from '../../lib/dashboard/security/allowed-hosts';
 import { cookies, isHttps, isSameOrigin } from '../../lib/dashboard/security/http-request';
 import { describeCron } from '../../lib/dashboard/views/cron-description';
 import { errorPreview, payloadPreview } from '../../lib/dashboard/views/payload-preview';
@@ -65,6 +66,79 @@ describe('dashboard formatting and request checks', () => {
     assert.equal(errorPreview('e'.repeat(400)).length, 300 + '… (100 more characters)'.length);
   });
 
+  it('hides the value of every key named like a secret, showing its type and size only', () => {
+    const names = [
+      'pwd',
+      'passwd',
+      'accessKey',
+      'signingKey',
+      'signing_key',
+      'SIGNING-KEY',
+      'key',
+      'privateKeys',
+      'jwt',
+      'cookie',
+      'Set-Cookie',
+      'session',
+      'sessionId',
+      'auth',
+      'authorization',
+      'signature',
+      'webhookSecret',
+      'refresh_token',
+      'credentials',
+      'x-api-key',
+    ];
+    for (const name of names) {
+      const shown = payloadPreview({ [name]: 'SECRET-VALUE-123' });
+      assert.equal(shown, `{"${name}":"[redacted: string, 16 chars]"}`, name);
+    }
+    assert.equal(
+      payloadPreview({ token: 12345, apiKey: { id: 1, value: 'x' }, keys: ['a', 'b', 'c'], auth: true, secret: null }),
+      '{"token":"[redacted: number]","apiKey":"[redacted: object, 2 keys]","keys":"[redacted: array, 3 items]",' +
+        '"auth":"[redacted: boolean]","secret":null}',
+    );
+    assert.equal(
+      payloadPreview({ table: 'users', rows: 3, dryRun: false, tags: ['a'] }),
+      '{"table":"users","rows":3,"dryRun":false,"tags":["a"]}',
+      'the values of other keys are shown',
+    );
+  });
+
+  it('redacts secrets inside shown values: bearer tokens, connection strings, query parameters, URLs, JSON', () => {
+    const cases: Array<[string, string]> = [
+      ['Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig', 'Bearer [redacted]'],
+      ['Basic dXNlcjpwYXNz', 'Basic [redacted]'],
+      ['Server=db;User Id=app;Password=hunter2;Database=x', 'Server=db;User Id=app;Password=[redacted];Database=x'],
+      ['host=db password = hunter2 sslmode=require', 'host=db password = [redacted] sslmode=require'],
+      [
+        'https://api.example/v1?api_key=K-123&page=2&token=T-456',
+        'https://api.example/v1?api_key=[redacted]&page=2&token=[redacted]',
+      ],
+      ['https://ghp_abcdef123@github.com/org/repo.git', 'https://[redacted]@github.com/org/repo.git'],
+      ['amqp://user:hunter2@mq:5672/vhost', 'amqp://user:[redacted]@mq:5672/vhost'],
+      ['https://example.com:8443/a?b=c', 'https://example.com:8443/a?b=c'],
+    ];
+    for (const [value, expected] of cases) {
+      assert.equal(payloadPreview({ value }), JSON.stringify({ value: expected }), value);
+      assert.equal(errorPreview(`failed: ${value}`), `failed: ${expected}`, `error ${value}`);
+    }
+    const json = JSON.stringify({ user: 'ann', password: 'hunter2', nested: { jwt: 'abc.def.ghi', n: 1 } });
+    assert.equal(
+      payloadPreview({ body: json }),
+      JSON.stringify({
+        body: JSON.stringify({
+          user: 'ann',
+          password: '[redacted: string, 7 chars]',
+          nested: { jwt: '[redacted: string, 11 chars]', n: 1 },
+        }),
+      }),
+      'a string holding JSON is parsed and redacted',
+    );
+    assert.equal(payloadPreview('[{"token":"t"}]'), JSON.stringify('[{"token":"[redacted: string, 1 char]"}]'));
+    assert.equal(payloadPreview({ note: '{not json' }), '{"note":"{not json"}');
+  });
+
   it('says a cron in words, or nothing for what cronstrue cannot read', () => {
     assert.equal(describeCron('0 9 * * 1-5'), 'At 09:00, Monday through Friday');
     assert.equal(describeCron('*/2 * * * * *'), 'Every 2 seconds');
@@ -85,6 +159,31 @@ describe('dashboard formatting and request checks', () => {
       'a task page belongs to the scheduler',
     );
     assert.doesNotMatch(renderPage('routing', { actions: false }), /sf-dashboard-csrf|actions on/);
+  });
+
+  it('reads the host names of a request against allowedHosts', () => {
+    const allowed = ['ops.example', 'localhost:3000', '[::1]', '10.0.0.7:8080'];
+    const cases: Array<[Record<string, string | string[]>, boolean]> = [
+      [{ host: 'ops.example' }, true],
+      [{ host: 'OPS.Example:8443' }, true],
+      [{ host: 'localhost:3000' }, true],
+      [{ host: 'localhost:3001' }, false],
+      [{ host: 'localhost' }, false],
+      [{ host: '[::1]:3000' }, true],
+      [{ host: '[::2]:3000' }, false],
+      [{ host: '10.0.0.7:8080' }, true],
+      [{ host: '10.0.0.7' }, false],
+      [{ host: 'ops.example.attacker.test' }, false],
+      [{ host: 'attacker.test#ops.example' }, false],
+      [{ host: 'ops.example:0' }, false],
+      [{}, false],
+      [{ host: 'ops.example', 'x-forwarded-host': 'ops.example' }, true],
+      [{ host: 'ops.example', 'x-forwarded-host': 'evil.test' }, false],
+      [{ host: 'ops.example', 'x-forwarded-host': 'ops.example, evil.test' }, false],
+      [{ host: 'ops.example', 'x-forwarded-host': ['ops.example', 'evil.test'] }, false],
+    ];
+    for (const [headers, expected] of cases)
+      assert.equal(isAllowedHost(request(headers), allowed), expected, JSON.stringify(headers));
   });
 
   it('reads cookies, HTTPS and same-origin the way a browser sends them', () => {

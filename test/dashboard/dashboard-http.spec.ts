@@ -393,6 +393,96 @@ describe('dashboard over HTTP', () => {
     }
   });
 
+  it('keeps the replicas agreeing on the CSRF secret when Redis loses it (FLUSHALL)', async () => {
+    const own = await RedisServer.start();
+    const options = {
+      redisUrl: own.url,
+      scheduler: false as const,
+      dashboard: { path: PATH, readOnly: false, guard: { canActivate: () => true } },
+    };
+    const drain = { namespace: NS, serviceName: 'chat', podId: 0, state: 'running' };
+    const apps: DashboardApp[] = [];
+    try {
+      const [a, b] = await Promise.all([startDashboardApp(options), startDashboardApp(options)]);
+      apps.push(a, b);
+      const beforeLoss = await openSession(`${a.origin}${PATH}/routing`);
+      assert.equal(
+        (await postAction(`${b.origin}${PATH}`, 'set-pod-state', drain, { session: beforeLoss })).status,
+        200,
+      );
+      await own.cli('FLUSHALL');
+      // A replica started now creates the next secret; a and b read the first one before it was lost.
+      const c = await startDashboardApp(options);
+      apps.push(c);
+      const fromC = await openSession(`${c.origin}${PATH}/routing`);
+      const onA = await postAction(`${a.origin}${PATH}`, 'set-pod-state', drain, { session: fromC });
+      assert.equal(onA.status, 200, `a checks a token it cannot verify against Redis: ${JSON.stringify(onA.body)}`);
+      const stale = await postAction(`${c.origin}${PATH}`, 'set-pod-state', drain, { session: beforeLoss });
+      assert.equal(stale.status, 403, 'a page from before the loss is refused');
+      assert.match(stale.body.message, /reload/);
+      const reloaded = await openSession(`${b.origin}${PATH}/routing`);
+      const afterReload = await postAction(`${c.origin}${PATH}`, 'set-pod-state', drain, { session: reloaded });
+      assert.equal(afterReload.status, 200, `a reloaded page works everywhere: ${JSON.stringify(afterReload.body)}`);
+    } finally {
+      await Promise.all(apps.map((app) => app.close()));
+      await own.dispose();
+    }
+  });
+
+  it("sets a pod's state from the dashboard without counting it as a report of the pod", async () => {
+    const app = await startDashboardApp({
+      redisUrl: server.url,
+      scheduler: false,
+      dashboard: { path: PATH, readOnly: false, guard: { canActivate: () => true } },
+    });
+    try {
+      await app.routing.setServiceState(NS, 'drained', 0, 'running');
+      const seenKey = `sf:{${NS}:state:drained}seen`;
+      const redisNow = Number((await server.cli('TIME')).split('\n')[0]) * 1000;
+      const lastReport = String(redisNow - 600_000);
+      await server.cli('HSET', seenKey, '0', lastReport);
+      const session = await openSession(`${app.origin}${PATH}/routing`);
+      const drained = await postAction(
+        `${app.origin}${PATH}`,
+        'set-pod-state',
+        { namespace: NS, serviceName: 'drained', podId: 0, state: 'draining' },
+        { session },
+      );
+      assert.equal(drained.status, 200, JSON.stringify(drained.body));
+      assert.equal((await app.routing.getServiceState(NS, 'drained'))[0], 'draining');
+      assert.equal(await server.cli('HGET', seenKey, '0'), lastReport, 'the pod last reported 10 min ago, still');
+      const view = texts(await json(await get(`${app.origin}${PATH}/api/routing?namespace=${NS}&service=drained`)));
+      assert.ok(view.includes('silent') && view.some((text) => /^10 min( \d+ s)? ago$/.test(text)), view.join('|'));
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('answers the routing view when another client wrote a service name the library refuses', async () => {
+    await server.cli('HSET', 'sf:{bad ns:state:svc}', '0', 'running');
+    const app = await startDashboardApp({ redisUrl: server.url, scheduler: false });
+    try {
+      const response = await get(`${app.origin}${PATH}/api/routing`);
+      assert.equal(response.status, 200);
+      const view = (await json(response)) as {
+        blocks: Array<{ id: string; rows?: Array<{ cells: Array<{ text: string; title?: string }> }> }>;
+      };
+      const rows = view.blocks.find((block) => block.id === 'services')!.rows!;
+      const game = rows.find((row) => row.cells[0].text === NS && row.cells[1].text === 'game')!;
+      assert.equal(game.cells[3].text, '4', 'the other services are counted as usual');
+      assert.ok(
+        rows.every((row) => row.cells[0].text !== 'bad ns' || row.cells[3].text === 'unreadable name'),
+        'left out, or marked unreadable',
+      );
+      const selected = await get(`${app.origin}${PATH}/api/routing?namespace=bad%20ns&service=svc`);
+      assert.equal(selected.status, 200);
+      assert.ok(texts(await json(selected)).some((text) => /invalid parameter "namespace"/.test(text)));
+    } finally {
+      await app.close();
+      await server.cli('DEL', 'sf:{bad ns:state:svc}');
+    }
+  });
+
   it('never reflects a request into the HTML, and answers JSON that no browser sniffs as HTML', async () => {
     const base = `${seeded.origin}${PATH}`;
     const hostile = encodeURIComponent(XSS.uid);
@@ -421,7 +511,7 @@ describe('dashboard over HTTP', () => {
     assert.match(payload, /… \(\d+ more characters\)$/);
     const nightly = texts(await json(await get(`${seeded.origin}${PATH}/api/task?id=nightly-report`))).join('\n');
     assert.ok(!nightly.includes(PAYLOAD_SECRET) && !nightly.includes(URL_PASSWORD));
-    assert.match(nightly, /"apiKey":"\[redacted\]"/);
+    assert.match(nightly, /"apiKey":"\[redacted: string, 23 chars\]"/);
     const unknown = texts(await json(await get(`${seeded.origin}${PATH}/api/task?id=nope`)));
     assert.ok(unknown.includes('No task with this id in the namespace.'));
   });

@@ -40,6 +40,17 @@ describe('StatefulDashboardModule registration', () => {
       [{ path: 'no-slash' }, 'path', /"path" must be a path like "\/ops\/dashboard"/],
       [{ path: '/ops/:id' }, 'path', /"path"/],
       [{ path: '/ops dashboard' }, 'path', /"path"/],
+      [{ path: '/ops/../admin' }, 'path', /no empty, "\." or "\.\." segment/],
+      [{ path: '/ops/./dashboard' }, 'path', /"path"/],
+      [{ path: '/ops/..' }, 'path', /"path"/],
+      [{ path: '/.' }, 'path', /"path"/],
+      [{ path: '/ops//dashboard' }, 'path', /"path"/],
+      [{ path: '/ops', allowedHosts: [] }, 'allowedHosts', /"allowedHosts" must be a non-empty array of host names/],
+      [{ path: '/ops', allowedHosts: 'localhost' }, 'allowedHosts', /"allowedHosts"/],
+      [{ path: '/ops', allowedHosts: ['localhost', 3000] }, 'allowedHosts', /"allowedHosts"/],
+      [{ path: '/ops', allowedHosts: ['http://ops.example'] }, 'allowedHosts', /"allowedHosts"/],
+      [{ path: '/ops', allowedHosts: ['ops.example:99999'] }, 'allowedHosts', /"allowedHosts"/],
+      [{ path: '/ops', allowedHosts: ['ops.example/x'] }, 'allowedHosts', /"allowedHosts"/],
       [{ path: '/ops', readOnly: 'no' }, 'readOnly', /"readOnly" must be a boolean/],
       [{ path: '/ops', readOnly: false }, 'guard', /"guard" is required with readOnly: false/],
       [{ path: '/ops', guard: { allow: true } }, 'guard', /"guard" must be a CanActivate/],
@@ -74,12 +85,13 @@ describe('StatefulDashboardModule registration', () => {
     try {
       await app.routing.setServiceState('shown', 'game', 0, 'running');
       await app.routing.setServiceState('hidden', 'game', 0, 'running');
-      const home = await get(`${app.origin}/from-factory/`);
+      const home = await get(`${app.origin}/from-factory`);
       assert.equal(home.status, 302);
       assert.equal(
-        new URL(home.headers.get('location')!, `${app.origin}/from-factory/`).pathname,
+        new URL(home.headers.get('location')!, `${app.origin}/from-factory`).pathname,
         '/from-factory/routing',
       );
+      assert.equal((await get(`${app.origin}/from-factory/`)).status, 404, 'served at the path without the slash');
       const view = JSON.stringify(await (await get(`${app.origin}/from-factory/api/routing`)).json());
       assert.match(view, /"shown"/);
       assert.doesNotMatch(view, /"hidden"/);
@@ -157,6 +169,7 @@ describe('StatefulDashboardModule registration', () => {
     try {
       assert.equal((await get(`${app.origin}/api/ops/routing`)).status, 200);
       assert.equal((await get(`${app.origin}/api/ops/api/scheduler`)).status, 200);
+      assert.equal((await get(`${app.origin}/API/ops/routing`)).status, 404, 'the prefix too, letter for letter');
       const document = SwaggerModule.createDocument(app.app, new DocumentBuilder().build());
       assert.deepEqual(
         Object.keys(document.paths).filter((path) => path.includes('ops')),

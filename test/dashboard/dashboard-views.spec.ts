@@ -1,12 +1,18 @@
-// The task page's view from histories a live scheduler rarely shows in a test's time: fires skipped,
-// missed, running and lost, a task without retries with jitter and its own lease. The scheduler is a stub
-// here: the view only reads getTask and getRuns.
+// Views from states a live app rarely shows in a test's time, their sources stubbed: fires skipped, missed,
+// running, lost and retried, a task without retries with jitter and its own lease (the task view only reads
+// getTask and getRuns); a clock of Redis far from the app's, a service name the library refuses, and a SCAN
+// slower than its reuse period (the routing view and its service directory).
+import { Logger } from '@nestjs/common';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ScheduledTask, TaskRun } from '../../lib';
+import type { PodReport, ScheduledTask, ServiceRef, TaskRun } from '../../lib';
 import type { DashboardSources } from '../../lib/dashboard/dashboard-sources';
 import type { ResolvedStatefulDashboardOptions } from '../../lib/dashboard/interfaces/stateful-dashboard-options.interface';
+import type { ViewBlock } from '../../lib/dashboard/views/dashboard-view.interface';
+import { RoutingView } from '../../lib/dashboard/views/routing.view';
+import { SERVICE_LIST_TTL_MS, ServiceDirectory } from '../../lib/dashboard/views/service-directory';
 import { TaskView } from '../../lib/dashboard/views/task.view';
+import { CapturingLogger } from '../harness/capturing-logger';
 
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 const at = (secondsAgo: number) => new Date(NOW - secondsAgo * 1000);
@@ -55,11 +61,47 @@ const run = (
   ...extra,
 });
 
+const options = (readOnly: boolean): ResolvedStatefulDashboardOptions => ({
+  path: '/ops',
+  namespaces: null,
+  readOnly,
+  guard: null,
+  allowedHosts: null,
+});
+
 function view(runs: TaskRun[], readOnly: boolean) {
   const scheduler = { getTask: async () => task, getRuns: async () => runs };
   const sources = { scheduler } as unknown as DashboardSources;
-  const options: ResolvedStatefulDashboardOptions = { path: '/ops', namespaces: null, readOnly, guard: null };
-  return new TaskView(options, sources).build({ id: 'sweep' }, NOW);
+  return new TaskView(options(readOnly), sources).build({ id: 'sweep' }, NOW);
+}
+
+function rowsOf(blocks: ViewBlock[], id: string): string[][] {
+  const block = blocks.find((candidate) => candidate.id === id);
+  assert.ok(block?.kind === 'table', `a table ${id}`);
+  return block.rows.map((row) => row.cells.map((cell) => cell.text));
+}
+
+/** A promise resolved or rejected from outside. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((ok, fail) => ((resolve = ok), (reject = fail)));
+  return { promise, resolve, reject };
+}
+
+/** Whether a promise is settled once the microtasks and I/O callbacks queued now have run. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  const waiting = Symbol('waiting');
+  const first = await Promise.race([promise, new Promise((resolve) => setImmediate(() => resolve(waiting)))]);
+  return first !== waiting;
+}
+
+/** A service directory on a clock the test moves. */
+class ClockedDirectory extends ServiceDirectory {
+  time = 0;
+  protected override now(): number {
+    return this.time;
+  }
 }
 
 describe('task view', () => {
@@ -105,5 +147,158 @@ describe('task view', () => {
     );
     const chart = page.blocks[1];
     assert.ok(chart.kind === 'lag-chart' && chart.points.length === 0);
+  });
+});
+
+describe('task view retries', () => {
+  it('charts the fire lag of first attempts only: a retry starts a backoff after its fire time', async () => {
+    const runs = [
+      run('failed', 60, true, { attempt: 2, startedAt: new Date(at(60).getTime() + 5_000) }),
+      run('retry', 60, true, { attempt: 1 }),
+      run('success', 120, true, { attempt: 1 }),
+    ];
+    const page = await view(runs, true);
+    const chart = page.blocks[1];
+    assert.ok(chart.kind === 'lag-chart');
+    assert.deepEqual(
+      chart.points.map((point) => point.lagMs),
+      [250, 250],
+    );
+    assert.match(chart.note!, /first attempt/);
+    assert.deepEqual(
+      rowsOf(page.blocks, 'runs').map((row) => [row[2], row[4]]),
+      [
+        ['2', 'retry'],
+        ['1', '250 ms'],
+        ['1', '250 ms'],
+      ],
+    );
+  });
+});
+
+describe('routing view', () => {
+  const REDIS_NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
+
+  function routingView(services: ServiceRef[], pods: PodReport[]) {
+    const asked: string[] = [];
+    const routing = {
+      findServices: async () => services,
+      getPods: async (namespace: string, serviceName: string) => {
+        asked.push(`${namespace}/${serviceName}`);
+        return pods;
+      },
+      getWorkloadState: async (_namespace: string, names: string[]) => {
+        asked.push(...names.map((name) => `workload ${name}`));
+        return {};
+      },
+    };
+    const sources = {
+      routing,
+      core: { redisOptions: { routableStates: ['running'] } },
+      redisTime: async () => REDIS_NOW,
+    } as unknown as DashboardSources;
+    const resolved = options(false);
+    return { view: new RoutingView(resolved, sources, new ServiceDirectory(resolved, sources)), asked };
+  }
+
+  it('says when a pod last reported by the clock of Redis, whatever the app clock says', async () => {
+    const pods: PodReport[] = [
+      { podId: 0, state: 'running', weight: 1, lastSeenAt: REDIS_NOW - 5_000, live: true },
+      { podId: 1, state: 'draining', weight: null, lastSeenAt: REDIS_NOW - 190_000, live: false },
+    ];
+    const { view } = routingView([{ namespace: 'demo', serviceName: 'game' }], pods);
+    const page = await view.build({});
+    assert.deepEqual(
+      rowsOf(page.blocks, 'pods').map((row) => [row[3], row[4]]),
+      [
+        ['5.0 s ago', 'live'],
+        ['3 min 10 s ago', 'silent'],
+      ],
+    );
+  });
+
+  it('marks a service whose name the library refuses, sends nothing for it, and shows the others', async () => {
+    const pods: PodReport[] = [{ podId: 0, state: 'running', weight: 1, lastSeenAt: REDIS_NOW, live: true }];
+    const { view, asked } = routingView(
+      [
+        { namespace: 'bad ns', serviceName: 'svc' },
+        { namespace: 'demo', serviceName: 'game' },
+      ],
+      pods,
+    );
+    const page = await view.build({});
+    const services = rowsOf(page.blocks, 'services');
+    assert.deepEqual(services[0].slice(0, 4), ['bad ns', 'svc', '—', 'unreadable name']);
+    assert.deepEqual(services[1].slice(0, 5), ['demo', 'game', '—', '1', '1']);
+    assert.ok(!asked.some((call) => call.includes('bad ns') || call === 'workload svc'), asked.join(', '));
+    assert.equal(rowsOf(page.blocks, 'pods').length, 1, 'the first readable service is detailed');
+    const selectedBad = await view.build({ namespace: 'bad ns', service: 'svc' });
+    const notice = selectedBad.blocks.find((block) => block.id === 'pods');
+    assert.ok(notice?.kind === 'notice' && /invalid parameter "namespace"/.test(notice.text));
+  });
+});
+
+describe('service directory', () => {
+  it('runs one SCAN at a time, reuses its list for 30 s from when it ended, and serves it while the next runs', async () => {
+    const logger = new CapturingLogger();
+    Logger.overrideLogger(logger);
+    const scans: Array<ReturnType<typeof deferred<ServiceRef[]>>> = [];
+    const routing = {
+      findServices: () => {
+        scans.push(deferred<ServiceRef[]>());
+        return scans[scans.length - 1].promise;
+      },
+    };
+    const directory = new ClockedDirectory(options(true), { routing } as unknown as DashboardSources);
+    const first = [{ namespace: 'a', serviceName: 'one' }];
+    const second = [{ namespace: 'a', serviceName: 'two' }];
+
+    const waiting = Array.from({ length: 5 }, () => directory.list());
+    assert.equal(scans.length, 1, 'the first list is waited for, by every page at once');
+    assert.equal(await settled(waiting[0]), false);
+    directory.time = 10_000; // the SCAN took 10 s
+    scans[0].resolve(first);
+    for (const list of waiting) assert.deepEqual((await list).services, first);
+
+    directory.time = 10_000 + SERVICE_LIST_TTL_MS - 1;
+    assert.deepEqual((await directory.list()).services, first);
+    assert.equal(scans.length, 1, 'reused for 30 s counted from the end of the SCAN');
+
+    directory.time = 10_000 + SERVICE_LIST_TTL_MS;
+    const stale = directory.list();
+    assert.equal(await settled(stale), true, 'the previous list is served at once');
+    assert.deepEqual((await stale).services, first);
+    assert.equal(scans.length, 2, 'and the next SCAN started');
+    for (const later of [1, 60_000, 600_000]) {
+      directory.time = 10_000 + SERVICE_LIST_TTL_MS + later;
+      assert.deepEqual((await directory.list()).services, first);
+    }
+    assert.equal(scans.length, 2, 'never a second SCAN while one runs, however long it takes');
+    scans[1].resolve(second);
+    await new Promise(setImmediate); // the SCAN's end is recorded
+    assert.deepEqual((await directory.list()).services, second);
+
+    directory.time += SERVICE_LIST_TTL_MS;
+    assert.deepEqual((await directory.list()).services, second);
+    scans[2].reject(new Error('LOADING Redis is loading the dataset in memory'));
+    await new Promise(setImmediate);
+    assert.deepEqual((await directory.list()).services, second, 'a failed SCAN keeps the previous list');
+    assert.equal(scans.length, 4, 'and the next page asks again');
+    assert.equal(logger.find('warn', /Listing the services failed; the previous list is shown: .*LOADING/).length, 1);
+  });
+
+  it('lets the next page try again after a first SCAN failed', async () => {
+    let calls = 0;
+    const routing = {
+      findServices: async () => {
+        calls++;
+        if (calls === 1) throw new Error('connection lost');
+        return [];
+      },
+    };
+    const directory = new ClockedDirectory(options(true), { routing } as unknown as DashboardSources);
+    await assert.rejects(directory.list(), /connection lost/);
+    assert.deepEqual((await directory.list()).services, []);
+    assert.equal(calls, 2);
   });
 });

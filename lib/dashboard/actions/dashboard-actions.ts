@@ -76,7 +76,8 @@ export class DashboardActions {
       case 'set-pod-state': {
         const [namespace, serviceName, pod] = this.podTarget(action, args);
         const state = text(action, args, 'state');
-        await this.sources.routing.setServiceState(namespace, serviceName, pod, state);
+        // An operator's drain is no sign of life of the pod: its liveness entry is left as the pod last wrote it.
+        await this.sources.routing.setServiceState(namespace, serviceName, pod, state, { asPodReport: false });
         return { message: `Pod ${pod} of ${serviceName} is now ${state}` };
       }
       case 'sweep-pod-links': {

@@ -9,6 +9,12 @@ export interface StatefulDashboardOptions {
   readOnly?: boolean;
   /** Runs before every dashboard route (pages, assets, JSON, actions): an instance, or a class the module's injector builds. */
   guard?: CanActivate | Type<CanActivate>;
+  /**
+   * The host names (each optionally with `:port`) the dashboard answers to, e.g. `['ops.example.com',
+   * 'localhost:3000']`: any other `Host` (or `X-Forwarded-Host`) gets 421. Against DNS rebinding; needed
+   * whenever the guard trusts where a request comes from (loopback, a private network) rather than who sends it.
+   */
+  allowedHosts?: string[];
 }
 
 /** A class that makes the options, for `registerAsync({ useClass })` or `registerAsync({ useExisting })`. */
@@ -35,4 +41,6 @@ export interface ResolvedStatefulDashboardOptions {
   namespaces: string[] | null;
   readOnly: boolean;
   guard: CanActivate | Type<CanActivate> | null;
+  /** Lower case; `null`: any host. */
+  allowedHosts: string[] | null;
 }

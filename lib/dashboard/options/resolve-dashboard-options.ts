@@ -3,13 +3,18 @@ import { StatefulError } from '../../core/errors/stateful.error';
 import { assertKnownOptions } from '../../core/options/known-options';
 import { assertNamespace } from '../../routing/validation/argument-validator';
 import { DASHBOARD_OWNER } from '../dashboard.constants';
+import { parseHost } from '../security/allowed-hosts';
 import type {
   ResolvedStatefulDashboardOptions,
   StatefulDashboardOptions,
 } from '../interfaces/stateful-dashboard-options.interface';
 
-/** Segments of letters, digits, `-`, `_`, `.`, `~`: nothing either router reads as a parameter or a wildcard. */
+/**
+ * Segments of letters, digits, `-`, `_`, `.`, `~`: nothing either router reads as a parameter or a wildcard;
+ * no empty segment (a trailing slash is dropped), no `.` or `..` (a browser or proxy would resolve them away).
+ */
 const PATH = /^(\/[A-Za-z0-9._~-]+)+\/?$/;
+const DOT_SEGMENT = /\/\.{1,2}(\/|$)/;
 
 function invalid(field: string, rule: string): StatefulError {
   return new StatefulError(ErrorCode.INVALID_PARAMETER, `Invalid ${DASHBOARD_OWNER} options: "${field}" ${rule}`, {
@@ -31,10 +36,18 @@ export function resolveDashboardOptions(
   options: StatefulDashboardOptions | undefined,
 ): ResolvedStatefulDashboardOptions {
   if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object');
-  assertKnownOptions(options, { path: true, namespaces: true, readOnly: true, guard: true }, DASHBOARD_OWNER);
-  const { path, namespaces, readOnly = true, guard } = options;
-  if (typeof path !== 'string' || !PATH.test(path))
-    throw invalid('path', 'must be a path like "/ops/dashboard" (segments of letters, digits, "-", "_", ".", "~")');
+  assertKnownOptions(
+    options,
+    { path: true, namespaces: true, readOnly: true, guard: true, allowedHosts: true },
+    DASHBOARD_OWNER,
+  );
+  const { path, namespaces, readOnly = true, guard, allowedHosts } = options;
+  if (typeof path !== 'string' || !PATH.test(path) || DOT_SEGMENT.test(path))
+    throw invalid(
+      'path',
+      'must be a path like "/ops/dashboard" (segments of letters, digits, "-", "_", ".", "~"; ' +
+        'no empty, "." or ".." segment)',
+    );
   if (namespaces !== undefined) {
     if (!Array.isArray(namespaces) || namespaces.length === 0)
       throw invalid('namespaces', 'must be a non-empty array of routing namespaces (leave it out to show them all)');
@@ -45,10 +58,22 @@ export function resolveDashboardOptions(
     throw invalid('guard', 'must be a CanActivate: a class, or an object with a canActivate method');
   if (!readOnly && guard === undefined)
     throw invalid('guard', 'is required with readOnly: false (actions are only served behind a guard)');
+  if (
+    allowedHosts !== undefined &&
+    (!Array.isArray(allowedHosts) ||
+      allowedHosts.length === 0 ||
+      !allowedHosts.every((host) => typeof host === 'string' && parseHost(host) !== undefined))
+  )
+    throw invalid(
+      'allowedHosts',
+      'must be a non-empty array of host names, each optionally with a port ' +
+        '("ops.example.com", "localhost:3000", "[::1]"; leave it out to answer to any host)',
+    );
   return {
     path: path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path,
     namespaces: namespaces ? [...new Set(namespaces)] : null,
     readOnly,
     guard: guard ?? null,
+    allowedHosts: allowedHosts ? [...new Set(allowedHosts.map((host) => host.trim().toLowerCase()))] : null,
   };
 }

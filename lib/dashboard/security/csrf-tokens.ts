@@ -16,11 +16,15 @@ const BROWSER_ID = /^[A-Za-z0-9_-]{22}$/;
  * Signed double-submit tokens: the browser holds a random id in a `SameSite=Strict`, `HttpOnly` cookie, the
  * page holds HMAC(secret, id), and an action must send both. The secret is random, created once per key
  * prefix in Redis (`SET NX`), so that every replica behind a load balancer accepts the tokens of the others;
- * no one can compute a token for an id without it.
+ * no one can compute a token for an id without it. Redis may lose it (FLUSHALL, a failover before it was
+ * replicated) and another replica create the next one: a page load reads it afresh, and a token that does not
+ * verify against the secret in memory is checked once more against the one in Redis, so the replicas agree
+ * again at the next page load.
  */
 @Injectable()
 export class CsrfTokens {
-  private secret?: Promise<Buffer>;
+  /** The secret as last read from Redis. */
+  private known?: Buffer;
 
   constructor(private readonly sources: DashboardSources) {}
 
@@ -34,27 +38,32 @@ export class CsrfTokens {
     return value !== undefined && BROWSER_ID.test(value);
   }
 
-  /** The token of a browser id, for the page. */
+  /** The token of a browser id, for a page: signed with the secret as Redis holds it now (or as last read). */
   async tokenFor(browserId: string): Promise<string> {
-    return createHmac('sha256', await this.loadSecret())
-      .update(browserId)
-      .digest('base64url');
+    let secret: Buffer;
+    try {
+      secret = await this.readSecret();
+    } catch (error) {
+      if (this.known === undefined) throw error;
+      secret = this.known;
+    }
+    return sign(secret, browserId).toString();
   }
 
-  /** Whether `token` is the token of `browserId`. */
+  /** Whether `token` is the token of `browserId`, by the secret last read or, failing that, the one in Redis now. */
   async verify(browserId: string | undefined, token: string | undefined): Promise<boolean> {
     if (!this.isBrowserId(browserId) || typeof token !== 'string') return false;
-    const expected = Buffer.from(await this.tokenFor(browserId));
     const given = Buffer.from(token);
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    const known = this.known ?? (await this.readSecret());
+    if (matches(given, sign(known, browserId))) return true;
+    const current = await this.readSecret();
+    return !current.equals(known) && matches(given, sign(current, browserId));
   }
 
-  private loadSecret(): Promise<Buffer> {
-    this.secret ??= this.readOrCreateSecret().catch((error: unknown) => {
-      this.secret = undefined; // Redis was unreachable: ask again next time
-      throw error;
-    });
-    return this.secret;
+  private async readSecret(): Promise<Buffer> {
+    const secret = await this.readOrCreateSecret();
+    this.known = secret;
+    return secret;
   }
 
   private async readOrCreateSecret(): Promise<Buffer> {
@@ -78,4 +87,12 @@ export class CsrfTokens {
       throw new StatefulError(ErrorCode.REDIS_OPERATION_ERROR, `dashboardCsrfSecret: ${key} vanished`);
     return Buffer.from(stored);
   }
+}
+
+function sign(secret: Buffer, browserId: string): Buffer {
+  return Buffer.from(createHmac('sha256', secret).update(browserId).digest('base64url'));
+}
+
+function matches(given: Buffer, expected: Buffer): boolean {
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -1,7 +1,21 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, Logger, OnModuleInit, Type } from '@nestjs/common';
+import {
+  CanActivate,
+  ExecutionContext,
+  HttpException,
+  HttpStatus,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  OnModuleInit,
+  Type,
+} from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { DASHBOARD_LOGGER_CONTEXT, DASHBOARD_RESOLVED_OPTIONS } from '../dashboard.constants';
 import type { ResolvedStatefulDashboardOptions } from '../interfaces/stateful-dashboard-options.interface';
+import { isAllowedHost } from './allowed-hosts';
+import { isExactRoute } from './exact-route';
+import type { DashboardRequest } from './http-request';
 
 /** What a `canActivate` may return: a boolean, a promise of one, or an observable (read without importing rxjs). */
 type GuardResult = ReturnType<CanActivate['canActivate']>;
@@ -34,8 +48,9 @@ function firstValue(result: Subscribable): Promise<boolean> {
 }
 
 /**
- * Runs the configured guard before every dashboard route. A guard class is taken from the app when a module
- * provides it, else built by the dashboard module's injector (its dependencies must be visible there).
+ * Runs before every dashboard route: a path that is not exactly the route's gets 404 (`isExactRoute`), a host
+ * name not in `allowedHosts` 421, then the configured guard decides. A guard class is taken from the app when
+ * a module provides it, else built by the dashboard module's injector (its dependencies must be visible there).
  * Without a guard (read-only only) every route is open, and a warning says so at startup.
  */
 @Injectable()
@@ -48,17 +63,32 @@ export class DashboardAccessGuard implements CanActivate, OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
+    const logger = new Logger(DASHBOARD_LOGGER_CONTEXT);
+    if (this.options.allowedHosts === null)
+      logger.log(
+        `The dashboard at ${this.options.path} answers to any host name: if its guard trusts where requests come ` +
+          'from (loopback, a private network), set allowedHosts to the names operators use, against DNS rebinding',
+      );
     const configured = this.options.guard;
     if (configured === null) {
-      new Logger(DASHBOARD_LOGGER_CONTEXT).warn(
-        `The dashboard at ${this.options.path} has no guard: whoever reaches the app can read it`,
-      );
+      logger.warn(`The dashboard at ${this.options.path} has no guard: whoever reaches the app can read it`);
       return;
     }
     this.guard = typeof configured === 'function' ? await this.instanceOf(configured) : configured;
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<DashboardRequest>();
+    if (!isExactRoute(request)) throw new NotFoundException();
+    const allowedHosts = this.options.allowedHosts;
+    if (allowedHosts !== null && !isAllowedHost(request, allowedHosts))
+      throw new HttpException(
+        {
+          statusCode: HttpStatus.MISDIRECTED,
+          message: 'Misdirected: this dashboard does not answer to this host name (see its allowedHosts)',
+        },
+        HttpStatus.MISDIRECTED,
+      );
     if (this.guard === null) return this.options.guard === null;
     const result: GuardResult = this.guard.canActivate(context);
     return (isSubscribable(result) ? await firstValue(result) : await result) === true;

@@ -5,13 +5,27 @@ export interface DashboardRequest {
   headers: IncomingHttpHeaders;
   ip?: string;
   socket?: { encrypted?: boolean };
-  raw?: { socket?: { encrypted?: boolean } };
+  raw?: { socket?: { encrypted?: boolean }; url?: string };
+  /** The path and query as sent (Express and Fastify). */
+  originalUrl?: string;
+  url?: string;
+  /** Express: the route that matched, `path` as registered. */
+  route?: { path?: unknown };
+  /** Fastify: the route that matched, `url` as registered. */
+  routeOptions?: { url?: unknown };
 }
 
 /** The first value of a header that may repeat. */
 export function header(request: DashboardRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** Every value of a header, repeated or not. */
+export function headerValues(request: DashboardRequest, name: string): string[] {
+  const value = request.headers[name];
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
 }
 
 /** The cookies of the request, by name (the first of a repeated name wins). */

@@ -1,14 +1,19 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { scrubText } from '../../core/errors/credential-scrubber';
 import type { ServiceRef } from '../../routing/interfaces/service-ref.interface';
 import { DashboardSources } from '../dashboard-sources';
-import { DASHBOARD_RESOLVED_OPTIONS } from '../dashboard.constants';
+import { DASHBOARD_LOGGER_CONTEXT, DASHBOARD_RESOLVED_OPTIONS } from '../dashboard.constants';
 import type { ResolvedStatefulDashboardOptions } from '../interfaces/stateful-dashboard-options.interface';
+import { RefreshingValue } from './refreshing-value';
 
 /** Most services listed; more are left out, and the page says so. */
 const SERVICE_LIST_LIMIT = 500;
 
-/** How long a list found by SCAN is reused: pages refresh every few seconds, a SCAN walks the whole keyspace. */
-const SERVICE_LIST_TTL_MS = 30_000;
+/**
+ * How long a list found by SCAN is reused, from the end of the SCAN: pages refresh every few seconds, a SCAN
+ * walks the whole keyspace.
+ */
+export const SERVICE_LIST_TTL_MS = 30_000;
 
 export interface ServiceList {
   services: ServiceRef[];
@@ -18,16 +23,27 @@ export interface ServiceList {
 
 /**
  * The services the dashboard shows: `findServices` (a SCAN of every master, bounded by `SERVICE_LIST_LIMIT`)
- * in the configured namespaces or in all, at most once per `SERVICE_LIST_TTL_MS` however many pages poll.
+ * in the configured namespaces or in all. One SCAN at a time per app instance however many pages poll, and
+ * none until `SERVICE_LIST_TTL_MS` after the last one ended; past that the previous list is served while the
+ * next SCAN runs (only the first list is waited for).
  */
 @Injectable()
 export class ServiceDirectory {
-  private cached?: { list: Promise<ServiceList>; at: number };
+  private readonly logger = new Logger(DASHBOARD_LOGGER_CONTEXT);
+  private readonly found: RefreshingValue<ServiceList>;
 
   constructor(
     @Inject(DASHBOARD_RESOLVED_OPTIONS) private readonly options: ResolvedStatefulDashboardOptions,
     private readonly sources: DashboardSources,
-  ) {}
+  ) {
+    this.found = new RefreshingValue(() => this.scan(), {
+      maxAgeMs: SERVICE_LIST_TTL_MS,
+      serveStale: true,
+      clock: () => this.now(),
+      onBackgroundError: (error) =>
+        this.logger.warn(`Listing the services failed; the previous list is shown: ${scrubText(String(error))}`),
+    });
+  }
 
   /** Whether the dashboard shows (and acts on) this namespace. */
   allows(namespace: string): boolean {
@@ -35,22 +51,19 @@ export class ServiceDirectory {
   }
 
   /** The services found, sorted by namespace then name. */
-  list(now = Date.now()): Promise<ServiceList> {
-    if (this.cached === undefined || now - this.cached.at > SERVICE_LIST_TTL_MS) {
-      const list = this.scan();
-      this.cached = { list, at: now };
-      // A failed scan is not kept: the next page asks again.
-      list.catch(() => {
-        if (this.cached?.list === list) this.cached = undefined;
-      });
-    }
-    return this.cached.list;
+  list(): Promise<ServiceList> {
+    return this.found.get();
   }
 
   /** The namespaces to choose from: the configured ones, else those that have services. */
   async namespaces(): Promise<string[]> {
     if (this.options.namespaces !== null) return this.options.namespaces;
     return [...new Set((await this.list()).services.map((service) => service.namespace))];
+  }
+
+  /** Milliseconds now (a test's subclass drives time here). */
+  protected now(): number {
+    return Date.now();
   }
 
   private async scan(): Promise<ServiceList> {

@@ -84,16 +84,19 @@ export class TaskView {
   }
 }
 
-/** Fire lag (start − scheduled time) of the runs that started, oldest first. */
+/**
+ * Fire lag (start − scheduled time) of the fires that started, oldest first: first attempts only, since a
+ * retry keeps its fire's scheduled time and starts a backoff later by design.
+ */
 function lagChart(runs: TaskRun[]): ViewBlock {
-  const started = runs.filter((run) => run.startedAt !== null).reverse();
+  const started = runs.filter((run) => run.attempt === 1 && run.startedAt !== null).reverse();
   return {
     kind: 'lag-chart',
     id: 'lag',
     title: 'Fire lag',
-    note: 'Start minus scheduled time of each run, oldest first',
+    note: 'Start minus scheduled time of each fire’s first attempt (retries left out), oldest first',
     points: started.map((run) => {
-      const lagMs = Math.max(0, (run.startedAt as Date).getTime() - run.scheduledAt.getTime());
+      const lagMs = fireLag(run) as number;
       return {
         lagMs,
         tone: statusTone(run.status),
@@ -101,6 +104,12 @@ function lagChart(runs: TaskRun[]): ViewBlock {
       };
     }),
   };
+}
+
+/** How late a first attempt started; `null` for one that never started, and for a retry (its backoff is no lag). */
+function fireLag(run: TaskRun): number | null {
+  if (run.startedAt === null || run.attempt !== 1) return null;
+  return Math.max(0, run.startedAt.getTime() - run.scheduledAt.getTime());
 }
 
 /** The run history, newest first: one row per attempt, and per fire recorded skipped or missed. */
@@ -131,14 +140,20 @@ function timeline(task: ScheduledTask, runs: TaskRun[]): ViewBlock {
         { text: run.status, tone: statusTone(run.status), badge: true },
         { text: String(run.attempt) },
         run.instanceId === null ? { text: '—', tone: 'muted' } : { text: run.instanceId, mono: true },
-        run.startedAt === null
-          ? { text: '—', tone: 'muted' }
-          : { text: formatDuration(Math.max(0, run.startedAt.getTime() - run.scheduledAt.getTime())) },
+        lagCell(run),
         durationCell(run, longest),
         run.error === null ? { text: '' } : { text: errorPreview(run.error), tone: 'bad' },
       ],
     })),
   };
+}
+
+function lagCell(run: TaskRun): ViewCell {
+  const lagMs = fireLag(run);
+  if (lagMs !== null) return { text: formatDuration(lagMs) };
+  if (run.startedAt === null) return { text: '—', tone: 'muted' };
+  const sinceFire = formatDuration(run.startedAt.getTime() - run.scheduledAt.getTime());
+  return { text: 'retry', tone: 'muted', title: `Started ${sinceFire} after the fire time, after its backoff` };
 }
 
 function durationCell(run: TaskRun, longest: number): ViewCell {
