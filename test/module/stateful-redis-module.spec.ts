@@ -105,6 +105,7 @@ describe('StatefulRedisModule.forRoot', () => {
         'myp:{ns:lk:u}',
         'myp:{ns:lk:u}svc',
         'myp:{ns:state:svc}',
+        'myp:{ns:state:svc}seen',
         'myp:{ns:state:svc}weight',
         'myp:{ns:workload:svc}',
       ]);

@@ -16,13 +16,19 @@ const HEALTH_TIMEOUT_MS = 300;
 const MARGIN_MS = 1_500;
 const SHAS = SCRIPT_NAMES.map((name) => readLuaScript(ROUTING_SCRIPTS[name]).sha);
 
-/** Every key of a namespace with its type, value and TTL (whole seconds, -1 none), names with the namespace replaced by `<ns>`. */
+/**
+ * Every key of a namespace with its type, value and TTL (whole seconds, -1 none), names with the namespace replaced by
+ * `<ns>`, the times of pod reports by `<Redis time>`.
+ */
 async function snapshot(raw: Redis, ns: string): Promise<Record<string, unknown>> {
   const keys = (await raw.keys(`sf:{${ns}:*`)).sort();
   const state: Record<string, unknown> = {};
   for (const key of keys) {
     const type = await raw.type(key);
-    const value = type === 'hash' ? await raw.hgetall(key) : await raw.get(key);
+    let value: unknown = type === 'hash' ? await raw.hgetall(key) : await raw.get(key);
+    // A pod report records its Redis time: a retried report is the same state, a moment later.
+    if (key.endsWith('}seen'))
+      value = Object.fromEntries(Object.keys(value as Record<string, string>).map((pod) => [pod, '<Redis time>']));
     const ttl = await raw.ttl(key);
     state[key.replace(`{${ns}:`, '{<ns>:')] = { type, value, ttl: ttl < 0 ? ttl : 'running' };
   }
