@@ -11,6 +11,11 @@ export interface DistributedScheduleModuleOptions {
   leaseMs?: number;
   /** Longest sleep between looks at the due tasks; default 1000. */
   pollIntervalMs?: number;
+  /**
+   * How long before its time a fire may be claimed (ms of Redis time); its handler still starts at its time, on
+   * a local timer, and the claimed run holds a slot meanwhile; 0 claims fires only once due; default 500.
+   */
+  lookAheadMs?: number;
   /** History entries kept per task; default 20. */
   historyLength?: number;
   /** Graceful stop waits this long for running handlers, then aborts them; default 10000. */

@@ -44,6 +44,12 @@ export class DistributedScheduleOptionsSchema implements DistributedScheduleModu
   pollIntervalMs?: number;
 
   @IsOptional()
+  @IsInt({ message: '"lookAheadMs" must be an integer' })
+  @Min(0, { message: '"lookAheadMs" must be at least 0' })
+  @Max(LIMITS.maxLookAheadMs, { message: `"lookAheadMs" must be at most ${LIMITS.maxLookAheadMs}` })
+  lookAheadMs?: number;
+
+  @IsOptional()
   @IsInt({ message: '"historyLength" must be an integer' })
   @Min(1, { message: '"historyLength" must be at least 1' })
   @Max(LIMITS.maxHistoryLength, { message: `"historyLength" must be at most ${LIMITS.maxHistoryLength}` })

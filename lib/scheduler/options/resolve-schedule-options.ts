@@ -17,6 +17,7 @@ const DISTRIBUTED_SCHEDULE_OPTION_SHAPE: OptionShape = {
   maxConcurrent: true,
   leaseMs: true,
   pollIntervalMs: true,
+  lookAheadMs: true,
   historyLength: true,
   shutdownTimeoutMs: true,
 };
@@ -26,6 +27,7 @@ const DEFAULTS: Omit<ResolvedDistributedScheduleOptions, 'instanceId'> = {
   maxConcurrent: 5,
   leaseMs: 30_000,
   pollIntervalMs: 1_000,
+  lookAheadMs: 500,
   historyLength: 20,
   shutdownTimeoutMs: 10_000,
 };
@@ -56,6 +58,7 @@ export function resolveScheduleOptions(
     maxConcurrent: given.maxConcurrent ?? DEFAULTS.maxConcurrent,
     leaseMs: given.leaseMs ?? DEFAULTS.leaseMs,
     pollIntervalMs: given.pollIntervalMs ?? DEFAULTS.pollIntervalMs,
+    lookAheadMs: given.lookAheadMs ?? DEFAULTS.lookAheadMs,
     historyLength: given.historyLength ?? DEFAULTS.historyLength,
     shutdownTimeoutMs: given.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs,
   };

@@ -6,6 +6,8 @@ export const SCHEDULER_LIMITS = {
   maxConcurrent: 10_000,
   minPollIntervalMs: 10,
   maxPollIntervalMs: 60_000,
+  /** Claiming further ahead would hold slots (and definitions as they were) for long before the fire. */
+  maxLookAheadMs: 60_000,
   maxHistoryLength: 10_000,
   maxShutdownTimeoutMs: 600_000,
   maxMisfireGraceMs: 2_147_483_647,

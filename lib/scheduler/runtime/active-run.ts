@@ -11,8 +11,10 @@ export type AbortCause = 'lease lost' | 'shutdown';
  */
 export class ActiveRun {
   readonly controller = new AbortController();
-  /** `performance.now()` when the handler was called. */
-  readonly startedAt = performance.now();
+  /** `performance.now()` when the handler was called (when it was claimed, until then). */
+  startedAt = performance.now();
+  /** Whether its handler returned or threw: the run no longer takes a slot (its finish may still be on its way). */
+  handlerEnded = false;
   abortCause?: AbortCause;
   /** `performance.now()` when the lease was last known to hold (the claim was sent, or a renewal was). */
   leaseHeldAt: number;
@@ -27,12 +29,16 @@ export class ActiveRun {
   /** Settles when the run is over and finished (or given up); never rejects. */
   done: Promise<void> = Promise.resolve();
 
+  /**
+   * `leaseFrom`: `performance.now()` from which its lease holds, at the latest: when the claim was sent, plus how
+   * far ahead of the claim the run starts when it was claimed ahead (its lease runs from its start in Redis).
+   */
   constructor(
     readonly claimed: ClaimedRun,
     readonly instanceId: string,
-    claimSentAt: number,
+    leaseFrom: number,
   ) {
-    this.leaseHeldAt = claimSentAt;
+    this.leaseHeldAt = leaseFrom;
   }
 
   /** `<taskId>|<fence>`, unique per run. */

@@ -1,6 +1,7 @@
 import { CronSchedule, jitterOffset } from '../cron/cron-schedule';
 import type { MisfirePolicy } from '../interfaces/scheduled-task.interface';
 import type { ClaimDecision } from '../store/scheduler-store.interface';
+import { nextFireAfter } from './next-fire-memo';
 
 /** What a decision needs of a due task. */
 export interface DueTask {
@@ -55,7 +56,8 @@ export function latestFires(schedule: CronSchedule, fromMs: number, toMs: number
  * one claimed, skipped or run under the overlap policy). Late (a misfire): every fire up to `now` is missed
  * but, under `runOnce`, the latest, which runs; the next fire is the first after `now`. A latest fire whose
  * jittered due time is still ahead is neither run early nor missed: it is the next fire, and runs on time. `missed`
- * keeps the latest `historyLength` (older entries would be trimmed from the history at once).
+ * keeps the latest `historyLength` (older entries would be trimmed from the history at once). An on-time decision
+ * carries its due score (`dueAt`), so that a fire not due yet (looked at ahead) may be claimed ahead.
  */
 export function decideFire(due: DueFire, now: number, historyLength: number): ClaimDecision {
   const { task, fireTime } = due;
@@ -63,13 +65,14 @@ export function decideFire(due: DueFire, now: number, historyLength: number): Cl
   const base = { taskId: task.id, expectedFireTime: fireTime, version: task.version };
   const dueAt = dueScoreOf(task.id, fireTime, task.jitterMs) as number;
   if (now - dueAt <= task.misfireGraceMs) {
-    const nextRunAt = schedule.nextAfter(fireTime);
+    const nextRunAt = nextFireAfter(schedule, fireTime);
     return {
       ...base,
       runAt: fireTime,
       missed: [],
       nextRunAt,
       nextDueScore: dueScoreOf(task.id, nextRunAt, task.jitterMs),
+      dueAt,
     };
   }
   const later = latestFires(schedule, fireTime, now, historyLength + 1);

@@ -23,6 +23,7 @@ import type {
 } from '../store/scheduler-store.interface';
 import type { TaskDefinition } from '../validation/task-definition';
 import { ActiveRun } from './active-run';
+import { AheadStarts } from './ahead-starts';
 import { ChangeSubscriber } from './change-subscriber';
 import { decideFire, dueScoreOf } from './claim-decisions';
 import { checkEvictionPolicy } from './eviction-policy.check';
@@ -67,6 +68,10 @@ export interface LoopObservation {
 export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('DistributedScheduler');
   private readonly runs = new Map<string, ActiveRun>();
+  /** Runs of `runs` whose handler ended and whose finish is on its way: they hold no slot. */
+  private endedRuns = 0;
+  /** The handlers of runs claimed ahead, by local start deadline (`performance.now()`). */
+  private readonly aheadStarts = new AheadStarts();
   private readonly changes: ChangeSubscriber;
   private current: LoopState = 'created';
   private looping: Promise<void> = Promise.resolve();
@@ -79,6 +84,8 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
   /** Due tasks no decision could be made on (e.g. a time zone this runtime does not know), by id. */
   private readonly undecidable = new Map<string, UndecidableTask>();
   private lastObservation?: LoopObservation;
+  /** The last look claimed fires and left more due (within the look-ahead window) than it could take. */
+  private backlogged = false;
   private stopObservingSlots?: () => void;
 
   constructor(
@@ -101,12 +108,13 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     return this.current;
   }
 
+  /** Runs that hold a slot: claimed (ahead or not) and whose handler has not ended. */
   get runningCount(): number {
-    return this.runs.size;
+    return this.runs.size - this.endedRuns;
   }
 
   get freeSlots(): number {
-    return Math.max(this.options.maxConcurrent - this.runs.size, 0);
+    return Math.max(this.options.maxConcurrent - this.runningCount, 0);
   }
 
   get observation(): LoopObservation | undefined {
@@ -122,7 +130,7 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
       instanceId: this.options.instanceId,
       running: this.current === 'running',
       maxConcurrent: this.options.maxConcurrent,
-      runningTasks: this.runs.size,
+      runningTasks: this.runningCount,
       availableSlots: this.freeSlots,
       registeredWorkflows: this.registry.names(),
     };
@@ -182,6 +190,7 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
   private async loop(): Promise<void> {
     while (this.current === 'running') {
       let sleepMs: number = this.options.pollIntervalMs;
+      this.backlogged = false;
       try {
         sleepMs = await this.look();
       } catch (error) {
@@ -190,6 +199,9 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
           oldestOverdueMs: this.lastObservation?.oldestOverdueMs ?? null,
         });
       }
+      // While more fires are due than this replica could take, the finishes wait (briefly): claims go first.
+      if (this.backlogged && this.current === 'running') this.store.holdFinishes();
+      else this.store.releaseFinishes();
       if (this.current !== 'running') break;
       await this.sleep(sleepMs);
     }
@@ -200,18 +212,27 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     if (!this.declaredUpserted) await this.saveDeclaredTasks();
     else if (this.declaredRecheck) await this.restoreDeclaredTasks();
     void this.changes.ensure();
-    const { instanceId, historyLength, leaseMs, pollIntervalMs } = this.options;
+    const { instanceId, historyLength, leaseMs, pollIntervalMs, lookAheadMs } = this.options;
     const workflows = this.registry.names();
     const free = this.freeSlots;
     // At least one candidate even without a free slot: the health indicator reports the oldest overdue fire.
     const limit = Math.max(free, 1);
-    const peek = await this.store.peek(instanceId, workflows, limit, historyLength, this.passedOver());
+    const peek = await this.store.peek(
+      instanceId,
+      workflows,
+      limit,
+      historyLength,
+      this.passedOver(),
+      lookAheadMs,
+      Math.random(),
+    );
     this.reportLost(peek);
     const candidates = peek.candidates;
     const oldest = candidates.reduce<number | null>(
       (min, due) => (min === null || due.fireTime < min ? due.fireTime : min),
       null,
     );
+    // A fire looked at ahead is not overdue.
     this.observe({ oldestOverdueMs: oldest === null ? 0 : Math.max(peek.now - oldest, 0) });
     if (this.current !== 'running') return 0;
     // No free slot: the end of a run wakes the loop.
@@ -228,16 +249,29 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
         return [];
       }
     });
+    const tasks = new Map(candidates.map((due) => [due.task.id, due.task]));
     const claimSentAt = performance.now();
-    const claimed = await this.store.claim(instanceId, workflows, free, leaseMs, historyLength, decisions);
-    for (const run of claimed) this.start(run, claimSentAt);
+    const claimed = await this.store.claim(
+      instanceId,
+      workflows,
+      free,
+      leaseMs,
+      historyLength,
+      decisions,
+      lookAheadMs,
+      tasks,
+    );
+    const repliedAt = performance.now();
+    for (const run of claimed) this.start(run, claimSentAt, repliedAt);
+    this.backlogged = claimed.length > 0 && candidates.length >= limit;
     // More may be due than one look could take: look again at once while slots are free.
     if (claimed.length > 0 && (claimed.length >= free || candidates.length >= limit) && this.freeSlots > 0) return 0;
-    // The claimed fires' next due times came after the peek: wake for them too (a period shorter than the poll).
+    // The claimed fires' next due times came after the peek: wake for them too (a period shorter than the poll),
+    // as early as they may be claimed ahead.
     const wakeAt = decisions.reduce<number | null>(
       (earliest, decision) =>
-        decision.nextDueScore !== null && (earliest === null || decision.nextDueScore < earliest)
-          ? decision.nextDueScore
+        decision.nextDueScore !== null && (earliest === null || decision.nextDueScore - lookAheadMs < earliest)
+          ? decision.nextDueScore - lookAheadMs
           : earliest,
       peek.nextWakeAt,
     );
@@ -348,26 +382,61 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  private start(claimed: ClaimedRun, claimSentAt: number): void {
-    const run = new ActiveRun(claimed, this.options.instanceId, claimSentAt);
+  /**
+   * Takes a claimed run in. A run claimed ahead starts on a local timer at its start time: the Redis-time offset
+   * from the claim, counted from when the reply arrived (Redis had passed the claim's time by then, so the handler
+   * never starts before its time); its lease is counted from the claim's sending plus the same offset (never after
+   * Redis's expiry).
+   */
+  private start(claimed: ClaimedRun, claimSentAt: number, repliedAt: number): void {
+    const aheadMs = Math.max(claimed.startedAt - claimed.claimedAt, 0);
+    const run = new ActiveRun(claimed, this.options.instanceId, claimSentAt + aheadMs);
     this.runs.set(run.key, run);
-    this.metrics?.started(this.options.namespace, claimed.taskId, (claimed.startedAt - claimed.scheduledAt) / 1000);
-    run.renewTimer = setInterval(() => void this.renew(run), Math.max(Math.floor(claimed.leaseMs / 3), 1));
     run.watchLease((why) => this.leaseLost(run, why));
-    run.done = this.execute(run)
+    const started = aheadMs > 0 ? this.aheadStarts.at(repliedAt + aheadMs) : Promise.resolve();
+    run.done = started
+      .then(() => this.execute(run))
       .catch((error: Error) =>
         this.logger.error(`Run of task "${claimed.taskId}" could not be finished: ${scrubText(error.message)}`),
       )
       .finally(() => {
         run.stopRenewing();
+        this.endHandler(run);
         this.runs.delete(run.key);
+        this.endedRuns--;
+        // Its finish may have released a fire waiting under overlap `bufferOne`: look again.
         this.wake();
       });
   }
 
+  /** The run's handler is over (or will never be called): its slot is free, even while its finish is on its way. */
+  private endHandler(run: ActiveRun): void {
+    if (run.handlerEnded) return;
+    run.handlerEnded = true;
+    this.endedRuns++;
+    this.wake();
+  }
+
   private async execute(run: ActiveRun): Promise<void> {
-    const workflow = run.claimed.task.workflow;
+    // Cancelled by a shutdown, or its lease lost, before its time came: the handler is not called.
+    if (run.finishing || run.controller.signal.aborted) return;
+    const { claimed } = run;
+    // Claimed ahead, and Redis is unreachable at its time: fail closed, as a look would; it is retried per its policy.
+    if (claimed.startedAt > claimed.claimedAt && !this.core.connection.isReady) {
+      run.finishing = true;
+      this.endHandler(run);
+      this.logger.warn(
+        `Run of task "${claimed.taskId}" (fence ${claimed.fence}) claimed ahead not started: Redis is unreachable at its time; ` +
+          'it is recorded cancelled once Redis answers (and retried per its policy), or lost if its lease runs out first',
+      );
+      await this.finish(run, 'cancelled', 'not started: Redis was unreachable at its time');
+      return;
+    }
+    const workflow = claimed.task.workflow;
     const handler = this.registry.handler(workflow);
+    run.startedAt = performance.now();
+    this.metrics?.started(this.options.namespace, claimed.taskId, (claimed.startedAt - claimed.scheduledAt) / 1000);
+    run.renewTimer = setInterval(() => void this.renew(run), Math.max(Math.floor(claimed.leaseMs / 3), 1));
     let status: 'success' | 'failed' = 'success';
     let error: string | undefined;
     try {
@@ -377,6 +446,7 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
       status = 'failed';
       error = thrown instanceof Error ? thrown.message : String(thrown);
     }
+    this.endHandler(run);
     if (run.finishing) return;
     run.finishing = true;
     // No renewal once the finish is sent: the finish releases the lease, so a renewal meanwhile would be refused.

@@ -5,7 +5,7 @@
  * | key | type | content |
  * |---|---|---|
  * | `B:tasks` | hash | task id → definition JSON (declared fields but `enabled`) |
- * | `B:state:<id>` | hash | enabled, version, incarnation, createdAt, updatedAt, the policies the scripts apply (workflow, overlap, attempts, backoffMs, maxFailures, leaseMs), nextRunAt, lastFireAt, lastRunAt, lastStatus, runCount, failureCount, fence, running, buffered |
+ * | `B:state:<id>` | hash | enabled, version, incarnation, createdAt, updatedAt, the policies the scripts apply (workflow, overlap, attempts, backoffMs, maxFailures, leaseMs), nextRunAt, lastFireAt, lastRunAt, lastStatus, runCount, failureCount, fence, running, buffered, aheadStartAt (start of the latest run claimed ahead) |
  * | `B:due:<workflow>` | zset | task id → due score (nextRunAt + jitter offset), enabled tasks with a next fire |
  * | `B:pending:<workflow>` | zset | `<id>\|<scheduledAt>\|<attempt>\|<kind>\|<sequence>` → time it may start; kind retry, buffered or manual; sequence from `B:fence`, so that no two entries collide |
  * | `B:leases` | zset | `<id>\|<fence>` → lease expiry |

@@ -32,6 +32,8 @@ export interface ClaimDecision {
   missed: number[];
   nextRunAt: number | null;
   nextDueScore: number | null;
+  /** The due score of `runAt` (its time plus jitter), on time: lets `claim` take it ahead; absent: only once due. */
+  dueAt?: number;
 }
 
 /** Where a claimed run comes from: a scheduled fire, or a pending entry. */
@@ -44,8 +46,10 @@ export interface ClaimedRun {
   fence: number;
   scheduledAt: number;
   attempt: number;
-  /** Redis time of the claim. */
+  /** Redis time the run starts: the claim's, or the due time of a fire claimed ahead (later than `claimedAt`). */
   startedAt: number;
+  /** Redis time of the claim. */
+  claimedAt: number;
   leaseMs: number;
   kind: ClaimedRunKind;
   task: StoredTask;
@@ -53,6 +57,7 @@ export interface ClaimedRun {
 
 /** A due fire found by `peek`. */
 export interface DueCandidate {
+  /** Its definition, and of its state only what a decision needs (nextRunAt, enabled, version): the rest is not read. */
   task: StoredTask;
   /** The task's `nextRunAt` (its due score adds the jitter). */
   fireTime: number;

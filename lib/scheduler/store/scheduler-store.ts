@@ -16,6 +16,7 @@ import type {
   SaveTaskMode,
   SaveTaskResult,
 } from './scheduler-store.interface';
+import { FinishBatcher } from './finish-batcher';
 import { toStoreError } from './store-error.mapper';
 import {
   parseHistoryEntry,
@@ -38,10 +39,14 @@ export interface SchedulerStoreOptions {
 }
 
 type SaveReply = [status: 'changed' | 'unchanged' | 'conflict', task: TaskReply];
-type ClaimReply = Array<[string, number, number, number, number, number, ClaimedRunKind, TaskReply]>;
+type CandidatesReply = Array<[TaskReply, number]>;
+type ClaimReply = [
+  now: number,
+  runs: Array<[string, number, number, number, number, number, ClaimedRunKind, TaskReply | null]>,
+];
 type PeekReply = [
   now: number,
-  candidates: Array<[TaskReply, number]>,
+  candidates: CandidatesReply,
   pendingDue: number,
   nextWakeAt: number,
   lost: Array<[string, number, number, number, number]>,
@@ -63,6 +68,23 @@ function orNull(value: number): number | null {
   return value === -1 ? null : value;
 }
 
+/** What `peek` found, from its reply. */
+function lookResult(
+  now: number,
+  candidates: CandidatesReply,
+  pendingDue: number,
+  nextWakeAt: number,
+  lost: LostRun[],
+): PeekResult {
+  return {
+    now,
+    candidates: candidates.map(([task, fireTime]) => ({ task: parseTask(task), fireTime })),
+    pendingDue,
+    nextWakeAt: orNull(nextWakeAt),
+    lost,
+  };
+}
+
 /**
  * The scheduler's state in Redis, one namespace: every method is one script call (one round trip), atomic,
  * with Redis TIME as the clock. Unknown ids give `NOT_FOUND`, an existing id on create `ALREADY_EXISTS`
@@ -80,6 +102,7 @@ export class SchedulerStore {
   private readonly base: string;
   private readonly publishArgument: string;
   private readonly send: FeatureSend;
+  private readonly finishes = new FinishBatcher((runs) => this.finishMany(runs));
 
   constructor(
     private readonly scripts: ScriptRunner,
@@ -217,6 +240,9 @@ export class SchedulerStore {
    * retried or failed: see `lost`), and the due fires of `workflows` (due score <= Redis now), at most `limit`,
    * earliest first; with the count of due pending entries and the earliest future wake-up time. The tasks of
    * `passOver` (due fires this replica cannot decide on) are left out, and do not count toward `limit`.
+   * `lookAheadMs` > 0 also returns the fires due within that window that may be claimed ahead (see `claim`);
+   * when more are due than `limit`, `windowAt` (in [0, 1)) places the window of them returned, so that replicas
+   * looking at the same moment ask for different fires.
    */
   async peek(
     instanceId: string,
@@ -224,32 +250,45 @@ export class SchedulerStore {
     limit: number,
     historyLength: number,
     passOver: readonly string[] = [],
+    lookAheadMs = 0,
+    windowAt = 0,
   ): Promise<PeekResult> {
     const [now, candidates, pendingDue, nextWakeAt, lost] = await this.call<PeekReply>(
       'peek',
       { instanceId, workflows, limit },
       'schedulerPeek',
-      [instanceId, limit, historyLength, this.publishArgument, JSON.stringify(passOver), ...workflows],
+      [
+        instanceId,
+        limit,
+        historyLength,
+        this.publishArgument,
+        JSON.stringify(passOver),
+        lookAheadMs,
+        windowAt,
+        ...workflows,
+      ],
     );
-    return {
+    return lookResult(
       now,
-      candidates: candidates.map(([task, fireTime]) => ({ task: parseTask(task), fireTime })),
+      candidates,
       pendingDue,
-      nextWakeAt: orNull(nextWakeAt),
-      lost: lost.map(([taskId, fence, attempt, retryAt, disabled]): LostRun => ({
+      nextWakeAt,
+      lost.map(([taskId, fence, attempt, retryAt, disabled]): LostRun => ({
         taskId,
         fence,
         attempt,
         retryAt: orNull(retryAt),
         disabled: disabled === 1,
       })),
-    };
+    );
   }
 
   /**
    * Claims, atomically: each decided fire if the task still has that next fire and version (missed fires
    * recorded, next fire advanced, overlap applied, a lease taken if it runs), then the due pending entries
-   * (retries, buffered, manual) of `workflows`. At most `maxClaims` runs start.
+   * (retries, buffered, manual) of `workflows`. At most `maxClaims` runs start. A decision with a `dueAt` still
+   * ahead, within `lookAheadMs`, is claimed ahead when it runs (see `ClaimedRun.startedAt`). A scheduled run's
+   * task is the one of `candidates` (the claim checked its version); without it, it is read.
    */
   async claim(
     instanceId: string,
@@ -258,25 +297,37 @@ export class SchedulerStore {
     defaultLeaseMs: number,
     historyLength: number,
     decisions: ClaimDecision[],
+    lookAheadMs = 0,
+    candidates: ReadonlyMap<string, StoredTask> = new Map(),
   ): Promise<ClaimedRun[]> {
-    const claimed = await this.call<ClaimReply>('claim', { instanceId, maxClaims, decisions }, 'schedulerClaim', [
-      instanceId,
-      maxClaims,
-      defaultLeaseMs,
-      historyLength,
-      JSON.stringify(decisions),
-      ...workflows,
-    ]);
-    return claimed.map(([taskId, fence, scheduledAt, attempt, startedAt, leaseMs, kind, task]) => ({
-      taskId,
-      fence,
-      scheduledAt,
-      attempt,
-      startedAt,
-      leaseMs,
-      kind,
-      task: parseTask(task),
-    }));
+    const [now, claimed] = await this.call<ClaimReply>(
+      'claim',
+      { instanceId, maxClaims, decisions },
+      'schedulerClaim',
+      [instanceId, maxClaims, defaultLeaseMs, historyLength, JSON.stringify(decisions), lookAheadMs, ...workflows],
+    );
+    const runs: ClaimedRun[] = [];
+    const unknown: number[] = [];
+    for (const [taskId, fence, scheduledAt, attempt, startedAt, leaseMs, kind, task] of claimed) {
+      const known = task ? parseTask(task) : candidates.get(taskId);
+      if (known === undefined) unknown.push(runs.length);
+      runs.push({
+        taskId,
+        fence,
+        scheduledAt,
+        attempt,
+        startedAt,
+        claimedAt: now,
+        leaseMs,
+        kind,
+        task: known as StoredTask,
+      });
+    }
+    if (unknown.length > 0) {
+      const read = new Map((await this.getTasks(unknown.map((i) => runs[i].taskId))).map((task) => [task.id, task]));
+      for (const i of unknown) runs[i].task = read.get(runs[i].taskId) as StoredTask;
+    }
+    return runs;
   }
 
   /** Extends a run's lease to now + `leaseMs`: only its owner, only while it holds. false = the lease is lost. */
@@ -296,15 +347,38 @@ export class SchedulerStore {
    * is retried at now + backoffMs * 2^(attempt-1); else failureCount + 1 and the task is disabled at
    * maxConsecutiveFailures (`disabled`). A cancelled run is retried the same way but never counted as a failure.
    */
-  async finish(run: FinishRunInput): Promise<FinishRunResult> {
-    const { taskId, fence, instanceId, status, error, historyLength } = run;
-    const [accepted, disabled, retryAt] = await this.call<[number, number, number]>(
-      'finishRun',
-      { taskId, fence, status },
-      'schedulerFinishRun',
-      [taskId, fence, instanceId, status, error ?? '', historyLength, this.publishArgument],
-    );
-    return { accepted: accepted === 1, disabled: disabled === 1, retryAt: orNull(retryAt) };
+  finish(run: FinishRunInput): Promise<FinishRunResult> {
+    return this.finishes.finish(run);
+  }
+
+  /**
+   * Holds the finishes (at most 100 ms) while the caller claims fires due now: the claims, which decide when
+   * handlers start, reach Redis first. `releaseFinishes` sends them.
+   */
+  holdFinishes(): void {
+    this.finishes.hold();
+  }
+
+  /** Sends the finishes held by `holdFinishes`, and every later one at once again. */
+  releaseFinishes(): void {
+    this.finishes.release();
+  }
+
+  /** One call for the finishes of one replica that ended in the same tick (see `FinishBatcher`). */
+  private async finishMany(runs: FinishRunInput[]): Promise<FinishRunResult[]> {
+    const { instanceId, historyLength } = runs[0];
+    const args: Array<string | number> = [instanceId, historyLength, this.publishArgument];
+    for (const run of runs) args.push(run.taskId, run.fence, run.status, run.error ?? '');
+    const inputs =
+      runs.length === 1
+        ? { taskId: runs[0].taskId, fence: runs[0].fence, status: runs[0].status }
+        : { runs: runs.length };
+    const replies = await this.call<Array<[number, number, number]>>('finishRun', inputs, 'schedulerFinishRun', args);
+    return replies.map(([accepted, disabled, retryAt]) => ({
+      accepted: accepted === 1,
+      disabled: disabled === 1,
+      retryAt: orNull(retryAt),
+    }));
   }
 
   private callSave<T>(

@@ -31,25 +31,24 @@ function numberOrNull(value: string | undefined): number | null {
 
 /** A stored task from its reply. */
 export function parseTask([, definition, stateList]: TaskReply): StoredTask {
-  const state = new Map<string, string>();
-  for (let i = 0; i + 1 < stateList.length; i += 2) state.set(stateList[i], stateList[i + 1]);
-  const declared = JSON.parse(definition) as Omit<StoredTaskDefinition, 'enabled'>;
-  return {
-    ...declared,
-    enabled: state.get('enabled') === '1',
-    version: Number(state.get('version') ?? 0),
-    createdAt: Number(state.get('createdAt') ?? 0),
-    updatedAt: Number(state.get('updatedAt') ?? 0),
-    nextRunAt: numberOrNull(state.get('nextRunAt')),
-    lastRunAt: numberOrNull(state.get('lastRunAt')),
-    lastStatus: (state.get('lastStatus') as TaskStatus | undefined) ?? null,
-    runCount: Number(state.get('runCount') ?? 0),
-    failureCount: Number(state.get('failureCount') ?? 0),
-    lastFireAt: numberOrNull(state.get('lastFireAt')),
-    running: Number(state.get('running') ?? 0),
-    buffered: numberOrNull(state.get('buffered')),
-    fence: Number(state.get('fence') ?? 0),
-  };
+  // A plain object, not a Map: this runs for every due fire a replica looks at.
+  const state: Record<string, string | undefined> = Object.create(null) as Record<string, string | undefined>;
+  for (let i = 0; i + 1 < stateList.length; i += 2) state[stateList[i]] = stateList[i + 1];
+  const task = JSON.parse(definition) as StoredTask;
+  task.enabled = state.enabled === '1';
+  task.version = Number(state.version ?? 0);
+  task.createdAt = Number(state.createdAt ?? 0);
+  task.updatedAt = Number(state.updatedAt ?? 0);
+  task.nextRunAt = numberOrNull(state.nextRunAt);
+  task.lastRunAt = numberOrNull(state.lastRunAt);
+  task.lastStatus = (state.lastStatus as TaskStatus | undefined) ?? null;
+  task.runCount = Number(state.runCount ?? 0);
+  task.failureCount = Number(state.failureCount ?? 0);
+  task.lastFireAt = numberOrNull(state.lastFireAt);
+  task.running = Number(state.running ?? 0);
+  task.buffered = numberOrNull(state.buffered);
+  task.fence = Number(state.fence ?? 0);
+  return task;
 }
 
 function dateOrNull(value: number | null | undefined): Date | null {

@@ -10,8 +10,11 @@
 
 local function nextCounterValue(base)
   local counterKey = base .. ':fence'
-  if rcall('EXISTS', counterKey) == 0 then
-    rcall('SET', counterKey, string.format('%.0f', nowMs() * 1000))
+  local value = rcall('INCR', counterKey)
+  -- 1: the counter was absent (INCR first, as an EXISTS on every call would cost a command per run).
+  if value == 1 then
+    value = nowMs() * 1000 + 1
+    rcall('SET', counterKey, string.format('%.0f', value))
   end
-  return string.format('%.0f', rcall('INCR', counterKey))
+  return string.format('%.0f', value)
 end

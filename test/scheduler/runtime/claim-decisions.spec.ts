@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CronSchedule, jitterOffset } from '../../../lib/scheduler/cron/cron-schedule';
-import { decideFire, DueTask, latestFires } from '../../../lib/scheduler/runtime/claim-decisions';
+import { decideFire, DueTask, dueScoreOf, latestFires } from '../../../lib/scheduler/runtime/claim-decisions';
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2030, 0, 1, 0, 0, 0);
@@ -30,7 +30,17 @@ describe('decideFire', () => {
       missed: [],
       nextRunAt: T0 + MINUTE,
       nextDueScore: T0 + MINUTE,
+      dueAt: T0,
     });
+  });
+
+  it('ahead of its time: the on-time decision, with the due score (jitter included) a claim ahead starts it at', () => {
+    const jittered = task({ jitterMs: 10_000 });
+    const decision = decideFire({ task: jittered, fireTime: T0 }, T0 - 400, 20);
+    assert.equal(decision.runAt, T0);
+    assert.deepEqual(decision.missed, []);
+    assert.equal(decision.dueAt, dueScoreOf('t', T0, 10_000));
+    assert.ok((decision.dueAt as number) >= T0 && (decision.dueAt as number) < T0 + 10_000);
   });
 
   it('late under runOnce: runs the latest missed fire, records the older ones missed, continues from now', () => {

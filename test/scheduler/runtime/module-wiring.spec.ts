@@ -194,6 +194,10 @@ describe('bad module options stop the app naming the option', () => {
     [{ leaseMs: 'long' }, 'leaseMs', /"leaseMs" must be an integer/],
     [{ leaseMs: 100 }, 'leaseMs', /"leaseMs" must be at least 500/],
     [{ pollIntervalMs: 0 }, 'pollIntervalMs', /"pollIntervalMs" must be at least/],
+    [{ lookAheadMs: -1 }, 'lookAheadMs', /"lookAheadMs" must be at least 0/],
+    [{ lookAheadMs: 0.5 }, 'lookAheadMs', /"lookAheadMs" must be an integer/],
+    [{ lookAheadMs: 60_001 }, 'lookAheadMs', /"lookAheadMs" must be at most 60000/],
+    [{ lookahead: 100 }, 'lookahead', /did you mean "lookAheadMs"/],
     [{ historyLength: 0 }, 'historyLength', /"historyLength" must be at least 1/],
     [{ shutdownTimeoutMs: -1 }, 'shutdownTimeoutMs', /"shutdownTimeoutMs" must be at least 0/],
   ] as const) {

@@ -1,0 +1,132 @@
+import { Injectable } from '@nestjs/common';
+import { TestingModule } from '@nestjs/testing';
+import { Redis } from 'ioredis';
+import assert from 'node:assert/strict';
+import { after, afterEach, describe, it } from 'node:test';
+import {
+  DistributedCron,
+  DistributedSchedulerService,
+  ScheduledRunContext,
+  ScheduledWorkflow,
+  TaskRun,
+} from '../../../lib';
+import { CapturingLogger } from '../../harness/capturing-logger';
+import { RedisServer } from '../../harness/redis-server';
+import { useRedisServer } from '../../harness/redis-server-fixture';
+import { pollUntil, sleep } from '../../harness/wait';
+import { startSchedulerApp } from './scheduler-app';
+
+/** What a handler saw as it started: its fire time and Redis TIME (ms) read at once. */
+const seen: Array<{ scheduledAt: number; redisNow: number }> = [];
+
+let server: RedisServer;
+let raw: Redis;
+let app: TestingModule | undefined;
+
+async function redisNow(): Promise<number> {
+  const [seconds, micros] = await raw.time();
+  return Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000);
+}
+
+@Injectable()
+class EverySecond {
+  @DistributedCron('* * * * * *', { name: 'ahead' })
+  async tick(run: ScheduledRunContext): Promise<void> {
+    seen.push({ scheduledAt: run.scheduledAt.getTime(), redisNow: await redisNow() });
+  }
+}
+
+/** Handler starts of the `once` workflow (a task added at run time, due once). */
+const onceStarts: number[] = [];
+
+@Injectable()
+class OnceWorkflow {
+  @ScheduledWorkflow('once')
+  run(): void {
+    onceStarts.push(Date.now());
+  }
+}
+
+useRedisServer((started) => {
+  server = started;
+  raw = new Redis(server.port, server.host);
+  raw.on('error', () => undefined); // one test stops the server
+});
+after(() => raw?.disconnect());
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+  seen.length = 0;
+});
+
+async function start(
+  lookAheadMs: number,
+  providers: unknown[] = [EverySecond],
+  logger?: CapturingLogger,
+): Promise<DistributedSchedulerService> {
+  const started = await startSchedulerApp({
+    redis: { redis: server.url },
+    scheduler: { namespace: 'ahead', lookAheadMs, pollIntervalMs: 200 },
+    providers: providers as never[],
+    logger,
+  });
+  app = started.app;
+  return started.scheduler;
+}
+
+function successes(scheduler: DistributedSchedulerService, count: number): Promise<TaskRun[]> {
+  return pollUntil(`${count} successful runs`, 8_000, async () => {
+    const runs = (await scheduler.getRuns('ahead')).filter((run) => run.status === 'success');
+    return runs.length >= count ? runs : `${runs.length} so far`;
+  });
+}
+
+describe('claim ahead (lookAheadMs)', () => {
+  it('a fire claimed ahead starts at its time, not before; its run starts (and its lease runs) from its time', async () => {
+    const scheduler = await start(900);
+    const runs = await successes(scheduler, 3);
+    for (const run of runs) {
+      assert.equal(run.startedAt?.getTime(), run.scheduledAt.getTime(), 'claimed ahead: started at its fire time');
+    }
+    assert.ok(seen.length >= 3);
+    for (const start of seen) {
+      assert.ok(
+        start.redisNow >= start.scheduledAt,
+        `the handler of ${start.scheduledAt} ran at Redis ${start.redisNow}: ${start.scheduledAt - start.redisNow} ms early`,
+      );
+    }
+  });
+
+  it('lookAheadMs 0: a fire is claimed once due, never ahead', async () => {
+    const scheduler = await start(0);
+    const runs = await successes(scheduler, 2);
+    for (const run of runs) assert.ok((run.startedAt as Date).getTime() >= run.scheduledAt.getTime());
+    for (const start of seen) assert.ok(start.redisNow >= start.scheduledAt);
+  });
+
+  it('a fire claimed ahead does not start when Redis is unreachable at its time (fail closed)', async () => {
+    const logger = new CapturingLogger();
+    const scheduler = await start(5_000, [OnceWorkflow], logger);
+    const fireAt = Math.ceil(((await redisNow()) + 2_500) / 1_000) * 1_000;
+    const date = new Date(fireAt);
+    await scheduler.addTask({
+      id: 'once',
+      name: 'once',
+      cron: `${date.getUTCSeconds()} ${date.getUTCMinutes()} ${date.getUTCHours()} ${date.getUTCDate()} ${date.getUTCMonth() + 1} *`,
+      workflow: 'once',
+    });
+    await pollUntil('claimed ahead', 2_000, async () => {
+      const runs = await scheduler.getRuns('once');
+      return runs.some((run) => run.status === 'running') ? true : 'not yet';
+    });
+    assert.ok((await redisNow()) < fireAt - 300, 'claimed well before its time');
+    await server.stop();
+    try {
+      await sleep(fireAt - Date.now() + 700);
+      assert.deepEqual(onceStarts, [], 'no handler starts while Redis is down');
+      assert.equal(logger.find('warn', /claimed ahead not started: Redis is unreachable/).length, 1);
+    } finally {
+      await server.start();
+    }
+  });
+});
