@@ -2,7 +2,7 @@
   Enables or disables a task's schedule. Enabling a disabled task sets the next fire given (computed from
   now: no burst of missed fires) and resets failureCount; disabling drops the next fire. Either is a
   definition change (version + 1), so a claim decided on the previous version is refused. Setting the
-  state the task already has writes nothing.
+  state the task already has writes nothing. Disabling cancels a run claimed ahead whose time has not come.
   Input:
     KEYS[1] namespace base      <prefix>:{<ns>:sched}
     ARGV[1] task id
@@ -19,6 +19,7 @@ local rcall = redis.call
 --- @include "scheduler/includes/readTask"
 --- @include "scheduler/includes/publishChange"
 --- @include "scheduler/includes/unscheduleTask"
+--- @include "scheduler/includes/cancelAheadRun"
 
 local base = KEYS[1]
 local taskId, enabled = ARGV[1], ARGV[2]
@@ -41,6 +42,7 @@ if enabled == '1' then
   publishChange(base, ARGV[5], 'enabled', taskId)
 else
   unscheduleTask(base, taskId, state[2], now)
+  cancelAheadRun(base, taskId, now)
   publishChange(base, ARGV[5], 'disabled', taskId)
 end
 return { 'changed', readTask(base, taskId) }

@@ -11,6 +11,8 @@ export type AbortCause = 'lease lost' | 'shutdown';
  */
 export class ActiveRun {
   readonly controller = new AbortController();
+  /** `performance.now()` when the claim's reply was taken in. */
+  readonly claimedAt = performance.now();
   /** `performance.now()` when the handler was called (when it was claimed, until then). */
   startedAt = performance.now();
   /** Whether its handler returned or threw: the run no longer takes a slot (its finish may still be on its way). */

@@ -72,6 +72,8 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
   private endedRuns = 0;
   /** The handlers of runs claimed ahead, by local start deadline (`performance.now()`). */
   private readonly aheadStarts = new AheadStarts();
+  /** `performance.now()` of the last change of the task set heard on the channel. */
+  private lastChangeAt = -Infinity;
   private readonly changes: ChangeSubscriber;
   private current: LoopState = 'created';
   private looping: Promise<void> = Promise.resolve();
@@ -95,7 +97,10 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     private readonly registry: WorkflowRegistry,
     @Inject(SCHEDULER_METRICS) private readonly metrics: SchedulerMetrics | null,
   ) {
-    this.changes = new ChangeSubscriber(core.connection.client, store.changedChannel, () => this.wake());
+    this.changes = new ChangeSubscriber(core.connection.client, store.changedChannel, () => {
+      this.lastChangeAt = performance.now();
+      this.wake();
+    });
     registry.onRegister(() => this.wake());
     // A Redis that restarted empty (no persistence) has lost the declared tasks: create them again.
     core.connection.onReadyAgain(() => {
@@ -421,8 +426,20 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     // Cancelled by a shutdown, or its lease lost, before its time came: the handler is not called.
     if (run.finishing || run.controller.signal.aborted) return;
     const { claimed } = run;
+    const ahead = claimed.startedAt > claimed.claimedAt;
+    // Claimed ahead, and the task removed or disabled before its time (which cancels the run in Redis).
+    const held = ahead && this.core.connection.isReady ? await this.stillHeld(run) : true;
+    if (held === false) {
+      run.finishing = true;
+      this.endHandler(run);
+      this.logger.log(
+        `Run of task "${claimed.taskId}" (fence ${claimed.fence}) claimed ahead not started: the task was removed or ` +
+          'disabled before its time',
+      );
+      return;
+    }
     // Claimed ahead, and Redis is unreachable at its time: fail closed, as a look would; it is retried per its policy.
-    if (claimed.startedAt > claimed.claimedAt && !this.core.connection.isReady) {
+    if (ahead && (!this.core.connection.isReady || held === 'unknown')) {
       run.finishing = true;
       this.endHandler(run);
       this.logger.warn(
@@ -452,6 +469,24 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     // No renewal once the finish is sent: the finish releases the lease, so a renewal meanwhile would be refused.
     run.stopRenewing();
     await this.finish(run, status, error);
+  }
+
+  /**
+   * Whether a run claimed ahead still holds its lease at its time. Removing or disabling a task cancels such a
+   * run in Redis and publishes a change, so Redis is asked (a renewal) only when a change was heard since the
+   * claim, or when changes cannot be heard; `'unknown'` when it could not be asked.
+   */
+  private async stillHeld(run: ActiveRun): Promise<boolean | 'unknown'> {
+    if (this.changes.subscribed && this.lastChangeAt < run.claimedAt) return true;
+    const { taskId, fence, leaseMs } = run.claimed;
+    const sentAt = performance.now();
+    try {
+      const held = await this.store.renew(taskId, fence, this.options.instanceId, leaseMs);
+      if (held) run.leaseHeld(sentAt);
+      return held;
+    } catch {
+      return 'unknown';
+    }
   }
 
   /** Records the run's end; a failed call is retried while the lease may hold (after that Redis records it lost). */

@@ -57,6 +57,7 @@ afterEach(async () => {
   await app?.close();
   app = undefined;
   seen.length = 0;
+  onceStarts.length = 0;
 });
 
 async function start(
@@ -129,4 +130,31 @@ describe('claim ahead (lookAheadMs)', () => {
       await server.start();
     }
   });
+
+  for (const change of ['removeTask', 'disableTask'] as const) {
+    it(`a fire claimed ahead does not start when the task is changed by ${change} before its time`, async () => {
+      const logger = new CapturingLogger();
+      const scheduler = await start(5_000, [OnceWorkflow], logger);
+      const fireAt = Math.ceil(((await redisNow()) + 2_500) / 1_000) * 1_000;
+      const date = new Date(fireAt);
+      await scheduler.addTask({
+        id: 'once',
+        name: 'once',
+        cron: `${date.getUTCSeconds()} ${date.getUTCMinutes()} ${date.getUTCHours()} ${date.getUTCDate()} ${date.getUTCMonth() + 1} *`,
+        workflow: 'once',
+      });
+      await pollUntil('claimed ahead', 2_000, async () => {
+        const runs = await scheduler.getRuns('once');
+        return runs.some((run) => run.status === 'running') ? true : 'not yet';
+      });
+      assert.ok((await redisNow()) < fireAt - 300, 'claimed well before its time');
+      await scheduler[change]('once');
+      await sleep(fireAt - Date.now() + 700);
+      assert.deepEqual(onceStarts, [], `the handler started after ${change}`);
+      assert.equal(logger.find('log', /claimed ahead not started: the task was removed or disabled/).length, 1);
+      // Nothing left holding a lease: the run was cancelled in Redis.
+      assert.equal(await raw.zcard('sf:{ahead:sched}:leases'), 0);
+      if (change === 'disableTask') assert.equal((await scheduler.getTask('once'))?.enabled, false);
+    });
+  }
 });
