@@ -1,6 +1,6 @@
 /*
  * npm run bench -- --suite=scheduler [--quick] [--rounds=N] [--steady-tasks=N] [--steady-seconds=N]
- *   [--herd-tasks=N] [--impls=library,bullmq,nest-schedule] [--write]
+ *   [--herd-tasks=N] [--steady-concurrency=N] [--herd-concurrency=N] [--impls=library,bullmq,nest-schedule] [--write]
  *
  * Starts its own redis-server. Per round, for each implementation in turn (A B C, B C A, ...): three replica
  * processes (./replica.ts) on an emptied Redis; a steady load of tasks firing every second, measured over a
@@ -37,8 +37,13 @@ interface SchedulerSettings {
   steadyTasks: number;
   steadySeconds: number;
   herdTasks: number;
-  /** Library `maxConcurrent` per replica / BullMQ worker `concurrency`, both loads. */
-  concurrency: number;
+  /**
+   * Library `maxConcurrent` per replica / BullMQ worker `concurrency` in the steady load: enough slots for every
+   * task of a second at once across the replicas (1 000 tasks / 3 replicas: 334), as an app would size it.
+   */
+  steadyConcurrency: number;
+  /** The same in the herd: 100, as issue 11 fixes it (far fewer slots than fires). */
+  herdConcurrency: number;
   workMs: number;
   warmupMs: number;
   /** After the steady window: how long late starts are still waited for. */
@@ -61,7 +66,8 @@ function schedulerSettings(argv: string[]): SchedulerSettings {
     steadyTasks: Number(value('steady-tasks') ?? (quick ? 100 : 1_000)),
     steadySeconds: Number(value('steady-seconds') ?? (quick ? 5 : 30)),
     herdTasks: Number(value('herd-tasks') ?? (quick ? 1_000 : 10_000)),
-    concurrency: Number(value('concurrency') ?? 100),
+    steadyConcurrency: Number(value('steady-concurrency') ?? 400),
+    herdConcurrency: Number(value('herd-concurrency') ?? 100),
     workMs: Number(value('work-ms') ?? 0),
     warmupMs: quick ? 2_000 : 3_000,
     graceMs: 3_000,
@@ -197,7 +203,7 @@ async function measure(
           instanceId: `${impl}-${n}`,
           tasks,
           herdAt,
-          concurrency: config.concurrency,
+          concurrency: load === 'steady' ? config.steadyConcurrency : config.herdConcurrency,
           workMs: config.workMs,
         };
         return {
@@ -453,7 +459,7 @@ export async function runSchedulerSuite(argv: string[]): Promise<SchedulerCheck[
     console.log(
       `scheduler: ${REPLICAS} replicas per implementation on redis-server ${redisVersion}; ${config.rounds} round(s); ` +
         `steady ${config.steadyTasks} tasks every second for ${config.steadySeconds} s; herd ${config.herdTasks} tasks in one second; ` +
-        `concurrency ${config.concurrency} per replica; handlers work ${config.workMs} ms; lag = handler start − scheduled time, ` +
+        `concurrency per replica ${config.steadyConcurrency} (steady) and ${config.herdConcurrency} (herd); handlers work ${config.workMs} ms; lag = handler start − scheduled time, ` +
         `both Date.now() of this machine (one clock)`,
     );
     const measurements: SchedulerMeasurement[] = [];
