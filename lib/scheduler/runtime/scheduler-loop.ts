@@ -24,6 +24,7 @@ import type {
 import type { TaskDefinition } from '../validation/task-definition';
 import { ActiveRun } from './active-run';
 import { AheadStarts } from './ahead-starts';
+import { RedisClock } from './redis-clock';
 import { ChangeSubscriber } from './change-subscriber';
 import { decideFire, dueScoreOf } from './claim-decisions';
 import { checkEvictionPolicy } from './eviction-policy.check';
@@ -72,6 +73,8 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
   private endedRuns = 0;
   /** The handlers of runs claimed ahead, by local start deadline (`performance.now()`). */
   private readonly aheadStarts = new AheadStarts();
+  /** Redis's clock against the local one, from the replies of looks: when a run claimed ahead starts locally. */
+  private readonly redisClock = new RedisClock();
   /** `performance.now()` of the last change of the task set heard on the channel. */
   private lastChangeAt = -Infinity;
   private readonly changes: ChangeSubscriber;
@@ -231,6 +234,7 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
       lookAheadMs,
       Math.random(),
     );
+    this.redisClock.observe(peek.now, performance.now());
     this.reportLost(peek);
     const candidates = peek.candidates;
     const oldest = candidates.reduce<number | null>(
@@ -388,17 +392,20 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   /**
-   * Takes a claimed run in. A run claimed ahead starts on a local timer at its start time: the Redis-time offset
-   * from the claim, counted from when the reply arrived (Redis had passed the claim's time by then, so the handler
-   * never starts before its time); its lease is counted from the claim's sending plus the same offset (never after
-   * Redis's expiry).
+   * Takes a claimed run in. A run claimed ahead starts on a local timer at its start time, converted to the local
+   * clock with the tightest known lower bound on Redis's clock offset (RedisClock: Redis had read its clock before
+   * each reply arrived, so the handler never starts before its time); its lease is counted from the claim's
+   * sending plus the time ahead (never after Redis's expiry).
    */
   private start(claimed: ClaimedRun, claimSentAt: number, repliedAt: number): void {
     const aheadMs = Math.max(claimed.startedAt - claimed.claimedAt, 0);
     const run = new ActiveRun(claimed, this.options.instanceId, claimSentAt + aheadMs);
     this.runs.set(run.key, run);
     run.watchLease((why) => this.leaseLost(run, why));
-    const started = aheadMs > 0 ? this.aheadStarts.at(repliedAt + aheadMs) : Promise.resolve();
+    // At Redis's start time by the tightest known bound on the clocks' offset: this claim's own (its reply may be
+    // large and slow), or a recent quick look's; never before the start time.
+    const startAt = this.redisClock.localTimeOf(claimed.startedAt, claimed.claimedAt - repliedAt);
+    const started = aheadMs > 0 ? this.aheadStarts.at(startAt) : Promise.resolve();
     run.done = started
       .then(() => this.execute(run))
       .catch((error: Error) =>

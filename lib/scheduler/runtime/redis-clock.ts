@@ -1,0 +1,34 @@
+import { performance } from 'node:perf_hooks';
+
+/** How long a reading of Redis's clock stays usable: a step of Redis's wall clock is forgotten after this. */
+const READING_TTL_MS = 10_000;
+
+/**
+ * Where Redis's clock (TIME, ms) stands against this process's monotonic clock (`performance.now()`), from below.
+ * A reply that carries Redis's time `redisMs` and arrives at local `receivedAt` shows that the offset
+ * (Redis − local) is at least `redisMs − receivedAt`: Redis read its clock before the reply left. The largest of
+ * the recent such bounds is the tightest; small, fast replies (an idle look) make it tight to about a
+ * millisecond. A local deadline computed from it never falls before the Redis time it stands for.
+ */
+export class RedisClock {
+  private readonly readings: Array<{ bound: number; at: number }> = [];
+
+  /** A reply that carried Redis's time `redisMs` arrived at `receivedAt` (`performance.now()`). */
+  observe(redisMs: number, receivedAt: number): void {
+    const bound = redisMs - receivedAt;
+    // Only readings that may still be the largest are kept: older and smaller ones never will be.
+    while (this.readings.length > 0 && this.readings[this.readings.length - 1].bound <= bound) this.readings.pop();
+    this.readings.push({ bound, at: receivedAt });
+  }
+
+  /**
+   * The local `performance.now()` at which Redis's clock reaches `redisMs`, at the latest as far as known: never
+   * before. `fallbackBound` is a bound of the caller's own (from the reply that brought `redisMs`).
+   */
+  localTimeOf(redisMs: number, fallbackBound: number): number {
+    const now = performance.now();
+    while (this.readings.length > 0 && now - this.readings[0].at > READING_TTL_MS) this.readings.shift();
+    const best = this.readings.length > 0 ? Math.max(this.readings[0].bound, fallbackBound) : fallbackBound;
+    return redisMs - best;
+  }
+}
