@@ -1,7 +1,7 @@
 import { scrubText } from '../../core/errors/credential-scrubber';
 
 /** What a secret in a text is replaced with. */
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
 /**
  * Words that make a name a secret's, looked for in the name lower-cased without separators (`api_key`,
