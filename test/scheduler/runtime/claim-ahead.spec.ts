@@ -82,6 +82,24 @@ function successes(scheduler: DistributedSchedulerService, count: number): Promi
   });
 }
 
+/** Adds the task `once`, due once about 2.5 s from now, and waits until a replica has claimed it ahead; its time. */
+async function claimOnceAhead(scheduler: DistributedSchedulerService): Promise<number> {
+  const fireAt = Math.ceil(((await redisNow()) + 2_500) / 1_000) * 1_000;
+  const date = new Date(fireAt);
+  await scheduler.addTask({
+    id: 'once',
+    name: 'once',
+    cron: `${date.getUTCSeconds()} ${date.getUTCMinutes()} ${date.getUTCHours()} ${date.getUTCDate()} ${date.getUTCMonth() + 1} *`,
+    workflow: 'once',
+  });
+  await pollUntil('claimed ahead', 2_000, async () => {
+    const runs = await scheduler.getRuns('once');
+    return runs.some((run) => run.status === 'running') ? true : 'not yet';
+  });
+  assert.ok((await redisNow()) < fireAt - 300, 'claimed well before its time');
+  return fireAt;
+}
+
 describe('claim ahead (lookAheadMs)', () => {
   it('a fire claimed ahead starts at its time, not before; its run starts (and its lease runs) from its time', async () => {
     const scheduler = await start(900);
@@ -108,19 +126,7 @@ describe('claim ahead (lookAheadMs)', () => {
   it('a fire claimed ahead does not start when Redis is unreachable at its time (fail closed)', async () => {
     const logger = new CapturingLogger();
     const scheduler = await start(5_000, [OnceWorkflow], logger);
-    const fireAt = Math.ceil(((await redisNow()) + 2_500) / 1_000) * 1_000;
-    const date = new Date(fireAt);
-    await scheduler.addTask({
-      id: 'once',
-      name: 'once',
-      cron: `${date.getUTCSeconds()} ${date.getUTCMinutes()} ${date.getUTCHours()} ${date.getUTCDate()} ${date.getUTCMonth() + 1} *`,
-      workflow: 'once',
-    });
-    await pollUntil('claimed ahead', 2_000, async () => {
-      const runs = await scheduler.getRuns('once');
-      return runs.some((run) => run.status === 'running') ? true : 'not yet';
-    });
-    assert.ok((await redisNow()) < fireAt - 300, 'claimed well before its time');
+    const fireAt = await claimOnceAhead(scheduler);
     await server.stop();
     try {
       await sleep(fireAt - Date.now() + 700);
@@ -135,19 +141,7 @@ describe('claim ahead (lookAheadMs)', () => {
     it(`a fire claimed ahead does not start when the task is changed by ${change} before its time`, async () => {
       const logger = new CapturingLogger();
       const scheduler = await start(5_000, [OnceWorkflow], logger);
-      const fireAt = Math.ceil(((await redisNow()) + 2_500) / 1_000) * 1_000;
-      const date = new Date(fireAt);
-      await scheduler.addTask({
-        id: 'once',
-        name: 'once',
-        cron: `${date.getUTCSeconds()} ${date.getUTCMinutes()} ${date.getUTCHours()} ${date.getUTCDate()} ${date.getUTCMonth() + 1} *`,
-        workflow: 'once',
-      });
-      await pollUntil('claimed ahead', 2_000, async () => {
-        const runs = await scheduler.getRuns('once');
-        return runs.some((run) => run.status === 'running') ? true : 'not yet';
-      });
-      assert.ok((await redisNow()) < fireAt - 300, 'claimed well before its time');
+      const fireAt = await claimOnceAhead(scheduler);
       await scheduler[change]('once');
       await sleep(fireAt - Date.now() + 700);
       assert.deepEqual(onceStarts, [], `the handler started after ${change}`);
