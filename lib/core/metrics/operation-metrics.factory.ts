@@ -2,17 +2,12 @@ import type {
   StatefulRedisMetricsOptions,
   StatefulRedisMetricsRegistry,
 } from '../interfaces/stateful-redis-module-options.interface';
+import { optionalPromClient } from './library-metrics-registration';
 import { OperationMetrics } from './operation-metrics';
 
 /** prom-client's default registry, or `undefined` when the optional peer dependency is not installed. */
 export function defaultPromRegistry(): StatefulRedisMetricsRegistry | undefined {
-  try {
-    return (require('prom-client') as { register: StatefulRedisMetricsRegistry }).register;
-  } catch (error) {
-    const { code, message } = error as NodeJS.ErrnoException;
-    if (code === 'MODULE_NOT_FOUND' && message.includes("'prom-client'")) return undefined;
-    throw error;
-  }
+  return optionalPromClient<{ register: StatefulRedisMetricsRegistry }>()?.register;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../errors/error-code';
-import { StatefulError } from '../errors/stateful.error';
+import { registerLibraryMetrics } from './library-metrics-registration';
 import type { StatefulRedisMetricsRegistry } from '../interfaces/stateful-redis-module-options.interface';
 
 /** Names of the metrics, as dashboards and alerts know them. */
@@ -176,21 +176,8 @@ export class OperationMetrics {
 
   // A registry that was cleared (`register.clear()` between tests) gets the metrics again, counting from zero.
   private registerIn(registry: StatefulRedisMetricsRegistry): void {
-    let registered = false;
-    for (const metric of this.metrics) {
-      const existing = registry.getSingleMetric(metric.key);
-      if (existing === metric) continue;
-      if (existing !== undefined) {
-        throw new StatefulError(
-          ErrorCode.INVALID_PARAMETER,
-          `Invalid StatefulRedisModule options: the metrics registry already has a metric named "${metric.name}" that this library did not register`,
-          { field: 'metrics' },
-        );
-      }
-      registry.registerMetric(metric as never);
-      registered = true;
-    }
-    if (registered) this.stats.clear();
+    const metrics = this.metrics.map((metric) => ({ metric, name: metric.key }));
+    if (registerLibraryMetrics(registry, metrics)) this.stats.clear();
   }
 
   private trackingSamples(): MetricSample[] {

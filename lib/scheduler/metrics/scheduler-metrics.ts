@@ -1,9 +1,8 @@
-import { ErrorCode } from '../../core/errors/error-code';
-import { StatefulError } from '../../core/errors/stateful.error';
 import type {
   StatefulRedisMetricsOptions,
   StatefulRedisMetricsRegistry,
 } from '../../core/interfaces/stateful-redis-module-options.interface';
+import { optionalPromClient, registerLibraryMetrics } from '../../core/metrics/library-metrics-registration';
 import { defaultPromRegistry } from '../../core/metrics/operation-metrics.factory';
 import type { TaskStatus } from '../interfaces/scheduled-task.interface';
 
@@ -164,29 +163,10 @@ export class SchedulerMetrics {
 
   // A registry that was cleared (`register.clear()` between tests) gets the metrics again.
   private registerIn(registry: StatefulRedisMetricsRegistry): void {
-    for (const metric of this.metrics) {
-      const name = metric.name as string;
-      const existing = registry.getSingleMetric(name);
-      if (existing === metric) continue;
-      if (existing !== undefined) {
-        throw new StatefulError(
-          ErrorCode.INVALID_PARAMETER,
-          `Invalid StatefulRedisModule options: the metrics registry already has a metric named "${name}" that this library did not register`,
-          { field: 'metrics' },
-        );
-      }
-      registry.registerMetric(metric as never);
-    }
-  }
-}
-
-function loadPromClient(): PromClient | undefined {
-  try {
-    return require('prom-client') as PromClient;
-  } catch (error) {
-    const { code, message } = error as NodeJS.ErrnoException;
-    if (code === 'MODULE_NOT_FOUND' && message.includes("'prom-client'")) return undefined;
-    throw error;
+    registerLibraryMetrics(
+      registry,
+      this.metrics.map((metric) => ({ metric, name: metric.name as string })),
+    );
   }
 }
 
@@ -196,7 +176,7 @@ function loadPromClient(): PromClient | undefined {
  */
 export function createSchedulerMetrics(option: boolean | StatefulRedisMetricsOptions): SchedulerMetrics | null {
   if (option === false) return null;
-  const prom = loadPromClient();
+  const prom = optionalPromClient<PromClient>();
   const registry = (option !== true && option.registry) || defaultPromRegistry();
   return prom && registry ? SchedulerMetrics.for(registry, prom) : null;
 }
