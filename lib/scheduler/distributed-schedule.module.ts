@@ -11,7 +11,12 @@ import { DistributedSchedulerHealthIndicator } from './distributed-scheduler.hea
 import { DistributedSchedulerService } from './distributed-scheduler.service';
 import type { DistributedScheduleModuleAsyncOptions } from './interfaces/distributed-schedule-module-options.interface';
 import { DeadPodSweeper } from './pod-sweep/dead-pod-sweeper';
+import { DeclaredTasksSync } from './runtime/declared-tasks.sync';
+import { RunExecutor } from './runtime/run.executor';
+import { RunFinisher } from './runtime/run.finisher';
+import { RunLeaseKeeper } from './runtime/run-lease.keeper';
 import { SchedulerLoop } from './runtime/scheduler-loop';
+import { WakeSignal } from './runtime/wake.signal';
 import { WorkflowRegistry } from './runtime/workflow-registry';
 
 /**
@@ -27,6 +32,11 @@ import { WorkflowRegistry } from './runtime/workflow-registry';
     ...distributedScheduleProviders,
     WorkflowRegistry,
     ScheduleExplorer,
+    DeclaredTasksSync,
+    WakeSignal,
+    RunLeaseKeeper,
+    RunFinisher,
+    RunExecutor,
     SchedulerLoop,
     DistributedSchedulerService,
     DistributedSchedulerHealthIndicator,

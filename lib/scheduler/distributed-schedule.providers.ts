@@ -11,8 +11,9 @@ import type {
   DistributedScheduleModuleOptions,
   ResolvedDistributedScheduleOptions,
 } from './interfaces/distributed-schedule-module-options.interface';
-import { createSchedulerMetrics } from './metrics/scheduler-metrics';
+import { createSchedulerMetrics, type SchedulerMetrics } from './metrics/scheduler-metrics';
 import { resolveScheduleOptions } from './options/resolve-schedule-options';
+import { ChangeSubscriber } from './runtime/change-subscriber';
 import { SchedulerCore } from './runtime/scheduler-core';
 import { DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS, SCHEDULER_FEATURE, SCHEDULER_METRICS } from './scheduler.constants';
 import { SchedulerStore } from './store/scheduler-store';
@@ -22,8 +23,8 @@ const optional = (token: unknown) => ({ token: token as string, optional: true }
 /**
  * The scheduler's providers besides its services: options validated once (a bad option stops the app), the
  * core of `StatefulRedisModule` (a clear stop when it is missing), the store on the core's connection with its
- * scripts registered in the core's runner (before the core preloads them at init), and the metrics in the
- * registry of the core's `metrics` option.
+ * scripts registered in the core's runner (before the core preloads them at init), the subscriber to the store's
+ * change channel, and the metrics in the registry of the core's `metrics` option.
  */
 export const distributedScheduleProviders: Provider[] = [
   {
@@ -58,13 +59,26 @@ export const distributedScheduleProviders: Provider[] = [
   },
   {
     provide: SchedulerStore,
-    useFactory: (options: ResolvedDistributedScheduleOptions, core: SchedulerCore) => {
+    useFactory: (
+      options: ResolvedDistributedScheduleOptions,
+      core: SchedulerCore,
+      metrics: SchedulerMetrics | null,
+    ) => {
       core.scripts.register(SchedulerStore.SCRIPTS);
       return new SchedulerStore(core.scripts, core.connection.client, core.options.keyPrefix, options.namespace, {
         send: core.pipeline.forFeature(SCHEDULER_FEATURE),
+        // Within the call's own deadline: a slot moves in well under that, or the call fails clearly.
+        reshardingRetryMs: core.options.commandTimeoutMs,
+        onReshardingRetry: (operation) => metrics?.reshardingRetry(options.namespace, operation),
       });
     },
-    inject: [DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS, SchedulerCore],
+    inject: [DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS, SchedulerCore, SCHEDULER_METRICS],
+  },
+  {
+    provide: ChangeSubscriber,
+    useFactory: (core: SchedulerCore, store: SchedulerStore) =>
+      new ChangeSubscriber(core.connection.client, store.changedChannel),
+    inject: [SchedulerCore, SchedulerStore],
   },
   {
     provide: SCHEDULER_METRICS,

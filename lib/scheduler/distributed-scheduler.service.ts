@@ -17,6 +17,7 @@ import type {
 import type { SchedulerStats } from './interfaces/scheduler-stats.interface';
 import { SCHEDULER_LIMITS } from './options/scheduler-limits';
 import { dueScoreOf } from './runtime/claim-decisions';
+import { RunExecutor } from './runtime/run.executor';
 import { SchedulerLoop } from './runtime/scheduler-loop';
 import { definitionOf, toScheduledTask } from './runtime/store-adapter';
 import { WorkflowRegistry } from './runtime/workflow-registry';
@@ -25,6 +26,7 @@ import { SchedulerStore } from './store/scheduler-store';
 import type { StoredTask } from './store/stored-task.interface';
 import type { TaskDefinition } from './validation/task-definition';
 import { assertTaskName, validateNewTask, validatePatch } from './validation/task-input.validator';
+import { liveReplicaMaxAgeMs } from './options/live-replica-max-age';
 
 /** An update that keeps meeting a concurrent one is tried this many times. */
 const UPDATE_ATTEMPTS = 5;
@@ -47,6 +49,7 @@ export class DistributedSchedulerService {
     private readonly store: SchedulerStore,
     private readonly registry: WorkflowRegistry,
     private readonly loop: SchedulerLoop,
+    private readonly executor: RunExecutor,
   ) {}
 
   /** Adds a task of a registered workflow; an existing id is refused (`ALREADY_EXISTS`). */
@@ -86,7 +89,10 @@ export class DistributedSchedulerService {
   /** Removes a task and its history; `false` if unknown. A run in progress finishes; nothing fires after. */
   async removeTask(id: string): Promise<boolean> {
     assertTaskName('removeTask', 'id', id);
-    return this.store.removeTask(id);
+    const removed = await this.store.removeTask(id);
+    // Its metric series go now, on this replica; the others delete theirs when they hear of the removal.
+    if (removed) this.executor.taskRemoved(id);
+    return removed;
   }
 
   /** Enables a task's schedule: its next fire is computed from now (missed fires are not replayed). */
@@ -196,7 +202,7 @@ export class DistributedSchedulerService {
   /** A workflow registered here, or announced by a replica seen within a few polls (each look is a heartbeat). */
   private async assertWorkflowKnown(operation: string, workflow: string): Promise<void> {
     if (this.registry.has(workflow)) return;
-    const live = await this.store.liveWorkflows(Math.max(this.options.leaseMs, 5 * this.options.pollIntervalMs));
+    const live = await this.store.liveWorkflows(liveReplicaMaxAgeMs(this.options));
     if (!live.has(workflow)) {
       throw invalidParameter(
         operation,

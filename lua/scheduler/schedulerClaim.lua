@@ -1,22 +1,24 @@
 --[[
   Claims runs for one replica, atomically. First the scheduled fires due now the replica decided on (from
   schedulerPeek's candidates and the cron schedule): each is taken only if the task still has that next
-  fire and that version (else another replica claimed it, or the task changed: left alone); a fire at or
-  before the task's lastFireAt never runs again. A taken fire records its missed fires, advances the next
-  fire and due score, and is then run, buffered or skipped per the overlap policy (applied to first
-  attempts only). Then the due pending entries of the workflows (retries, buffered runs, manual triggers),
-  earliest first; then the fires claimed ahead (below), so that a run waiting for its task's previous run
-  goes before the task's next fire. A run needs a free slot: at most ARGV[2] runs start; a fire that
-  would run without a slot stays due, untouched.
+  fire and that version, is enabled, and its workflow's keys were declared (else another replica claimed it, or
+  the task changed: left alone); a fire at or before the task's lastFireAt never runs again. A taken fire
+  records its missed fires, advances the next fire and due score, and is then run, buffered or skipped per the
+  overlap policy. Then the due pending entries of the workflows (retries, buffered runs, manual triggers),
+  earliest first; then the fires claimed ahead (below), so that a run waiting for its task's previous run goes
+  before the task's next fire. A run needs a free slot: at most ARGV[2] runs start; a fire that would run without
+  a slot stays due, untouched.
+  Overlap (includes/runLifecycle): with `skip` or `bufferOne`, a retry waiting counts as a run, so a task's runs
+  start one at a time and in fire order; a retry never waits for a fire.
   Claim ahead: a fire whose due score (`dueAt`, its time plus jitter) is still ahead but within the
-  look-ahead window is claimed now and starts at its due score: its startedAt and lastRunAt are `dueAt`,
-  its lease runs from then. Only a fire that runs is claimed ahead: one that overlap would buffer or skip
-  (a run of its task in progress) is left untouched, to be decided at its due time. Pending entries are
-  never claimed ahead, and one of a task whose run claimed ahead has not started yet waits until shortly
-  after that start (fencing tokens keep increasing in the order the runs start). A decision without
-  `dueAt` is only taken once due.
+  look-ahead window is claimed now and starts at its due score, once its replica confirmed the start
+  (schedulerStartRuns): its lease runs from then. Only a fire that runs is claimed ahead: one that overlap would
+  buffer or skip is left untouched, to be decided at its due time. Pending entries are never claimed ahead, and
+  one of a task whose run claimed ahead has not started yet waits for that start (fencing tokens keep increasing
+  in the order the runs start). A decision without `dueAt` is only taken once due.
   Input:
-    KEYS[1] namespace base      <prefix>:{<ns>:sched}
+    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, then the due
+               and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] instance id
     ARGV[2] most runs to start
     ARGV[3] lease (ms) of tasks without their own
@@ -28,20 +30,31 @@
   Output:
     { now, runs }: Redis time (ms) of the claim, and the runs started: { { id, fence, scheduledAt, attempt,
     startedAt, leaseMs, kind, task }, ... }, kind being scheduled, retry, buffered or manual, task = { id,
-    definition JSON, state field/value list } for a pending entry's run, false for a scheduled fire's (the
-    replica has it from its decision's candidate, same version)
+    definition JSON, state JSON } for a pending entry's run, false for a scheduled fire's (the replica has it
+    from its decision's candidate, same version); an error reply `UNDECLARED_WORKFLOWS <JSON list>` (nothing
+    written) when the keys of one of the replica's workflows were not declared
 ]]
 local rcall = redis.call
 --- @include "scheduler/includes/nowMs"
---- @include "scheduler/includes/pushHistory"
+--- @include "scheduler/includes/namespaceKeys"
+--- @include "scheduler/includes/taskState"
+--- @include "scheduler/includes/history"
 --- @include "scheduler/includes/pendingMember"
---- @include "scheduler/includes/startRun"
+--- @include "scheduler/includes/runLifecycle"
 
-local base = KEYS[1]
+local K = namespaceKeys(KEYS)
 local instanceId, maxClaims, defaultLeaseMs, historyLength =
   ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local decisions = cjson.decode(ARGV[5])
 local lookAheadMs = tonumber(ARGV[6])
+local workflows = {}
+for i = 7, #ARGV do
+  workflows[#workflows + 1] = ARGV[i]
+end
+local undeclared = undeclaredWorkflowsReply(K, workflows)
+if undeclared then
+  return undeclared
+end
 local now = nowMs()
 local claimed = {}
 
@@ -49,25 +62,13 @@ local function present(value)
   return value ~= nil and value ~= cjson.null
 end
 
--- What overlap makes of a first attempt: run, buffer (bufferOne, none waiting yet) or skip.
-local function overlapAction(running, overlap, buffered)
-  if running == 0 or overlap == 'allow' then
-    return 'run'
-  end
-  if overlap == 'bufferOne' and not buffered then
-    return 'buffer'
-  end
-  return 'skip'
-end
-
-local function recordSkipped(taskId, scheduledAt)
-  pushHistory(base, taskId, historyLength, scheduledAt, nil, nil, 'skipped', 1, nil, nil)
-  rcall('HSET', base .. ':state:' .. taskId, 'lastStatus', 'skipped')
+local function recordSkipped(taskId, state, scheduledAt)
+  pushHistory(K, taskId, state, historyLength, scheduledAt, nil, nil, 'skipped', 1, nil, nil)
+  state.lastStatus = 'skipped'
 end
 
 local function claimDecision(decision)
   local taskId = decision.taskId
-  local stateKey = base .. ':state:' .. taskId
   -- A fire due later than now is only claimed ahead, within the window; without its due score, not at all.
   local startAt = now
   local ahead = false
@@ -79,100 +80,106 @@ local function claimDecision(decision)
   elseif decision.expectedFireTime > now then
     startAt = nil
   end
-  local state = {}
+  local state = nil
   if startAt and startAt <= now + lookAheadMs then
-    state = rcall('HMGET', stateKey, 'nextRunAt', 'version', 'enabled', 'lastFireAt', 'running', 'overlap',
-      'buffered', 'workflow', 'leaseMs', 'incarnation')
+    state = readState(K, taskId)
   end
-  if state[1] and tonumber(state[1]) == decision.expectedFireTime and tonumber(state[2]) == decision.version
-    and state[3] == '1' then
-    local lastFireAt = tonumber(state[4] or '-1')
-    local runAt = nil
-    if present(decision.runAt) and decision.runAt > lastFireAt then
-      runAt = decision.runAt
+  if not state or state.nextRunAt ~= decision.expectedFireTime or state.version ~= decision.version
+    or not state.enabled or not K.due[state.workflow] then
+    return
+  end
+  local lastFireAt = state.lastFireAt or -1
+  local runAt = nil
+  if present(decision.runAt) and decision.runAt > lastFireAt then
+    runAt = decision.runAt
+  end
+  local action = nil
+  if runAt then
+    action = overlapAction(state)
+  end
+  if (action ~= 'run' and ahead) or (action == 'run' and #claimed >= maxClaims) then
+    return
+  end
+  local latestFire = math.max(lastFireAt, decision.expectedFireTime, runAt or -1)
+  local missed = {}
+  for _, fireTime in ipairs(decision.missed) do
+    if fireTime > lastFireAt then
+      missed[#missed + 1] = fireTime
     end
-    local action = nil
-    if runAt then
-      action = overlapAction(tonumber(state[5] or '0'), state[6], state[7])
-    end
-    if (action == 'run' or not ahead) and (action ~= 'run' or #claimed < maxClaims) then
-      local latestFire = math.max(lastFireAt, decision.expectedFireTime, runAt or -1)
-      local missed = {}
-      for _, fireTime in ipairs(decision.missed) do
-        if fireTime > lastFireAt then
-          missed[#missed + 1] = fireTime
-        end
-      end
-      table.sort(missed)
-      for _, fireTime in ipairs(missed) do
-        pushHistory(base, taskId, historyLength, fireTime, nil, nil, 'missed', 1, nil, nil)
-        rcall('HSET', stateKey, 'lastStatus', 'missed')
-        latestFire = math.max(latestFire, fireTime)
-      end
-      local dueKey = base .. ':due:' .. state[8]
-      if present(decision.nextRunAt) then
-        local score = present(decision.nextDueScore) and decision.nextDueScore or decision.nextRunAt
-        rcall('HSET', stateKey, 'lastFireAt', latestFire, 'nextRunAt', decision.nextRunAt)
-        rcall('ZADD', dueKey, score, taskId)
-      else
-        rcall('HSET', stateKey, 'lastFireAt', latestFire)
-        rcall('HDEL', stateKey, 'nextRunAt')
-        rcall('ZREM', dueKey, taskId)
-      end
-      if action == 'run' then
-        claimed[#claimed + 1] = startRun(base, taskId, runAt, 1, 'scheduled', instanceId, defaultLeaseMs, startAt,
-          ahead, false, { state[9], state[8], state[10] })
-      elseif action == 'buffer' then
-        rcall('HSET', stateKey, 'buffered', runAt)
-      elseif action == 'skip' then
-        recordSkipped(taskId, runAt)
-      end
-    end
+  end
+  table.sort(missed)
+  for _, fireTime in ipairs(missed) do
+    pushHistory(K, taskId, state, historyLength, fireTime, nil, nil, 'missed', 1, nil, nil)
+    state.lastStatus = 'missed'
+    latestFire = math.max(latestFire, fireTime)
+  end
+  state.lastFireAt = latestFire
+  if present(decision.nextRunAt) then
+    state.nextRunAt = decision.nextRunAt
+    rcall('ZADD', K.due[state.workflow], present(decision.nextDueScore) and decision.nextDueScore or
+      decision.nextRunAt, taskId)
+  else
+    state.nextRunAt = nil
+    rcall('ZREM', K.due[state.workflow], taskId)
+  end
+  saveState(taskId, state)
+  if action == 'run' then
+    claimed[#claimed + 1] = startRun(K, taskId, state, runAt, 1, 'scheduled', instanceId, defaultLeaseMs, startAt,
+      ahead, false)
+  elseif action == 'buffer' then
+    state.buffered = runAt
+  elseif action == 'skip' then
+    recordSkipped(taskId, state, runAt)
   end
 end
 
--- How long after the start of a run claimed ahead a pending entry of its task waits: the ahead run's handler
--- starts on its replica's timer at that time, this one only after a round trip.
-local AHEAD_START_MARGIN_MS = 50
+-- A retry's slot is its own (overlap keeps fires out while it waits); should a run of its task still be in
+-- progress under `skip` or `bufferOne`, it waits this long and is looked at again.
+local RETRY_DEFER_MS = 1000
 local function claimPending()
   local pending = {}
-  for i = 7, #ARGV do
-    local entries = rcall('ZRANGEBYSCORE', base .. ':pending:' .. ARGV[i], '-inf', now, 'WITHSCORES', 'LIMIT', 0, 100)
+  for _, workflow in ipairs(workflows) do
+    local entries = rcall('ZRANGEBYSCORE', K.pending[workflow], '-inf', now, 'WITHSCORES', 'LIMIT', 0, 100)
     for j = 1, #entries, 2 do
-      pending[#pending + 1] = { entries[j], tonumber(entries[j + 1]), ARGV[i] }
+      pending[#pending + 1] = { entries[j], tonumber(entries[j + 1]), workflow }
     end
   end
   table.sort(pending, function(a, b)
     return a[2] < b[2]
   end)
   for _, entry in ipairs(pending) do
-    local member, workflow = entry[1], entry[3]
+    local member = entry[1]
+    local pendingKey = K.pending[entry[3]]
     local taskId, scheduledAt, attempt, kind = parsePendingMember(member)
-    local stateKey = base .. ':state:' .. taskId
-    local state = rcall('HMGET', stateKey, 'incarnation', 'running', 'overlap', 'buffered', 'aheadStartAt', 'leaseMs',
-      'workflow')
+    local state = readState(K, taskId)
     local action = 'drop'
-    if state[1] then
-      action = 'run'
-      if kind ~= 'retry' then
-        action = overlapAction(tonumber(state[2] or '0'), state[3], state[4])
-      end
+    if state and kind == 'retry' then
+      action = (state.overlap ~= 'allow' and (state.running or 0) > 0) and 'defer' or 'run'
+    elseif state then
+      action = overlapAction(state)
     end
     if action == 'run' and #claimed >= maxClaims then
       break
     end
     -- A run of the task claimed ahead, not started yet, holds a lower fencing token: this one waits until that
     -- one has started, so that tokens keep increasing in the order the runs start.
-    local waits = action == 'run' and tonumber(state[5] or '-1') + AHEAD_START_MARGIN_MS > now
-    if not waits then
-      rcall('ZREM', base .. ':pending:' .. workflow, member)
+    if not (action == 'run' and state.ahead) then
+      if action == 'defer' then
+        rcall('ZADD', pendingKey, now + RETRY_DEFER_MS, member)
+      else
+        rcall('ZREM', pendingKey, member)
+      end
       if action == 'run' then
-        claimed[#claimed + 1] = startRun(base, taskId, scheduledAt, attempt, kind, instanceId, defaultLeaseMs, now,
-          false, true, { state[6], state[7], state[1] })
+        if kind == 'retry' then
+          state.retrying = math.max((state.retrying or 1) - 1, 0)
+        end
+        claimed[#claimed + 1] = startRun(K, taskId, state, scheduledAt, attempt, kind, instanceId, defaultLeaseMs,
+          now, false, true)
       elseif action == 'buffer' then
-        rcall('HSET', stateKey, 'buffered', scheduledAt)
+        state.buffered = scheduledAt
+        saveState(taskId, state)
       elseif action == 'skip' then
-        recordSkipped(taskId, scheduledAt)
+        recordSkipped(taskId, state, scheduledAt)
       end
     end
   end
@@ -194,4 +201,5 @@ for _, decision in ipairs(decisions) do
     claimDecision(decision)
   end
 end
+writeStates(K)
 return { now, claimed }

@@ -6,76 +6,90 @@
   success: history `success`, failureCount 0. failed/cancelled: with attempts left a pending `retry` entry
   at now + backoffMs * 2^(attempt - 1) and history `retry` (`cancelled` for a cancelled one); else history
   `failed` and failureCount + 1 (the schedule is disabled at maxConsecutiveFailures), or `cancelled`, which
-  is not counted as a failure.
+  is not counted as a failure. Then a fire buffered under `bufferOne` goes, once nothing of the task runs or
+  waits for a retry.
   Input:
-    KEYS[1] namespace base      <prefix>:{<ns>:sched}
+    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, then the due
+               and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] instance id of the replica that ran them
     ARGV[2] history length
     ARGV[3] publish command: PUBLISH, SPUBLISH or '' (the caller publishes)
     ARGV[4..n] per run, four arguments: task id, fencing token, status (success, failed or cancelled),
             error message ('' for none)
   Output:
-    per run, in order: { accepted 1/0, disabled now 1/0, retryAt (ms) or -1 }
+    per run, in order: { accepted 1/0, disabled now 1/0, retryAt (ms) or -1 }; an error reply
+    `UNDECLARED_WORKFLOWS <JSON list>` (nothing written) when a run's task's workflow keys were not declared
 ]]
 local rcall = redis.call
 --- @include "scheduler/includes/nowMs"
---- @include "scheduler/includes/pushHistory"
---- @include "scheduler/includes/releaseRun"
---- @include "scheduler/includes/settleUnsuccessful"
---- @include "scheduler/includes/loseRun"
+--- @include "scheduler/includes/namespaceKeys"
+--- @include "scheduler/includes/taskState"
+--- @include "scheduler/includes/history"
+--- @include "scheduler/includes/runLifecycle"
 
-local base = KEYS[1]
+local K = namespaceKeys(KEYS)
 local instanceId, historyLength, publishCommand = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-local runsKey = base .. ':runs'
-local leasesKey = base .. ':leases'
 local now = nowMs()
 
-local function finishOne(taskId, fence, status, errorArgument)
-  local leaseMember = taskId .. '|' .. fence
-  local record = rcall('HGET', runsKey, leaseMember)
-  if not record then
+-- Read first: every workflow the finishes may write to must have been declared.
+local runs = {}
+local touched = {}
+for i = 4, #ARGV, 4 do
+  local leaseMember = ARGV[i] .. '|' .. ARGV[i + 1]
+  local record = rcall('HGET', K.runs, leaseMember)
+  local run = record and cjson.decode(record)
+  runs[#runs + 1] = { leaseMember, run, ARGV[i + 2], ARGV[i + 3] }
+  local state = run and run.instanceId == instanceId and runTaskState(K, run)
+  if state then
+    touched[#touched + 1] = state.workflow
+  end
+end
+local undeclared = undeclaredWorkflowsReply(K, touched)
+if undeclared then
+  return undeclared
+end
+
+local function finishOne(leaseMember, run, status, errorArgument)
+  if not run or run.instanceId ~= instanceId then
     return { 0, 0, -1 }
   end
-  local run = cjson.decode(record)
-  if run.instanceId ~= instanceId then
-    return { 0, 0, -1 }
-  end
-  local expiry = tonumber(rcall('ZSCORE', leasesKey, leaseMember))
+  local expiry = tonumber(rcall('ZSCORE', K.leases, leaseMember))
   if not expiry or expiry <= now then
-    local retryAt, disabled = loseRun(base, leaseMember, run, expiry or now, now, historyLength, publishCommand)
+    local retryAt, disabled = loseRun(K, leaseMember, run, expiry or now, now, historyLength, publishCommand)
     return { 0, disabled and 1 or 0, retryAt or -1 }
   end
-  if not releaseRun(base, leaseMember, run, now) then
+  local state = endRun(K, leaseMember, run)
+  if not state then
     return { 1, 0, -1 }
   end
-  local stateKey = base .. ':state:' .. taskId
-  local errorMessage = errorArgument ~= '' and errorArgument or nil
+  local taskId = run.taskId
   if status == 'success' then
-    pushHistory(base, taskId, historyLength, run.scheduledAt, run.startedAt, now, 'success', run.attempt,
+    pushHistory(K, taskId, state, historyLength, run.scheduledAt, run.startedAt, now, 'success', run.attempt,
       run.instanceId, nil)
-    rcall('HSET', stateKey, 'lastStatus', 'success', 'failureCount', 0)
+    state.lastStatus = 'success'
+    state.failureCount = 0
+    releaseBuffered(K, taskId, state, now)
     return { 1, 0, -1 }
   end
-  local policy = rcall('HMGET', stateKey, 'attempts', 'backoffMs')
-  local retries = run.attempt < tonumber(policy[1])
+  local retries = run.attempt < tonumber(state.attempts)
   local recorded = status
   if status == 'failed' then
     recorded = retries and 'retry' or 'failed'
   end
-  pushHistory(base, taskId, historyLength, run.scheduledAt, run.startedAt, now, recorded, run.attempt,
-    run.instanceId, errorMessage)
-  rcall('HSET', stateKey, 'lastStatus', recorded)
+  pushHistory(K, taskId, state, historyLength, run.scheduledAt, run.startedAt, now, recorded, run.attempt,
+    run.instanceId, errorArgument ~= '' and errorArgument or nil)
+  state.lastStatus = recorded
   -- Exponential backoff, its exponent bounded so that the delay stays a plain integer (at most ~12 days).
-  local delay = tonumber(policy[2]) * 2 ^ math.min(run.attempt - 1, 30)
-  local retryAt, disabled = settleUnsuccessful(base, run, now, now + math.min(delay, 2 ^ 30), status == 'failed',
+  local delay = tonumber(state.backoffMs) * 2 ^ math.min(run.attempt - 1, 30)
+  local retryAt, disabled = settleUnsuccessful(K, run, state, now, now + math.min(delay, 2 ^ 30), status == 'failed',
     publishCommand)
+  releaseBuffered(K, taskId, state, now)
   return { 1, disabled and 1 or 0, retryAt or -1 }
 end
 
 local results = {}
-for i = 4, #ARGV do
-  if (i - 4) % 4 == 0 then
-    results[#results + 1] = finishOne(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])
-  end
+for _, entry in ipairs(runs) do
+  results[#results + 1] = finishOne(entry[1], entry[2], entry[3], entry[4])
 end
+writeStates(K)
 return results

@@ -1,7 +1,8 @@
 --[[
   A task's runs: those holding a lease now (their records), and the newest history entries.
   Input:
-    KEYS[1] namespace base      <prefix>:{<ns>:sched}
+    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, then the due
+               and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] task id
     ARGV[2] most history entries
   Output:
@@ -9,19 +10,23 @@
     an error reply `NOT_FOUND <id>` for an unknown id
 ]]
 local rcall = redis.call
+--- @include "scheduler/includes/namespaceKeys"
+--- @include "scheduler/includes/taskState"
+--- @include "scheduler/includes/history"
 
-local base = KEYS[1]
+local K = namespaceKeys(KEYS)
 local taskId = ARGV[1]
-if rcall('HEXISTS', base .. ':tasks', taskId) == 0 then
+if rcall('HEXISTS', K.tasks, taskId) == 0 then
   return redis.error_reply('NOT_FOUND ' .. taskId)
 end
-local incarnation = rcall('HGET', base .. ':state:' .. taskId, 'incarnation')
+local state = readState(K, taskId)
+local incarnation = state and state.incarnation
 local running = {}
-local records = rcall('HVALS', base .. ':runs')
+local records = rcall('HVALS', K.runs)
 for _, record in ipairs(records) do
   local run = cjson.decode(record)
   if run.taskId == taskId and run.incarnation == incarnation then
     running[#running + 1] = record
   end
 end
-return { running, rcall('LRANGE', base .. ':history:' .. taskId, 0, tonumber(ARGV[2]) - 1) }
+return { running, readHistory(K, taskId, tonumber(ARGV[2])) }

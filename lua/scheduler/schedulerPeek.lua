@@ -1,9 +1,11 @@
 --[[
-  One look of a replica at its workflows: records its heartbeat, reaps expired leases (each run recorded
-  `lost`, then retried or failed), and returns the due fires of its workflows with their tasks: those due
-  now, and those due within the look-ahead window that may be claimed ahead (see includes/collectDue).
+  One look of a replica at its workflows: records its heartbeat (and, when asked, deletes the heartbeats of
+  replicas silent for longer than a given age), reaps expired leases (each run recorded `lost`, then retried
+  or failed), and returns the due fires of its workflows with their tasks: those due now, and those due within
+  the look-ahead window that may be claimed ahead (see includes/collectDue).
   Input:
-    KEYS[1] namespace base      <prefix>:{<ns>:sched}
+    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, then the due
+               and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] instance id
     ARGV[2] most candidates to return
     ARGV[3] history length
@@ -12,21 +14,24 @@
             nor counted toward ARGV[2], nor making nextWakeAt now
     ARGV[6] look-ahead (ms): fires due up to now + this are returned
     ARGV[7] where the window of due fires starts when more are due than asked for: a fraction in [0, 1)
-    ARGV[8..n] workflows this replica runs
+    ARGV[8] age (ms) past which another replica's heartbeat is deleted, 0 to keep them all this time
+    ARGV[9..n] workflows this replica runs
   Output:
     { now, candidates, pendingDue, nextWakeAt, lost }: now: Redis time (ms); candidates, pendingDue and
     nextWakeAt as includes/collectDue returns them; lost: { { taskId, fence, attempt, retryAt or -1,
-    disabled 1/0 }, ... } reaped now
+    disabled 1/0 }, ... } reaped now; an error reply `UNDECLARED_WORKFLOWS <JSON list>` (nothing written) when
+    the keys of one of the replica's workflows, or of a reaped run's task's, were not declared
 ]]
 local rcall = redis.call
 --- @include "scheduler/includes/nowMs"
---- @include "scheduler/includes/loseRun"
+--- @include "scheduler/includes/namespaceKeys"
+--- @include "scheduler/includes/taskState"
+--- @include "scheduler/includes/runLifecycle"
 --- @include "scheduler/includes/collectDue"
 
-local base = KEYS[1]
+local K = namespaceKeys(KEYS)
 local instanceId, limit, historyLength, publishCommand = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
-local leasesKey = base .. ':leases'
-local runsKey = base .. ':runs'
+local heartbeatMaxAge = tonumber(ARGV[8])
 local now = nowMs()
 
 local passOver = {}
@@ -36,27 +41,50 @@ for _, taskId in ipairs(cjson.decode(ARGV[5])) do
   passOverCount = passOverCount + 1
 end
 local workflows = {}
-for i = 8, #ARGV do
+for i = 9, #ARGV do
   workflows[#workflows + 1] = ARGV[i]
 end
-rcall('HSET', base .. ':replicas', instanceId, cjson.encode({ workflows = workflows, seenAt = now }))
 
-local lost = {}
-local expired = rcall('ZRANGEBYSCORE', leasesKey, '-inf', now, 'WITHSCORES', 'LIMIT', 0, 100)
+-- Read first: every workflow this look may write to must have been declared.
+local expired = rcall('ZRANGEBYSCORE', K.leases, '-inf', now, 'WITHSCORES', 'LIMIT', 0, 100)
+local expiredRuns = {}
+local touched = { unpack(workflows) }
 for i = 1, #expired, 2 do
-  local leaseMember = expired[i]
-  local record = rcall('HGET', runsKey, leaseMember)
-  if record then
-    local run = cjson.decode(record)
-    local retryAt, disabled = loseRun(base, leaseMember, run, tonumber(expired[i + 1]), now, historyLength,
-      publishCommand)
-    local fence = string.match(leaseMember, '|(%d+)$')
-    lost[#lost + 1] = { run.taskId, tonumber(fence), run.attempt, retryAt or -1, disabled and 1 or 0 }
-  else
-    rcall('ZREM', leasesKey, leaseMember)
+  local record = rcall('HGET', K.runs, expired[i])
+  local run = record and cjson.decode(record)
+  expiredRuns[#expiredRuns + 1] = { expired[i], run, tonumber(expired[i + 1]) }
+  local state = run and runTaskState(K, run)
+  if state then
+    touched[#touched + 1] = state.workflow
+  end
+end
+local undeclared = undeclaredWorkflowsReply(K, touched)
+if undeclared then
+  return undeclared
+end
+
+rcall('HSET', K.replicas, instanceId, cjson.encode({ workflows = workflows, seenAt = now }))
+if heartbeatMaxAge > 0 then
+  local heartbeats = rcall('HGETALL', K.replicas)
+  for i = 1, #heartbeats, 2 do
+    if cjson.decode(heartbeats[i + 1]).seenAt < now - heartbeatMaxAge then
+      rcall('HDEL', K.replicas, heartbeats[i])
+    end
   end
 end
 
-local candidates, pendingDue, nextWakeAt = collectDue(base, workflows, limit, passOver, passOverCount, now,
+local lost = {}
+for _, expiredRun in ipairs(expiredRuns) do
+  local leaseMember, run, expiry = expiredRun[1], expiredRun[2], expiredRun[3]
+  if run then
+    local retryAt, disabled = loseRun(K, leaseMember, run, expiry, now, historyLength, publishCommand)
+    lost[#lost + 1] = { run.taskId, tonumber(run.fence), run.attempt, retryAt or -1, disabled and 1 or 0 }
+  else
+    rcall('ZREM', K.leases, leaseMember)
+  end
+end
+
+local candidates, pendingDue, nextWakeAt = collectDue(K, workflows, limit, passOver, passOverCount, now,
   tonumber(ARGV[6]), tonumber(ARGV[7]))
+writeStates(K)
 return { now, candidates, pendingDue, nextWakeAt, lost }

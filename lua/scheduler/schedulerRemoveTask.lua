@@ -1,33 +1,38 @@
 --[[
   Removes a task: its definition, state, due and pending entries and history. A run in progress keeps
-  its lease until it finishes; its finish is accepted and records nothing. A run claimed ahead whose time
-  has not come is cancelled (nothing fires after the removal).
+  its lease until it finishes; its finish is accepted and records nothing. A run claimed ahead whose start
+  was not confirmed is cancelled (nothing fires after the removal).
   Input:
-    KEYS[1] namespace base      <prefix>:{<ns>:sched}
+    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, then the due
+               and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] task id
     ARGV[2] publish command: PUBLISH, SPUBLISH or '' (the caller publishes)
   Output:
-    1 removed, 0 unknown id
+    1 removed, 0 unknown id; an error reply `UNDECLARED_WORKFLOWS <JSON list>` (nothing written) when the task's
+    workflow keys were not declared
 ]]
 local rcall = redis.call
---- @include "scheduler/includes/publishChange"
---- @include "scheduler/includes/pendingMember"
 --- @include "scheduler/includes/nowMs"
---- @include "scheduler/includes/cancelAheadRun"
+--- @include "scheduler/includes/namespaceKeys"
+--- @include "scheduler/includes/taskState"
+--- @include "scheduler/includes/history"
+--- @include "scheduler/includes/runLifecycle"
 
-local base = KEYS[1]
+local K = namespaceKeys(KEYS)
 local taskId = ARGV[1]
-local tasksKey = base .. ':tasks'
-local stateKey = base .. ':state:' .. taskId
-if rcall('HEXISTS', tasksKey, taskId) == 0 then
+if rcall('HEXISTS', K.tasks, taskId) == 0 then
   return 0
 end
--- First: a buffered fire it would release is dropped with the other pending entries below.
-cancelAheadRun(base, taskId, nowMs())
-local workflow = rcall('HGET', stateKey, 'workflow')
-if workflow then
-  rcall('ZREM', base .. ':due:' .. workflow, taskId)
-  local pendingKey = base .. ':pending:' .. workflow
+local state = readState(K, taskId)
+if state then
+  local undeclared = undeclaredWorkflowsReply(K, { state.workflow })
+  if undeclared then
+    return undeclared
+  end
+  -- First: a buffered fire it would release is dropped with the other pending entries below.
+  cancelAheadRun(K, taskId, state, nowMs())
+  rcall('ZREM', K.due[state.workflow], taskId)
+  local pendingKey = K.pending[state.workflow]
   local pending = rcall('ZRANGE', pendingKey, 0, -1)
   for i = 1, #pending do
     if parsePendingMember(pending[i]) == taskId then
@@ -35,8 +40,9 @@ if workflow then
     end
   end
 end
-rcall('HDEL', tasksKey, taskId)
-rcall('DEL', stateKey)
-rcall('DEL', base .. ':history:' .. taskId)
-publishChange(base, ARGV[2], 'removed', taskId)
+rcall('HDEL', K.tasks, taskId)
+dropState(taskId)
+deleteHistory(K, taskId)
+publishChange(K, ARGV[2], 'removed', taskId)
+writeStates(K)
 return 1

@@ -2,7 +2,8 @@
   Extends a run's lease, only for its owner and only while the lease still holds: an expired lease is
   lost for good (the reaper or the run's finish records it `lost`).
   Input:
-    KEYS[1] namespace base      <prefix>:{<ns>:sched}
+    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, then the due
+               and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] task id
     ARGV[2] fencing token of the run
     ARGV[3] instance id of the replica running it
@@ -12,12 +13,12 @@
 ]]
 local rcall = redis.call
 --- @include "scheduler/includes/nowMs"
+--- @include "scheduler/includes/namespaceKeys"
 
-local base = KEYS[1]
-local leasesKey = base .. ':leases'
+local K = namespaceKeys(KEYS)
 local leaseMember = ARGV[1] .. '|' .. ARGV[2]
-local record = rcall('HGET', base .. ':runs', leaseMember)
-local expiry = rcall('ZSCORE', leasesKey, leaseMember)
+local record = rcall('HGET', K.runs, leaseMember)
+local expiry = rcall('ZSCORE', K.leases, leaseMember)
 if not record or not expiry or cjson.decode(record).instanceId ~= ARGV[3] then
   return 0
 end
@@ -25,5 +26,5 @@ local now = nowMs()
 if tonumber(expiry) <= now then
   return 0
 end
-rcall('ZADD', leasesKey, 'XX', now + tonumber(ARGV[4]), leaseMember)
+rcall('ZADD', K.leases, 'XX', now + tonumber(ARGV[4]), leaseMember)
 return 1

@@ -2,47 +2,56 @@
   Enables or disables a task's schedule. Enabling a disabled task sets the next fire given (computed from
   now: no burst of missed fires) and resets failureCount; disabling drops the next fire. Either is a
   definition change (version + 1), so a claim decided on the previous version is refused. Setting the
-  state the task already has writes nothing. Disabling cancels a run claimed ahead whose time has not come.
+  state the task already has writes nothing. Disabling cancels a run claimed ahead whose start was not confirmed.
   Input:
-    KEYS[1] namespace base      <prefix>:{<ns>:sched}
+    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, then the due
+               and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] task id
     ARGV[2] enabled: 1 or 0
     ARGV[3] next fire time (ms) when enabling, '' for none
     ARGV[4] due score (next fire time + jitter offset, ms), '' for none
     ARGV[5] publish command: PUBLISH, SPUBLISH or '' (the caller publishes)
   Output:
-    { 'changed' | 'unchanged', task }, task = { id, definition JSON, state field/value list };
-    an error reply `NOT_FOUND <id>` for an unknown id
+    { 'changed' | 'unchanged', task }, task = { id, definition JSON, state JSON };
+    an error reply `NOT_FOUND <id>` for an unknown id, or `UNDECLARED_WORKFLOWS <JSON list>` (nothing written)
+    when the task's workflow keys were not declared
 ]]
 local rcall = redis.call
 --- @include "scheduler/includes/nowMs"
+--- @include "scheduler/includes/namespaceKeys"
+--- @include "scheduler/includes/taskState"
 --- @include "scheduler/includes/readTask"
 --- @include "scheduler/includes/publishChange"
---- @include "scheduler/includes/unscheduleTask"
---- @include "scheduler/includes/cancelAheadRun"
+--- @include "scheduler/includes/runLifecycle"
 
-local base = KEYS[1]
-local taskId, enabled = ARGV[1], ARGV[2]
-local stateKey = base .. ':state:' .. taskId
-if rcall('HEXISTS', base .. ':tasks', taskId) == 0 then
+local K = namespaceKeys(KEYS)
+local taskId, enabled = ARGV[1], ARGV[2] == '1'
+local state = readState(K, taskId)
+if rcall('HEXISTS', K.tasks, taskId) == 0 or not state then
   return redis.error_reply('NOT_FOUND ' .. taskId)
 end
-local state = rcall('HMGET', stateKey, 'enabled', 'workflow')
-if state[1] == enabled then
-  return { 'unchanged', readTask(base, taskId) }
+local undeclared = undeclaredWorkflowsReply(K, { state.workflow })
+if undeclared then
+  return undeclared
+end
+if state.enabled == enabled then
+  return { 'unchanged', readTask(K, taskId) }
 end
 local now = nowMs()
-if enabled == '1' then
-  rcall('HSET', stateKey, 'enabled', '1', 'updatedAt', now, 'failureCount', 0)
-  rcall('HINCRBY', stateKey, 'version', 1)
+if enabled then
+  state.enabled = true
+  state.updatedAt = now
+  state.failureCount = 0
+  state.version = (state.version or 0) + 1
   if ARGV[3] ~= '' then
-    rcall('HSET', stateKey, 'nextRunAt', ARGV[3])
-    rcall('ZADD', base .. ':due:' .. state[2], ARGV[4] ~= '' and ARGV[4] or ARGV[3], taskId)
+    state.nextRunAt = tonumber(ARGV[3])
+    rcall('ZADD', K.due[state.workflow], ARGV[4] ~= '' and ARGV[4] or ARGV[3], taskId)
   end
-  publishChange(base, ARGV[5], 'enabled', taskId)
+  saveState(taskId, state)
+  publishChange(K, ARGV[5], 'enabled', taskId)
 else
-  unscheduleTask(base, taskId, state[2], now)
-  cancelAheadRun(base, taskId, now)
-  publishChange(base, ARGV[5], 'disabled', taskId)
+  unscheduleTask(K, taskId, state, now)
+  publishChange(K, ARGV[5], 'disabled', taskId)
 end
-return { 'changed', readTask(base, taskId) }
+writeStates(K)
+return { 'changed', readTask(K, taskId) }

@@ -39,10 +39,10 @@ export function documentedEntries(header: string, table: string): string[] {
   return [...new Set(entries)].sort();
 }
 
-/** The entries a script body uses: literal indexes, and `n..` for a loop `for i = n, #ARGV` reading ARGV[i]. */
+/** The entries a script body uses: literal indexes, and `n..` for a loop `for i = n, #ARGV[, step]` reading ARGV[i]. */
 export function usedEntries(body: string, table: string): string[] {
   const entries = [...body.matchAll(new RegExp(`\\b${table}\\[(\\d+)\\]`, 'g'))].map(([, index]) => index);
-  for (const [, variable, start] of body.matchAll(new RegExp(`for (\\w+) = (\\d+), #${table} do`, 'g'))) {
+  for (const [, variable, start] of body.matchAll(new RegExp(`for (\\w+) = (\\d+), #${table}(?:, \\d+)? do`, 'g'))) {
     assert.match(body, new RegExp(`\\b${table}\\[${variable}\\]`));
     entries.push(`${start}..`);
   }

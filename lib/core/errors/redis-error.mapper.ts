@@ -31,8 +31,8 @@ export const SCRIPT_COMMANDS = [
   ...['GET', 'SET', 'DEL', 'EXISTS', 'HSET', 'HDEL', 'HKEYS', 'HGETALL', 'HEXISTS', 'HINCRBY'],
   ...['PTTL', 'EXPIRE', 'PEXPIRE', 'PERSIST'],
   // scheduler (also: the channel `<keyPrefix>:{<ns>:sched}:changed` for PUBLISH / SPUBLISH)
-  ...['HGET', 'HMGET', 'HVALS', 'INCR', 'LPUSH', 'LRANGE', 'LTRIM', 'PUBLISH', 'SPUBLISH', 'TIME'],
-  ...['SADD', 'ZADD', 'ZCOUNT', 'ZRANGE', 'ZRANGEBYSCORE', 'ZREM', 'ZSCORE'],
+  ...['HGET', 'HVALS', 'INCR', 'PUBLISH', 'SPUBLISH', 'TIME'],
+  ...['SADD', 'ZADD', 'ZCOUNT', 'ZRANGE', 'ZRANGEBYSCORE', 'ZREM', 'ZSCORE', 'ZREMRANGEBYLEX', 'ZREVRANGEBYLEX'],
 ] as const;
 
 /**

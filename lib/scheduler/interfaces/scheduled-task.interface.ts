@@ -50,7 +50,7 @@ export interface AddTaskInput<P = unknown> extends ScheduledTaskOptions {
   cron: string;
   /** A workflow registered by this process or announced by a live replica of the namespace. */
   workflow: string;
-  /** JSON (plain objects, arrays, strings, finite numbers, booleans, null), at most 64 KiB; default `null`. */
+  /** JSON (plain objects, arrays, strings, finite numbers, booleans, null), at most 64 KiB and 32 levels deep; default `null`. */
   payload?: P;
 }
 

@@ -13,9 +13,23 @@ export const SCHEDULER_METRIC_NAMES = {
   fireLag: 'stateful_redis_scheduler_fire_lag_seconds',
   leasesLost: 'stateful_redis_scheduler_leases_lost_total',
   freeSlots: 'stateful_redis_scheduler_free_slots',
+  reshardingRetries: 'stateful_redis_scheduler_resharding_retries_total',
   podsSwept: 'stateful_redis_pods_swept_total',
   linksSwept: 'stateful_redis_pod_links_swept_total',
 } as const;
+
+/** Every status, checked against the type: the runs counter of a removed task may hold any of them. */
+const RUN_STATUSES = Object.keys({
+  pending: true,
+  running: true,
+  success: true,
+  failed: true,
+  cancelled: true,
+  retry: true,
+  skipped: true,
+  missed: true,
+  lost: true,
+} satisfies Record<TaskStatus, true>) as TaskStatus[];
 
 /** A handler's duration: from milliseconds to an hour. */
 const DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600];
@@ -29,6 +43,7 @@ interface LabelledMetric {
     observe(value: number): void;
     set(value: number): void;
   };
+  remove(labels: Record<string, string>): void;
   reset(): void;
 }
 type MetricClass = new (configuration: Record<string, unknown>) => LabelledMetric;
@@ -60,6 +75,7 @@ export class SchedulerMetrics {
   private readonly leasesLost: LabelledMetric;
   private readonly podsSwept: LabelledMetric;
   private readonly linksSwept: LabelledMetric;
+  private readonly reshardingRetries: LabelledMetric;
 
   private constructor(prom: PromClient) {
     const sources = this.sources;
@@ -101,6 +117,12 @@ export class SchedulerMetrics {
       labelNames: ['namespace', 'service'],
       registers: [],
     });
+    this.reshardingRetries = new prom.Counter({
+      name: SCHEDULER_METRIC_NAMES.reshardingRetries,
+      help: "Scheduler calls sent again because the namespace's cluster slot was moving (the script did not run), by namespace and operation.",
+      labelNames: ['namespace', 'operation'],
+      registers: [],
+    });
     const freeSlots = new prom.Gauge({
       name: SCHEDULER_METRIC_NAMES.freeSlots,
       help: 'Runs a scheduler replica could start now (maxConcurrent minus running), by namespace and instance id.',
@@ -120,6 +142,7 @@ export class SchedulerMetrics {
       this.leasesLost,
       this.podsSwept,
       this.linksSwept,
+      this.reshardingRetries,
       freeSlots,
     ];
   }
@@ -153,6 +176,17 @@ export class SchedulerMetrics {
 
   leaseLost(namespace: string, task: string): void {
     this.leasesLost.labels({ namespace, task }).inc();
+  }
+
+  /** A call refused while the namespace's slot moved between cluster nodes, sent again. */
+  reshardingRetry(namespace: string, operation: string): void {
+    this.reshardingRetries.labels({ namespace, operation }).inc();
+  }
+
+  /** Deletes the series of a removed task, so that tasks added and removed at run time do not pile series up. */
+  forgetTask(namespace: string, task: string): void {
+    for (const status of RUN_STATUSES) this.runs.remove({ namespace, task, status });
+    for (const metric of [this.runDuration, this.fireLag, this.leasesLost]) metric.remove({ namespace, task });
   }
 
   /** One silent pod swept: its links removed, and the pod forgotten unless it reported again meanwhile. */

@@ -5,15 +5,22 @@ import { scrubText } from '../../core/errors/credential-scrubber';
 /** A failed subscription is tried again at most this often (the loop polls meanwhile). */
 const RETRY_INTERVAL_MS = 10_000;
 
+/** Hears one change of the task set: its event (`saved`, `removed`, `triggered`, ...) and the task's id. */
+export type TaskSetChangeListener = (event: string, taskId: string) => void;
+
 /**
  * Listens to the store's `changed` channel on a connection of its own (a subscribed connection can send
  * nothing else): `SUBSCRIBE` on a duplicate of a standalone client; on a cluster `SSUBSCRIBE` through a
  * duplicate cluster client with sharded subscribers (ioredis sends it to the node owning the channel's slot,
  * and follows that slot when it moves). Once subscribed, ioredis resubscribes after every reconnect. If
- * subscribing fails the replica still works, waking every poll, and tries again later.
+ * subscribing fails the replica still works, waking every poll, and tries again later. A message is
+ * `<event>|<task id>` (an id may hold `|` itself).
  */
 export class ChangeSubscriber {
   private readonly logger = new Logger('DistributedScheduler');
+  private readonly listeners: TaskSetChangeListener[] = [];
+  /** `performance.now()` of the last change heard. */
+  private lastHeardAt = -Infinity;
   private subscriber?: Redis | Cluster;
   private attempt?: Promise<void>;
   private lastAttemptAt = -Infinity;
@@ -23,12 +30,21 @@ export class ChangeSubscriber {
   constructor(
     private readonly client: Redis | Cluster,
     private readonly channel: string,
-    private readonly onChange: () => void,
   ) {}
 
   /** Whether messages of the channel arrive. */
   get subscribed(): boolean {
     return this.subscriber !== undefined && this.attempt === undefined;
+  }
+
+  /** `performance.now()` when the last change was heard; `-Infinity` before the first. */
+  get lastChangeAt(): number {
+    return this.lastHeardAt;
+  }
+
+  /** Calls `listener` with every change heard. */
+  onChange(listener: TaskSetChangeListener): void {
+    this.listeners.push(listener);
   }
 
   /** Subscribes unless subscribed, subscribing, or a failure is recent; never rejects. */
@@ -72,7 +88,12 @@ export class ChangeSubscriber {
     }
   }
 
-  private readonly received = (channel: string) => {
-    if (channel === this.channel) this.onChange();
+  private readonly received = (channel: string, message: string) => {
+    if (channel !== this.channel) return;
+    this.lastHeardAt = performance.now();
+    const separator = message.indexOf('|');
+    const event = separator === -1 ? message : message.slice(0, separator);
+    const taskId = separator === -1 ? '' : message.slice(separator + 1);
+    for (const listener of this.listeners) listener(event, taskId);
   };
 }

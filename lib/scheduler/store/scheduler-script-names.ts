@@ -12,6 +12,7 @@ export const SCHEDULER_SCRIPT_NAMES = [
   'schedulerNow',
   'schedulerPeek',
   'schedulerClaim',
+  'schedulerStartRuns',
   'schedulerRenewLease',
   'schedulerFinishRun',
 ] as const;

@@ -87,6 +87,23 @@ export interface PeekResult {
   lost: LostRun[];
 }
 
+/** A run claimed ahead whose start time came, for `confirmStart`. */
+export interface StartRunInput {
+  taskId: string;
+  fence: number;
+  instanceId: string;
+  /** Its lease from the confirmation on. */
+  leaseMs: number;
+}
+
+/** What `confirmStart` found. */
+export interface StartRunResult {
+  /** false: its lease is gone or expired, or its task was removed, disabled or changed: the handler must not start. */
+  started: boolean;
+  /** Redis time of the confirmation: the run's recorded start. */
+  startedAt: number;
+}
+
 /** How a run ended, for `finish`. */
 export type FinishStatus = 'success' | 'failed' | 'cancelled';
 

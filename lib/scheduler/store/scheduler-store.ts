@@ -1,9 +1,12 @@
 import type { Cluster, Redis } from 'ioredis';
+import { performance } from 'node:perf_hooks';
+import { ErrorCode } from '../../core/errors/error-code';
+import { classifyRedisError } from '../../core/errors/redis-error.mapper';
 import type { FeatureSend, OperationInputs } from '../../core/operations/operation-pipeline';
 import type { ScriptRunner, ScriptSet } from '../../core/scripts/script-runner';
 import type { TaskRun } from '../interfaces/scheduled-task.interface';
 import { SCHEDULER_SCRIPTS, SchedulerScriptName } from './scheduler-script-names';
-import { schedulerBaseKey, schedulerChangedChannel } from './scheduler-keys';
+import { schedulerBaseKey, schedulerChangedChannel, schedulerKeys } from './scheduler-keys';
 import type {
   ChangePublishCommand,
   ClaimDecision,
@@ -11,12 +14,14 @@ import type {
   ClaimedRunKind,
   FinishRunInput,
   FinishRunResult,
+  StartRunInput,
+  StartRunResult,
   LostRun,
   PeekResult,
   SaveTaskMode,
   SaveTaskResult,
 } from './scheduler-store.interface';
-import { FinishBatcher } from './finish-batcher';
+import { TickBatcher } from './tick-batcher';
 import { toStoreError } from './store-error.mapper';
 import {
   parseHistoryEntry,
@@ -36,7 +41,22 @@ export interface SchedulerStoreOptions {
   send?: FeatureSend;
   /** How the scripts announce task-set changes; default `SPUBLISH` on a cluster, else `PUBLISH`. */
   publish?: ChangePublishCommand;
+  /**
+   * How long a call refused while the namespace's cluster slot migrates (`CLUSTER_RESHARDING`: the script did not
+   * run) is sent again, with backoff, before the refusal is the call's error; default 2000 ms.
+   */
+  reshardingRetryMs?: number;
+  /** Told of each such retry (a metric counts them). */
+  onReshardingRetry?: (operation: string) => void;
 }
+
+/** A script's refusal to run without the keys of the workflows it names (lua/scheduler/includes/namespaceKeys). */
+const UNDECLARED_WORKFLOWS = /^UNDECLARED_WORKFLOWS (\[.*\])$/;
+/** Calls again with the workflows a refusal named: each refusal adds at least one, so a few are enough. */
+const MAX_UNDECLARED_RETRIES = 3;
+/** The first wait before a call refused during a slot migration is sent again; it doubles up to the maximum. */
+const RESHARDING_FIRST_DELAY_MS = 25;
+const RESHARDING_MAX_DELAY_MS = 400;
 
 type SaveReply = [status: 'changed' | 'unchanged' | 'conflict', task: TaskReply];
 type CandidatesReply = Array<[TaskReply, number]>;
@@ -44,6 +64,7 @@ type ClaimReply = [
   now: number,
   runs: Array<[string, number, number, number, number, number, ClaimedRunKind, TaskReply | null]>,
 ];
+type StartReply = [now: number, started: number[]];
 type PeekReply = [
   now: number,
   candidates: CandidatesReply,
@@ -98,11 +119,22 @@ export class SchedulerStore {
   readonly changedChannel: string;
   /** The command the scripts publish with: `SPUBLISH` (subscribe with `SSUBSCRIBE`), `PUBLISH`, or `none`. */
   readonly publishCommand: ChangePublishCommand;
-  /** `<prefix>:{<ns>:sched}`: KEYS[1] of every script; every other key is derived from it inside the script. */
+  /** `<prefix>:{<ns>:sched}`: the prefix of every key of the namespace (`schedulerKeys`). */
   private readonly base: string;
   private readonly publishArgument: string;
   private readonly send: FeatureSend;
-  private readonly finishes = new FinishBatcher((runs) => this.finishMany(runs));
+  private readonly finishes = new TickBatcher<FinishRunInput, FinishRunResult>(
+    (runs) => this.finishMany(runs),
+    (run) => `${run.historyLength}|${run.instanceId}`,
+  );
+  private readonly starts = new TickBatcher<StartRunInput, StartRunResult>(
+    (runs) => this.startMany(runs),
+    (run) => run.instanceId,
+  );
+  /** The workflows whose due and pending keys every call declares: those used here, and those scripts asked for. */
+  private readonly workflows = new Set<string>();
+  private readonly reshardingRetryMs: number;
+  private readonly onReshardingRetry?: (operation: string) => void;
 
   constructor(
     private readonly scripts: ScriptRunner,
@@ -116,6 +148,8 @@ export class SchedulerStore {
     this.publishCommand = options.publish ?? (client.isCluster ? 'SPUBLISH' : 'PUBLISH');
     this.publishArgument = this.publishCommand === 'none' ? '' : this.publishCommand;
     this.send = options.send ?? ((_operation, _inputs, command) => command());
+    this.reshardingRetryMs = options.reshardingRetryMs ?? 2000;
+    this.onReshardingRetry = options.onReshardingRetry;
   }
 
   /**
@@ -242,7 +276,8 @@ export class SchedulerStore {
    * `passOver` (due fires this replica cannot decide on) are left out, and do not count toward `limit`.
    * `lookAheadMs` > 0 also returns the fires due within that window that may be claimed ahead (see `claim`);
    * when more are due than `limit`, `windowAt` (in [0, 1)) places the window of them returned, so that replicas
-   * looking at the same moment ask for different fires.
+   * looking at the same moment ask for different fires. `heartbeatMaxAgeMs` > 0 also deletes the heartbeats of
+   * replicas silent for longer (stopped or crashed).
    */
   async peek(
     instanceId: string,
@@ -252,7 +287,9 @@ export class SchedulerStore {
     passOver: readonly string[] = [],
     lookAheadMs = 0,
     windowAt = 0,
+    heartbeatMaxAgeMs = 0,
   ): Promise<PeekResult> {
+    for (const workflow of workflows) this.workflows.add(workflow);
     const [now, candidates, pendingDue, nextWakeAt, lost] = await this.call<PeekReply>(
       'peek',
       { instanceId, workflows, limit },
@@ -265,6 +302,7 @@ export class SchedulerStore {
         JSON.stringify(passOver),
         lookAheadMs,
         windowAt,
+        heartbeatMaxAgeMs,
         ...workflows,
       ],
     );
@@ -300,6 +338,7 @@ export class SchedulerStore {
     lookAheadMs = 0,
     candidates: ReadonlyMap<string, StoredTask> = new Map(),
   ): Promise<ClaimedRun[]> {
+    for (const workflow of workflows) this.workflows.add(workflow);
     const [now, claimed] = await this.call<ClaimReply>(
       'claim',
       { instanceId, maxClaims, decisions },
@@ -342,13 +381,23 @@ export class SchedulerStore {
   }
 
   /**
+   * Confirms, at its start time, the start of a run claimed ahead: it starts only while `instanceId` holds its
+   * lease and its task is present, enabled and of the version claimed (a change of the task cancels it anyway).
+   * A confirmed run's lease runs `leaseMs` from Redis's now, and its start is recorded at that now (`startedAt`).
+   * The confirmations of one tick go in one call.
+   */
+  confirmStart(run: StartRunInput): Promise<StartRunResult> {
+    return this.starts.add(run);
+  }
+
+  /**
    * Records a run's end, fenced: refused (accepted false) when the lease is gone, expired (then recorded
    * `lost` and retried or failed, as the reaper would) or another replica's. A failure with attempts left
    * is retried at now + backoffMs * 2^(attempt-1); else failureCount + 1 and the task is disabled at
    * maxConsecutiveFailures (`disabled`). A cancelled run is retried the same way but never counted as a failure.
    */
   finish(run: FinishRunInput): Promise<FinishRunResult> {
-    return this.finishes.finish(run);
+    return this.finishes.add(run);
   }
 
   /**
@@ -364,7 +413,16 @@ export class SchedulerStore {
     this.finishes.release();
   }
 
-  /** One call for the finishes of one replica that ended in the same tick (see `FinishBatcher`). */
+  /** One call for the start confirmations of one replica's runs due in the same tick (see `TickBatcher`). */
+  private async startMany(runs: StartRunInput[]): Promise<StartRunResult[]> {
+    const args: Array<string | number> = [runs[0].instanceId];
+    for (const run of runs) args.push(run.taskId, run.fence, run.leaseMs);
+    const inputs = runs.length === 1 ? { taskId: runs[0].taskId, fence: runs[0].fence } : { runs: runs.length };
+    const [now, started] = await this.call<StartReply>('startRuns', inputs, 'schedulerStartRuns', args);
+    return started.map((flag) => ({ started: flag === 1, startedAt: now }));
+  }
+
+  /** One call for the finishes of one replica that ended in the same tick (see `TickBatcher`). */
   private async finishMany(runs: FinishRunInput[]): Promise<FinishRunResult[]> {
     const { instanceId, historyLength } = runs[0];
     const args: Array<string | number> = [instanceId, historyLength, this.publishArgument];
@@ -388,6 +446,7 @@ export class SchedulerStore {
     mode: SaveTaskMode,
     expectedVersion: number | undefined,
   ): Promise<T> {
+    this.workflows.add(def.workflow);
     return this.call<T>(SAVE_OPERATIONS[mode], { id: def.id, mode, expectedVersion }, 'schedulerSaveTask', [
       def.id,
       mode,
@@ -406,7 +465,10 @@ export class SchedulerStore {
     ]);
   }
 
-  /** One script call through the pipeline, its refusals mapped to `StatefulError`s. */
+  /**
+   * One script call through the pipeline, its refusals mapped to `StatefulError`s. A refusal for undeclared
+   * workflows is sent again with them; one during a slot migration is sent again with backoff, for a while.
+   */
   private call<T>(
     operation: string,
     inputs: OperationInputs,
@@ -414,12 +476,34 @@ export class SchedulerStore {
     args: Array<string | number>,
   ): Promise<T> {
     return this.send(operation, inputs, () =>
-      this.scripts.run(script, [this.base], args).then(
+      this.runScript(operation, script, args).then(
         (reply) => reply as T,
         (error: unknown) => {
           throw toStoreError(error, operation, this.namespace);
         },
       ),
     );
+  }
+
+  private async runScript(operation: string, script: SchedulerScriptName, args: Array<string | number>) {
+    const giveUpAt = performance.now() + this.reshardingRetryMs;
+    let delay = RESHARDING_FIRST_DELAY_MS;
+    for (let undeclaredRetries = 0; ;) {
+      try {
+        return await this.scripts.run(script, schedulerKeys(this.base, this.workflows), args);
+      } catch (error) {
+        const undeclared = UNDECLARED_WORKFLOWS.exec((error as Error | undefined)?.message ?? '');
+        if (undeclared !== null && undeclaredRetries < MAX_UNDECLARED_RETRIES) {
+          undeclaredRetries++;
+          for (const workflow of JSON.parse(undeclared[1]) as string[]) this.workflows.add(workflow);
+          continue;
+        }
+        if (classifyRedisError(error) !== ErrorCode.CLUSTER_RESHARDING || performance.now() + delay > giveUpAt)
+          throw error;
+        this.onReshardingRetry?.(operation);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, RESHARDING_MAX_DELAY_MS);
+      }
+    }
   }
 }

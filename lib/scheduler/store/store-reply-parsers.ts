@@ -1,8 +1,25 @@
 import type { TaskRun, TaskStatus } from '../interfaces/scheduled-task.interface';
 import type { StoredTask, StoredTaskDefinition } from './stored-task.interface';
 
-/** A task as the scripts reply it (lua/scheduler/includes/readTask): id, definition JSON, state field/value list. */
-export type TaskReply = [id: string, definition: string, state: string[]];
+/** A task as the scripts reply it (lua/scheduler/includes/readTask): id, definition JSON, state JSON. */
+export type TaskReply = [id: string, definition: string, state: string];
+
+/** The state JSON's fields the replicas read (lua/scheduler/includes/taskState; fence is a string: 16 digits). */
+interface StoredState {
+  enabled?: boolean;
+  version?: number;
+  createdAt?: number;
+  updatedAt?: number;
+  nextRunAt?: number;
+  lastRunAt?: number;
+  lastStatus?: TaskStatus;
+  runCount?: number;
+  failureCount?: number;
+  lastFireAt?: number;
+  running?: number;
+  buffered?: number;
+  fence?: string;
+}
 
 /** The definition as `B:tasks` holds it: every declared field but `enabled` (the state holds it), in a fixed order. */
 export function serializeDefinition(def: StoredTaskDefinition): string {
@@ -25,27 +42,25 @@ export function serializeDefinition(def: StoredTaskDefinition): string {
   });
 }
 
-function numberOrNull(value: string | undefined): number | null {
-  return value === undefined || value === '' ? null : Number(value);
+function numberOrNull(value: number | undefined): number | null {
+  return value === undefined ? null : value;
 }
 
 /** A stored task from its reply. */
-export function parseTask([, definition, stateList]: TaskReply): StoredTask {
-  // A plain object, not a Map: this runs for every due fire a replica looks at.
-  const state: Record<string, string | undefined> = Object.create(null) as Record<string, string | undefined>;
-  for (let i = 0; i + 1 < stateList.length; i += 2) state[stateList[i]] = stateList[i + 1];
+export function parseTask([, definition, stateJson]: TaskReply): StoredTask {
+  const state = JSON.parse(stateJson) as StoredState;
   const task = JSON.parse(definition) as StoredTask;
-  task.enabled = state.enabled === '1';
-  task.version = Number(state.version ?? 0);
-  task.createdAt = Number(state.createdAt ?? 0);
-  task.updatedAt = Number(state.updatedAt ?? 0);
+  task.enabled = state.enabled === true;
+  task.version = state.version ?? 0;
+  task.createdAt = state.createdAt ?? 0;
+  task.updatedAt = state.updatedAt ?? 0;
   task.nextRunAt = numberOrNull(state.nextRunAt);
   task.lastRunAt = numberOrNull(state.lastRunAt);
-  task.lastStatus = (state.lastStatus as TaskStatus | undefined) ?? null;
-  task.runCount = Number(state.runCount ?? 0);
-  task.failureCount = Number(state.failureCount ?? 0);
+  task.lastStatus = state.lastStatus ?? null;
+  task.runCount = state.runCount ?? 0;
+  task.failureCount = state.failureCount ?? 0;
   task.lastFireAt = numberOrNull(state.lastFireAt);
-  task.running = Number(state.running ?? 0);
+  task.running = state.running ?? 0;
   task.buffered = numberOrNull(state.buffered);
   task.fence = Number(state.fence ?? 0);
   return task;

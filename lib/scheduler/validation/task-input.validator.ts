@@ -74,44 +74,39 @@ function assertOneOf(operation: string, field: string, value: unknown, allowed: 
   }
 }
 
-/** Where `value` stops being JSON (a path like `payload.items[2]`), or undefined when it is JSON through and through. */
-function firstNonJson(value: unknown, path: string, seen: Set<object>): string | undefined {
+const JSON_RULE = 'must be JSON (plain objects, arrays, strings, finite numbers, booleans, null)';
+const DEPTH_RULE = `must be nested at most ${LIMITS.maxPayloadDepth} levels deep (arrays and objects in one another)`;
+
+/**
+ * The rule `value` breaks first, and where (a path like `payload.items[2]`), or undefined for a payload: JSON
+ * through and through, at most `maxPayloadDepth` levels deep (so the walk never goes deeper either).
+ */
+function payloadFault(value: unknown, path: string, depth: number, seen: Set<object>): string | undefined {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
-  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${path} (${value})`;
-  if (typeof value !== 'object') return `${path} (a ${typeof value})`;
-  if (seen.has(value)) return `${path} (a circular reference)`;
-  if (Array.isArray(value)) {
-    seen.add(value);
-    for (let index = 0; index < value.length; index++) {
-      const bad = firstNonJson(value[index], `${path}[${index}]`, seen);
-      if (bad !== undefined) return bad;
-    }
-    seen.delete(value);
-    return undefined;
-  }
-  if (!isPlainObject(value)) return `${path} (a ${value.constructor?.name ?? 'non-plain object'})`;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${JSON_RULE}; ${path} (${value}) is not`;
+  if (typeof value !== 'object') return `${JSON_RULE}; ${path} (a ${typeof value}) is not`;
+  if (seen.has(value)) return `${JSON_RULE}; ${path} (a circular reference) is not`;
+  if (!Array.isArray(value) && !isPlainObject(value))
+    return `${JSON_RULE}; ${path} (a ${value.constructor?.name ?? 'non-plain object'}) is not`;
+  if (depth > LIMITS.maxPayloadDepth) return `${DEPTH_RULE}; it is nested deeper`;
   seen.add(value);
-  for (const [key, item] of Object.entries(value)) {
-    // JSON.stringify drops undefined properties: harmless, the handler sees them absent either way.
-    if (item === undefined) continue;
-    const bad = firstNonJson(item, `${path}.${key}`, seen);
-    if (bad !== undefined) return bad;
+  // A hole of an array is visited (and refused, as undefined); JSON.stringify drops undefined properties: harmless,
+  // the handler sees them absent either way.
+  const items: Array<[string, unknown]> = Array.isArray(value)
+    ? Array.from(value, (item, index) => [`${path}[${index}]`, item])
+    : Object.entries(value).flatMap(([key, item]) => (item === undefined ? [] : [[`${path}.${key}`, item]]));
+  for (const [itemPath, item] of items) {
+    const fault = payloadFault(item, itemPath, depth + 1, seen);
+    if (fault !== undefined) return fault;
   }
   seen.delete(value);
   return undefined;
 }
 
-/** A payload: JSON values only (what every replica reads back the same), at most 64 KiB as UTF-8 JSON. */
+/** A payload: JSON values only (what every replica reads back the same), bounded in depth and in size (64 KiB as UTF-8 JSON). */
 function assertPayload(operation: string, value: unknown): void {
-  const bad = firstNonJson(value, 'payload', new Set());
-  if (bad !== undefined) {
-    throw invalidParameter(
-      operation,
-      'payload',
-      `must be JSON (plain objects, arrays, strings, finite numbers, booleans, null); ${bad} is not`,
-      value,
-    );
-  }
+  const fault = payloadFault(value, 'payload', 1, new Set());
+  if (fault !== undefined) throw invalidParameter(operation, 'payload', fault, value);
   const bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
   if (bytes > LIMITS.maxPayloadBytes) {
     throw invalidParameter(

@@ -1,18 +1,21 @@
 --[[
-  The due fires of a replica's workflows, as schedulerPeek returns them: those due by now, and those due within the look-ahead window that may be claimed ahead (a
-  fire of a task with a run in progress and overlap other than `allow` is not: overlap is decided at its due
-  time, so it is left out and its due score is a wake-up time). When more are due than `limit`, they are taken
-  from a window of the due ones placed by windowAt (a fraction in [0, 1)), so that replicas looking at once
-  ask for different fires. passOver: a set of task ids left out (not counted toward limit), passOverCount its
-  size.
+  The due fires of a replica's workflows, as schedulerPeek returns them: those due by now, and those due within the
+  look-ahead window that may be claimed ahead (a fire of a task with a run in progress or a retry waiting, and
+  overlap other than `allow`, is not: overlap is decided at its due time, so it is left out and its due score is a
+  wake-up time). When more are due than `limit`, they are taken from a window of the due ones placed by windowAt (a
+  fraction in [0, 1)), so that replicas looking at once ask for different fires. passOver: a set of task ids left
+  out (not counted toward limit), passOverCount its size.
   Returns candidates, pendingDue, nextWakeAt: candidates { { task, fireTime }, ... } earliest due score first,
-  task = { id, definition JSON, state field/value list of what a decision needs: nextRunAt, enabled, version },
+  task = { id, definition JSON, JSON of what a decision needs of the state: nextRunAt, enabled, version },
   fireTime = the task's nextRunAt; pendingDue: pending entries (retry, buffered, manual) of the workflows due by
   now; nextWakeAt: when to look again: the earliest due score beyond the window minus the look-ahead, due score
   of a fire left out for overlap, pending score of the workflows or lease expiry of the namespace (now when more
   is due than returned), -1 for none.
 ]]
-local function collectDue(base, workflows, limit, passOver, passOverCount, now, lookAheadMs, windowAt)
+--- @include "scheduler/includes/taskState"
+--- @include "scheduler/includes/runLifecycle"
+
+local function collectDue(K, workflows, limit, passOver, passOverCount, now, lookAheadMs, windowAt)
   local horizon = now + lookAheadMs
   local due = {}
   local pendingDue = 0
@@ -29,8 +32,7 @@ local function collectDue(base, workflows, limit, passOver, passOverCount, now, 
   end
   local want = limit + passOverCount + 1
   for _, workflow in ipairs(workflows) do
-    local dueKey = base .. ':due:' .. workflow
-    local pendingKey = base .. ':pending:' .. workflow
+    local dueKey, pendingKey = K.due[workflow], K.pending[workflow]
     local offset = 0
     local dueCount = rcall('ZCOUNT', dueKey, '-inf', horizon)
     if dueCount > want then
@@ -46,7 +48,7 @@ local function collectDue(base, workflows, limit, passOver, passOverCount, now, 
     wakeAt(rcall('ZRANGEBYSCORE', dueKey, '(' .. horizon, '+inf', 'WITHSCORES', 'LIMIT', 0, 1), lookAheadMs)
     wakeAt(rcall('ZRANGEBYSCORE', pendingKey, '(' .. now, '+inf', 'WITHSCORES', 'LIMIT', 0, 1), 0)
   end
-  wakeAt(rcall('ZRANGE', base .. ':leases', 0, 0, 'WITHSCORES'), 0)
+  wakeAt(rcall('ZRANGE', K.leases, 0, 0, 'WITHSCORES'), 0)
   table.sort(due, function(a, b)
     return a[2] < b[2]
   end)
@@ -58,19 +60,19 @@ local function collectDue(base, workflows, limit, passOver, passOverCount, now, 
       break
     end
     local taskId, score = entry[1], entry[2]
-    local state = rcall('HMGET', base .. ':state:' .. taskId, 'nextRunAt', 'enabled', 'running', 'overlap', 'version')
-    if not state[1] or state[2] ~= '1' then
+    local state = readState(K, taskId)
+    if not state or not state.nextRunAt or not state.enabled then
       -- An index entry without a schedule behind it (should not happen): drop it rather than spin on it.
-      rcall('ZREM', base .. ':due:' .. entry[3], taskId)
-    elseif score > now and tonumber(state[3] or '0') > 0 and state[4] ~= 'allow' then
+      rcall('ZREM', K.due[entry[3]], taskId)
+    elseif score > now and busyRuns(state) > 0 and state.overlap ~= 'allow' then
       wakeAtScore(score)
     else
-      local definition = rcall('HGET', base .. ':tasks', taskId)
+      local definition = rcall('HGET', K.tasks, taskId)
       if definition then
-        local decisionState = { 'nextRunAt', state[1], 'enabled', state[2], 'version', state[5] }
-        candidates[#candidates + 1] = { { taskId, definition, decisionState }, tonumber(state[1]) }
+        local decisionState = cjson.encode({ nextRunAt = state.nextRunAt, enabled = true, version = state.version })
+        candidates[#candidates + 1] = { { taskId, definition, decisionState }, state.nextRunAt }
       else
-        rcall('ZREM', base .. ':due:' .. entry[3], taskId)
+        rcall('ZREM', K.due[entry[3]], taskId)
       end
     end
   end

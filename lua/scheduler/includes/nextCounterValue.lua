@@ -8,13 +8,12 @@
 ]]
 --- @include "scheduler/includes/nowMs"
 
-local function nextCounterValue(base)
-  local counterKey = base .. ':fence'
-  local value = rcall('INCR', counterKey)
+local function nextCounterValue(K)
+  local value = rcall('INCR', K.fence)
   -- 1: the counter was absent (INCR first, as an EXISTS on every call would cost a command per run).
   if value == 1 then
     value = nowMs() * 1000 + 1
-    rcall('SET', counterKey, string.format('%.0f', value))
+    rcall('SET', K.fence, string.format('%.0f', value))
   end
   return string.format('%.0f', value)
 end

@@ -5,8 +5,9 @@
 ]]
 --- @include "scheduler/includes/nextCounterValue"
 
-local function pendingMember(base, taskId, scheduledAt, attempt, kind)
-  return taskId .. '|' .. scheduledAt .. '|' .. attempt .. '|' .. kind .. '|' .. nextCounterValue(base)
+local function pendingMember(K, taskId, scheduledAt, attempt, kind)
+  return taskId .. '|' .. string.format('%.0f', scheduledAt) .. '|' .. attempt .. '|' .. kind .. '|' ..
+    nextCounterValue(K)
 end
 
 local function parsePendingMember(member)

@@ -3,10 +3,10 @@
   PUBLISH, or SPUBLISH on a cluster (the channel carries the namespace's hash tag, so it is in the script's
   slot), or nothing when publishCommand is '' (the caller publishes).
 ]]
-local function publishChange(base, publishCommand, event, taskId)
+local function publishChange(K, publishCommand, event, taskId)
   if publishCommand == 'SPUBLISH' then
-    rcall('SPUBLISH', base .. ':changed', event .. '|' .. taskId)
+    rcall('SPUBLISH', K.base .. ':changed', event .. '|' .. taskId)
   elseif publishCommand == 'PUBLISH' then
-    rcall('PUBLISH', base .. ':changed', event .. '|' .. taskId)
+    rcall('PUBLISH', K.base .. ':changed', event .. '|' .. taskId)
   end
 end

@@ -1,11 +1,13 @@
 --[[
-  A task as the store replies it: { id, definition JSON, state hash as a flat field/value list }, or nil
-  when the id is unknown.
+  A task as the store replies it: { id, definition JSON, state JSON (with this script's changes) }, or nil when
+  the id is unknown.
 ]]
-local function readTask(base, taskId)
-  local definition = rcall('HGET', base .. ':tasks', taskId)
+--- @include "scheduler/includes/taskState"
+
+local function readTask(K, taskId)
+  local definition = rcall('HGET', K.tasks, taskId)
   if not definition then
     return nil
   end
-  return { taskId, definition, rcall('HGETALL', base .. ':state:' .. taskId) }
+  return { taskId, definition, stateReply(K, taskId) }
 end

@@ -97,7 +97,8 @@ describe('deploys', () => {
     app = undefined;
     // Every replica down while the fire came due: it is overdue when the next version boots.
     const overdue = first.nextRunAt!.getTime() - DAY;
-    await raw.hset(`${BASE}:state:daily`, 'nextRunAt', overdue);
+    const state = JSON.parse((await raw.hget(`${BASE}:state`, 'daily')) as string) as Record<string, unknown>;
+    await raw.hset(`${BASE}:state`, 'daily', JSON.stringify({ ...state, nextRunAt: overdue }));
     await raw.zadd(`${BASE}:due:daily`, overdue, 'daily');
     const scheduler = await start([DailyTaskOtherPolicies]);
     const runs = await runsWith(scheduler, 'daily', 'success');

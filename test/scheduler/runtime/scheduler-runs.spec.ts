@@ -19,6 +19,14 @@ import { pollUntil, sleep } from '../../harness/wait';
 import { startSchedulerApp } from './scheduler-app';
 
 const NAMESPACE = 'runs';
+
+/** A task's history entries as Redis holds them (`B:history`: `<id>}<sequence>}<json>`), newest first. */
+async function storedHistory(taskId: string): Promise<Array<{ status: string; error: string | null }>> {
+  const members = await raw.zrevrangebylex(`sf:{${NAMESPACE}:sched}:history`, `(${taskId}~`, `[${taskId}}`);
+  return members.map(
+    (member) => JSON.parse(member.slice(taskId.length + 14)) as { status: string; error: string | null },
+  );
+}
 const calls: ScheduledRunContext[] = [];
 
 @Injectable()
@@ -499,9 +507,7 @@ describe('graceful stop', () => {
     await app!.close();
     app = undefined;
     assert.equal(finished, true, 'close waited for the handler');
-    const history = (await raw.lrange(`sf:{${NAMESPACE}:sched}:history:short-task`, 0, -1)).map((entry) =>
-      JSON.parse(entry),
-    );
+    const history = await storedHistory('short-task');
     assert.deepEqual(
       history.map((entry) => entry.status),
       ['success'],
@@ -532,14 +538,12 @@ describe('graceful stop', () => {
     app = undefined;
     assert.ok(Date.now() - closing < 5_000, 'the stop did not wait for the stuck handler');
     assert.equal(signal.aborted, true);
-    const history = (await raw.lrange(`sf:{${NAMESPACE}:sched}:history:stuck-task`, 0, -1)).map((entry) =>
-      JSON.parse(entry),
-    );
+    const history = await storedHistory('stuck-task');
     assert.deepEqual(
       history.map((entry) => entry.status),
       ['cancelled'],
     );
-    assert.match(history[0].error, /shut down/);
+    assert.match(history[0].error ?? '', /shut down/);
     assert.equal(await raw.zcard(`sf:{${NAMESPACE}:sched}:leases`), 0, 'its lease was released');
   });
 });

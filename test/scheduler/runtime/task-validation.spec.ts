@@ -54,6 +54,13 @@ async function refused(action: () => Promise<unknown>, code: ErrorCode, field?: 
 const circular: Record<string, unknown> = {};
 circular.self = circular;
 
+/** `levels` arrays and objects nested in one another, alternately, around a string. */
+function nested(levels: number): unknown {
+  let value: unknown = 'leaf';
+  for (let level = 0; level < levels; level++) value = level % 2 === 0 ? [value] : { inner: value };
+  return value;
+}
+
 const BAD_INPUTS: Array<[string, string, Record<string, unknown>]> = [
   ['name missing', 'name', { name: undefined, id: undefined }],
   ['name empty', 'name', { name: '' }],
@@ -82,6 +89,10 @@ const BAD_INPUTS: Array<[string, string, Record<string, unknown>]> = [
   ['payload NaN', 'payload', { payload: [Number.NaN] }],
   ['payload a Map', 'payload', { payload: new Map() }],
   ['payload over 64 KiB', 'payload', { payload: { text: 'x'.repeat(64 * 1024) } }],
+  ['payload an array with holes', 'payload', { payload: new Array(2) }],
+  ['payload nested 33 levels deep', 'payload', { payload: nested(33) }],
+  ['payload nested 1100 levels deep', 'payload', { payload: nested(1100) }],
+  ['payload nested 200 000 levels deep', 'payload', { payload: nested(200_000) }],
   ['overlap unknown', 'overlap', { overlap: 'sometimes' }],
   ['misfire unknown', 'misfire', { misfire: 'never' }],
   ['misfireGraceMs negative', 'misfireGraceMs', { misfireGraceMs: -1 }],
@@ -124,12 +135,24 @@ describe('addTask refuses bad input with INVALID_PARAMETER naming the field, not
     await refused(() => scheduler.addTask(null as never), ErrorCode.INVALID_PARAMETER, 'input');
   });
 
-  it('accepts the limits themselves: 512-character name, 64 KiB payload, 6 fields with seconds', async () => {
+  it('a payload nested too deep is named with the limit', async () => {
+    const error = await refused(
+      () => scheduler.addTask({ ...VALID, payload: { rows: [nested(31)] } }),
+      ErrorCode.INVALID_PARAMETER,
+      'payload',
+    );
+    assert.match(error.message, /"payload": must be nested at most 32 levels deep/);
+  });
+
+  it('accepts the limits themselves: 512-character name, 64 KiB payload, 32 levels deep, 6 fields with seconds', async () => {
     const name = 'n'.repeat(512);
     const payload = 'p'.repeat(64 * 1024 - 2); // JSON adds the quotes
     const task = await scheduler.addTask({ id: 'limits', name, cron: '0 */5 * * * *', workflow: 'known', payload });
     assert.equal(task.name, name);
     assert.equal(task.payload, payload);
+    const deep = await scheduler.updateTask('limits', { payload: nested(32) });
+    assert.deepEqual(deep.payload, nested(32));
+    assert.equal((await scheduler.updateTask('limits', { name: 'renamed' })).name, 'renamed');
     assert.equal(await scheduler.removeTask('limits'), true);
   });
 });
@@ -206,19 +229,20 @@ describe('ids', () => {
 });
 
 describe('updateTask refuses a bad patch naming the field, nothing written', () => {
-  const PATCHES: Array<[string, Record<string, unknown>]> = [
+  const PATCHES: Array<[string, Record<string, unknown>, string?]> = [
     ['cron', { cron: 'nope' }],
     ['timeZone', { timeZone: 'Nowhere/City' }],
     ['workflow', { workflow: 'unknown-workflow' }],
     ['payload', { payload: { big: 'x'.repeat(70_000) } }],
+    ['payload', { payload: nested(33) }, 'payload nested 33 levels deep'],
     ['overlap', { overlap: 'maybe' }],
     ['name', { name: 'a}' }],
     ['retry.attempts', { retry: { attempts: 101 } }],
     ['id', { id: 'renamed' }],
     ['source', { source: 'api' }],
   ];
-  for (const [field, patch] of PATCHES) {
-    it(field, async () => {
+  for (const [field, patch, title] of PATCHES) {
+    it(title ?? field, async () => {
       await scheduler.addTask({ ...VALID, id: 'patched' }).catch(() => undefined);
       await refused(() => scheduler.updateTask('patched', patch as never), ErrorCode.INVALID_PARAMETER, field);
     });

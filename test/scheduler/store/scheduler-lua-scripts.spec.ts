@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { findLuaDirectory, readLuaScript } from '../../../lib/core/scripts/lua-script';
 import { SCHEDULER_SCRIPT_NAMES, SCHEDULER_SCRIPTS } from '../../../lib/scheduler/store/scheduler-script-names';
+import { schedulerKeys } from '../../../lib/scheduler/store/scheduler-keys';
 import { documentedEntries, redisCalls, usedEntries } from '../../harness/lua-source';
 
 const luaDirectory = findLuaDirectory();
 const schedulerDirectory = join(luaDirectory, 'scheduler');
 const storeSource = readFileSync(join(luaDirectory, '..', 'lib', 'scheduler', 'store', 'scheduler-store.ts'), 'utf8');
 const keysSource = readFileSync(join(luaDirectory, '..', 'lib', 'scheduler', 'store', 'scheduler-keys.ts'), 'utf8');
+const namespaceKeysSource = readFileSync(join(schedulerDirectory, 'includes', 'namespaceKeys.lua'), 'utf8');
 const includeNames = readdirSync(join(schedulerDirectory, 'includes')).map(
   (file) => `scheduler/includes/${file.replace(/\.lua$/, '')}`,
 );
@@ -22,10 +24,8 @@ const COMMANDS: Record<string, number> = {
       'HGET',
       'HSET',
       'HDEL',
-      'HMGET',
       'HGETALL',
       'HEXISTS',
-      'HINCRBY',
       'HKEYS',
       'HVALS',
       'ZADD',
@@ -34,64 +34,55 @@ const COMMANDS: Record<string, number> = {
       'ZRANGE',
       'ZRANGEBYSCORE',
       'ZCOUNT',
-      'LPUSH',
-      'LTRIM',
-      'LRANGE',
-      'DEL',
-      'EXISTS',
+      'ZREMRANGEBYLEX',
+      'ZREVRANGEBYLEX',
       'SET',
       'INCR',
       'SADD',
-      'PUBLISH',
-      'SPUBLISH',
     ].map((command) => [command, 1]),
   ),
+  // A channel, not a key: the namespace's base with `:changed`.
+  PUBLISH: -1,
+  SPUBLISH: -1,
 };
-/** The suffixes of the key layout (lib/scheduler/store/scheduler-keys.ts): the only keys a script may build. */
-const SUFFIXES = [
-  ':tasks',
-  ':state:',
-  ':due:',
-  ':pending:',
-  ':leases',
-  ':runs',
-  ':history:',
-  ':replicas',
-  ':fence',
-  ':declared',
-  ':changed',
-];
-/** A key built from the namespace base: the base, a documented suffix, and at most one name (id, workflow). */
-const KEY_EXPRESSION = new RegExp(`^(?:base|KEYS\\[1\\]) \\.\\. '(${SUFFIXES.join('|')})'(?: \\.\\. [\\w.\\[\\]]+)?$`);
-/** The include helpers that take the namespace base as their first parameter. */
-const BASE_HELPERS = [
-  'readTask',
-  'pushHistory',
-  'unscheduleTask',
-  'releaseRun',
-  'settleUnsuccessful',
-  'loseRun',
-  'startRun',
-  'publishChange',
-  'nextCounterValue',
-  'pendingMember',
-];
+/** The keys `namespaceKeys` gives a script (every one declared in KEYS): its fixed ones and, per workflow, two. */
+const FIXED_KEYS = ['tasks', 'state', 'history', 'leases', 'runs', 'replicas', 'fence', 'declared'];
+/** A key argument: one of the namespace's keys from K, by name or per workflow. */
+const KEY_EXPRESSION = new RegExp(`^K\\.(?:${FIXED_KEYS.join('|')}|(?:due|pending)\\[[\\w.\\[\\]]+\\])$`);
 
-/** The local variables bound to a key built from the base (`local stateKey = base .. ':state:' .. taskId`). */
-function keyVariables(source: string): Map<string, string> {
-  const bound = new Map<string, string>();
-  for (const [, name, expression] of source.matchAll(/local (\w+) = ((?:base|KEYS\[1\]) \.\. .+)$/gm))
-    bound.set(name, expression.trim());
+/** Lua source without its comments (headers of inlined helpers name KEYS too). */
+function code(source: string): string {
+  return source.replace(/--\[\[[\s\S]*?\]\]/g, '').replace(/--.*$/gm, '');
+}
+
+/** The local variables bound to keys of K (`local pendingKey = K.pending[workflow]`, or several at once). */
+function keyVariables(source: string): Set<string> {
+  const bound = new Set<string>();
+  for (const [, targets, expressions] of source.matchAll(/local ([\w, ]+) = (K\..+)$/gm)) {
+    const names = targets.split(',').map((name) => name.trim());
+    const values = expressions.split(/,\s*/).map((value) => value.trim());
+    names.forEach((name, i) => {
+      if (KEY_EXPRESSION.test(values[i] ?? '')) bound.add(name);
+    });
+  }
   return bound;
 }
 
-/** Every assignment to a key variable binds it to a key built from the base, alone (no `local a, key = x, y`). */
-function assertKeyVariablesBoundOnlyToKeys(name: string, source: string, variables: Map<string, string>): void {
-  for (const [line, targets, expression] of source.matchAll(/^\s*(?:local )?([\w, ]+?) = (?!=)(.+)$/gm)) {
-    const names = targets.split(',').map((target) => target.trim());
-    if (!names.some((target) => variables.has(target))) continue;
-    assert.ok(names.length === 1 && KEY_EXPRESSION.test(expression.trim()), `${name}: ${line.trim()}`);
+/** The keys a script's Redis calls touch that do not come from K: must be none. */
+function keysOutsideTheNamespace(source: string): string[] {
+  const variables = keyVariables(source);
+  const offending: string[] = [];
+  for (const { command, args } of redisCalls(source)) {
+    const position = COMMANDS[command];
+    if (position === undefined) offending.push(`${command} (not a known command)`);
+    else if (position === -1) {
+      if (args[0] !== "K.base .. ':changed'") offending.push(`${command} on channel ${args[0]}`);
+    } else if (position > 0) {
+      const key = args[position - 1];
+      if (!KEY_EXPRESSION.test(key) && !variables.has(key)) offending.push(`${command} on ${key}`);
+    }
   }
+  return offending;
 }
 
 describe('scheduler Lua scripts', () => {
@@ -102,57 +93,59 @@ describe('scheduler Lua scripts', () => {
     assert.deepEqual(files.sort(), [...SCHEDULER_SCRIPT_NAMES].sort());
   });
 
-  it('the key layout documented in scheduler-keys.ts names every suffix the scripts build', () => {
-    for (const suffix of SUFFIXES) assert.ok(keysSource.includes(`\`B${suffix}`), `${suffix} is documented`);
+  it('namespaceKeys reads KEYS in the order schedulerKeys sends them, and scheduler-keys.ts documents every key', () => {
+    const order = [...namespaceKeysSource.matchAll(/(\w+) = keys\[(\d)\]/g)].map(([, name, index]) => [
+      name,
+      Number(index),
+    ]);
+    assert.deepEqual(
+      order,
+      FIXED_KEYS.map((name, i) => [name, i + 1]),
+    );
+    const sent = schedulerKeys('B', ['w1', 'w2']);
+    assert.deepEqual(sent, [
+      ...FIXED_KEYS.map((name) => `B:${name}`),
+      'B:due:w1',
+      'B:pending:w1',
+      'B:due:w2',
+      'B:pending:w2',
+    ]);
+    for (const name of [...FIXED_KEYS, 'due:<workflow>', 'pending:<workflow>'])
+      assert.ok(keysSource.includes(`\`B:${name}\``), `B:${name} is documented`);
   });
 
   for (const name of SCHEDULER_SCRIPT_NAMES) {
     const file = join(luaDirectory, `${SCHEDULER_SCRIPTS[name]}.lua`);
 
-    it(`${name} opens with a header (Input: KEYS[1], ARGV, Output), binds rcall, and is run by SchedulerStore`, () => {
+    it(`${name} opens with a header (Input: the namespace's keys, ARGV, Output), binds rcall, and is run by SchedulerStore`, () => {
       const text = readFileSync(file, 'utf8');
       assert.match(
         text,
-        /^--\[\[[\s\S]*?\n {2}Input:\n {4}KEYS\[1\] namespace base {6}<prefix>:\{<ns>:sched\}[\s\S]*?\n {2}Output:\n[\s\S]*?\]\]\nlocal rcall = redis\.call\n/,
+        /^--\[\[[\s\S]*?\n {2}Input:\n {4}KEYS\[1\.\.n\] the namespace's keys {6}tasks, state, history, [\s\S]*?\n {2}Output:\n[\s\S]*?\]\]\nlocal rcall = redis\.call\n/,
       );
       assert.ok(storeSource.includes(`'${name}'`), `${name} is run by SchedulerStore`);
     });
 
-    it(`${name} documents every ARGV entry it uses and uses every one it documents; KEYS[1] is its only key`, () => {
+    it(`${name} documents every ARGV entry it uses and uses every one it documents; KEYS only through namespaceKeys`, () => {
       const text = readFileSync(file, 'utf8');
       const header = /^--\[\[([\s\S]*?)\]\]/.exec(text)?.[1] ?? '';
-      const body = readLuaScript(SCHEDULER_SCRIPTS[name]).source.slice(text.indexOf(']]'));
-      assert.deepEqual(documentedEntries(header, 'KEYS'), ['1']);
-      assert.deepEqual(
-        usedEntries(body, 'KEYS').filter((entry) => entry !== '1'),
-        [],
-        `${name}: KEYS beyond KEYS[1]`,
-      );
+      const body = code(readLuaScript(SCHEDULER_SCRIPTS[name]).source);
       assert.deepEqual(
         usedEntries(body, 'ARGV'),
         documentedEntries(header, 'ARGV'),
         `${name}: ARGV used vs documented`,
       );
+      const keysUses = [...body.matchAll(/\bKEYS\b.?/g)].map(([use]) => use);
+      const touchesKeys = redisCalls(body).some(({ command }) => (COMMANDS[command] ?? 1) !== 0);
+      // The clock alone (schedulerNow) reads no key: its KEYS only route the call to the namespace's node.
+      assert.deepEqual(keysUses, touchesKeys ? ['KEYS)'] : [], `${name}: KEYS is read once, by namespaceKeys(KEYS)`);
+      if (touchesKeys) assert.match(body, /^local K = namespaceKeys\(KEYS\)$/m);
     });
 
-    it(`${name} touches only keys derived from KEYS[1] by a documented suffix`, () => {
+    it(`${name} touches only keys it declared in KEYS (through K), and publishes only on the namespace's channel`, () => {
       const { source } = readLuaScript(SCHEDULER_SCRIPTS[name]);
-      const variables = keyVariables(source);
-      for (const expression of variables.values())
-        assert.match(expression, KEY_EXPRESSION, `${name}: a key variable bound to ${expression}`);
-      assertKeyVariablesBoundOnlyToKeys(name, source, variables);
-      for (const { command, args } of redisCalls(source)) {
-        assert.ok(command in COMMANDS, `${name}: ${command} is not a known command`);
-        if (COMMANDS[command] === 0) continue;
-        const key = args[COMMANDS[command] - 1];
-        assert.ok(KEY_EXPRESSION.test(key) || variables.has(key), `${name}: ${command} on key expression ${key}`);
-      }
-      // The base is KEYS[1], in the script and in every helper it is passed to.
-      for (const [binding] of source.matchAll(/local base\b.*$/gm)) assert.equal(binding, 'local base = KEYS[1]', name);
-      for (const [call, helper, first] of source.matchAll(/(?<!function )\b(\w+)\(([^,)]*)[,)]/g)) {
-        if (BASE_HELPERS.includes(helper)) assert.equal(first, 'base', `${name}: ${call}`);
-      }
-      assert.doesNotMatch(source, /'[^'\n]*[{}][^'\n]*'/, `${name}: a string literal with a hash tag`);
+      assert.deepEqual(keysOutsideTheNamespace(source), [], name);
+      assert.doesNotMatch(source, /'[^'\n]*\{[^'\n]*'/, `${name}: a string literal with a hash tag`);
       assert.doesNotMatch(source, /@include/, `${name}: an include left unresolved`);
     });
   }
@@ -161,8 +154,9 @@ describe('scheduler Lua scripts', () => {
     it(`${include} has a header, touches neither KEYS nor ARGV, and includes every helper it calls`, () => {
       const text = readFileSync(join(luaDirectory, `${include}.lua`), 'utf8');
       assert.match(text, /^--\[\[[\s\S]*?\]\]\n/);
-      const { source } = readLuaScript(include);
+      const source = code(readLuaScript(include).source);
       assert.doesNotMatch(source, /\b(?:KEYS|ARGV)\b/);
+      assert.deepEqual(keysOutsideTheNamespace(source), [], include);
       for (const [, helper] of source.matchAll(/(?<!function )\b(\w+)\(/g)) {
         const defined = source.indexOf(`local function ${helper}(`);
         if (defined === -1) continue;
@@ -193,19 +187,23 @@ describe('scheduler Lua scripts', () => {
     }
   });
 
-  it('the check itself catches a key built outside the layout', () => {
-    const bad = `local rcall = redis.call\nlocal base = KEYS[1]\nrcall('SET', 'sf:{other:sched}:x', 1)\nrcall('HSET', base .. ':elsewhere', 'a', 1)`;
-    const variables = keyVariables(bad);
-    assert.throws(() =>
-      assertKeyVariablesBoundOnlyToKeys(
-        'bad',
-        `local dueKey = base .. ':due:' .. w\nlocal id, dueKey = x, y`,
-        keyVariables(`local dueKey = base .. ':due:' .. w`),
-      ),
-    );
-    const offending = redisCalls(bad).filter(
-      ({ command, args }) => !(command in COMMANDS) || !(KEY_EXPRESSION.test(args[0]) || variables.has(args[0])),
-    );
-    assert.equal(offending.length, 2);
+  it('the check itself catches a key built outside K, or a variable bound to one', () => {
+    const bad = [
+      "local stateKey = K.base .. ':state:' .. taskId",
+      "rcall('HSET', stateKey, 'a', 1)",
+      "rcall('SET', 'sf:{other:sched}:x', 1)",
+      "rcall('PUBLISH', 'elsewhere', 'x')",
+      "local dueKey, other = K.due[workflow], 'x'",
+      "rcall('ZADD', other, 1, 'm')",
+      "rcall('ZADD', dueKey, 1, 'm')",
+      "rcall('LPUSH', K.history, 'x')",
+    ].join('\n');
+    assert.deepEqual(keysOutsideTheNamespace(bad), [
+      'HSET on stateKey',
+      "SET on 'sf:{other:sched}:x'",
+      "PUBLISH on channel 'elsewhere'",
+      'ZADD on other',
+      'LPUSH (not a known command)',
+    ]);
   });
 });

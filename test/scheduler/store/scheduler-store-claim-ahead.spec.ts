@@ -83,6 +83,12 @@ describeOnTargets('SchedulerStore claim ahead', (target) => {
     await f.store.trigger('ordered');
     assert.deepEqual(await claimAhead([]), [], 'the manual run waits for the run claimed ahead');
     await sleep(claimed.startedAt - (await f.store.now()) + 100);
+    assert.deepEqual(await claimAhead([]), [], 'its time has come, but its start is not confirmed yet');
+    const leaseMs = claimed.leaseMs;
+    assert.equal(
+      (await f.store.confirmStart({ taskId: 'ordered', fence: claimed.fence, leaseMs, instanceId: 'a' })).started,
+      true,
+    );
     const [manual] = await claimAhead([]);
     assert.equal(manual.kind, 'manual');
     assert.ok(manual.fence > claimed.fence);

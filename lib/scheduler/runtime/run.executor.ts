@@ -1,0 +1,188 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { scrubText } from '../../core/errors/credential-scrubber';
+import { describeThrown } from '../../core/errors/describe-thrown';
+import type { ResolvedDistributedScheduleOptions } from '../interfaces/distributed-schedule-module-options.interface';
+import type { SchedulerMetrics } from '../metrics/scheduler-metrics';
+import { DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS, SCHEDULER_METRICS } from '../scheduler.constants';
+import type { ClaimedRun } from '../store/scheduler-store.interface';
+import { ActiveRun } from './active-run';
+import { AheadStarts } from './ahead-starts';
+import { ChangeSubscriber } from './change-subscriber';
+import { RunFinisher } from './run.finisher';
+import { RunLeaseKeeper } from './run-lease.keeper';
+import { SchedulerCore } from './scheduler-core';
+import { WakeSignal } from './wake.signal';
+import { WorkflowRegistry } from './workflow-registry';
+
+/**
+ * Executes the runs this replica claimed: each at its start time (a run claimed ahead waits for it, and starts
+ * only once Redis confirmed it: lease held, task unchanged), its handler called with its context while its lease is kept,
+ * its end recorded. Anything the handler throws or rejects with is a failed attempt. Counts the slots: a run holds
+ * one from its claim until its handler ends. On shutdown, waits for the handlers, then aborts and cancels the rest.
+ */
+@Injectable()
+export class RunExecutor {
+  private readonly logger = new Logger('DistributedScheduler');
+  private readonly runs = new Map<string, ActiveRun>();
+  /** Runs of `runs` whose handler ended and whose finish is on its way: they hold no slot. */
+  private endedRuns = 0;
+  /** The handlers of runs claimed ahead, by local start deadline (`performance.now()`). */
+  private readonly aheadStarts = new AheadStarts();
+
+  constructor(
+    @Inject(DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS) private readonly options: ResolvedDistributedScheduleOptions,
+    private readonly core: SchedulerCore,
+    private readonly registry: WorkflowRegistry,
+    private readonly leases: RunLeaseKeeper,
+    private readonly finisher: RunFinisher,
+    private readonly wakeSignal: WakeSignal,
+    changes: ChangeSubscriber,
+    @Inject(SCHEDULER_METRICS) private readonly metrics: SchedulerMetrics | null,
+  ) {
+    changes.onChange((event, taskId) => {
+      if (event === 'removed') this.taskRemoved(taskId);
+    });
+  }
+
+  /** Runs that hold a slot: claimed (ahead or not) and whose handler has not ended. */
+  get runningCount(): number {
+    return this.runs.size - this.endedRuns;
+  }
+
+  /** Runs this replica could take now: `maxConcurrent` minus those holding a slot. */
+  get freeSlots(): number {
+    return Math.max(this.options.maxConcurrent - this.runningCount, 0);
+  }
+
+  /**
+   * Takes a claimed run in. A run claimed ahead starts at `startAt` (`performance.now()`, converted by the caller
+   * from Redis's start time so that it never falls before it); its lease is counted from the claim's sending
+   * (`claimSentAt`) plus the time ahead (never after Redis's expiry).
+   */
+  start(claimed: ClaimedRun, claimSentAt: number, startAt: number): void {
+    const aheadMs = Math.max(claimed.startedAt - claimed.claimedAt, 0);
+    const run = new ActiveRun(claimed, this.options.instanceId, claimSentAt + aheadMs);
+    this.runs.set(run.key, run);
+    this.leases.watch(run);
+    const started = aheadMs > 0 ? this.aheadStarts.at(startAt) : Promise.resolve();
+    run.done = started
+      .then(() => this.execute(run))
+      .catch((error: unknown) =>
+        this.logger.error(`Run of task "${claimed.taskId}" could not be finished: ${scrubText(describeThrown(error))}`),
+      )
+      .finally(() => {
+        run.stopRenewing();
+        this.endHandler(run);
+        this.runs.delete(run.key);
+        this.endedRuns--;
+        // Its finish recorded its end in the metrics: a task removed meanwhile loses those series again.
+        if (run.taskRemoved) this.metrics?.forgetTask(this.options.namespace, claimed.taskId);
+        // Its finish may have released a fire waiting under overlap `bufferOne`: look again.
+        this.wakeSignal.wake();
+      });
+  }
+
+  /**
+   * A task was removed, here or by another replica (its change message): its metric series are deleted, so that
+   * tasks added and removed at run time do not pile series up; a run of it still going deletes them again at its end.
+   */
+  taskRemoved(taskId: string): void {
+    for (const run of this.runs.values()) if (run.claimed.taskId === taskId) run.taskRemoved = true;
+    this.metrics?.forgetTask(this.options.namespace, taskId);
+  }
+
+  /** Waits for the running handlers up to `shutdownTimeoutMs`, then aborts those still going and records them cancelled. */
+  async drain(): Promise<void> {
+    const running = [...this.runs.values()];
+    if (running.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>(
+      (resolve) => (timer = setTimeout(() => resolve(true), this.options.shutdownTimeoutMs)),
+    );
+    const drained = Promise.all(running.map((run) => run.done)).then(() => false);
+    const late = await Promise.race([drained, timedOut]);
+    clearTimeout(timer);
+    if (late) await this.cancelRunning();
+  }
+
+  private async execute(run: ActiveRun): Promise<void> {
+    // Cancelled by a shutdown, or its lease lost, before its time came: the handler is not called.
+    if (run.finishing || run.controller.signal.aborted) return;
+    const { claimed } = run;
+    // Redis's time at a local instant: the claim's reply (the claim started the run), or the confirmation's.
+    let clock = { redisMs: claimed.claimedAt, localMs: run.claimedAt };
+    if (claimed.startedAt > claimed.claimedAt) {
+      const confirmation = this.core.connection.isReady ? await this.leases.confirmStart(run) : 'unreachable';
+      // Claimed ahead, and Redis is unreachable at its time: fail closed, as a look would; retried per its policy.
+      if (confirmation === 'unreachable') {
+        run.finishing = true;
+        this.endHandler(run);
+        this.logger.warn(
+          `Run of task "${claimed.taskId}" (fence ${claimed.fence}) claimed ahead not started: Redis is unreachable at its time; ` +
+            'it is recorded cancelled once Redis answers (and retried per its policy), or lost if its lease runs out first',
+        );
+        await this.finisher.finish(run, 'cancelled', 'not started: Redis was unreachable at its time');
+        return;
+      }
+      if (!confirmation.started) {
+        run.finishing = true;
+        this.endHandler(run);
+        this.logger.log(
+          `Run of task "${claimed.taskId}" (fence ${claimed.fence}) claimed ahead not started: the task was removed, ` +
+            'disabled or changed before its time, or the lease was lost',
+        );
+        return;
+      }
+      clock = { redisMs: confirmation.startedAt, localMs: performance.now() };
+    }
+    const workflow = claimed.task.workflow;
+    const handler = this.registry.handler(workflow);
+    run.startedAt = performance.now();
+    // The fire lag of the real start, on Redis's clock: a local timer that fired late shows.
+    const startedAtRedis = clock.redisMs + (run.startedAt - clock.localMs);
+    this.metrics?.started(this.options.namespace, claimed.taskId, (startedAtRedis - claimed.scheduledAt) / 1000);
+    this.leases.renewWhileRunning(run);
+    let status: 'success' | 'failed' = 'success';
+    let error: string | undefined;
+    try {
+      if (!handler) throw new Error(`workflow "${workflow}" is not registered on this replica`);
+      await handler(run.context());
+    } catch (thrown) {
+      // Whatever it is (null, a symbol, an object that cannot be printed): a failed attempt, recorded at once.
+      status = 'failed';
+      error = describeThrown(thrown);
+    }
+    this.endHandler(run);
+    if (run.finishing) return;
+    run.finishing = true;
+    // No renewal once the finish is sent: the finish releases the lease, so a renewal meanwhile would be refused.
+    run.stopRenewing();
+    await this.finisher.finish(run, status, error);
+  }
+
+  /** The run's handler is over (or will never be called): its slot is free, even while its finish is on its way. */
+  private endHandler(run: ActiveRun): void {
+    if (run.handlerEnded) return;
+    run.handlerEnded = true;
+    this.endedRuns++;
+    this.wakeSignal.wake();
+  }
+
+  /** Shutdown timeout: aborts every run still going and records it `cancelled` (retried elsewhere per its policy). */
+  private async cancelRunning(): Promise<void> {
+    const { shutdownTimeoutMs } = this.options;
+    await Promise.all(
+      [...this.runs.values()].map(async (run) => {
+        run.abort('shutdown', `shutdown: the handler did not finish within ${shutdownTimeoutMs} ms`);
+        if (run.finishing) return run.done;
+        run.finishing = true;
+        run.stopRenewing();
+        await this.finisher
+          .finish(run, 'cancelled', `the replica shut down (${shutdownTimeoutMs} ms timeout)`)
+          .catch(() => undefined);
+        run.stopRenewing();
+      }),
+    );
+  }
+}

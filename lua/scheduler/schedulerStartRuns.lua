@@ -1,0 +1,76 @@
+--[[
+  Confirms the start of runs claimed ahead, at their start time, atomically: a run starts only while its replica
+  still holds its lease and its task is still the one it was claimed for (present, same incarnation, same
+  definition version, enabled for a scheduled fire). A confirmed run's lease runs from now and its start is
+  recorded at now (the run's real start, for its history and fire lag). A run whose task changed without its
+  claim being cancelled (every change cancels it, so this is a safety net) is ended here, unstarted; a lease that
+  expired or is gone is left to the reaper.
+  Input:
+    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, then the due
+               and pending keys of each workflow known (includes/namespaceKeys)
+    ARGV[1] instance id of the replica that claimed them
+    ARGV[2..n] per run, three arguments: task id, fencing token, lease (ms) from now
+  Output:
+    { now, { 1 started / 0 not, ... } } in the order of the runs; an error reply
+    `UNDECLARED_WORKFLOWS <JSON list>` (nothing written) when a run's task's workflow keys were not declared
+]]
+local rcall = redis.call
+--- @include "scheduler/includes/nowMs"
+--- @include "scheduler/includes/namespaceKeys"
+--- @include "scheduler/includes/taskState"
+--- @include "scheduler/includes/runLifecycle"
+
+local K = namespaceKeys(KEYS)
+local instanceId = ARGV[1]
+local now = nowMs()
+
+local runs = {}
+local touched = {}
+for i = 2, #ARGV, 3 do
+  local leaseMember = ARGV[i] .. '|' .. ARGV[i + 1]
+  local record = rcall('HGET', K.runs, leaseMember)
+  local run = record and cjson.decode(record)
+  if run and run.instanceId ~= instanceId then
+    run = nil
+  end
+  runs[#runs + 1] = { leaseMember, run, tonumber(ARGV[i + 2]) }
+  local state = run and runTaskState(K, run)
+  if state then
+    touched[#touched + 1] = state.workflow
+  end
+end
+local undeclared = undeclaredWorkflowsReply(K, touched)
+if undeclared then
+  return undeclared
+end
+
+local started = {}
+for _, entry in ipairs(runs) do
+  local leaseMember, run, leaseMs = entry[1], entry[2], entry[3]
+  local expiry = run and tonumber(rcall('ZSCORE', K.leases, leaseMember))
+  local state = run and runTaskState(K, run)
+  local starts = 0
+  if expiry and expiry > now then
+    if state and state.version == run.version and (run.kind ~= 'scheduled' or state.enabled) then
+      rcall('ZADD', K.leases, 'XX', now + leaseMs, leaseMember)
+      run.startedAt = now
+      run.ahead = false
+      rcall('HSET', K.runs, leaseMember, cjson.encode(run))
+      state.lastRunAt = now
+      if state.ahead and state.ahead.fence == run.fence then
+        state.ahead = nil
+      end
+      saveState(run.taskId, state)
+      starts = 1
+    else
+      local ended = endRun(K, leaseMember, run)
+      if ended then
+        ended.lastStatus = 'cancelled'
+        releaseBuffered(K, run.taskId, ended, now)
+      end
+    end
+  end
+  started[#started + 1] = starts
+end
+writeStates(K)
+return { now, started }

@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { ScriptRunner } from '../../../lib/core/scripts/script-runner';
+import { SchedulerStore } from '../../../lib/scheduler/store/scheduler-store';
+import { schedulerKeys } from '../../../lib/scheduler/store/scheduler-keys';
+import type { ClaimDecision, ClaimedRun, DueCandidate } from '../../../lib/scheduler/store/scheduler-store.interface';
+import { describeOnTargets } from '../../harness/redis-target';
+import { sleep } from '../../harness/wait';
+import { BASE, definition, HISTORY, NAMESPACE, onTime, PREFIX, useStoreFixture, WORKFLOW } from './store-fixture';
+
+/** The look-ahead window of these tests, and how far ahead their fires are due (inside it). */
+const LOOK_AHEAD_MS = 5_000;
+const AHEAD_MS = 3_000;
+
+function ahead(candidate: DueCandidate): ClaimDecision {
+  return { ...onTime(candidate), dueAt: candidate.fireTime };
+}
+
+/*
+ * SCHEDULER.md: a run claimed ahead starts only after its start is confirmed in Redis (task present, same
+ * version, enabled, lease held), and after removeTask/disableTask/updateTask returns no handler starts for the
+ * old definition. With overlap skip/bufferOne a waiting retry counts as a run. Every script declares every key.
+ */
+describeOnTargets('SchedulerStore start confirmation, overlap of retries, declared keys', (target) => {
+  const f = useStoreFixture(target);
+
+  async function claimAhead(id: string, overrides = {}): Promise<ClaimedRun> {
+    const fireTime = await f.dueTask(id, overrides, -AHEAD_MS);
+    const peek = await f.store.peek('a', [WORKFLOW], 5, HISTORY, [], LOOK_AHEAD_MS);
+    const [run] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, peek.candidates.map(ahead), LOOK_AHEAD_MS);
+    assert.equal(run?.startedAt, fireTime, 'claimed ahead');
+    return run;
+  }
+  const confirm = async (run: ClaimedRun, instanceId = 'a') => {
+    const { started, startedAt } = await f.store.confirmStart({ ...run, instanceId });
+    return { started: [started], now: startedAt };
+  };
+
+  it('a confirmed start records Redis now as the run start and holds the lease from then', async () => {
+    const run = await claimAhead('confirmed');
+    const { now, started } = await confirm(run);
+    assert.deepEqual(started, [true]);
+    const [running] = await f.store.getRuns('confirmed', 1);
+    assert.equal(running.status, 'running');
+    assert.equal(running.startedAt?.getTime(), now, 'the real start, not the planned one');
+    assert.deepEqual((await confirm(run, 'b')).started, [false], "another replica's run is not confirmed");
+  });
+
+  for (const [change, apply] of [
+    [
+      'updateTask (payload)',
+      (id: string) => f.store.saveTask(definition(id, { payload: { v: 2 } }), null, null, 'update'),
+    ],
+    [
+      'updateTask (enabled false)',
+      (id: string) => f.store.saveTask(definition(id, { enabled: false }), null, null, 'update'),
+    ],
+    [
+      'updateTask (cron)',
+      (id: string) => f.store.saveTask(definition(id, { cron: '0 0 1 1 *' }), null, null, 'update'),
+    ],
+    ['disableTask', (id: string) => f.store.setEnabled(id, false, null, null)],
+    ['removeTask', (id: string) => f.store.removeTask(id)],
+  ] as const) {
+    it(`${change} after a claim ahead: the start is refused, and the old definition never runs`, async () => {
+      const run = await claimAhead('changed');
+      await apply('changed');
+      assert.deepEqual((await confirm(run)).started, [false]);
+      const runs = await f.store.getRuns('changed', 5).catch(() => []);
+      assert.deepEqual(
+        runs.filter((entry) => entry.status === 'running'),
+        [],
+        'no lease is left behind',
+      );
+    });
+  }
+
+  it('a change that did not cancel the run claimed ahead (a writer of another version) still refuses its start', async () => {
+    const run = await claimAhead('raced');
+    const state = JSON.parse((await f.raw.hget(`${BASE}:state`, 'raced')) as string) as { version: number };
+    await f.raw.hset(`${BASE}:state`, 'raced', JSON.stringify({ ...state, version: state.version + 1 }));
+    assert.deepEqual((await confirm(run)).started, [false]);
+    assert.equal(await f.raw.zcard(`${BASE}:leases`), 0, 'its lease is released');
+  });
+
+  it('updateTask that keeps the schedule puts the cancelled fire back: it runs once, with the new definition', async () => {
+    const run = await claimAhead('requeued');
+    const saved = await f.store.saveTask(definition('requeued', { payload: { v: 2 } }), null, null, 'update');
+    assert.equal(saved.task.nextRunAt, run.scheduledAt, 'the fire claimed ahead is due again');
+    const peek = await f.store.peek('a', [WORKFLOW], 5, HISTORY, [], LOOK_AHEAD_MS);
+    assert.deepEqual(
+      peek.candidates.map((due) => [due.task.id, due.fireTime, due.task.version]),
+      [['requeued', run.scheduledAt, saved.task.version]],
+    );
+    const [again] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, peek.candidates.map(ahead), LOOK_AHEAD_MS);
+    assert.equal(again.scheduledAt, run.scheduledAt);
+    assert.ok(again.fence > run.fence);
+    assert.deepEqual((await confirm(again)).started, [true]);
+  });
+
+  it('a run claimed ahead whose start was never confirmed is retried with the same attempt once its lease expires', async () => {
+    const fireTime = await f.dueTask('unconfirmed', { retry: { attempts: 1, backoffMs: 10 } }, -100);
+    const peek = await f.store.peek('a', [WORKFLOW], 5, HISTORY, [], LOOK_AHEAD_MS);
+    await f.store.claim('a', [WORKFLOW], 5, 600, HISTORY, peek.candidates.map(ahead), LOOK_AHEAD_MS);
+    await sleep(1_000);
+    const reaped = await f.other.peek('b', [WORKFLOW], 5, HISTORY);
+    assert.deepEqual(
+      reaped.lost.map((lost) => [lost.taskId, lost.attempt]),
+      [['unconfirmed', 1]],
+    );
+    const [retry] = await f.other.claim('b', [WORKFLOW], 5, 30_000, HISTORY, []);
+    assert.deepEqual([retry.kind, retry.scheduledAt, retry.attempt], ['retry', fireTime, 1]);
+  });
+
+  it('overlap skip: a fire due while a retry waits is skipped; the retry runs first, tokens follow fire order', async () => {
+    const first = await f.dueTask('ordered', { retry: { attempts: 2, backoffMs: 300 } });
+    const [run] = await f.claimDue(f.store, { nextRunAt: (fireTime) => fireTime + 200 });
+    await f.store.finish({
+      taskId: 'ordered',
+      fence: run.fence,
+      instanceId: 'replica-a',
+      status: 'failed',
+      historyLength: HISTORY,
+    });
+    await sleep(300);
+    const peek = await f.store.peek('a', [WORKFLOW], 5, HISTORY);
+    const [due] = peek.candidates;
+    assert.equal(due.fireTime, first + 200);
+    const claimed = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, [onTime(due, null)]);
+    assert.deepEqual(
+      claimed.map((c) => [c.kind, c.scheduledAt, c.attempt]),
+      [['retry', first, 2]],
+      'the retry runs, the later fire does not run beside it',
+    );
+    const history = await f.store.getRuns('ordered', 5);
+    assert.ok(history.some((entry) => entry.status === 'skipped' && entry.scheduledAt.getTime() === first + 200));
+  });
+
+  it('overlap bufferOne: a fire due while a retry waits runs after the retry, with a higher token', async () => {
+    const first = await f.dueTask('buffered', { overlap: 'bufferOne', retry: { attempts: 2, backoffMs: 300 } });
+    const [run] = await f.claimDue(f.store, { nextRunAt: (fireTime) => fireTime + 200 });
+    await f.store.finish({
+      taskId: 'buffered',
+      fence: run.fence,
+      instanceId: 'replica-a',
+      status: 'failed',
+      historyLength: HISTORY,
+    });
+    await sleep(300);
+    const [due] = (await f.store.peek('a', [WORKFLOW], 5, HISTORY)).candidates;
+    const [retry, ...others] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, [onTime(due, null)]);
+    assert.deepEqual([retry.kind, retry.scheduledAt, others.length], ['retry', first, 0]);
+    await f.store.finish({
+      taskId: 'buffered',
+      fence: retry.fence,
+      instanceId: 'a',
+      status: 'success',
+      historyLength: HISTORY,
+    });
+    const [next] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, []);
+    assert.deepEqual([next.kind, next.scheduledAt], ['buffered', first + 200]);
+    assert.ok(next.fence > retry.fence);
+  });
+
+  it("a store that never saw a task's workflow reads, triggers, disables and removes it (its keys asked for)", async () => {
+    await f.store.saveTask(definition('elsewhere', { workflow: 'import' }), null, null, 'create');
+    const scripts = new ScriptRunner(f.raw);
+    scripts.register(SchedulerStore.SCRIPTS);
+    const fresh = new SchedulerStore(scripts, f.raw, PREFIX, NAMESPACE);
+    await fresh.trigger('elsewhere');
+    assert.equal((await fresh.setEnabled('elsewhere', false, null, null)).enabled, false);
+    assert.equal(await fresh.removeTask('elsewhere'), true);
+    assert.equal(await f.raw.zcard(`${BASE}:pending:import`), 0, 'its pending run went with it');
+  });
+
+  it('a script that needs keys it was not given refuses before writing anything', async () => {
+    await f.store.saveTask(definition('guarded'), null, null, 'create');
+    const before = await f.raw.hgetall(`${BASE}:state`);
+    const scripts = new ScriptRunner(f.raw);
+    scripts.register(SchedulerStore.SCRIPTS);
+    await assert.rejects(
+      scripts.run('schedulerRemoveTask', schedulerKeys(BASE, []), ['guarded', 'PUBLISH']),
+      /UNDECLARED_WORKFLOWS \["export"\]/,
+    );
+    assert.deepEqual(await f.raw.hgetall(`${BASE}:state`), before);
+    assert.equal(await f.raw.hexists(`${BASE}:tasks`, 'guarded'), 1);
+  });
+
+  it('peek deletes the heartbeats of replicas silent for longer than asked (stopped replicas do not pile up)', async () => {
+    for (let i = 0; i < 5; i++) await f.other.peek(`gone-${i}`, [WORKFLOW], 1, HISTORY);
+    await sleep(300);
+    await f.store.peek('live', [WORKFLOW], 1, HISTORY, [], 0, 0, 0);
+    assert.equal(await f.raw.hlen(`${BASE}:replicas`), 6, 'kept when not asked');
+    await f.store.peek('live', [WORKFLOW], 1, HISTORY, [], 0, 0, 200);
+    assert.deepEqual(await f.raw.hkeys(`${BASE}:replicas`), ['live']);
+  });
+});
