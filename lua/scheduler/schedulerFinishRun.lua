@@ -32,25 +32,18 @@ local instanceId, historyLength, publishCommand = ARGV[1], tonumber(ARGV[2]), AR
 local now = nowMs()
 
 -- Read first: every workflow the finishes may write to must have been declared.
-local runs = {}
-local touched = {}
+local leaseMembers = {}
 for i = 4, #ARGV, 4 do
-  local leaseMember = ARGV[i] .. '|' .. ARGV[i + 1]
-  local record = rcall('HGET', K.runs, leaseMember)
-  local run = record and cjson.decode(record)
-  runs[#runs + 1] = { leaseMember, run, ARGV[i + 2], ARGV[i + 3] }
-  local state = run and run.instanceId == instanceId and runTaskState(K, run)
-  if state then
-    touched[#touched + 1] = state.workflow
-  end
+  leaseMembers[#leaseMembers + 1] = ARGV[i] .. '|' .. ARGV[i + 1]
 end
+local runs, touched = readRuns(K, leaseMembers, instanceId)
 local undeclared = undeclaredWorkflowsReply(K, touched)
 if undeclared then
   return undeclared
 end
 
 local function finishOne(leaseMember, run, status, errorArgument)
-  if not run or run.instanceId ~= instanceId then
+  if not run then
     return { 0, 0, -1 }
   end
   local expiry = tonumber(rcall('ZSCORE', K.leases, leaseMember))
@@ -88,8 +81,8 @@ local function finishOne(leaseMember, run, status, errorArgument)
 end
 
 local results = {}
-for _, entry in ipairs(runs) do
-  results[#results + 1] = finishOne(entry[1], entry[2], entry[3], entry[4])
+for i, run in ipairs(runs) do
+  results[i] = finishOne(leaseMembers[i], run, ARGV[4 * i + 2], ARGV[4 * i + 3])
 end
 writeStates(K)
 return results

@@ -47,16 +47,13 @@ end
 
 -- Read first: every workflow this look may write to must have been declared.
 local expired = rcall('ZRANGEBYSCORE', K.leases, '-inf', now, 'WITHSCORES', 'LIMIT', 0, 100)
-local expiredRuns = {}
-local touched = { unpack(workflows) }
+local expiredMembers = {}
 for i = 1, #expired, 2 do
-  local record = rcall('HGET', K.runs, expired[i])
-  local run = record and cjson.decode(record)
-  expiredRuns[#expiredRuns + 1] = { expired[i], run, tonumber(expired[i + 1]) }
-  local state = run and runTaskState(K, run)
-  if state then
-    touched[#touched + 1] = state.workflow
-  end
+  expiredMembers[#expiredMembers + 1] = expired[i]
+end
+local expiredRuns, touched = readRuns(K, expiredMembers, nil)
+for _, workflow in ipairs(workflows) do
+  touched[#touched + 1] = workflow
 end
 local undeclared = undeclaredWorkflowsReply(K, touched)
 if undeclared then
@@ -74,8 +71,8 @@ if heartbeatMaxAge > 0 then
 end
 
 local lost = {}
-for _, expiredRun in ipairs(expiredRuns) do
-  local leaseMember, run, expiry = expiredRun[1], expiredRun[2], expiredRun[3]
+for i, run in ipairs(expiredRuns) do
+  local leaseMember, expiry = expired[2 * i - 1], tonumber(expired[2 * i])
   if run then
     local retryAt, disabled = loseRun(K, leaseMember, run, expiry, now, historyLength, publishCommand)
     lost[#lost + 1] = { run.taskId, tonumber(run.fence), run.attempt, retryAt or -1, disabled and 1 or 0 }

@@ -24,29 +24,20 @@ local K = namespaceKeys(KEYS)
 local instanceId = ARGV[1]
 local now = nowMs()
 
-local runs = {}
-local touched = {}
+local leaseMembers, leases = {}, {}
 for i = 2, #ARGV, 3 do
-  local leaseMember = ARGV[i] .. '|' .. ARGV[i + 1]
-  local record = rcall('HGET', K.runs, leaseMember)
-  local run = record and cjson.decode(record)
-  if run and run.instanceId ~= instanceId then
-    run = nil
-  end
-  runs[#runs + 1] = { leaseMember, run, tonumber(ARGV[i + 2]) }
-  local state = run and runTaskState(K, run)
-  if state then
-    touched[#touched + 1] = state.workflow
-  end
+  leaseMembers[#leaseMembers + 1] = ARGV[i] .. '|' .. ARGV[i + 1]
+  leases[#leases + 1] = tonumber(ARGV[i + 2])
 end
+local runs, touched = readRuns(K, leaseMembers, instanceId)
 local undeclared = undeclaredWorkflowsReply(K, touched)
 if undeclared then
   return undeclared
 end
 
 local started = {}
-for _, entry in ipairs(runs) do
-  local leaseMember, run, leaseMs = entry[1], entry[2], entry[3]
+for i, run in ipairs(runs) do
+  local leaseMember, leaseMs = leaseMembers[i], leases[i]
   local expiry = run and tonumber(rcall('ZSCORE', K.leases, leaseMember))
   local state = run and runTaskState(K, run)
   local starts = 0

@@ -75,6 +75,25 @@ local function runTaskState(K, run)
   return nil
 end
 
+-- The runs holding the leases `leaseMembers` (false where gone, or, when instanceId is given, another replica's),
+-- and the workflows of their tasks: what a script must have declared before it ends, loses or starts them.
+local function readRuns(K, leaseMembers, instanceId)
+  local runs, workflows = {}, {}
+  for i, leaseMember in ipairs(leaseMembers) do
+    local record = rcall('HGET', K.runs, leaseMember)
+    local run = record and cjson.decode(record)
+    if run and instanceId and run.instanceId ~= instanceId then
+      run = nil
+    end
+    runs[i] = run or false
+    local state = run and runTaskState(K, run)
+    if state then
+      workflows[#workflows + 1] = state.workflow
+    end
+  end
+  return runs, workflows
+end
+
 local function endRun(K, leaseMember, run)
   rcall('ZREM', K.leases, leaseMember)
   rcall('HDEL', K.runs, leaseMember)

@@ -1,20 +1,15 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { ScriptRunner } from '../../../lib/core/scripts/script-runner';
-import type { ClaimDecision, DueCandidate } from '../../../lib/scheduler/store/scheduler-store.interface';
+import type { ClaimDecision } from '../../../lib/scheduler/store/scheduler-store.interface';
 import { describeOnTargets } from '../../harness/redis-target';
 import { sleep } from '../../harness/wait';
-import { BASE, HISTORY, onTime, useStoreFixture, WORKFLOW } from './store-fixture';
+import { ahead, BASE, HISTORY, onTime, useStoreFixture, WORKFLOW } from './store-fixture';
 
 /** The look-ahead window of these tests: a fire due within it may be claimed before its time. */
 const LOOK_AHEAD_MS = 2_000;
 /** How far ahead the fires of these tests are due: inside the window, and long enough to look at them first. */
 const AHEAD_MS = 600;
-
-/** The on-time decision for a candidate, with the due score a claim ahead starts it at (no jitter here). */
-function ahead(candidate: DueCandidate): ClaimDecision {
-  return { ...onTime(candidate), dueAt: candidate.fireTime };
-}
 
 describeOnTargets('SchedulerStore claim ahead', (target) => {
   const f = useStoreFixture(target);

@@ -3,18 +3,24 @@ import { it } from 'node:test';
 import { ScriptRunner } from '../../../lib/core/scripts/script-runner';
 import { SchedulerStore } from '../../../lib/scheduler/store/scheduler-store';
 import { schedulerKeys } from '../../../lib/scheduler/store/scheduler-keys';
-import type { ClaimDecision, ClaimedRun, DueCandidate } from '../../../lib/scheduler/store/scheduler-store.interface';
+import type { ClaimedRun } from '../../../lib/scheduler/store/scheduler-store.interface';
 import { describeOnTargets } from '../../harness/redis-target';
 import { sleep } from '../../harness/wait';
-import { BASE, definition, HISTORY, NAMESPACE, onTime, PREFIX, useStoreFixture, WORKFLOW } from './store-fixture';
+import {
+  ahead,
+  BASE,
+  definition,
+  HISTORY,
+  NAMESPACE,
+  onTime,
+  PREFIX,
+  useStoreFixture,
+  WORKFLOW,
+} from './store-fixture';
 
 /** The look-ahead window of these tests, and how far ahead their fires are due (inside it). */
 const LOOK_AHEAD_MS = 5_000;
 const AHEAD_MS = 3_000;
-
-function ahead(candidate: DueCandidate): ClaimDecision {
-  return { ...onTime(candidate), dueAt: candidate.fireTime };
-}
 
 /*
  * SCHEDULER.md: a run claimed ahead starts only after its start is confirmed in Redis (task present, same

@@ -48,6 +48,11 @@ export function onTime(candidate: DueCandidate, nextRunAt: number | null = candi
   };
 }
 
+/** The on-time decision for a candidate, with the due score a claim ahead starts it at (no jitter here). */
+export function ahead(candidate: DueCandidate): ClaimDecision {
+  return { ...onTime(candidate), dueAt: candidate.fireTime };
+}
+
 export interface StoreFixture {
   /** This replica's store. */
   readonly store: SchedulerStore;
