@@ -2,8 +2,15 @@
 export const SCHEDULER_IMPLEMENTATIONS = ['library', 'bullmq', 'nest-schedule'] as const;
 export type SchedulerImplementation = (typeof SCHEDULER_IMPLEMENTATIONS)[number];
 
-/** `steady`: every task fires every second; `herd`: every task fires once, all in the same second. */
-export type LoadKind = 'steady' | 'herd';
+/**
+ * `steady`: every task fires every second, all at the whole second; `spread`: as many tasks, every second too, each
+ * fire due at its own offset in [0, SPREAD_MS) after the second; `herd`: every task fires once, all in the same second.
+ */
+export const LOAD_KINDS = ['steady', 'spread', 'herd'] as const;
+export type LoadKind = (typeof LOAD_KINDS)[number];
+
+/** The width of the spread load's offsets: the library's `jitterMs`, BullMQ's per-scheduler offset range. */
+export const SPREAD_MS = 1_000;
 
 /** One bench replica's configuration, passed as JSON in `SF_BENCH_REPLICA`. */
 export interface BenchReplicaConfig {

@@ -2,14 +2,15 @@
  * One replica of the scheduler bench, run as a child process (test/harness/replica-process.ts protocol: JSON
  * events on stdout, JSON commands on stdin, exit when stdin closes). Configured by SF_BENCH_REPLICA (see
  * ./replica-config.ts): this library, a BullMQ worker, or a Nest app with `@nestjs/schedule`. Every handler
- * notes `Date.now()` as it starts, with its task and scheduled time; the notes are sent on `report`, after
+ * notes `Date.now()` as it starts, with its task and scheduled time (the library: the fire's whole second, its
+ * jitter offset added by the orchestrator; BullMQ: the job's own due time); the notes are sent on `report`, after
  * the measurement, so that reporting costs nothing while it runs. `mark` / `markEnd` bracket the window of
  * `process.cpuUsage()`.
  */
 import { Injectable, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Cron, ScheduleModule } from '@nestjs/schedule';
-import { Worker } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DistributedScheduleModule,
@@ -93,6 +94,8 @@ async function runLibrary(): Promise<void> {
     if (command.cmd !== 'setup') return;
     const began = Date.now();
     const cron = String(command.cron);
+    /** The spread load's `jitterMs` (0: every fire due at its whole second). */
+    const jitterMs = Number(command.jitterMs ?? 0);
     let next = 0;
     const worker = async () => {
       while (next < config.tasks) {
@@ -104,6 +107,7 @@ async function runLibrary(): Promise<void> {
           timeZone: 'UTC',
           workflow: BENCH_WORKFLOW,
           payload: { i },
+          ...(jitterMs > 0 ? { jitterMs } : {}),
         });
       }
     };
@@ -114,13 +118,21 @@ async function runLibrary(): Promise<void> {
   });
 }
 
-/** BullMQ: a `Worker` of the queue whose job schedulers the orchestrator upserted. */
+/**
+ * BullMQ: a `Worker` of the queue whose job schedulers the orchestrator upserted. A job's due time: a cron
+ * scheduler's job carries it as `opts.prevMillis`; an `every` scheduler's job (the spread load) does not, but its
+ * id is `repeat:<scheduler id>:<due ms>` (addJobScheduler-11.lua and updateJobScheduler-12.lua of BullMQ 6.7 name
+ * it so), exact even when the job was created late (its `timestamp + delay` is then the creation time).
+ */
 async function runBullmq(): Promise<void> {
-  const worker = new Worker<{ i: number }>(
-    BENCH_QUEUE,
-    (job) => started(job.data.i, Number(job.opts.prevMillis ?? job.timestamp + (job.delay ?? 0))),
-    { connection: { ...redisConnection(), maxRetriesPerRequest: null }, concurrency: config.concurrency },
-  );
+  const dueOf = (job: Job<{ i: number }>) =>
+    config.kind === 'spread'
+      ? Number(job.id?.slice(job.id.lastIndexOf(':') + 1))
+      : Number(job.opts.prevMillis ?? job.timestamp + (job.delay ?? 0));
+  const worker = new Worker<{ i: number }>(BENCH_QUEUE, (job) => started(job.data.i, dueOf(job)), {
+    connection: { ...redisConnection(), maxRetriesPerRequest: null },
+    concurrency: config.concurrency,
+  });
   worker.on('error', (error) => emit('log', { level: 'error', message: error.message }));
   await worker.waitUntilReady();
   serve();
@@ -132,6 +144,7 @@ async function runBullmq(): Promise<void> {
  * herd's second for the herd.
  */
 async function runNestSchedule(): Promise<void> {
+  if (config.kind === 'spread') throw new Error('@nestjs/schedule has no spread load (no offset within a second)');
   const herd = config.kind === 'herd';
   const cron = herd ? cronAt(config.herdAt as number) : EVERY_SECOND;
   class CronTasks {}

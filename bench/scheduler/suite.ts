@@ -1,12 +1,16 @@
 /*
  * npm run bench -- --suite=scheduler [--quick] [--rounds=N] [--steady-tasks=N] [--steady-seconds=N]
- *   [--herd-tasks=N] [--steady-concurrency=N] [--herd-concurrency=N] [--impls=library,bullmq,nest-schedule] [--write]
+ *   [--herd-tasks=N] [--steady-concurrency=N] [--herd-concurrency=N] [--impls=library,bullmq,nest-schedule]
+ *   [--loads=steady,spread,herd] [--work-ms=N] [--write]
  *
  * Starts its own redis-server. Per round, for each implementation in turn (A B C, B C A, ...): three replica
  * processes (./replica.ts) on an emptied Redis; a steady load of tasks firing every second, measured over a
- * window of whole seconds after a warm-up; then, with new replicas, a herd of tasks all due in the same second.
- * Every handler notes `Date.now()` as it starts with its scheduled time (one machine, one clock: the lag is
- * start − scheduled time on the same clock). Redis commands come from `INFO commandstats` deltas over the
+ * window of whole seconds after a warm-up; then, with new replicas, the spread load: as many tasks, every second
+ * too, but each fire due at its own offset in [0, 1 000) ms after its second (library `jitterMs: 1000`; BullMQ
+ * `every: 1000` from a `startDate` at the task's offset; not @nestjs/schedule: no offset within a second); then a
+ * herd of tasks all due in the same second. Every handler notes `Date.now()` as it starts with its scheduled time
+ * (one machine, one clock: the lag is start − due time on the same clock, the due time of a spread fire being its
+ * second plus its offset). Redis commands come from `INFO commandstats` deltas over the
  * window (commands inside scripts included), Redis CPU from `INFO cpu`, replica CPU from `process.cpuUsage()`
  * of each replica over the same window; all three are divided by the handler starts in the window.
  */
@@ -19,10 +23,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ReplicaGroup, type ReplicaEvent } from '../../test/harness/replica-process';
 import { RedisServer } from '../../test/harness/redis-server';
 import { median, percentile } from '../measure';
+import { jitterOffset } from '../../lib/scheduler/cron/jitter-offset';
 import {
   BENCH_QUEUE,
   EVERY_SECOND,
+  LOAD_KINDS,
   SCHEDULER_IMPLEMENTATIONS,
+  SPREAD_MS,
   cronAt,
   type BenchReplicaConfig,
   type LoadKind,
@@ -31,6 +38,16 @@ import {
 
 const REPLICAS = 3;
 
+/** Issue 17's targets for the library in the steady load (1 000 tasks every second, 100 slots per replica). */
+const STEADY_LAG_P99_LIMIT_MS = 20;
+const STEADY_COMMANDS_PER_FIRE_LIMIT = 25;
+
+/**
+ * A BullMQ spread scheduler's offset in the second: fixed per task (BullMQ keeps one offset per `every` scheduler),
+ * from the library's own hash, so that both spread their tasks alike (uniformly over the second).
+ */
+const bullmqSpreadOffset = (task: number) => jitterOffset(`t${task}`, 0, SPREAD_MS);
+
 interface SchedulerSettings {
   quick: boolean;
   rounds: number;
@@ -38,8 +55,8 @@ interface SchedulerSettings {
   steadySeconds: number;
   herdTasks: number;
   /**
-   * Library `maxConcurrent` per replica / BullMQ worker `concurrency` in the steady load: enough slots for every
-   * task of a second at once across the replicas (1 000 tasks / 3 replicas: 334), as an app would size it.
+   * Library `maxConcurrent` per replica / BullMQ worker `concurrency` in the steady and spread loads: 100, as
+   * issue 17 fixes it (fewer slots than a second's fires: 1 000 tasks / 3 replicas is 334 per replica).
    */
   steadyConcurrency: number;
   /** The same in the herd: 100, as issue 11 fixes it (far fewer slots than fires). */
@@ -51,6 +68,8 @@ interface SchedulerSettings {
   /** After the herd's second: how long its starts are waited for. */
   herdWaitMs: number;
   implementations: SchedulerImplementation[];
+  /** The loads to run, in this order (`--loads=`; default all: steady, spread, herd). */
+  loads: LoadKind[];
   write: boolean;
 }
 
@@ -60,19 +79,22 @@ function schedulerSettings(argv: string[]): SchedulerSettings {
   const implementations = (value('impls')?.split(',') ?? [...SCHEDULER_IMPLEMENTATIONS]) as SchedulerImplementation[];
   for (const impl of implementations)
     if (!SCHEDULER_IMPLEMENTATIONS.includes(impl)) throw new Error(`unknown scheduler implementation ${impl}`);
+  const loads = (value('loads')?.split(',') ?? [...LOAD_KINDS]) as LoadKind[];
+  for (const load of loads) if (!LOAD_KINDS.includes(load)) throw new Error(`unknown scheduler load ${load}`);
   return {
     quick,
     rounds: Number(value('rounds') ?? (quick ? 1 : 3)),
     steadyTasks: Number(value('steady-tasks') ?? (quick ? 100 : 1_000)),
     steadySeconds: Number(value('steady-seconds') ?? (quick ? 5 : 30)),
     herdTasks: Number(value('herd-tasks') ?? (quick ? 1_000 : 10_000)),
-    steadyConcurrency: Number(value('steady-concurrency') ?? 400),
+    steadyConcurrency: Number(value('steady-concurrency') ?? 100),
     herdConcurrency: Number(value('herd-concurrency') ?? 100),
     workMs: Number(value('work-ms') ?? 0),
     warmupMs: quick ? 2_000 : 3_000,
     graceMs: 3_000,
     herdWaitMs: quick ? 4_000 : 8_000,
     implementations,
+    loads: LOAD_KINDS.filter((load) => loads.includes(load)),
     write: !quick || argv.includes('--write'),
   };
 }
@@ -98,7 +120,10 @@ interface SchedulerMeasurement {
   setupMs: number;
   /** The most called commands in the window: calls per run and Redis µs per call. */
   topCommands: Array<{ command: string; callsPerRun: number; usecPerCall: number }>;
-  /** Set when the measurement is not valid (the herd's setup ran past its second, a replica failed). */
+  /**
+   * Set when the measurement is not valid (the herd's setup ran past its second), or, for BullMQ's spread, when
+   * its schedulers were upserted past their start date (the late ones are then due at their upsert time).
+   */
   problem?: string;
 }
 
@@ -156,7 +181,10 @@ async function collect(group: ReplicaGroup): Promise<{ starts: number[][]; cpuUs
   return { starts, cpuUs };
 }
 
-async function upsertBullmq(url: string, tasks: number, pattern: string): Promise<void> {
+/** BullMQ's job schedulers: a cron `pattern`, or (spread) `every` second from a start at the task's offset. */
+type BullmqSchedule = { pattern: string } | { spreadFrom: number };
+
+async function upsertBullmq(url: string, tasks: number, schedule: BullmqSchedule): Promise<void> {
   const { hostname, port } = new URL(url);
   const queue = new Queue(BENCH_QUEUE, { connection: { host: hostname, port: Number(port) } });
   try {
@@ -166,7 +194,11 @@ async function upsertBullmq(url: string, tasks: number, pattern: string): Promis
         const i = next++;
         await queue.upsertJobScheduler(
           `t${i}`,
-          { pattern, tz: 'UTC' },
+          // BullMQ 6.7: the first job of an `every` scheduler is due at `startDate` (when still ahead), the next
+          // ones at the previous + `every`, a catch-up keeping the offset (getJobSchedulerEveryNextMillis.lua).
+          'pattern' in schedule
+            ? { pattern: schedule.pattern, tz: 'UTC' }
+            : { every: 1_000, startDate: schedule.spreadFrom + bullmqSpreadOffset(i) },
           { name: 'bench', data: { i }, opts: { removeOnComplete: true, removeOnFail: 1_000 } },
         );
       }
@@ -187,7 +219,7 @@ async function measure(
   round: number,
 ): Promise<SchedulerMeasurement> {
   await admin.flushall();
-  const tasks = load === 'steady' ? config.steadyTasks : config.herdTasks;
+  const tasks = load === 'herd' ? config.herdTasks : config.steadyTasks;
   /** Time for the herd's tasks to be in place before their second: boot (declared at boot) or setup. */
   const herdBudget = () => 2_000 + tasks * (impl === 'nest-schedule' ? 0.5 : 1);
   let herdAt = impl === 'nest-schedule' && load === 'herd' ? nextSecond(Date.now() + 4_000 + herdBudget()) : 0;
@@ -203,7 +235,7 @@ async function measure(
           instanceId: `${impl}-${n}`,
           tasks,
           herdAt,
-          concurrency: load === 'steady' ? config.steadyConcurrency : config.herdConcurrency,
+          concurrency: load === 'herd' ? config.herdConcurrency : config.steadyConcurrency,
           workMs: config.workMs,
         };
         return {
@@ -217,13 +249,16 @@ async function measure(
     if (load === 'herd' && impl !== 'nest-schedule') herdAt = nextSecond(Date.now() + herdBudget());
     const cron = load === 'herd' ? cronAt(herdAt) : EVERY_SECOND;
     const setupBegan = Date.now();
+    /** BullMQ's spread: the whole second its schedulers start from (each at its offset after it). */
+    const spreadFrom = load === 'spread' && impl === 'bullmq' ? nextSecond(setupBegan + 2_000 + tasks) : 0;
     if (impl === 'library') {
-      group.replicas[0].send({ cmd: 'setup', cron });
+      group.replicas[0].send({ cmd: 'setup', cron, jitterMs: load === 'spread' ? SPREAD_MS : 0 });
       const done = await group.replicas[0].waitUntil('setup', 120_000, () =>
         group.replicas[0].events.find((e) => e.event === 'setup-done' || e.event === 'setup-failed'),
       );
       if (done.event === 'setup-failed') throw new Error(`library setup failed: ${String(done.message)}`);
-    } else if (impl === 'bullmq') await upsertBullmq(server.url, tasks, cron);
+    } else if (impl === 'bullmq')
+      await upsertBullmq(server.url, tasks, load === 'spread' ? { spreadFrom } : { pattern: cron });
     const setupMs = Date.now() - setupBegan;
 
     let fireTimes: number[];
@@ -231,12 +266,17 @@ async function measure(
     let windowEnd: number;
     let collectAt: number;
     let problem: string | undefined;
-    if (load === 'steady') {
-      const first = nextSecond(Date.now() + config.warmupMs);
+    if (spreadFrom > 0 && Date.now() > spreadFrom)
+      problem = `BullMQ's spread schedulers were upserted until ${Date.now() - spreadFrom} ms past their start`;
+    if (load !== 'herd') {
+      const first = nextSecond(Math.max(Date.now(), spreadFrom) + config.warmupMs);
       fireTimes = Array.from({ length: config.steadySeconds }, (_, k) => first + k * 1_000);
-      windowStart = first - 500;
-      windowEnd = first + config.steadySeconds * 1_000 - 500;
-      collectAt = windowEnd + 500 + config.graceMs;
+      // Steady: the window is centred on the whole seconds (their fires start at once); spread: fires due in
+      // [first, first + seconds), started across it.
+      const shift = load === 'steady' ? 500 : 0;
+      windowStart = first - shift;
+      windowEnd = first + config.steadySeconds * 1_000 - shift;
+      collectAt = windowEnd + shift + config.graceMs;
     } else {
       fireTimes = [herdAt];
       windowStart = herdAt - 500;
@@ -255,17 +295,29 @@ async function measure(
     const { starts, cpuUs } = await collect(group);
 
     const fires = new Set(fireTimes);
-    const counts = new Map<number, number>();
+    /**
+     * A start's due time: its scheduled time, plus, for the library's spread, the fire's jitter offset (its
+     * `scheduledAt` is the whole second; BullMQ's jobs report their own due time).
+     */
+    const dueOf =
+      load === 'spread' && impl === 'library'
+        ? (task: number, scheduledAt: number) => scheduledAt + jitterOffset(`t${task}`, scheduledAt, SPREAD_MS)
+        : (_task: number, scheduledAt: number) => scheduledAt;
+    /** The second a fire belongs to (a spread fire's offset is < 1 s, so that the second is its floor). */
+    const secondOf = (due: number) => (load === 'spread' ? Math.floor(due / 1_000) * 1_000 : due);
+    const counts = new Map<string, number>();
     const lags: number[] = [];
     let runsInWindow = 0;
     for (const flat of starts) {
       for (let k = 0; k < flat.length; k += 3) {
         const [task, scheduledAt, startedAt] = [flat[k], flat[k + 1], flat[k + 2]];
         if (startedAt >= before.at && startedAt <= after.at) runsInWindow++;
-        if (!fires.has(scheduledAt)) continue;
-        const key = task * 1e13 + scheduledAt;
+        const due = dueOf(task, scheduledAt);
+        const fire = secondOf(due);
+        if (!fires.has(fire)) continue;
+        const key = `${task}|${fire}`;
         counts.set(key, (counts.get(key) ?? 0) + 1);
-        lags.push(startedAt - scheduledAt);
+        lags.push(startedAt - due);
       }
     }
     const expected = tasks * fireTimes.length;
@@ -317,7 +369,7 @@ async function measure(
 
 function summarize(measurements: readonly SchedulerMeasurement[]): SchedulerRow[] {
   const rows: SchedulerRow[] = [];
-  for (const load of ['steady', 'herd'] as const) {
+  for (const load of LOAD_KINDS) {
     for (const impl of SCHEDULER_IMPLEMENTATIONS) {
       const of = measurements.filter((m) => m.impl === impl && m.load === load);
       if (of.length === 0) continue;
@@ -372,10 +424,16 @@ function checkSchedulerTargets(
   const bullSteady = row('bullmq', 'steady');
   if (libSteady) {
     checks.push({
-      target: 'library: steady fire lag p99 (ms) ≤ 50',
+      target: `library: steady fire lag p99 (ms) ≤ ${STEADY_LAG_P99_LIMIT_MS}`,
       value: libSteady.lagP99Ms,
-      limit: 50,
-      pass: libSteady.lagP99Ms <= 50,
+      limit: STEADY_LAG_P99_LIMIT_MS,
+      pass: libSteady.lagP99Ms <= STEADY_LAG_P99_LIMIT_MS,
+    });
+    checks.push({
+      target: `library: steady Redis commands per fire ≤ ${STEADY_COMMANDS_PER_FIRE_LIMIT}`,
+      value: libSteady.redisCommandsPerRun,
+      limit: STEADY_COMMANDS_PER_FIRE_LIMIT,
+      pass: libSteady.redisCommandsPerRun <= STEADY_COMMANDS_PER_FIRE_LIMIT,
     });
     if (bullSteady) {
       checks.push({
@@ -440,6 +498,30 @@ function formatSchedulerTable(rows: readonly SchedulerRow[]): string {
   return [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(format)].join('\n');
 }
 
+/** What the table's rows mean beyond their columns: how each load is expressed, which rows are absent and why. */
+function schedulerNotes(config: SchedulerSettings): string[] {
+  const notes = [
+    `steady: ${config.steadyTasks} tasks every second ('* * * * * *'), all due at the whole second; ` +
+      `${config.steadyConcurrency} slots per replica (library maxConcurrent / BullMQ worker concurrency)`,
+  ];
+  if (config.loads.includes('spread')) {
+    notes.push(
+      `spread: ${config.steadyTasks} tasks every second, each fire due at an offset in [0, ${SPREAD_MS}) ms after its second; lag = start − (second + offset); ` +
+        `${config.steadyConcurrency} slots per replica as in steady`,
+      `spread, library: '* * * * * *' with jitterMs ${SPREAD_MS} (the offset of each fire from lib/scheduler/cron/jitter-offset.ts, new each second)`,
+      `spread, bullmq: upsertJobScheduler { every: 1000, startDate: a whole second + the task's offset } (a fixed offset per task, the same hash at fire 0); ` +
+        `BullMQ 6.7 keeps it on every next job (getJobSchedulerEveryNextMillis.lua: previous + every); due time from the job id repeat:<id>:<due ms>`,
+    );
+    if (config.implementations.includes('nest-schedule'))
+      notes.push('spread, nest-schedule: not run (its crons fire at whole seconds, with no offset within the second)');
+  }
+  if (config.loads.includes('herd'))
+    notes.push(
+      `herd: ${config.herdTasks} tasks due once, in the same second; ${config.herdConcurrency} slots per replica`,
+    );
+  return notes;
+}
+
 const formatSchedulerChecks = (checks: readonly SchedulerCheck[]) =>
   checks.map((c) => `${c.pass ? 'PASS' : 'FAIL'}  ${c.target}: ${c.value} (limit ${c.limit})`).join('\n');
 
@@ -458,14 +540,15 @@ export async function runSchedulerSuite(argv: string[]): Promise<SchedulerCheck[
     const redisVersion = /redis_version:(\S+)/.exec(await admin.info('server'))?.[1] ?? '?';
     console.log(
       `scheduler: ${REPLICAS} replicas per implementation on redis-server ${redisVersion}; ${config.rounds} round(s); ` +
-        `steady ${config.steadyTasks} tasks every second for ${config.steadySeconds} s; herd ${config.herdTasks} tasks in one second; ` +
-        `concurrency per replica ${config.steadyConcurrency} (steady) and ${config.herdConcurrency} (herd); handlers work ${config.workMs} ms; lag = handler start − scheduled time, ` +
+        `loads ${config.loads.join(', ')}: steady and spread ${config.steadyTasks} tasks every second for ${config.steadySeconds} s; herd ${config.herdTasks} tasks in one second; ` +
+        `concurrency per replica ${config.steadyConcurrency} (steady, spread) and ${config.herdConcurrency} (herd); handlers work ${config.workMs} ms; lag = handler start − due time, ` +
         `both Date.now() of this machine (one clock)`,
     );
     const measurements: SchedulerMeasurement[] = [];
     for (let round = 0; round < config.rounds; round++) {
-      for (const load of ['steady', 'herd'] as const) {
+      for (const load of config.loads) {
         for (const impl of rotate(config.implementations, round)) {
+          if (load === 'spread' && impl === 'nest-schedule') continue;
           process.stdout.write(`round ${round + 1} ${load} ${impl} ... `);
           const m = await measure(server, admin, config, impl, load, round);
           measurements.push(m);
@@ -478,8 +561,10 @@ export async function runSchedulerSuite(argv: string[]): Promise<SchedulerCheck[
     }
     const rows = summarize(measurements);
     const checks = checkSchedulerTargets(rows, measurements);
+    const notes = schedulerNotes(config);
     console.log();
     console.log(formatSchedulerTable(rows));
+    for (const note of notes) console.log(`  ${note}`);
     console.log();
     console.log(formatSchedulerChecks(checks));
     for (const m of measurements.filter((x) => x.round === 0 && x.impl !== 'nest-schedule')) {
@@ -505,9 +590,11 @@ export async function runSchedulerSuite(argv: string[]): Promise<SchedulerCheck[
           redis: redisVersion,
         },
         settings: config,
-        clock: 'lag = handler start − scheduled time, both Date.now() on this one machine (one clock)',
+        clock:
+          'lag = handler start − due time (the scheduled time; in the spread load, plus the fire offset), both Date.now() on this one machine (one clock)',
         perRun:
           'Redis commands (INFO commandstats, commands inside scripts included), Redis CPU (INFO cpu) and replica CPU (process.cpuUsage of the 3 replicas) over the window, divided by the handler starts in it',
+        notes,
         results: rows,
         rounds: measurements,
         targets: checks,

@@ -24,6 +24,8 @@ export class ActiveRun {
   lastRenewalError?: string;
   /** Set by whoever finishes it first: the handler's end, or the shutdown's cancellation. */
   finishing = false;
+  /** It succeeded and its task does not buffer: its finish queues nothing (no retry, no fire released). */
+  endedQuietly = false;
   /** Its task was removed while it ran: the task's metric series are deleted again once it is over. */
   taskRemoved = false;
   renewing = false;

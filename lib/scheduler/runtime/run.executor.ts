@@ -78,8 +78,8 @@ export class RunExecutor {
         this.endedRuns--;
         // Its finish recorded its end in the metrics: a task removed meanwhile loses those series again.
         if (run.taskRemoved) this.metrics?.forgetTask(this.options.namespace, claimed.taskId);
-        // Its finish may have released a fire waiting under overlap `bufferOne`: look again.
-        this.wakeSignal.wake();
+        // Its finish may have queued a retry or released a fire waiting under overlap `bufferOne`: look again.
+        if (!run.endedQuietly) this.wakeSignal.wake();
       });
   }
 
@@ -156,6 +156,7 @@ export class RunExecutor {
     this.endHandler(run);
     if (run.finishing) return;
     run.finishing = true;
+    run.endedQuietly = status === 'success' && claimed.task.overlap !== 'bufferOne';
     // No renewal once the finish is sent: the finish releases the lease, so a renewal meanwhile would be refused.
     run.stopRenewing();
     await this.finisher.finish(run, status, error);
@@ -166,7 +167,7 @@ export class RunExecutor {
     if (run.handlerEnded) return;
     run.handlerEnded = true;
     this.endedRuns++;
-    this.wakeSignal.wake();
+    this.wakeSignal.slotFreed();
   }
 
   /** Shutdown timeout: aborts every run still going and records it `cancelled` (retried elsewhere per its policy). */

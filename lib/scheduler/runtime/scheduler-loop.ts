@@ -204,6 +204,7 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     this.observe({ oldestOverdueMs: oldest === null ? 0 : Math.max(peek.now - oldest, 0) });
     if (this.current !== 'running') return 0;
     // No free slot: the end of a run wakes the loop.
+    this.wakeSignal.waitingForSlots = free === 0;
     if (free === 0) return pollIntervalMs;
     if (candidates.length === 0 && peek.pendingDue === 0) return this.sleepUntil(peek.nextWakeAt, peek.now, false);
     const decisions = candidates.flatMap((due): ClaimDecision[] => {
@@ -237,15 +238,18 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
       this.executor.start(run, claimSentAt, startAt);
     }
     this.backlogged = claimed.length > 0 && candidates.length >= limit;
+    // Every slot taken, more may be due: the end of a run is worth a look.
+    this.wakeSignal.waitingForSlots = claimed.length >= free && candidates.length >= limit;
     // More may be due than one look could take: look again at once while slots are free.
     if (claimed.length > 0 && (claimed.length >= free || candidates.length >= limit) && this.executor.freeSlots > 0)
       return 0;
     // The claimed fires' next due times came after the peek: wake for them too (a period shorter than the poll),
-    // as early as they may be claimed ahead.
+    // half the look-ahead before them, so that one look claims the fires of half a window (as peek's nextWakeAt).
+    const wakeBeforeMs = Math.floor(lookAheadMs / 2);
     const wakeAt = decisions.reduce<number | null>(
       (earliest, decision) =>
-        decision.nextDueScore !== null && (earliest === null || decision.nextDueScore - lookAheadMs < earliest)
-          ? decision.nextDueScore - lookAheadMs
+        decision.nextDueScore !== null && (earliest === null || decision.nextDueScore - wakeBeforeMs < earliest)
+          ? decision.nextDueScore - wakeBeforeMs
           : earliest,
       peek.nextWakeAt,
     );

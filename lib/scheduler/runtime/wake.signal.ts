@@ -1,13 +1,23 @@
 import { Injectable } from '@nestjs/common';
 
 /**
- * The loop's sleep between looks, and what ends it early: a change of the task set, a freed slot, a new
- * workflow, a trigger. A wake that comes while the loop is looking ends its next sleep at once.
+ * The loop's sleep between looks, and what ends it early: a change of the task set, a freed slot while the loop
+ * waits for one, a new workflow, a trigger. A wake that comes while the loop is looking ends its next sleep at once.
  */
 @Injectable()
 export class WakeSignal {
+  /** Set by the loop when its last look was limited by the free slots: a freed slot is then worth a look. */
+  waitingForSlots = false;
   private wakeSleeper?: () => void;
   private wakeRequested = false;
+
+  /**
+   * A slot was freed (a handler ended): a look only when the last one was short of slots. Otherwise the loop
+   * already sleeps until the next due fire; waking at every handler end would cost a look per run.
+   */
+  slotFreed(): void {
+    if (this.waitingForSlots) this.wake();
+  }
 
   /** Ends the current sleep, or the next one if the loop is awake. */
   wake(): void {

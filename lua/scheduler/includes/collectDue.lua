@@ -8,7 +8,8 @@
   Returns candidates, pendingDue, nextWakeAt: candidates { { task, fireTime }, ... } earliest due score first,
   task = { id, definition JSON, JSON of what a decision needs of the state: nextRunAt, enabled, version },
   fireTime = the task's nextRunAt; pendingDue: pending entries (retry, buffered, manual) of the workflows due by
-  now; nextWakeAt: when to look again: the earliest due score beyond the window minus the look-ahead, due score
+  now; nextWakeAt: when to look again: the earliest due score beyond the window minus half the look-ahead (so
+  that a look claims the fires of half a window at once, not each as it enters the window), due score
   of a fire left out for overlap, pending score of the workflows or lease expiry of the namespace (now when more
   is due than returned), -1 for none.
 ]]
@@ -45,7 +46,8 @@ local function collectDue(K, workflows, limit, passOver, passOverCount, now, loo
       end
     end
     pendingDue = pendingDue + rcall('ZCOUNT', pendingKey, '-inf', now)
-    wakeAt(rcall('ZRANGEBYSCORE', dueKey, '(' .. horizon, '+inf', 'WITHSCORES', 'LIMIT', 0, 1), lookAheadMs)
+    wakeAt(rcall('ZRANGEBYSCORE', dueKey, '(' .. horizon, '+inf', 'WITHSCORES', 'LIMIT', 0, 1),
+      math.floor(lookAheadMs / 2))
     wakeAt(rcall('ZRANGEBYSCORE', pendingKey, '(' .. now, '+inf', 'WITHSCORES', 'LIMIT', 0, 1), 0)
   end
   wakeAt(rcall('ZRANGE', K.leases, 0, 0, 'WITHSCORES'), 0)

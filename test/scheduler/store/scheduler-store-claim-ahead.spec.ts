@@ -47,6 +47,13 @@ describeOnTargets('SchedulerStore claim ahead', (target) => {
     assert.equal((await f.store.getTask('later'))?.nextRunAt, fireTime, 'left untouched');
   });
 
+  it('beyond the window, peek wakes half a window before the next fire: one look then claims half a window of fires', async () => {
+    const fireTime = await f.dueTask('far', {}, -(LOOK_AHEAD_MS + 3_000));
+    const peek = await peekAhead(LOOK_AHEAD_MS);
+    assert.deepEqual(peek.candidates, []);
+    assert.equal(peek.nextWakeAt, fireTime - LOOK_AHEAD_MS / 2);
+  });
+
   it('a fire ahead of a task with a run in progress is left to its time: overlap is decided then, not ahead', async () => {
     const fireTime = await f.dueTask('busy', { overlap: 'skip' });
     const nextFire = (await f.store.now()) + AHEAD_MS;
