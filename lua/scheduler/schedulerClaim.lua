@@ -12,8 +12,9 @@
   start one at a time and in fire order; a retry never waits for a fire.
   Claim ahead: a fire whose due score (`dueAt`, its time plus jitter) is still ahead but within the
   look-ahead window is claimed now and starts at its due score, once its replica confirmed the start
-  (schedulerStartRuns): its lease runs from then. Only a fire that runs is claimed ahead: one that overlap would
-  buffer or skip is left untouched, to be decided at its due time. Pending entries are never claimed ahead, and
+  (schedulerStartRuns): its lease runs from then. Only a fire that runs is claimed ahead, and only while no other
+  run of its task waits for its start: one that overlap would buffer or skip is left untouched, to be decided at
+  its due time. Pending entries are never claimed ahead, and
   one of a task whose run claimed ahead has not started yet waits for that start (fencing tokens keep increasing
   in the order the runs start). A decision without `dueAt` is only taken once due.
   Input:
@@ -97,7 +98,9 @@ local function claimDecision(decision)
   if runAt then
     action = overlapAction(state)
   end
-  if (action ~= 'run' and ahead) or (action == 'run' and #claimed >= maxClaims) then
+  -- One run claimed ahead per task at a time (a look-ahead longer than the period under overlap `allow`): the
+  -- later fire is claimed once the earlier one started, so that a change can cancel and put back each of them.
+  if (action ~= 'run' and ahead) or (ahead and state.ahead) or (action == 'run' and #claimed >= maxClaims) then
     return
   end
   local latestFire = math.max(lastFireAt, decision.expectedFireTime, runAt or -1)

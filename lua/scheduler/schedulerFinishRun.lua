@@ -6,15 +6,16 @@
   success: history `success`, failureCount 0. failed/cancelled: with attempts left a pending `retry` entry
   at now + backoffMs * 2^(attempt - 1) and history `retry` (`cancelled` for a cancelled one); else history
   `failed` and failureCount + 1 (the schedule is disabled at maxConsecutiveFailures), or `cancelled`, which
-  is not counted as a failure. Then a fire buffered under `bufferOne` goes, once nothing of the task runs or
-  waits for a retry.
+  is not counted as a failure. unstarted (a run whose handler was never called: Redis unreachable at its start,
+  or its replica stopping first): no history entry and no attempt used, the same attempt is due again at once.
+  Then a fire buffered under `bufferOne` goes, once nothing of the task runs or waits for a retry.
   Input:
     KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, then the due
                and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] instance id of the replica that ran them
     ARGV[2] history length
     ARGV[3] publish command: PUBLISH, SPUBLISH or '' (the caller publishes)
-    ARGV[4..n] per run, four arguments: task id, fencing token, status (success, failed or cancelled),
+    ARGV[4..n] per run, four arguments: task id, fencing token, status (success, failed, cancelled or unstarted),
             error message ('' for none)
   Output:
     per run, in order: { accepted 1/0, disabled now 1/0, retryAt (ms) or -1 }; an error reply
@@ -56,6 +57,14 @@ local function finishOne(leaseMember, run, status, errorArgument)
     return { 1, 0, -1 }
   end
   local taskId = run.taskId
+  if status == 'unstarted' then
+    -- Due again at once, but never before its time (a run claimed ahead given back before it).
+    local retryAt = math.max(now, run.startedAt)
+    queueRetry(K, run, state, run.attempt, retryAt)
+    state.lastStatus = 'pending'
+    releaseBuffered(K, taskId, state, now)
+    return { 1, 0, retryAt }
+  end
   if status == 'success' then
     pushHistory(K, taskId, state, historyLength, run.scheduledAt, run.startedAt, now, 'success', run.attempt,
       run.instanceId, nil)

@@ -1,8 +1,9 @@
 --[[
   Confirms the start of runs claimed ahead, at their start time, atomically: a run starts only while its replica
   still holds its lease and its task is still the one it was claimed for (present, same incarnation, same
-  definition version, enabled for a scheduled fire). A confirmed run's lease runs from now and its start is
-  recorded at now (the run's real start, for its history and fire lag). A run whose task changed without its
+  definition version, enabled for a scheduled fire), and never before its start time on Redis's clock (a replica
+  whose clock runs fast asks too early: it is told how long to wait). A confirmed run's lease runs from now and
+  its start is recorded at now (the run's real start, for its history and fire lag). A run whose task changed without its
   claim being cancelled (every change cancels it, so this is a safety net) is ended here, unstarted; a lease that
   expired or is gone is left to the reaper.
   Input:
@@ -11,7 +12,7 @@
     ARGV[1] instance id of the replica that claimed them
     ARGV[2..n] per run, three arguments: task id, fencing token, lease (ms) from now
   Output:
-    { now, { 1 started / 0 not, ... } } in the order of the runs; an error reply
+    { now, { 1 started / 0 not / -n not yet: ask again in n ms, ... } } in the order of the runs; an error reply
     `UNDECLARED_WORKFLOWS <JSON list>` (nothing written) when a run's task's workflow keys were not declared
 ]]
 local rcall = redis.call
@@ -42,7 +43,10 @@ for i, run in ipairs(runs) do
   local state = run and runTaskState(K, run)
   local starts = 0
   if expiry and expiry > now then
-    if state and state.version == run.version and (run.kind ~= 'scheduled' or state.enabled) then
+    local current = state and state.version == run.version and (run.kind ~= 'scheduled' or state.enabled)
+    if current and now < run.startedAt then
+      starts = now - run.startedAt
+    elseif current then
       rcall('ZADD', K.leases, 'XX', now + leaseMs, leaseMember)
       run.startedAt = now
       run.ahead = false

@@ -17,6 +17,9 @@ function faultTolerantDefaults(options: ResolvedStatefulRedisOptions): RedisOpti
     retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), MAX_RECONNECT_DELAY_MS),
     // After a failover the old master turns replica: reconnect so that Sentinel finds the new one.
     reconnectOnError: (error: Error) => error.message.startsWith('READONLY'),
+    // A command whose reply was lost with the connection may have run: sending it again after the reconnect would
+    // run a script twice (a trigger run twice, an addTask refused as existing). It fails instead (outcome unknown).
+    autoResendUnfulfilledCommands: false,
   };
 }
 

@@ -15,6 +15,8 @@ export class ActiveRun {
   readonly claimedAt = performance.now();
   /** `performance.now()` when the handler was called (when it was claimed, until then). */
   startedAt = performance.now();
+  /** Whether its handler was called (a run claimed ahead waits for its time first). */
+  handlerCalled = false;
   /** Whether its handler returned or threw: the run no longer takes a slot (its finish may still be on its way). */
   handlerEnded = false;
   abortCause?: AbortCause;

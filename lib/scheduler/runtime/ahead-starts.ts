@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 interface PendingStart {
   promise: Promise<void>;
   resolve: () => void;
+  timer?: NodeJS.Timeout;
 }
 
 /**
@@ -24,13 +25,23 @@ export class AheadStarts {
     return promise;
   }
 
+  /** Settles every start now (a shutdown gave the runs back: they check that, and do not start). */
+  releaseAll(): void {
+    for (const start of this.pending.values()) {
+      clearTimeout(start.timer);
+      start.resolve();
+    }
+    this.pending.clear();
+  }
+
   private arm(deadline: number): void {
-    setTimeout(
+    const start = this.pending.get(deadline);
+    if (!start) return;
+    start.timer = setTimeout(
       () => {
         if (performance.now() < deadline) return this.arm(deadline);
-        const start = this.pending.get(deadline);
         this.pending.delete(deadline);
-        start?.resolve();
+        start.resolve();
       },
       Math.max(Math.ceil(deadline - performance.now()), 1),
     );

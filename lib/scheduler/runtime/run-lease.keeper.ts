@@ -8,6 +8,9 @@ import { SchedulerStore } from '../store/scheduler-store';
 import type { LostRun, StartRunResult } from '../store/scheduler-store.interface';
 import type { ActiveRun } from './active-run';
 
+/** How many times a start is asked for while Redis says its time has not come (a clock running fast). */
+const MAX_EARLY_ASKS = 5;
+
 /**
  * The leases of the runs this replica executes: renewed every `leaseMs / 3` while a handler runs, watched by the
  * local clock (a lease that may have expired aborts the run's signal, even while a renewal hangs), and confirmed in
@@ -40,18 +43,21 @@ export class RunLeaseKeeper {
    */
   async confirmStart(run: ActiveRun): Promise<StartRunResult | 'unreachable'> {
     const { taskId, fence, leaseMs } = run.claimed;
-    const sentAt = performance.now();
-    try {
-      const confirmation = await this.store.confirmStart({
-        taskId,
-        fence,
-        leaseMs,
-        instanceId: this.options.instanceId,
-      });
+    for (let asked = 1; ; asked++) {
+      const sentAt = performance.now();
+      let confirmation: StartRunResult;
+      try {
+        confirmation = await this.store.confirmStart({ taskId, fence, leaseMs, instanceId: this.options.instanceId });
+      } catch {
+        return 'unreachable';
+      }
+      // Asked before its time on Redis's clock (this replica's clock runs fast): wait as long as Redis says.
+      if (confirmation.notYetMs !== undefined && asked < MAX_EARLY_ASKS) {
+        await new Promise((resolve) => setTimeout(resolve, (confirmation.notYetMs as number) + 1));
+        continue;
+      }
       if (confirmation.started) run.leaseHeld(sentAt);
       return confirmation;
-    } catch {
-      return 'unreachable';
     }
   }
 

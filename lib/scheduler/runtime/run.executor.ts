@@ -94,6 +94,7 @@ export class RunExecutor {
 
   /** Waits for the running handlers up to `shutdownTimeoutMs`, then aborts those still going and records them cancelled. */
   async drain(): Promise<void> {
+    await this.giveBackUnstarted();
     const running = [...this.runs.values()];
     if (running.length === 0) return;
     let timer: NodeJS.Timeout | undefined;
@@ -114,15 +115,16 @@ export class RunExecutor {
     let clock = { redisMs: claimed.claimedAt, localMs: run.claimedAt };
     if (claimed.startedAt > claimed.claimedAt) {
       const confirmation = this.core.connection.isReady ? await this.leases.confirmStart(run) : 'unreachable';
-      // Claimed ahead, and Redis is unreachable at its time: fail closed, as a look would; retried per its policy.
-      if (confirmation === 'unreachable') {
+      // Redis unreachable at its time (or its clock still before it): fail closed, as a look would. Nothing ran, so
+      // the run is given back once Redis answers: the same attempt is due again, for any replica.
+      if (confirmation === 'unreachable' || confirmation.notYetMs !== undefined) {
         run.finishing = true;
         this.endHandler(run);
         this.logger.warn(
           `Run of task "${claimed.taskId}" (fence ${claimed.fence}) claimed ahead not started: Redis is unreachable at its time; ` +
-            'it is recorded cancelled once Redis answers (and retried per its policy), or lost if its lease runs out first',
+            'it is given back once Redis answers (the same attempt, due again at once), or recorded lost if its lease runs out first',
         );
-        await this.finisher.finish(run, 'cancelled', 'not started: Redis was unreachable at its time');
+        await this.finisher.finish(run, 'unstarted', undefined);
         return;
       }
       if (!confirmation.started) {
@@ -134,11 +136,14 @@ export class RunExecutor {
         );
         return;
       }
+      // Given back meanwhile (a shutdown): its handler is not called; its finish gives the run back.
+      if (run.finishing) return;
       clock = { redisMs: confirmation.startedAt, localMs: performance.now() };
     }
     const workflow = claimed.task.workflow;
     const handler = this.registry.handler(workflow);
     run.startedAt = performance.now();
+    run.handlerCalled = true;
     // The fire lag of the real start, on Redis's clock: a local timer that fired late shows.
     const startedAtRedis = clock.redisMs + (run.startedAt - clock.localMs);
     this.metrics?.started(this.options.namespace, claimed.taskId, (startedAtRedis - claimed.scheduledAt) / 1000);
@@ -162,6 +167,21 @@ export class RunExecutor {
     await this.finisher.finish(run, status, error);
   }
 
+  /**
+   * Shutdown: the runs claimed ahead whose handlers were not called yet are given back at once (the same attempt
+   * is due again for another replica at its time), not waited for: they are not running.
+   */
+  private async giveBackUnstarted(): Promise<void> {
+    const unstarted = [...this.runs.values()].filter((run) => !run.handlerCalled && !run.finishing);
+    for (const run of unstarted) {
+      run.finishing = true;
+      run.abort('shutdown', 'shutdown: the replica stopped before the run started');
+      this.endHandler(run);
+    }
+    this.aheadStarts.releaseAll();
+    await Promise.all(unstarted.map((run) => this.finisher.finish(run, 'unstarted', undefined).catch(() => undefined)));
+  }
+
   /** The run's handler is over (or will never be called): its slot is free, even while its finish is on its way. */
   private endHandler(run: ActiveRun): void {
     if (run.handlerEnded) return;
@@ -179,8 +199,13 @@ export class RunExecutor {
         if (run.finishing) return run.done;
         run.finishing = true;
         run.stopRenewing();
+        // A run whose handler was never called (claimed ahead, its time not come) is given back, no attempt used.
         await this.finisher
-          .finish(run, 'cancelled', `the replica shut down (${shutdownTimeoutMs} ms timeout)`)
+          .finish(
+            run,
+            run.handlerCalled ? 'cancelled' : 'unstarted',
+            run.handlerCalled ? `the replica shut down (${shutdownTimeoutMs} ms timeout)` : undefined,
+          )
           .catch(() => undefined);
         run.stopRenewing();
       }),

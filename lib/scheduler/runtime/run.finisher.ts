@@ -37,7 +37,9 @@ export class RunFinisher {
       try {
         const result = await this.store.finish({ taskId, fence, instanceId, status, error, historyLength });
         run.stopRenewing();
-        this.metrics?.finished(namespace, taskId, result.accepted ? status : 'lost', seconds);
+        // A run given back unstarted ran nothing: it is not counted.
+        if (status !== 'unstarted')
+          this.metrics?.finished(namespace, taskId, result.accepted ? status : 'lost', seconds);
         if (!result.accepted && run.abortCause !== 'lease lost') {
           this.metrics?.leaseLost(namespace, taskId);
           this.logger.warn(

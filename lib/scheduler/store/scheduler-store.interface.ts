@@ -100,12 +100,17 @@ export interface StartRunInput {
 export interface StartRunResult {
   /** false: its lease is gone or expired, or its task was removed, disabled or changed: the handler must not start. */
   started: boolean;
+  /** Asked before its start time on Redis's clock (this replica's clock runs fast): ask again in this many ms. */
+  notYetMs?: number;
   /** Redis time of the confirmation: the run's recorded start. */
   startedAt: number;
 }
 
-/** How a run ended, for `finish`. */
-export type FinishStatus = 'success' | 'failed' | 'cancelled';
+/**
+ * How a run ended, for `finish`. `unstarted`: its handler was never called (Redis unreachable at the start of a
+ * run claimed ahead, or the replica stopping first): no attempt is used, the same attempt is due again.
+ */
+export type FinishStatus = 'success' | 'failed' | 'cancelled' | 'unstarted';
 
 /** The end of one run, for `finish`. */
 export interface FinishRunInput {

@@ -419,7 +419,9 @@ export class SchedulerStore {
     for (const run of runs) args.push(run.taskId, run.fence, run.leaseMs);
     const inputs = runs.length === 1 ? { taskId: runs[0].taskId, fence: runs[0].fence } : { runs: runs.length };
     const [now, started] = await this.call<StartReply>('startRuns', inputs, 'schedulerStartRuns', args);
-    return started.map((flag) => ({ started: flag === 1, startedAt: now }));
+    return started.map((flag) =>
+      flag < 0 ? { started: false, startedAt: now, notYetMs: -flag } : { started: flag === 1, startedAt: now },
+    );
   }
 
   /** One call for the finishes of one replica that ended in the same tick (see `TickBatcher`). */

@@ -75,6 +75,7 @@ function assertOneOf(operation: string, field: string, value: unknown, allowed: 
 }
 
 const JSON_RULE = 'must be JSON (plain objects, arrays, strings, finite numbers, booleans, null)';
+const TEXT_RULE = 'must hold well-formed Unicode text (every string, keys included)';
 const DEPTH_RULE = `must be nested at most ${LIMITS.maxPayloadDepth} levels deep (arrays and objects in one another)`;
 
 /**
@@ -82,7 +83,10 @@ const DEPTH_RULE = `must be nested at most ${LIMITS.maxPayloadDepth} levels deep
  * through and through, at most `maxPayloadDepth` levels deep (so the walk never goes deeper either).
  */
 function payloadFault(value: unknown, path: string, depth: number, seen: Set<object>): string | undefined {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (value === null || typeof value === 'boolean') return undefined;
+  // A lone surrogate has no UTF-8 form: Redis's JSON decoder refuses it, so the task could never be updated.
+  if (typeof value === 'string')
+    return value.isWellFormed() ? undefined : `${TEXT_RULE}; ${path} holds a lone surrogate (half a UTF-16 pair)`;
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${JSON_RULE}; ${path} (${value}) is not`;
   if (typeof value !== 'object') return `${JSON_RULE}; ${path} (a ${typeof value}) is not`;
   if (seen.has(value)) return `${JSON_RULE}; ${path} (a circular reference) is not`;
@@ -95,6 +99,10 @@ function payloadFault(value: unknown, path: string, depth: number, seen: Set<obj
   const items: Array<[string, unknown]> = Array.isArray(value)
     ? Array.from(value, (item, index) => [`${path}[${index}]`, item])
     : Object.entries(value).flatMap(([key, item]) => (item === undefined ? [] : [[`${path}.${key}`, item]]));
+  if (!Array.isArray(value)) {
+    const badKey = Object.keys(value).find((key) => !key.isWellFormed());
+    if (badKey !== undefined) return `${TEXT_RULE}; a key of ${path} holds a lone surrogate (half a UTF-16 pair)`;
+  }
   for (const [itemPath, item] of items) {
     const fault = payloadFault(item, itemPath, depth + 1, seen);
     if (fault !== undefined) return fault;

@@ -179,6 +179,23 @@ describe('claim ahead (lookAheadMs)', () => {
     );
   });
 
+  it('a replica stopping before the time of a fire it claimed ahead gives it back: another runs it, same attempt', async () => {
+    const scheduler = await start(5_000, [OnceWorkflow]);
+    const fireAt = await claimOnceAhead(scheduler);
+    await app!.close();
+    app = undefined;
+    assert.ok(Date.now() < fireAt, 'the stop did not wait for the fire claimed ahead');
+    assert.deepEqual(onceStarts, [], 'its handler did not start during the stop');
+    const next = await start(0, [OnceWorkflow]);
+    const [run] = await pollUntil('the fire runs on the other replica', 8_000, async () => {
+      const runs = (await next.getRuns('once')).filter((entry) => entry.status === 'success');
+      return runs.length > 0 ? runs : 'not yet';
+    });
+    assert.deepEqual([run.scheduledAt.getTime(), run.attempt], [fireAt, 1]);
+    assert.ok((run.startedAt as Date).getTime() >= fireAt, 'not before its time');
+    assert.equal(onceStarts.length, 1);
+  });
+
   it('a change lost in a pub/sub reconnect does not let a fire claimed ahead start after removeTask', async () => {
     const scheduler = await start(5_000, [OnceWorkflow]);
     const fireAt = await claimOnceAhead(scheduler);

@@ -110,6 +110,9 @@ const BAD_INPUTS: Array<[string, string, Record<string, unknown>]> = [
   ['maxConsecutiveFailures 0', 'maxConsecutiveFailures', { maxConsecutiveFailures: 0 }],
   ['enabled a string', 'enabled', { enabled: 'yes' }],
   ['a misspelled option', 'misfireGrace', { misfireGrace: 10 }],
+  // Redis's JSON decoder refuses half a UTF-16 pair: such a task could never be updated.
+  ['a payload string with a lone surrogate', 'payload', { payload: { note: 'a\uD800b' } }],
+  ['a payload key with a lone surrogate', 'payload', { payload: { ['\uDC00']: 1 } }],
 ];
 
 describe('addTask refuses bad input with INVALID_PARAMETER naming the field, nothing written', () => {

@@ -3,7 +3,7 @@ import { it } from 'node:test';
 import { ScriptRunner } from '../../../lib/core/scripts/script-runner';
 import { SchedulerStore } from '../../../lib/scheduler/store/scheduler-store';
 import { schedulerKeys } from '../../../lib/scheduler/store/scheduler-keys';
-import type { ClaimedRun } from '../../../lib/scheduler/store/scheduler-store.interface';
+import type { ClaimDecision, ClaimedRun } from '../../../lib/scheduler/store/scheduler-store.interface';
 import { describeOnTargets } from '../../harness/redis-target';
 import { sleep } from '../../harness/wait';
 import {
@@ -41,10 +41,29 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     const { started, startedAt } = await f.store.confirmStart({ ...run, instanceId });
     return { started: [started], now: startedAt };
   };
+  /** Confirms once Redis's clock has reached the run's start time. */
+  const confirmAtItsTime = async (run: ClaimedRun) => {
+    await sleep(Math.max(run.startedAt - (await f.store.now()), 0) + 5);
+    return confirm(run);
+  };
+
+  it("a start asked for before its time on Redis's clock is not confirmed yet: it is told how long to wait", async () => {
+    const run = await claimAhead('early');
+    const before = await f.store.now();
+    const answer = await f.store.confirmStart({ ...run, instanceId: 'a' });
+    assert.equal(answer.started, false);
+    assert.ok(
+      answer.notYetMs !== undefined && answer.notYetMs > 0 && answer.notYetMs <= run.startedAt - before,
+      `wait ${answer.notYetMs} ms, ${run.startedAt - before} ms before its time`,
+    );
+    const [running] = await f.store.getRuns('early', 1);
+    assert.equal(running.startedAt?.getTime(), run.startedAt, 'nothing recorded as started');
+    assert.deepEqual((await confirmAtItsTime(run)).started, [true]);
+  });
 
   it('a confirmed start records Redis now as the run start and holds the lease from then', async () => {
     const run = await claimAhead('confirmed');
-    const { now, started } = await confirm(run);
+    const { now, started } = await confirmAtItsTime(run);
     assert.deepEqual(started, [true]);
     const [running] = await f.store.getRuns('confirmed', 1);
     assert.equal(running.status, 'running');
@@ -101,7 +120,7 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     const [again] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, peek.candidates.map(ahead), LOOK_AHEAD_MS);
     assert.equal(again.scheduledAt, run.scheduledAt);
     assert.ok(again.fence > run.fence);
-    assert.deepEqual((await confirm(again)).started, [true]);
+    assert.deepEqual((await confirmAtItsTime(again)).started, [true]);
   });
 
   it('a run claimed ahead whose start was never confirmed is retried with the same attempt once its lease expires', async () => {
@@ -116,6 +135,48 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     );
     const [retry] = await f.other.claim('b', [WORKFLOW], 5, 30_000, HISTORY, []);
     assert.deepEqual([retry.kind, retry.scheduledAt, retry.attempt], ['retry', fireTime, 1]);
+  });
+
+  it('one run claimed ahead per task: a later fire within the window waits for the first to start', async () => {
+    const fireTime = await f.dueTask('often', { overlap: 'allow' }, -AHEAD_MS);
+    const [candidate] = (await f.store.peek('a', [WORKFLOW], 5, HISTORY, [], LOOK_AHEAD_MS)).candidates;
+    const first = { ...ahead(candidate), nextRunAt: fireTime + 1_000, nextDueScore: fireTime + 1_000 };
+    const [run] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, [first], LOOK_AHEAD_MS);
+    assert.equal(run.scheduledAt, fireTime);
+    const second: ClaimDecision = {
+      ...first,
+      expectedFireTime: fireTime + 1_000,
+      runAt: fireTime + 1_000,
+      dueAt: fireTime + 1_000,
+      nextRunAt: fireTime + 2_000,
+      nextDueScore: fireTime + 2_000,
+    };
+    assert.deepEqual(await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, [second], LOOK_AHEAD_MS), []);
+    await f.store.trigger('often');
+    await confirmAtItsTime(run);
+    const claimed = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, [second], LOOK_AHEAD_MS);
+    assert.deepEqual(
+      claimed.map((c) => c.kind),
+      ['manual', 'scheduled'],
+      'once the first started: the waiting trigger first, then the next fire ahead',
+    );
+  });
+
+  it('a run given back unstarted uses no attempt: the same attempt is due again at its time, nothing recorded', async () => {
+    const run = await claimAhead('given-back', { retry: { attempts: 1, backoffMs: 10 } });
+    const result = await f.store.finish({
+      taskId: 'given-back',
+      fence: run.fence,
+      instanceId: 'a',
+      status: 'unstarted',
+      historyLength: HISTORY,
+    });
+    assert.deepEqual([result.accepted, result.retryAt], [true, run.startedAt], 'due again at its time, not before');
+    assert.deepEqual(await f.store.getRuns('given-back', 5), [], 'no attempt recorded');
+    await sleep(Math.max(run.startedAt - (await f.store.now()), 0) + 5);
+    const [again] = await f.store.claim('b', [WORKFLOW], 5, 30_000, HISTORY, []);
+    assert.deepEqual([again.scheduledAt, again.attempt], [run.scheduledAt, 1]);
+    assert.ok(again.startedAt >= run.startedAt, 'never before its time');
   });
 
   it('overlap skip: a fire due while a retry waits is skipped; the retry runs first, tokens follow fire order', async () => {
