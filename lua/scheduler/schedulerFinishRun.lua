@@ -7,7 +7,7 @@
   at now + backoffMs * 2^(attempt - 1) and history `retry` (`cancelled` for a cancelled one); else history
   `failed` and failureCount + 1 (the schedule is disabled at maxConsecutiveFailures), or `cancelled`, which
   is not counted as a failure. unstarted (a run whose handler was never called: Redis unreachable at its start,
-  or its replica stopping first): no history entry and no attempt used, the same attempt is due again at once.
+  or its replica stopping first): given back, no attempt used and nothing recorded (includes/runLifecycle giveBack).
   Then a fire buffered under `bufferOne` goes, once nothing of the task runs or waits for a retry.
   Input:
     KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, then the due
@@ -58,12 +58,9 @@ local function finishOne(leaseMember, run, status, errorArgument)
   end
   local taskId = run.taskId
   if status == 'unstarted' then
-    -- Due again at once, but never before its time (a run claimed ahead given back before it).
-    local retryAt = math.max(now, run.startedAt)
-    queueRetry(K, run, state, run.attempt, retryAt)
-    state.lastStatus = 'pending'
+    local dueAt = giveBack(K, run, state, now)
     releaseBuffered(K, taskId, state, now)
-    return { 1, 0, retryAt }
+    return { 1, 0, dueAt }
   end
   if status == 'success' then
     pushHistory(K, taskId, state, historyLength, run.scheduledAt, run.startedAt, now, 'success', run.attempt,

@@ -124,6 +124,25 @@ local function queueRetry(K, run, state, attempt, retryAt)
   saveState(run.taskId, state)
 end
 
+-- A run claimed ahead that never started, given back (its replica stopped, died, or found Redis unreachable at its
+-- time): no attempt is used and nothing is recorded. When no later fire of its task was claimed since, the fire goes
+-- back into the schedule as if never claimed (its misfire policy then applies as to any late fire); else the same
+-- attempt waits as a pending retry, never before its time. Returns when it is due again.
+local function giveBack(K, run, state, now)
+  if run.kind == 'scheduled' and state.enabled and state.lastFireAt == run.scheduledAt then
+    state.nextRunAt = run.scheduledAt
+    state.lastFireAt = run.scheduledAt - 1
+    state.lastStatus = 'pending'
+    saveState(run.taskId, state)
+    rcall('ZADD', K.due[state.workflow], run.startedAt, run.taskId)
+    return run.startedAt
+  end
+  local retryAt = math.max(now, run.startedAt)
+  queueRetry(K, run, state, run.attempt, retryAt)
+  state.lastStatus = 'pending'
+  return retryAt
+end
+
 -- Cancels the task's run claimed ahead whose start was not confirmed yet (the replica that claimed it then finds
 -- it gone and does not start it): a task removed, disabled or changed fires nothing of its old definition after.
 -- Returns what `ahead` held ({ fence, startAt, scheduledAt }), nil when there was no such run.
@@ -182,21 +201,20 @@ end
 
 -- A run whose lease expired at lostAt (its replica crashed, paused or lost Redis), seen by the reaper of
 -- schedulerPeek or by schedulerFinishRun: recorded `lost`, then retried at once if attempts remain, else the fire
--- failed. A run claimed ahead whose start was never confirmed did not run: the same attempt is tried again.
+-- failed. A run claimed ahead whose start was never confirmed did not run: it is given back (giveBack).
 -- Returns retryAt (nil when no retry) and whether the task was disabled now.
 local function loseRun(K, leaseMember, run, lostAt, now, historyLength, publishCommand)
   local state = endRun(K, leaseMember, run)
   if not state then
     return nil, false
   end
-  local unstarted = run.ahead == true
-  pushHistory(K, run.taskId, state, historyLength, run.scheduledAt, run.startedAt, lostAt, 'lost', run.attempt,
-    run.instanceId, unstarted and 'lease expired before its start was confirmed' or 'lease expired')
-  state.lastStatus = 'lost'
   local retryAt, disabled = now, false
-  if unstarted then
-    queueRetry(K, run, state, run.attempt, now)
+  if run.ahead == true then
+    retryAt = giveBack(K, run, state, now)
   else
+    pushHistory(K, run.taskId, state, historyLength, run.scheduledAt, run.startedAt, lostAt, 'lost', run.attempt,
+      run.instanceId, 'lease expired')
+    state.lastStatus = 'lost'
     retryAt, disabled = settleUnsuccessful(K, run, state, now, now, true, publishCommand)
   end
   releaseBuffered(K, run.taskId, state, now)

@@ -123,7 +123,7 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     assert.deepEqual((await confirmAtItsTime(again)).started, [true]);
   });
 
-  it('a run claimed ahead whose start was never confirmed is retried with the same attempt once its lease expires', async () => {
+  it('a run claimed ahead whose start was never confirmed is given back once its lease expires: same attempt, no record', async () => {
     const fireTime = await f.dueTask('unconfirmed', { retry: { attempts: 1, backoffMs: 10 } }, -100);
     const peek = await f.store.peek('a', [WORKFLOW], 5, HISTORY, [], LOOK_AHEAD_MS);
     await f.store.claim('a', [WORKFLOW], 5, 600, HISTORY, peek.candidates.map(ahead), LOOK_AHEAD_MS);
@@ -133,8 +133,9 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
       reaped.lost.map((lost) => [lost.taskId, lost.attempt]),
       [['unconfirmed', 1]],
     );
-    const [retry] = await f.other.claim('b', [WORKFLOW], 5, 30_000, HISTORY, []);
-    assert.deepEqual([retry.kind, retry.scheduledAt, retry.attempt], ['retry', fireTime, 1]);
+    assert.deepEqual(await f.store.getRuns('unconfirmed', 5), [], 'it never ran: nothing recorded');
+    const [again] = await f.claimDue(f.other, { instanceId: 'b' });
+    assert.deepEqual([again.kind, again.scheduledAt, again.attempt], ['scheduled', fireTime, 1]);
   });
 
   it('one run claimed ahead per task: a later fire within the window waits for the first to start', async () => {
@@ -162,7 +163,7 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     );
   });
 
-  it('a run given back unstarted uses no attempt: the same attempt is due again at its time, nothing recorded', async () => {
+  it('a run given back unstarted uses no attempt and records nothing: its fire is back in the schedule', async () => {
     const run = await claimAhead('given-back', { retry: { attempts: 1, backoffMs: 10 } });
     const result = await f.store.finish({
       taskId: 'given-back',
@@ -173,10 +174,11 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     });
     assert.deepEqual([result.accepted, result.retryAt], [true, run.startedAt], 'due again at its time, not before');
     assert.deepEqual(await f.store.getRuns('given-back', 5), [], 'no attempt recorded');
+    assert.equal((await f.store.getTask('given-back'))?.nextRunAt, run.scheduledAt, 'as if never claimed');
     await sleep(Math.max(run.startedAt - (await f.store.now()), 0) + 5);
-    const [again] = await f.store.claim('b', [WORKFLOW], 5, 30_000, HISTORY, []);
-    assert.deepEqual([again.scheduledAt, again.attempt], [run.scheduledAt, 1]);
-    assert.ok(again.startedAt >= run.startedAt, 'never before its time');
+    const [again] = await f.claimDue(f.other, { instanceId: 'b' });
+    assert.deepEqual([again.kind, again.scheduledAt, again.attempt], ['scheduled', run.scheduledAt, 1]);
+    assert.ok(again.fence > run.fence);
   });
 
   it('overlap skip: a fire due while a retry waits is skipped; the retry runs first, tokens follow fire order', async () => {
