@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import type { TestingModule } from '@nestjs/testing';
+import {
+  DistributedScheduleModule,
+  DistributedSchedulerService,
+  NO_POD,
+  StatefulExecutorService,
+  StatefulRedisModule,
+} from '../../../lib';
+import type { ScheduledRunContext } from '../../../lib';
+import { DEAD_POD_SWEEP_TASK, DeadPodSweeper } from '../../../lib/scheduler/pod-sweep/dead-pod-sweeper';
+import type { RedisServer } from '../../harness/redis-server';
+import { useRedisServer } from '../../harness/redis-server-fixture';
+import { bootTestingModule } from '../../harness/stateful-app';
+import { pollUntil } from '../../harness/wait';
+
+/*
+ * Test audit (issue 17): the three behaviours of the dead-pod sweep that commit 5ef0d4b added, one test each:
+ * a service that cannot be swept does not stop the others; a lost lease stops the walk of a pod's links (the pod
+ * stays listed, `silent`, for the next fire); the built-in task never disables itself, however many fires fail.
+ */
+
+const NS = 'sweep-failures';
+const SCHEDULER_NS = 'gateway';
+const LIVE_POD = 1;
+const SILENT_POD = 2;
+const SWEEP_AFTER_MS = 2_000;
+
+describe('dead-pod sweep under failures', () => {
+  let server: RedisServer;
+  useRedisServer((started) => (server = started));
+
+  /** The module of one gateway with the sweep on; `sweepCron` every second, or never (the sweep fired by hand). */
+  function gateway(sweepCron: string): Promise<TestingModule> {
+    return bootTestingModule([
+      StatefulRedisModule.forRoot({
+        redis: server.url,
+        metrics: false,
+        podLiveness: { timeoutMs: 1_000, sweepAfterMs: SWEEP_AFTER_MS, sweepCron },
+      }),
+      DistributedScheduleModule.forRoot({ namespace: SCHEDULER_NS }),
+    ]);
+  }
+
+  async function redisNow(raw: Redis): Promise<number> {
+    const [seconds, micros] = await raw.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  }
+
+  /**
+   * A service with a live pod and a pod silent for 10 s (its last report moved back, as a pod that stopped
+   * reporting would leave it), `users` users linked to the silent one.
+   */
+  async function serviceWithSilentPod(
+    directory: StatefulExecutorService,
+    raw: Redis,
+    service: string,
+    users: number,
+  ): Promise<string[]> {
+    await directory.setServiceState(NS, service, LIVE_POD, 'running');
+    await directory.setServiceState(NS, service, SILENT_POD, 'running');
+    const uids = Array.from({ length: users }, (_, i) => `${service}-user-${i}`);
+    for (let from = 0; from < uids.length; from += 500)
+      await Promise.all(
+        uids.slice(from, from + 500).map((uid) => directory.setLinkedPod(NS, uid, service, SILENT_POD, -1)),
+      );
+    await raw.hset(`sf:{${NS}:state:${service}}seen`, String(SILENT_POD), String((await redisNow(raw)) - 10_000));
+    await directory.heartbeat(NS, service, LIVE_POD);
+    return uids;
+  }
+
+  /** A service the sweep cannot read: its pod-state key holds a string (WRONGTYPE on every read). */
+  async function unreadableService(raw: Redis, service: string): Promise<void> {
+    await raw.set(`sf:{${NS}:state:${service}}`, 'not a hash');
+  }
+
+  /** A run of the built-in task, fired by hand at Redis time `now`. */
+  function runAt(now: number, signal = new AbortController().signal): ScheduledRunContext {
+    return { scheduledAt: new Date(now), instanceId: 'test', signal } as ScheduledRunContext;
+  }
+
+  async function linkedToSilentPod(directory: StatefulExecutorService, service: string, uids: string[]) {
+    const links = await directory.batchGetLinkedPod(NS, uids, service);
+    return links[SILENT_POD] ?? [];
+  }
+
+  it('a service that cannot be swept does not stop the others: they are swept, then the run fails naming it', async () => {
+    const moduleRef = await gateway('0 0 1 1 *');
+    const raw = new Redis(server.url);
+    try {
+      const directory = moduleRef.get(StatefulExecutorService);
+      // Services are swept in name order: the unreadable one comes first.
+      await unreadableService(raw, 'a-unreadable');
+      const uids = await serviceWithSilentPod(directory, raw, 'b-readable', 30);
+      const sweeper = moduleRef.get(DeadPodSweeper);
+
+      const failure = await sweeper.sweep(runAt(await redisNow(raw))).then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      assert.deepEqual(
+        (await directory.getPods(NS, 'b-readable')).map((pod) => pod.podId),
+        [LIVE_POD],
+        'the silent pod of the readable service (after the unreadable one) is forgotten',
+      );
+      assert.deepEqual(await linkedToSilentPod(directory, 'b-readable', uids), [], 'its links are removed');
+      assert.equal(await directory.getLinkedPod(NS, uids[0], 'b-readable'), NO_POD);
+      // The run still fails, to be retried: the unreadable service was not swept.
+      assert.ok(failure, 'the run succeeded although a service was not swept');
+      assert.match(failure.message, /^1 service\(s\) not swept: sweep-failures\/a-unreadable: /);
+    } finally {
+      raw.disconnect();
+      await moduleRef.close();
+    }
+  });
+
+  it('a lost lease stops the walk of a pod: links left, the pod still listed and silent for the next fire', async (t) => {
+    const moduleRef = await gateway('0 0 1 1 *');
+    const raw = new Redis(server.url);
+    try {
+      const directory = moduleRef.get(StatefulExecutorService);
+      const uids = await serviceWithSilentPod(directory, raw, 'game', 3_000);
+      // The lease is lost just after the pod was marked silent, as the walk of its links begins: the scheduler
+      // aborts the run's signal then (its renewals failed).
+      const lease = new AbortController();
+      const markSilentPod = directory.markSilentPod.bind(directory);
+      directory.markSilentPod = async (...args: Parameters<StatefulExecutorService['markSilentPod']>) => {
+        const marked = await markSilentPod(...args);
+        lease.abort(new Error('the lease of the sweep was lost'));
+        return marked;
+      };
+      const sweeper = moduleRef.get(DeadPodSweeper);
+
+      await assert.rejects(sweeper.sweep(runAt(await redisNow(raw), lease.signal)), /the lease of the sweep was lost/);
+      const left = await linkedToSilentPod(directory, 'game', uids);
+      assert.ok(left.length > 0, 'the walk went on after the lease was lost: every link removed');
+      const pods = await directory.getPods(NS, 'game');
+      assert.deepEqual(
+        pods.map((pod) => [pod.podId, pod.state]),
+        [
+          [LIVE_POD, 'running'],
+          [SILENT_POD, 'silent'],
+        ],
+        'the pod stays listed, silent, for the next fire to sweep',
+      );
+      t.diagnostic(`figures: ${uids.length - left.length} of ${uids.length} links removed before the walk stopped`);
+
+      // The next fire (its lease held) finishes the job.
+      directory.markSilentPod = markSilentPod;
+      await sweeper.sweep(runAt(await redisNow(raw)));
+      assert.deepEqual(
+        (await directory.getPods(NS, 'game')).map((pod) => pod.podId),
+        [LIVE_POD],
+      );
+      assert.deepEqual(await linkedToSilentPod(directory, 'game', uids), []);
+    } finally {
+      raw.disconnect();
+      await moduleRef.close();
+    }
+  });
+
+  it('the built-in task never disables itself: fire after fire fails and it stays enabled', async (t) => {
+    const raw = new Redis(server.url);
+    await unreadableService(raw, 'unreadable');
+    // Every second: each fire fails (after its retries), more fires in a row than the default limit of 3.
+    const moduleRef = await gateway('* * * * * *');
+    try {
+      const scheduler = moduleRef.get(DistributedSchedulerService);
+      const task = await pollUntil('more failed fires in a row than the default limit', 40_000, async () => {
+        const current = await scheduler.getTask(DEAD_POD_SWEEP_TASK);
+        if (current === null) return 'not declared yet';
+        if (!current.enabled) return `disabled after ${current.failureCount} failed fires`;
+        return current.failureCount > 3 ? current : `${current.failureCount} failed fires so far`;
+      });
+      assert.equal(task.enabled, true);
+      const failed = (await scheduler.getRuns(DEAD_POD_SWEEP_TASK, 100)).filter((run) => run.status === 'failed');
+      assert.ok(failed.length > 3, `${failed.length} failed attempts recorded`);
+      assert.match(failed[0].error ?? '', /sweep-failures\/unreadable/);
+      t.diagnostic(`figures: ${task.failureCount} failed fires in a row, still enabled`);
+    } finally {
+      raw.disconnect();
+      await moduleRef.close();
+    }
+  });
+});
