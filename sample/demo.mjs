@@ -638,6 +638,8 @@ async function main() {
     POD_LIVENESS_TIMEOUT_MS: process.env.POD_LIVENESS_TIMEOUT_MS ?? '3000',
     POD_SWEEP_AFTER_MS: process.env.POD_SWEEP_AFTER_MS ?? '8000',
     DEAD_POD_SWEEP_CRON: process.env.DEAD_POD_SWEEP_CRON ?? '* * * * * *',
+    // Short, so that a run lost with its replica (or with its claim's reply) holds its task for seconds only.
+    SCHEDULER_LEASE_MS: process.env.SCHEDULER_LEASE_MS ?? '5000',
   };
   const replicas = await Promise.all([
     startGateway('gateway-a', port, env),

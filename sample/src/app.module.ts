@@ -45,6 +45,8 @@ import { SchedulerController } from './scheduler/scheduler.controller';
         return {
           namespace: config.get<string>('SCHEDULER_NAMESPACE', 'gateway'),
           maxConcurrent: Number(config.get('SCHEDULER_MAX_CONCURRENT', 5)),
+          // A run whose replica vanished (or whose claim's reply was lost) holds its task this long.
+          leaseMs: Number(config.get('SCHEDULER_LEASE_MS', 30_000)),
           ...(instanceId ? { instanceId } : {}),
         };
       },
