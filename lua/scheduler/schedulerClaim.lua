@@ -27,7 +27,9 @@
     ARGV[5] decisions JSON: [{ taskId, expectedFireTime, version, runAt (null: none), missed: [fire times],
             nextRunAt (null: none), nextDueScore, dueAt (optional: the due score of runAt) }]
     ARGV[6] look-ahead (ms): a fire due up to now + this may be claimed ahead
-    ARGV[7..n] workflows this replica runs
+    ARGV[7] claim id, unique per call, recorded with each run (should the reply be lost, schedulerPeek gives the
+            claim's runs back)
+    ARGV[8..n] workflows this replica runs
   Output:
     { now, runs }: Redis time (ms) of the claim, and the runs started: { { id, fence, scheduledAt, attempt,
     startedAt, leaseMs, kind, task }, ... }, kind being scheduled, retry, buffered or manual, task = { id,
@@ -48,8 +50,9 @@ local instanceId, maxClaims, defaultLeaseMs, historyLength =
   ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local decisions = cjson.decode(ARGV[5])
 local lookAheadMs = tonumber(ARGV[6])
+local claim = { instanceId = instanceId, id = ARGV[7], defaultLeaseMs = defaultLeaseMs }
 local workflows = {}
-for i = 7, #ARGV do
+for i = 8, #ARGV do
   workflows[#workflows + 1] = ARGV[i]
 end
 local undeclared = undeclaredWorkflowsReply(K, workflows)
@@ -127,8 +130,7 @@ local function claimDecision(decision)
   end
   saveState(taskId, state)
   if action == 'run' then
-    claimed[#claimed + 1] = startRun(K, taskId, state, runAt, 1, 'scheduled', instanceId, defaultLeaseMs, startAt,
-      ahead, false)
+    claimed[#claimed + 1] = startRun(K, taskId, state, runAt, 1, 'scheduled', claim, startAt, ahead, false)
   elseif action == 'buffer' then
     state.buffered = runAt
   elseif action == 'skip' then
@@ -176,8 +178,8 @@ local function claimPending()
         if kind == 'retry' then
           state.retrying = math.max((state.retrying or 1) - 1, 0)
         end
-        claimed[#claimed + 1] = startRun(K, taskId, state, scheduledAt, attempt, kind, instanceId, defaultLeaseMs,
-          now, false, true)
+        claimed[#claimed + 1] = startRun(K, taskId, state, scheduledAt, attempt, kind, claim, now, false,
+          true)
       elseif action == 'buffer' then
         state.buffered = scheduledAt
         saveState(taskId, state)

@@ -15,11 +15,13 @@
     ARGV[6] look-ahead (ms): fires due up to now + this are returned
     ARGV[7] where the window of due fires starts when more are due than asked for: a fraction in [0, 1)
     ARGV[8] age (ms) past which another replica's heartbeat is deleted, 0 to keep them all this time
-    ARGV[9..n] workflows this replica runs
+    ARGV[9] JSON list of the ids of this replica's claims whose replies were lost: their runs, which the replica
+            never learned of (no handler started), are given back (includes/runLifecycle giveBack)
+    ARGV[10..n] workflows this replica runs
   Output:
-    { now, candidates, pendingDue, nextWakeAt, lost }: now: Redis time (ms); candidates, pendingDue and
+    { now, candidates, pendingDue, nextWakeAt, lost, givenBack }: now: Redis time (ms); candidates, pendingDue and
     nextWakeAt as includes/collectDue returns them; lost: { { taskId, fence, attempt, retryAt or -1,
-    disabled 1/0 }, ... } reaped now; an error reply `UNDECLARED_WORKFLOWS <JSON list>` (nothing written) when
+    disabled 1/0 }, ... } reaped now; givenBack: how many runs of lost claims were given back; an error reply `UNDECLARED_WORKFLOWS <JSON list>` (nothing written) when
     the keys of one of the replica's workflows, or of a reaped run's task's, were not declared
 ]]
 local rcall = redis.call
@@ -41,8 +43,27 @@ for _, taskId in ipairs(cjson.decode(ARGV[5])) do
   passOverCount = passOverCount + 1
 end
 local workflows = {}
-for i = 9, #ARGV do
+for i = 10, #ARGV do
   workflows[#workflows + 1] = ARGV[i]
+end
+
+-- The runs of this replica's claims whose replies were lost (a scan of the runs in progress: it happens only
+-- after such a loss).
+local lostClaims = {}
+local anyLostClaim = false
+for _, claimId in ipairs(cjson.decode(ARGV[9])) do
+  lostClaims[claimId] = true
+  anyLostClaim = true
+end
+local orphanMembers = {}
+if anyLostClaim then
+  local records = rcall('HGETALL', K.runs)
+  for i = 1, #records, 2 do
+    local run = cjson.decode(records[i + 1])
+    if run.instanceId == instanceId and run.claim and lostClaims[run.claim] then
+      orphanMembers[#orphanMembers + 1] = records[i]
+    end
+  end
 end
 
 -- Read first: every workflow this look may write to must have been declared.
@@ -52,6 +73,10 @@ for i = 1, #expired, 2 do
   expiredMembers[#expiredMembers + 1] = expired[i]
 end
 local expiredRuns, touched = readRuns(K, expiredMembers, nil)
+local orphanRuns, orphanWorkflows = readRuns(K, orphanMembers, instanceId)
+for _, workflow in ipairs(orphanWorkflows) do
+  touched[#touched + 1] = workflow
+end
 for _, workflow in ipairs(workflows) do
   touched[#touched + 1] = workflow
 end
@@ -81,7 +106,17 @@ for i, run in ipairs(expiredRuns) do
   end
 end
 
+local givenBack = 0
+for i, run in ipairs(orphanRuns) do
+  local state = run and endRun(K, orphanMembers[i], run)
+  if state then
+    giveBack(K, run, state, now)
+    releaseBuffered(K, run.taskId, state, now)
+    givenBack = givenBack + 1
+  end
+end
+
 local candidates, pendingDue, nextWakeAt = collectDue(K, workflows, limit, passOver, passOverCount, now,
   tonumber(ARGV[6]), tonumber(ARGV[7]))
 writeStates(K)
-return { now, candidates, pendingDue, nextWakeAt, lost }
+return { now, candidates, pendingDue, nextWakeAt, lost, givenBack }

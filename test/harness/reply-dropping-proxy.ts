@@ -1,13 +1,20 @@
 import { createConnection, createServer, type Server } from 'node:net';
 
+/** What happens to the reply of the next command holding the armed marker. */
+type ReplyFault = { kind: 'drop'; marker: Buffer } | { kind: 'delay'; marker: Buffer; delayMs: number };
+
 /**
- * A TCP proxy in front of a redis-server that, once armed with a marker, forwards the next command holding it,
- * swallows Redis's reply and resets the connection: a call that ran in Redis but whose reply was lost.
+ * A TCP proxy in front of a redis-server that, once armed with a marker, forwards the next command holding it
+ * and then either swallows Redis's reply and resets the connection (`arm`: a call that ran in Redis but whose
+ * reply was lost), or holds that reply and every later one of the connection for a while (`delay`: a call that
+ * ran in Redis on time, its caller learning it late, as a paused process or a congested network does).
  */
 export class ReplyDroppingProxy {
   /** How many replies it dropped. */
   dropped = 0;
-  private armed?: Buffer;
+  /** How many replies it delayed (the first of each held stretch). */
+  delayed = 0;
+  private armed?: ReplyFault;
 
   private constructor(
     private readonly server: Server,
@@ -19,21 +26,35 @@ export class ReplyDroppingProxy {
     const server = createServer((client) => {
       const upstream = createConnection(redisPort, '127.0.0.1');
       let swallowing = false;
+      let heldUntil = 0;
+      const held: Buffer[] = [];
       client.on('data', (chunk) => {
-        if (proxy.armed && chunk.includes(proxy.armed)) {
+        const fault = proxy.armed;
+        if (fault && chunk.includes(fault.marker)) {
           proxy.armed = undefined;
-          proxy.dropped++;
-          swallowing = true;
-          // Redis runs it; its reply is dropped, then the connection resets.
-          setTimeout(() => {
-            client.destroy();
-            upstream.destroy();
-          }, 150);
+          if (fault.kind === 'drop') {
+            proxy.dropped++;
+            swallowing = true;
+            // Redis runs it; its reply is dropped, then the connection resets.
+            setTimeout(() => {
+              client.destroy();
+              upstream.destroy();
+            }, 150);
+          } else {
+            proxy.delayed++;
+            heldUntil = Date.now() + fault.delayMs;
+            setTimeout(() => {
+              heldUntil = 0;
+              for (const reply of held.splice(0)) client.write(reply);
+            }, fault.delayMs);
+          }
         }
         upstream.write(chunk);
       });
       upstream.on('data', (chunk) => {
-        if (!swallowing) client.write(chunk);
+        if (swallowing) return;
+        if (heldUntil > 0) held.push(chunk);
+        else client.write(chunk);
       });
       client.on('error', () => upstream.destroy());
       upstream.on('error', () => client.destroy());
@@ -51,7 +72,12 @@ export class ReplyDroppingProxy {
 
   /** The next command whose bytes hold `marker` loses its reply. */
   arm(marker: string): void {
-    this.armed = Buffer.from(marker);
+    this.armed = { kind: 'drop', marker: Buffer.from(marker) };
+  }
+
+  /** The reply to the next command whose bytes hold `marker`, and the later ones, reach the client `delayMs` late. */
+  delay(marker: string, delayMs: number): void {
+    this.armed = { kind: 'delay', marker: Buffer.from(marker), delayMs };
   }
 
   close(): Promise<void> {

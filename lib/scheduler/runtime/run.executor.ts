@@ -113,7 +113,12 @@ export class RunExecutor {
     const { claimed } = run;
     // Redis's time at a local instant: the claim's reply (the claim started the run), or the confirmation's.
     let clock = { redisMs: claimed.claimedAt, localMs: run.claimedAt };
-    if (claimed.startedAt > claimed.claimedAt) {
+    const claimedAhead = claimed.startedAt > claimed.claimedAt;
+    // A claim's reply that came this late (a paused process, a congested network) may come after the lease expired
+    // and the run was retried elsewhere: Redis confirms the lease first, as for a run claimed ahead.
+    const replyCameLate = !claimedAhead && performance.now() - run.leaseHeldAt > claimed.leaseMs / 3;
+    if (claimedAhead || replyCameLate) {
+      const how = claimedAhead ? 'claimed ahead' : 'whose claim reply came late';
       const confirmation = this.core.connection.isReady ? await this.leases.confirmStart(run) : 'unreachable';
       // Redis unreachable at its time (or its clock still before it): fail closed, as a look would. Nothing ran, so
       // the run is given back once Redis answers: the same attempt is due again, for any replica.
@@ -121,7 +126,7 @@ export class RunExecutor {
         run.finishing = true;
         this.endHandler(run);
         this.logger.warn(
-          `Run of task "${claimed.taskId}" (fence ${claimed.fence}) claimed ahead not started: Redis is unreachable at its time; ` +
+          `Run of task "${claimed.taskId}" (fence ${claimed.fence}) ${how} not started: Redis is unreachable at its time; ` +
             'it is given back once Redis answers (the same attempt, due again at once), or recorded lost if its lease runs out first',
         );
         await this.finisher.finish(run, 'unstarted', undefined);
@@ -131,7 +136,7 @@ export class RunExecutor {
         run.finishing = true;
         this.endHandler(run);
         this.logger.log(
-          `Run of task "${claimed.taskId}" (fence ${claimed.fence}) claimed ahead not started: the task was removed, ` +
+          `Run of task "${claimed.taskId}" (fence ${claimed.fence}) ${how} not started: the task was removed, ` +
             'disabled or changed before its time, or the lease was lost',
         );
         return;

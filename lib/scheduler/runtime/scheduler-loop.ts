@@ -195,6 +195,10 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     );
     this.redisClock.observe(peek.now, performance.now());
     this.leases.reportReaped(peek.lost);
+    if (peek.givenBack > 0)
+      this.logger.warn(
+        `${peek.givenBack} run(s) of a claim whose reply was lost given back: never started here, due again at once`,
+      );
     const candidates = peek.candidates;
     const oldest = candidates.reduce<number | null>(
       (min, due) => (min === null || due.fireTime < min ? due.fireTime : min),

@@ -85,6 +85,8 @@ export interface PeekResult {
   nextWakeAt: number | null;
   /** Runs of the namespace reaped now (their leases expired). */
   lost: LostRun[];
+  /** Runs of this replica's claims whose replies were lost, given back now (no handler had started for them). */
+  givenBack: number;
 }
 
 /** A run claimed ahead whose start time came, for `confirmStart`. */

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { ErrorCode } from '../../core/errors/error-code';
 import { classifyRedisError } from '../../core/errors/redis-error.mapper';
@@ -57,6 +58,8 @@ const MAX_UNDECLARED_RETRIES = 3;
 /** The first wait before a call refused during a slot migration is sent again; it doubles up to the maximum. */
 const RESHARDING_FIRST_DELAY_MS = 25;
 const RESHARDING_MAX_DELAY_MS = 400;
+/** Lost claims remembered per replica until a look gives their runs back; older ones are left to lease expiry. */
+const MAX_LOST_CLAIMS = 32;
 
 type SaveReply = [status: 'changed' | 'unchanged' | 'conflict', task: TaskReply];
 type CandidatesReply = Array<[TaskReply, number]>;
@@ -71,6 +74,7 @@ type PeekReply = [
   pendingDue: number,
   nextWakeAt: number,
   lost: Array<[string, number, number, number, number]>,
+  givenBack: number,
 ];
 
 /** The operation `saveTask` runs as, per mode: the public call it serves, named in errors and metrics. */
@@ -96,6 +100,7 @@ function lookResult(
   pendingDue: number,
   nextWakeAt: number,
   lost: LostRun[],
+  givenBack: number,
 ): PeekResult {
   return {
     now,
@@ -103,6 +108,7 @@ function lookResult(
     pendingDue,
     nextWakeAt: orNull(nextWakeAt),
     lost,
+    givenBack,
   };
 }
 
@@ -133,6 +139,8 @@ export class SchedulerStore {
   );
   /** The workflows whose due and pending keys every call declares: those used here, and those scripts asked for. */
   private readonly workflows = new Set<string>();
+  /** Per replica, the ids of its claims that failed (their replies may have been lost), until a look gives them back. */
+  private readonly lostClaims = new Map<string, string[]>();
   private readonly reshardingRetryMs: number;
   private readonly onReshardingRetry?: (operation: string) => void;
 
@@ -290,7 +298,8 @@ export class SchedulerStore {
     heartbeatMaxAgeMs = 0,
   ): Promise<PeekResult> {
     for (const workflow of workflows) this.workflows.add(workflow);
-    const [now, candidates, pendingDue, nextWakeAt, lost] = await this.call<PeekReply>(
+    const lostClaims = [...(this.lostClaims.get(instanceId) ?? [])];
+    const [now, candidates, pendingDue, nextWakeAt, lost, givenBack] = await this.call<PeekReply>(
       'peek',
       { instanceId, workflows, limit },
       'schedulerPeek',
@@ -303,9 +312,11 @@ export class SchedulerStore {
         lookAheadMs,
         windowAt,
         heartbeatMaxAgeMs,
+        JSON.stringify(lostClaims),
         ...workflows,
       ],
     );
+    if (lostClaims.length > 0) this.forgetLostClaims(instanceId, lostClaims);
     return lookResult(
       now,
       candidates,
@@ -318,6 +329,7 @@ export class SchedulerStore {
         retryAt: orNull(retryAt),
         disabled: disabled === 1,
       })),
+      givenBack,
     );
   }
 
@@ -339,12 +351,26 @@ export class SchedulerStore {
     candidates: ReadonlyMap<string, StoredTask> = new Map(),
   ): Promise<ClaimedRun[]> {
     for (const workflow of workflows) this.workflows.add(workflow);
+    const claimId = randomUUID();
     const [now, claimed] = await this.call<ClaimReply>(
       'claim',
       { instanceId, maxClaims, decisions },
       'schedulerClaim',
-      [instanceId, maxClaims, defaultLeaseMs, historyLength, JSON.stringify(decisions), lookAheadMs, ...workflows],
-    );
+      [
+        instanceId,
+        maxClaims,
+        defaultLeaseMs,
+        historyLength,
+        JSON.stringify(decisions),
+        lookAheadMs,
+        claimId,
+        ...workflows,
+      ],
+    ).catch((error: unknown) => {
+      // It may have run in Redis with its reply lost: the next look gives back the runs it took, if any.
+      this.rememberLostClaim(instanceId, claimId);
+      throw error;
+    });
     const runs: ClaimedRun[] = [];
     const unknown: number[] = [];
     for (const [taskId, fence, scheduledAt, attempt, startedAt, leaseMs, kind, task] of claimed) {
@@ -439,6 +465,18 @@ export class SchedulerStore {
       disabled: disabled === 1,
       retryAt: orNull(retryAt),
     }));
+  }
+
+  private rememberLostClaim(instanceId: string, claimId: string): void {
+    const ids = this.lostClaims.get(instanceId) ?? [];
+    ids.push(claimId);
+    this.lostClaims.set(instanceId, ids.slice(-MAX_LOST_CLAIMS));
+  }
+
+  private forgetLostClaims(instanceId: string, givenBack: string[]): void {
+    const left = (this.lostClaims.get(instanceId) ?? []).filter((id) => !givenBack.includes(id));
+    if (left.length > 0) this.lostClaims.set(instanceId, left);
+    else this.lostClaims.delete(instanceId);
   }
 
   private callSave<T>(

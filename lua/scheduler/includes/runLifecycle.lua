@@ -31,12 +31,13 @@ local function overlapAction(state)
   return 'skip'
 end
 
--- ahead: a fire claimed ahead (it starts at startAt, once its replica confirms the start).
-local function startRun(K, taskId, state, scheduledAt, attempt, kind, instanceId, defaultLeaseMs, startAt, ahead,
-                        withTask)
+-- claim: { instanceId, id, defaultLeaseMs } of the claim call, its id recorded so that the runs of a claim whose
+-- reply was lost can be found and given back (schedulerPeek). ahead: a fire claimed ahead (it starts at startAt,
+-- once its replica confirms the start).
+local function startRun(K, taskId, state, scheduledAt, attempt, kind, claim, startAt, ahead, withTask)
   local leaseMs = tonumber(state.leaseMs) or 0
   if leaseMs <= 0 then
-    leaseMs = defaultLeaseMs
+    leaseMs = claim.defaultLeaseMs
   end
   local fence = nextCounterValue(K)
   local leaseMember = taskId .. '|' .. fence
@@ -47,7 +48,8 @@ local function startRun(K, taskId, state, scheduledAt, attempt, kind, instanceId
     scheduledAt = scheduledAt,
     startedAt = startAt,
     attempt = attempt,
-    instanceId = instanceId,
+    instanceId = claim.instanceId,
+    claim = claim.id,
     workflow = state.workflow,
     incarnation = state.incarnation,
     version = state.version,
