@@ -47,7 +47,11 @@ export type {
   TaskStatus,
   UpdateTaskPatch,
 } from './scheduler/interfaces/scheduled-task.interface';
-export type { ScheduledHandler, ScheduledRunContext } from './scheduler/interfaces/scheduled-run-context.interface';
+export type {
+  ScheduledHandler,
+  ScheduledRunContext,
+  ScheduledRunKind,
+} from './scheduler/interfaces/scheduled-run-context.interface';
 export type { SchedulerStats } from './scheduler/interfaces/scheduler-stats.interface';
 export type { StatefulRedisPodLivenessOptions } from './core/interfaces/stateful-redis-module-options.interface';
 export type { PodReport } from './routing/interfaces/pod-report.interface';

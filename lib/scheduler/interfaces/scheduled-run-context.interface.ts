@@ -1,9 +1,19 @@
+/**
+ * Why a run runs: `scheduled`, a fire of its cron (on time, or late per its misfire policy); `retry`, a later attempt
+ * of a fire; `buffered`, a fire that waited under overlap `bufferOne` for the previous run to end; `manual`,
+ * `triggerTask`. A run that waited (`retry`, `buffered`) was due before any later change of the task and runs once
+ * with the task's definition as it is when it starts.
+ */
+export type ScheduledRunKind = 'scheduled' | 'retry' | 'buffered' | 'manual';
+
 /** What a scheduled handler (`@DistributedCron`, `@ScheduledWorkflow`, `registerWorkflow`) is called with. */
 export interface ScheduledRunContext<P = unknown> {
   taskId: string;
   name: string;
   /** The fire time this run is for (not when it started: see the fire-lag metric). */
   scheduledAt: Date;
+  /** Why it runs: a fire of its schedule, a retry, a fire that waited under `bufferOne`, or `triggerTask`. */
+  kind: ScheduledRunKind;
   /** 1 for the first try of this fire, then 2, 3, ... for its retries. */
   attempt: number;
   /**

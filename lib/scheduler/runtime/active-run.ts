@@ -60,11 +60,12 @@ export class ActiveRun {
   }
 
   context(): ScheduledRunContext {
-    const { taskId, scheduledAt, attempt, fence, task } = this.claimed;
+    const { taskId, scheduledAt, kind, attempt, fence, task } = this.claimed;
     return {
       taskId,
       name: task.name,
       scheduledAt: new Date(scheduledAt),
+      kind,
       attempt,
       fencingToken: fence,
       instanceId: this.instanceId,

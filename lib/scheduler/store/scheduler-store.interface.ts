@@ -1,4 +1,5 @@
 import type { StoredTask } from './stored-task.interface';
+import type { ScheduledRunKind } from '../interfaces/scheduled-run-context.interface';
 
 /**
  * How `SchedulerStore.saveTask` treats an existing id: `create` refuses it, `update` requires it, `upsertDecorated`
@@ -37,7 +38,7 @@ export interface ClaimDecision {
 }
 
 /** Where a claimed run comes from: a scheduled fire, or a pending entry. */
-export type ClaimedRunKind = 'scheduled' | 'retry' | 'buffered' | 'manual';
+export type ClaimedRunKind = ScheduledRunKind;
 
 /** A run `claim` started: its lease is held until `startedAt + leaseMs` unless renewed. */
 export interface ClaimedRun {

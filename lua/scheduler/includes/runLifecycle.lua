@@ -147,13 +147,17 @@ end
 
 -- Cancels the task's run claimed ahead whose start was not confirmed yet (the replica that claimed it then finds
 -- it gone and does not start it): a task removed, disabled or changed fires nothing of its old definition after.
--- Returns what `ahead` held ({ fence, startAt, scheduledAt }), nil when there was no such run.
+-- Its fire never ran nor was recorded: it no longer counts as the last fire, so that a new schedule firing at
+-- that same instant runs it. Returns what `ahead` held ({ fence, startAt, scheduledAt }), nil when there was none.
 local function cancelAheadRun(K, taskId, state, now)
   local ahead = state.ahead
   if not ahead then
     return nil
   end
   state.ahead = nil
+  if state.lastFireAt == ahead.scheduledAt then
+    state.lastFireAt = ahead.scheduledAt - 1
+  end
   saveState(taskId, state)
   local leaseMember = taskId .. '|' .. ahead.fence
   local record = rcall('HGET', K.runs, leaseMember)

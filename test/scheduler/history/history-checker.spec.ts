@@ -156,6 +156,38 @@ describe('history checker', () => {
       assert.ok(violations.every((violation) => /started while disabled/.test(violation)));
     });
 
+    it('lets through a start Redis decided before disableTask returned, its handler called just after', () => {
+      const decided = (history: History, seconds: number) => {
+        const history11 = history.outcomes.t1.find((entry) => entry.scheduledAt === ms(11) && entry.attempt === 1);
+        assert.ok(history11);
+        history11.startedAt = ms(seconds);
+        runOf(history, 11).start = instant(11.006);
+        return history;
+      };
+      const disabledAt11 = () => {
+        const history = cleanHistory();
+        history.calls.push(call('disableTask', 10.95, 11.005, { intent: { enabled: false } }));
+        dropFires(history, 12, 19);
+        return history;
+      };
+      assert.deepEqual(failing(decided(disabledAt11(), 11.002)), [], 'decided before the change returned');
+      assert.deepEqual(failing(decided(disabledAt11(), 11.006)), [2], 'decided after it');
+    });
+
+    it('lets a fire that waited under bufferOne run once after a cron change; the same start as a fire is caught', () => {
+      const withCronChange = (kind: RunRecord['kind']) => {
+        const history = cleanHistory('bufferOne');
+        history.calls.push(call('updateTask', 12.2, 12.3, { intent: { cron: '*/2 * * * * *' } }));
+        // Fire 12, buffered behind a long run of fire 11, starts once that run ended, after the change.
+        runOf(history, 11).end = instant(12.5);
+        Object.assign(runOf(history, 12), { kind, start: instant(12.501), end: instant(12.6) });
+        for (const odd of [13, 15, 17, 19]) dropFires(history, odd, odd);
+        return history;
+      };
+      assert.deepEqual(failing(withCronChange('buffered')), []);
+      assert.deepEqual(failing(withCronChange('scheduled')), [2]);
+    });
+
     it('catches a fire time of a disabled period run after enabling (a burst)', () => {
       const history = cleanHistory();
       history.calls.push(

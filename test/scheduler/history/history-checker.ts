@@ -99,6 +99,18 @@ class HistoryIndex {
   }
 
   /**
+   * When Redis decided that the run starts (its recorded start: the claim, or the confirmation of a run claimed
+   * ahead), else the handler's start. A change committed after that decision finds the run in progress: its
+   * handler may still be called a moment after the change returned, as its replica reads the reply.
+   */
+  startDecidedAt(run: RunRecord): number {
+    const entry = this.history.outcomes[run.taskId]?.find(
+      (e) => e.scheduledAt === run.scheduledAt && e.attempt === run.attempt && e.instanceId === run.instanceId,
+    );
+    return typeof entry?.startedAt === 'number' ? Math.min(entry.startedAt, run.start.lo) : run.start.lo;
+  }
+
+  /**
    * A run that ended by itself (returned or threw, signal never aborted), with no fault of Redis or of its
    * replica from its start to `afterEndMs` past its end: nothing can excuse what became of it.
    */
@@ -148,19 +160,25 @@ function checkOncePerFire(index: HistoryIndex): InvariantReport {
   };
 }
 
-/** 2. Nothing starts after a committed remove, disable or definition change for the old definition. */
+/**
+ * 2. Nothing starts after a committed remove, disable or definition change for the old definition: Redis decides
+ * no start after the change returned (a start decided before it is a run in progress).
+ */
 function checkNothingAfterChanges(index: HistoryIndex): InvariantReport {
   const violations: string[] = [];
   const counts = { removals: 0, disables: 0, versions: 0, crons: 0, compared: 0 };
   for (const [taskId, runs] of index.runsByTask) {
     const calls = index.calls(taskId);
-    const scheduled = (run: RunRecord) => run.attempt === 1 && !calls.triggeredAt(run.scheduledAt);
+    // A fire of the schedule: not a retry, nor a triggered run, nor a fire that waited under bufferOne (it was due
+    // before the change, and runs once with the definition of when it starts).
+    const scheduled = (run: RunRecord) =>
+      run.attempt === 1 && run.kind !== 'buffered' && !calls.triggeredAt(run.scheduledAt);
     for (const removal of calls.removals()) {
       counts.removals++;
       const after = removal.end?.hi ?? Infinity;
       for (const run of runs) {
         counts.compared++;
-        if (run.start.lo > after)
+        if (index.startDecidedAt(run) > after)
           violations.push(`${taskId}: ${describeRun(run)} started after removeTask returned at ${at(after)}`);
       }
     }
@@ -170,7 +188,7 @@ function checkNothingAfterChanges(index: HistoryIndex): InvariantReport {
         counts.compared++;
         const how = period.by.op === 'addTask' ? 'added disabled' : `${period.by.op} returned at ${at(period.from)}`;
         const until = period.until === Infinity ? 'never enabled again' : `enabled again from ${at(period.until)}`;
-        if (run.start.lo > period.from && run.start.hi < period.until)
+        if (index.startDecidedAt(run) > period.from && run.start.hi < period.until)
           violations.push(`${taskId}: ${describeRun(run)} started while disabled (${how}, ${until})`);
         else if (run.scheduledAt > period.from && run.scheduledAt < period.until)
           violations.push(`${taskId}: ${describeRun(run)} ran a fire time of a disabled period (${how}, ${until})`);
@@ -181,7 +199,7 @@ function checkNothingAfterChanges(index: HistoryIndex): InvariantReport {
       const after = call.end?.hi ?? Infinity;
       for (const run of runs) {
         counts.compared++;
-        if (run.start.lo > after && run.version !== null && run.version < version) {
+        if (index.startDecidedAt(run) > after && run.version !== null && run.version < version) {
           const kind = run.attempt === 1 ? 'started' : 'retried';
           violations.push(
             `${taskId}: ${describeRun(run)} ${kind} with payload v${run.version} ` +
@@ -195,7 +213,7 @@ function checkNothingAfterChanges(index: HistoryIndex): InvariantReport {
       const after = change.end?.hi ?? Infinity;
       for (const run of runs.filter(scheduled)) {
         counts.compared++;
-        if (run.scheduledAt < change.begin.lo && run.start.lo > after)
+        if (run.scheduledAt < change.begin.lo && index.startDecidedAt(run) > after)
           violations.push(
             `${taskId}: ${describeRun(run)}, a fire of the old cron, started after updateTask ` +
               `to "${change.intent.cron}" returned at ${at(after)}`,
@@ -275,7 +293,9 @@ function checkOutcomes(index: HistoryIndex): InvariantReport {
       }
     }
     for (const run of index.runsByTask.get(taskId) ?? []) {
-      if (run.scheduledAt < kept || !index.clean(run, leaseMs)) continue;
+      // Fires after the workload's end still run while the history is read: their finish may come after it.
+      if (run.scheduledAt < kept || run.scheduledAt > history.window.end - END_MARGIN_MS) continue;
+      if (!index.clean(run, leaseMs)) continue;
       agreements++;
       const entry = byKey.get(`${run.scheduledAt}#${run.attempt}`)?.find((e) => e.instanceId === run.instanceId);
       const expected = run.outcome === 'returned' ? ['success'] : ['retry', 'failed'];

@@ -1,4 +1,4 @@
-import type { OverlapPolicy } from '../../../lib';
+import type { OverlapPolicy, ScheduledRunKind } from '../../../lib';
 
 /*
  * The recorded history of one fault-injection run, every time on Redis's clock: what the checker
@@ -54,6 +54,8 @@ export interface ApiCallRecord {
 export interface RunRecord {
   taskId: string;
   scheduledAt: number;
+  /** Why it ran (`ScheduledRunContext.kind`); absent in hand-made histories: a fire of the schedule or a retry. */
+  kind?: ScheduledRunKind;
   attempt: number;
   fencingToken: number;
   instanceId: string;
@@ -86,6 +88,8 @@ export interface OutcomeEntry {
   attempt: number;
   status: string;
   instanceId: string | null;
+  /** Redis's time of the run's start as recorded: when Redis decided that it starts (claim or confirmation). */
+  startedAt?: number | null;
 }
 
 /** The namespace's keys after the run. */

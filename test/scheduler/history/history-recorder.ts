@@ -116,6 +116,7 @@ function runsOf(events: ReplicaEvent[], timeline: RedisTimeline): RunRecord[] {
       runs.set(key, {
         taskId: event.taskId,
         scheduledAt: event.scheduledAt,
+        kind: event.kind,
         attempt: event.attempt,
         fencingToken: event.fencingToken,
         instanceId: event.instanceId,

@@ -1,4 +1,4 @@
-import type { DistributedScheduleModuleOptions, UpdateTaskPatch, AddTaskInput } from '../../../lib';
+import type { AddTaskInput, DistributedScheduleModuleOptions, ScheduledRunKind, UpdateTaskPatch } from '../../../lib';
 import type { ApiOp } from './history-model';
 import type { TaskPayload } from './task-payload';
 
@@ -50,6 +50,7 @@ export interface RunEvent {
   at: number;
   taskId: string;
   scheduledAt: number;
+  kind: ScheduledRunKind;
   attempt: number;
   fencingToken: number;
   instanceId: string;

@@ -146,6 +146,7 @@ describe('a replica runs its tasks', () => {
     assert.equal(context.taskId, 'every-second');
     assert.equal(context.name, 'every-second');
     assert.equal(context.attempt, 1);
+    assert.equal(context.kind, 'scheduled');
     assert.ok(Number.isInteger(context.fencingToken) && context.fencingToken > 0);
     assert.equal(context.instanceId, scheduler.getStats().instanceId);
     assert.equal(context.payload, null);
@@ -250,6 +251,7 @@ describe('a replica runs its tasks', () => {
     await scheduler.triggerTask('nightly-users');
     await runsWith(scheduler, 'nightly-users', 'success');
     assert.equal(calls.length, 1);
+    assert.equal(calls[0].kind, 'manual');
     assert.deepEqual(calls[0].payload, { table: 'users' });
     assert.equal(calls[0].taskId, 'nightly-users');
     assert.equal(calls[0].name, 'nightly users export');
@@ -334,7 +336,9 @@ describe('a replica runs its tasks', () => {
 
   it('a failed attempt is recorded with its error message and retried with attempt + 1', async () => {
     const scheduler = await start([]);
+    const kinds: string[] = [];
     scheduler.registerWorkflow('flaky', (run: ScheduledRunContext) => {
+      kinds.push(run.kind);
       if (run.attempt === 1) throw new Error('first try fails');
     });
     await scheduler.addTask({
@@ -351,6 +355,7 @@ describe('a replica runs its tasks', () => {
     assert.equal(retry.error, 'first try fails');
     assert.equal(retry.attempt, 1);
     assert.equal(runs.find((run) => run.status === 'success')?.attempt, 2);
+    assert.deepEqual(kinds, ['manual', 'retry'], 'the context says why each attempt runs');
   });
 
   it('a task disabled after failures logs a warning', async () => {

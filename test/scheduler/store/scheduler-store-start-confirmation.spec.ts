@@ -123,6 +123,23 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     assert.deepEqual((await confirmAtItsTime(again)).started, [true]);
   });
 
+  it("updateTask that changes the schedule cancels the fire claimed ahead; the new schedule's fire at that same time runs", async () => {
+    const run = await claimAhead('recron');
+    // The new cron fires at the same instant: that fire is the new definition's, not the cancelled one.
+    const saved = await f.store.saveTask(
+      definition('recron', { cron: '* * * * * *' }),
+      run.scheduledAt,
+      run.scheduledAt,
+      'update',
+    );
+    assert.equal(saved.task.nextRunAt, run.scheduledAt);
+    const peek = await f.store.peek('a', [WORKFLOW], 5, HISTORY, [], LOOK_AHEAD_MS);
+    const [again] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, peek.candidates.map(ahead), LOOK_AHEAD_MS);
+    assert.equal(again?.scheduledAt, run.scheduledAt, 'the new schedule fires at that time');
+    assert.equal(again.task.version, saved.task.version);
+    assert.deepEqual((await confirmAtItsTime(again)).started, [true]);
+  });
+
   it('a run claimed ahead whose start was never confirmed is given back once its lease expires: same attempt, no record', async () => {
     const fireTime = await f.dueTask('unconfirmed', { retry: { attempts: 1, backoffMs: 10 } }, -100);
     const peek = await f.store.peek('a', [WORKFLOW], 5, HISTORY, [], LOOK_AHEAD_MS);
