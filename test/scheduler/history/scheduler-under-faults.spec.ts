@@ -12,8 +12,8 @@ import { summarize } from './history-summary';
  * workload of API calls while seeded faults hit them and Redis; every handler start and end and every call
  * is recorded on Redis's clock, and history-checker.ts holds the whole history to the contract. HISTORY_SEED
  * picks the seed (default: from the time, printed), HISTORY_SIZE=ci (about 3 minutes) or long (30 minutes,
- * a cluster half included). It runs only when HISTORY_SIZE is set: issue 17 adds it to `.ci/run` once the
- * violations it still finds under faults are fixed (the closing note of the session that built it lists them).
+ * a cluster half included). It runs only when HISTORY_SIZE is set: `npm test` skips it, `.ci/run` runs the ci size
+ * beside the install matrix, and `npm run test:history` runs the long one.
  */
 
 const size = historySize();
