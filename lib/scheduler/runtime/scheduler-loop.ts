@@ -14,8 +14,10 @@ import type { SchedulerMetrics } from '../metrics/scheduler-metrics';
 import { DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS, SCHEDULER_METRICS } from '../scheduler.constants';
 import { SchedulerStore } from '../store/scheduler-store';
 import type { ClaimDecision } from '../store/scheduler-store.interface';
+import type { StoredTask } from '../store/stored-task.interface';
 import { ChangeSubscriber } from './change-subscriber';
 import { decideFire } from './claim-decisions';
+import { DecidedBacklog } from './decided-backlog';
 import { DeclaredTasksSync } from './declared-tasks.sync';
 import { checkEvictionPolicy } from './eviction-policy.check';
 import { RedisClock } from './redis-clock';
@@ -64,6 +66,8 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
   private stopObservingSlots?: () => void;
   /** `performance.now()` of the last look that deleted the heartbeats of silent replicas. */
   private lastPruneAt = -Infinity;
+  /** Fires the last look decided on beyond the free slots: claimed as slots free up, without another look. */
+  private readonly backlog: DecidedBacklog;
 
   constructor(
     @Inject(DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS) private readonly options: ResolvedDistributedScheduleOptions,
@@ -77,7 +81,12 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     private readonly wakeSignal: WakeSignal,
     @Inject(SCHEDULER_METRICS) private readonly metrics: SchedulerMetrics | null,
   ) {
-    changes.onChange(() => this.wake());
+    this.backlog = new DecidedBacklog(options.pollIntervalMs);
+    changes.onChange(() => {
+      // A change may have made a decided fire stale: the next look decides again.
+      this.backlog.clear();
+      this.wake();
+    });
     registry.onRegister(() => this.wake());
     // A Redis that restarted empty (no persistence) has lost the declared tasks: the next look creates them again.
     core.connection.onReadyAgain(() => this.wake());
@@ -174,15 +183,22 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  /** One look at Redis; returns how long to sleep after it. */
+  /** One look at Redis (or a claim of fires decided by the last one); returns how long to sleep after it. */
   private async look(): Promise<number> {
+    const free = this.executor.freeSlots;
+    // Slots freed just after a look that decided on more fires than it could take: those are claimed at once.
+    if (free > 0 && this.backlog.size > 0) {
+      const decided = this.backlog.take(free, performance.now());
+      if (decided.decisions.length > 0) return this.claimDecided(decided.decisions, decided.tasks, free);
+    }
+    this.backlog.clear();
     await this.declaredTasks.sync();
     void this.changes.ensure();
-    const { instanceId, historyLength, leaseMs, pollIntervalMs, lookAheadMs } = this.options;
+    const { instanceId, historyLength, pollIntervalMs, lookAheadMs, maxConcurrent } = this.options;
     const workflows = this.registry.names();
-    const free = this.executor.freeSlots;
-    // At least one candidate even without a free slot: the health indicator reports the oldest overdue fire.
-    const limit = Math.max(free, 1);
+    // At least one candidate even without a free slot: the health indicator reports the oldest overdue fire. With
+    // free slots, up to `maxConcurrent` more are decided on, for the slots that free up next (the backlog).
+    const limit = free > 0 ? free + maxConcurrent : 1;
     const peek = await this.store.peek(
       instanceId,
       workflows,
@@ -223,10 +239,44 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
       }
     });
     const tasks = new Map(candidates.map((due) => [due.task.id, due.task]));
+    this.backlog.keep(decisions.slice(free), tasks, peek.now, performance.now());
+    const claimNow = decisions.slice(0, free);
+    const claimed = await this.claimAndStart(claimNow, tasks, free);
+    this.backlogged = claimed > 0 && candidates.length >= free;
+    // Every slot taken, more may be due: the end of a run is worth a look.
+    this.wakeSignal.waitingForSlots = claimed >= free && candidates.length >= free;
+    // More may be due than one look could take: look again at once while slots are free.
+    if (claimed > 0 && (claimed >= free || candidates.length >= limit) && this.executor.freeSlots > 0) return 0;
+    return this.sleepAfterClaim(claimNow, peek.nextWakeAt, peek.now, claimed > 0);
+  }
+
+  /** Claims fires the last look decided on (the backlog) for slots that freed since. */
+  private async claimDecided(
+    decisions: ClaimDecision[],
+    tasks: ReadonlyMap<string, StoredTask>,
+    free: number,
+  ): Promise<number> {
+    const claimed = await this.claimAndStart(decisions, tasks, free);
+    const more = this.backlog.size > 0 || claimed >= free;
+    this.backlogged = claimed > 0 && more;
+    this.wakeSignal.waitingForSlots = more;
+    if (this.current !== 'running') return 0;
+    // Slots still free (fires another replica took meanwhile): the rest of the backlog, or a look, at once.
+    if (this.executor.freeSlots > 0) return 0;
+    return this.options.pollIntervalMs;
+  }
+
+  /** Claims the decided fires (and due pending runs) into `free` slots and starts what it got; returns how many. */
+  private async claimAndStart(
+    decisions: ClaimDecision[],
+    tasks: ReadonlyMap<string, StoredTask>,
+    free: number,
+  ): Promise<number> {
+    const { instanceId, historyLength, leaseMs, lookAheadMs } = this.options;
     const claimSentAt = performance.now();
     const claimed = await this.store.claim(
       instanceId,
-      workflows,
+      this.registry.names(),
       free,
       leaseMs,
       historyLength,
@@ -241,23 +291,28 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
       const startAt = this.redisClock.localTimeOf(run.startedAt, run.claimedAt - repliedAt);
       this.executor.start(run, claimSentAt, startAt);
     }
-    this.backlogged = claimed.length > 0 && candidates.length >= limit;
-    // Every slot taken, more may be due: the end of a run is worth a look.
-    this.wakeSignal.waitingForSlots = claimed.length >= free && candidates.length >= limit;
-    // More may be due than one look could take: look again at once while slots are free.
-    if (claimed.length > 0 && (claimed.length >= free || candidates.length >= limit) && this.executor.freeSlots > 0)
-      return 0;
-    // The claimed fires' next due times came after the peek: wake for them too (a period shorter than the poll),
-    // half the look-ahead before them, so that one look claims the fires of half a window (as peek's nextWakeAt).
-    const wakeBeforeMs = Math.floor(lookAheadMs / 2);
+    return claimed.length;
+  }
+
+  /**
+   * The claimed fires' next due times came after the peek: wake for them too (a period shorter than the poll),
+   * half the look-ahead before them, so that one look claims the fires of half a window (as peek's nextWakeAt).
+   */
+  private sleepAfterClaim(
+    decisions: ClaimDecision[],
+    nextWakeAt: number | null,
+    now: number,
+    progressed: boolean,
+  ): number {
+    const wakeBeforeMs = Math.floor(this.options.lookAheadMs / 2);
     const wakeAt = decisions.reduce<number | null>(
       (earliest, decision) =>
         decision.nextDueScore !== null && (earliest === null || decision.nextDueScore - wakeBeforeMs < earliest)
           ? decision.nextDueScore - wakeBeforeMs
           : earliest,
-      peek.nextWakeAt,
+      nextWakeAt,
     );
-    return Math.min(Math.max(this.sleepUntil(wakeAt, peek.now, claimed.length > 0), MIN_IDLE_SLEEP_MS), pollIntervalMs);
+    return Math.min(Math.max(this.sleepUntil(wakeAt, now, progressed), MIN_IDLE_SLEEP_MS), this.options.pollIntervalMs);
   }
 
   /**
