@@ -170,6 +170,11 @@ describe('StatefulDashboardModule registration', () => {
       assert.equal((await get(`${app.origin}/api/ops/routing`)).status, 200);
       assert.equal((await get(`${app.origin}/api/ops/api/scheduler`)).status, 200);
       assert.equal((await get(`${app.origin}/API/ops/routing`)).status, 404, 'the prefix too, letter for letter');
+      const unrouted = await get(`${app.origin}/api/ops/routing/`);
+      assert.equal(unrouted.status, 404);
+      assert.equal(unrouted.headers.get('x-frame-options'), 'DENY', 'the security headers under the prefix too');
+      const outside = await get(`${app.origin}/ops/routing`);
+      assert.equal(outside.headers.get('x-frame-options'), null, "the rest of the app's answers are left alone");
       const document = SwaggerModule.createDocument(app.app, new DocumentBuilder().build());
       assert.deepEqual(
         Object.keys(document.paths).filter((path) => path.includes('ops')),
