@@ -134,7 +134,11 @@ export class DashboardController {
     };
     try {
       if (this.options.readOnly)
-        return refuse(403, 'read-only', 'The dashboard is read-only: register it with readOnly: false and a guard');
+        return refuse(
+          403,
+          'read-only',
+          'The dashboard is read-only: register it with readOnly: false, a guard and allowedHosts',
+        );
       if (!DashboardActions.isAction(action)) return refuse(404, 'unknown action', 'No such action');
       if (!isSameOrigin(request))
         return refuse(403, 'not from a page of this host', 'Refused: the request does not come from this dashboard');

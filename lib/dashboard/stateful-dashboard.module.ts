@@ -40,7 +40,7 @@ const SWAGGER_EXCLUDE_CONTROLLER = 'swagger/apiExcludeController';
  * `StatefulDashboardModule.register({ path, namespaces?, readOnly?, guard? })` / `.registerAsync({ imports,
  * inject, useFactory | useClass | useExisting })`: an operator dashboard served by the app's own HTTP adapter
  * (Express or Fastify) at `path`: routing (services, pods, liveness), user lookup, scheduler (tasks, runs,
- * fire lag), refreshed live. Read-only unless `readOnly: false` with a `guard`. Import it beside
+ * fire lag), refreshed live. Read-only unless `readOnly: false` with a `guard` and `allowedHosts`. Import it beside
  * `StatefulRedisModule` (and `DistributedScheduleModule` for the scheduler pages).
  */
 @Module({})

@@ -18,6 +18,9 @@ export type Platform = 'express' | 'fastify';
 
 export const PLATFORMS: Platform[] = ['express', 'fastify'];
 
+/** `allowedHosts` of a dashboard the tests reach at `http://127.0.0.1:<port>` (required with actions on). */
+export const LOCAL = ['127.0.0.1'];
+
 export interface DashboardAppOptions {
   redisUrl: string;
   platform?: Platform;

@@ -196,29 +196,19 @@ describe('dashboard hosts and paths', () => {
       });
 
       it('lets the sample guard through only a loopback Host, so that a page rebound to 127.0.0.1 reads nothing', async () => {
+        // Read-only, without allowedHosts: the guard's own Host check is all that stands in the way.
         const local = await startDashboardApp({
           redisUrl: server.url,
           platform,
           logger,
           scheduler: false,
-          dashboard: { path: '/ops', readOnly: false, guard: LocalOperatorGuard },
+          dashboard: { path: '/ops', guard: LocalOperatorGuard },
         });
         try {
           const localPort = new URL(local.origin).port;
           const rebound = `attacker.example:${localPort}`;
           for (const path of ['/ops/routing', '/ops/api/routing', '/ops/assets/dashboard.js'])
             assert.equal((await rawRequest(local.origin, 'GET', path, { host: rebound })).status, 403, path);
-          const session = await openSession(`${local.origin}/ops/routing`);
-          const drain = drainRequest(rebound, session);
-          const action = await rawRequest(
-            local.origin,
-            'POST',
-            '/ops/api/actions/set-pod-state',
-            drain.headers,
-            drain.body,
-          );
-          assert.equal(action.status, 403, action.body);
-          assert.equal((await local.routing.getServiceState(NS, 'game'))[3], 'running', 'nothing changed');
           for (const host of [`localhost:${localPort}`, `127.0.0.1:${localPort}`, `[::1]:${localPort}`, 'localhost'])
             assert.equal((await rawRequest(local.origin, 'GET', '/ops/api/routing', { host })).status, 200, host);
           const proxies: Array<Record<string, string>> = [
@@ -231,16 +221,46 @@ describe('dashboard hosts and paths', () => {
               403,
               JSON.stringify(proxied),
             );
+          assert.equal(logger.find('log', /set allowedHosts to the names operators use/).length, 1);
+        } finally {
+          await local.close();
+        }
+      });
+
+      it("acts from a local page, and refuses a rebound page's action, as the sample registers it", async () => {
+        const sample = await startDashboardApp({
+          redisUrl: server.url,
+          platform,
+          scheduler: false,
+          dashboard: {
+            path: '/ops',
+            readOnly: false,
+            guard: LocalOperatorGuard,
+            allowedHosts: ['localhost', '127.0.0.1', '[::1]'],
+          },
+        });
+        try {
+          const rebound = `attacker.example:${new URL(sample.origin).port}`;
+          const session = await openSession(`${sample.origin}/ops/routing`);
+          const drain = drainRequest(rebound, session);
+          const action = await rawRequest(
+            sample.origin,
+            'POST',
+            '/ops/api/actions/set-pod-state',
+            drain.headers,
+            drain.body,
+          );
+          assert.equal(action.status, 421, action.body);
+          assert.equal((await sample.routing.getServiceState(NS, 'game'))[3], 'running', 'nothing changed');
           const fromLocalPage = await postAction(
-            `${local.origin}/ops`,
+            `${sample.origin}/ops`,
             'set-pod-state',
             { namespace: NS, serviceName: 'game', podId: 3, state: 'running' },
             { session },
           );
           assert.equal(fromLocalPage.status, 200, JSON.stringify(fromLocalPage.body));
-          assert.equal(logger.find('log', /set allowedHosts to the names operators use/).length, 1);
         } finally {
-          await local.close();
+          await sample.close();
         }
       });
     });

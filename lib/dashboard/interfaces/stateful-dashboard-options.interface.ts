@@ -5,14 +5,15 @@ export interface StatefulDashboardOptions {
   path: string;
   /** The routing namespaces shown and acted on; default: every namespace found by SCAN. */
   namespaces?: string[];
-  /** Default `true`: nothing can be changed. `false` enables the actions, and needs a `guard`. */
+  /** Default `true`: nothing can be changed. `false` enables the actions, and needs a `guard` and `allowedHosts`. */
   readOnly?: boolean;
   /** Runs before every dashboard route (pages, assets, JSON, actions): an instance, or a class the module's injector builds. */
   guard?: CanActivate | Type<CanActivate>;
   /**
    * The host names (each optionally with `:port`) the dashboard answers to, e.g. `['ops.example.com',
-   * 'localhost:3000']`: any other `Host` (or `X-Forwarded-Host`) gets 421. Against DNS rebinding; needed
-   * whenever the guard trusts where a request comes from (loopback, a private network) rather than who sends it.
+   * 'localhost:3000']`: any other `Host` (or `X-Forwarded-Host`) gets 421. Against DNS rebinding: required with
+   * `readOnly: false`, and needed whenever the guard trusts where a request comes from (loopback, a private
+   * network) rather than who sends it.
    */
   allowedHosts?: string[];
 }

@@ -69,6 +69,13 @@ export function resolveDashboardOptions(
       'must be a non-empty array of host names, each optionally with a port ' +
         '("ops.example.com", "localhost:3000", "[::1]"; leave it out to answer to any host)',
     );
+  // A page whose name an attacker rebinds to the app's address passes Origin and CSRF checks: only its Host gives it away.
+  if (!readOnly && allowedHosts === undefined)
+    throw invalid(
+      'allowedHosts',
+      'is required with readOnly: false (against DNS rebinding: list the host names operators use, ' +
+        'e.g. ["ops.example.com", "localhost"])',
+    );
   return {
     path: path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path,
     namespaces: namespaces ? [...new Set(namespaces)] : null,
