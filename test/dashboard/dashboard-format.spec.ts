@@ -195,8 +195,9 @@ describe('dashboard formatting and request checks', () => {
       ],
     );
     assert.equal(cookies(request({})).size, 0);
-    assert.equal(isHttps(request({ 'x-forwarded-proto': 'https, http' })), true);
-    assert.equal(isHttps(request({ 'x-forwarded-proto': 'http' }, true)), false);
+    assert.equal(isHttps(request({ 'x-forwarded-proto': 'https' })), false, 'a header any client can send');
+    assert.equal(isHttps({ ...request({ 'x-forwarded-proto': 'https' }), protocol: 'https' }), true, 'a trusted proxy');
+    assert.equal(isHttps({ ...request({}, true), protocol: 'http' }), false, "the framework's word counts");
     assert.equal(isHttps(request({}, true)), true);
     assert.equal(isHttps({ headers: {}, raw: { socket: { encrypted: true } } }), true);
     assert.equal(isHttps(request({})), false);
