@@ -20,6 +20,7 @@ import type {
   StatefulDashboardOptions,
 } from './interfaces/stateful-dashboard-options.interface';
 import { resolveDashboardOptions } from './options/resolve-dashboard-options';
+import { RunDetailsRedactor } from './redaction/run-details-redactor';
 import { CsrfTokens } from './security/csrf-tokens';
 import { dashboardSecurityHeaders } from './security/security-headers.middleware';
 import {
@@ -97,6 +98,7 @@ function withDashboard(definition: DynamicModule): DynamicModule {
       RoutingView,
       UserLookupView,
       SchedulerView,
+      RunDetailsRedactor,
       TaskView,
     ],
   };

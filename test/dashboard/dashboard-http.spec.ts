@@ -45,8 +45,12 @@ describe('dashboard over HTTP', () => {
 
   before(async () => {
     server = await RedisServer.start();
-    // One app seeds the data every other app of this file reads (same Redis, scheduler namespace "ops").
-    seeded = await startDashboardApp({ redisUrl: server.url });
+    // One app seeds the data every other app of this file reads (same Redis, scheduler namespace "ops"). Its
+    // dashboard lets everyone in, through a guard: payloads and run errors show only behind one.
+    seeded = await startDashboardApp({
+      redisUrl: server.url,
+      dashboard: { path: PATH, guard: { canActivate: () => true } },
+    });
     registerWorkflows(seeded.scheduler!);
     await seedRouting(seeded.routing, server);
     await seedScheduler(seeded.scheduler!);
@@ -496,7 +500,7 @@ describe('dashboard over HTTP', () => {
     assert.ok(texts(view).includes(XSS.service));
   });
 
-  it('shows task payloads with secrets redacted and cut beyond the size limit', async () => {
+  it('shows task payloads behind a guard with secrets redacted and cut beyond the size limit', async () => {
     const scheduler = seeded.scheduler!;
     await scheduler.addTask({
       id: 'big-payload',

@@ -59,6 +59,7 @@ describe('StatefulDashboardModule registration', () => {
         /"allowedHosts" is required with readOnly: false .*DNS rebinding/,
       ],
       [{ path: '/ops', guard: { allow: true } }, 'guard', /"guard" must be a CanActivate/],
+      [{ path: '/ops', redact: /secret/ }, 'redact', /"redact" must be a function \(text: string\) => string/],
       [{ path: '/ops', namespaces: [] }, 'namespaces', /"namespaces" must be a non-empty array/],
       [{ path: '/ops', nameSpaces: ['a'] }, 'nameSpaces', /unknown option "nameSpaces" — did you mean "namespaces"\?/],
       [null, 'options', /"options" must be an object/],

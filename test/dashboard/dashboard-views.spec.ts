@@ -9,6 +9,7 @@ import type { PodReport, ScheduledTask, ServiceRef, TaskRun } from '../../lib';
 import type { DashboardSources } from '../../lib/dashboard/dashboard-sources';
 import type { ResolvedStatefulDashboardOptions } from '../../lib/dashboard/interfaces/stateful-dashboard-options.interface';
 import type { ViewBlock } from '../../lib/dashboard/views/dashboard-view.interface';
+import { RunDetailsRedactor } from '../../lib/dashboard/redaction/run-details-redactor';
 import { RoutingView } from '../../lib/dashboard/views/routing.view';
 import { SERVICE_LIST_TTL_MS, ServiceDirectory } from '../../lib/dashboard/views/service-directory';
 import { TaskView } from '../../lib/dashboard/views/task.view';
@@ -65,14 +66,18 @@ const options = (readOnly: boolean): ResolvedStatefulDashboardOptions => ({
   path: '/ops',
   namespaces: null,
   readOnly,
-  guard: null,
+  // Behind a guard: the run errors are shown.
+  guard: { canActivate: () => true },
   allowedHosts: null,
+  redact: null,
 });
 
 function view(runs: TaskRun[], readOnly: boolean) {
   const scheduler = { getTask: async () => task, getRuns: async () => runs };
-  const sources = { scheduler } as unknown as DashboardSources;
-  return new TaskView(options(readOnly), sources).build({ id: 'sweep' }, NOW);
+  const core = { redisOptions: { redis: 'redis://127.0.0.1:1' }, connection: { client: { options: {} } } };
+  const sources = { scheduler, core } as unknown as DashboardSources;
+  const settings = options(readOnly);
+  return new TaskView(settings, sources, new RunDetailsRedactor(settings, sources)).build({ id: 'sweep' }, NOW);
 }
 
 function rowsOf(blocks: ViewBlock[], id: string): string[][] {

@@ -16,6 +16,12 @@ export interface StatefulDashboardOptions {
    * network) rather than who sends it.
    */
   allowedHosts?: string[];
+  /**
+   * The app's own rules for what must not be shown, run on each text the dashboard shows of a task (its payload
+   * as JSON, a run's error) after the library's, e.g. `(text) => text.replace(/\b\d{3}-\d{2}-\d{4}\b/g, '[ssn]')`.
+   * Those texts show only behind a `guard`.
+   */
+  redact?: (text: string) => string;
 }
 
 /** A class that makes the options, for `registerAsync({ useClass })` or `registerAsync({ useExisting })`. */
@@ -44,4 +50,6 @@ export interface ResolvedStatefulDashboardOptions {
   guard: CanActivate | Type<CanActivate> | null;
   /** Lower case; `null`: any host. */
   allowedHosts: string[] | null;
+  /** `null`: the library's rules only. */
+  redact: ((text: string) => string) | null;
 }
