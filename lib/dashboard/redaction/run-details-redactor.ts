@@ -43,6 +43,8 @@ export class RunDetailsRedactor {
 
   /** A task's payload, as a cell. */
   payload(payload: unknown): ViewCell {
+    // A task without a payload: nothing to hide.
+    if (payload === null || payload === undefined) return { text: 'null', mono: true };
     if (this.options.guard === null) return hiddenPayload(payload, WITHOUT_GUARD);
     const text = this.shown(() => payloadPreview(payload, (json) => this.applyRules(json)));
     return text === null ? hiddenPayload(payload, APP_RULE_FAILED) : { text, mono: true };

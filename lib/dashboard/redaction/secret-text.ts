@@ -11,7 +11,7 @@ const QUOTED = String.raw`"(?:[^"\\\r\n]|\\.)*"?|'(?:[^'\\\r\n]|\\.)*'?`;
  * `scheme://userinfo@`, the user info taken up to the last `@` before the host's end: a password may hold `@`
  * (`redis://app:p@ss@cache`), a host name never does.
  */
-const URL_USER_INFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#]*)@/gi;
+const URL_USER_INFO = /\b([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s/?#]*)@/gi;
 
 /** `Authorization:` and `Proxy-Authorization:` with any scheme (`Token …`, `Digest …`): the whole value. */
 const AUTHORIZATION = new RegExp(String.raw`\b((?:proxy-)?authori[sz]ation["']?\s*[:=]\s*)(${QUOTED}|[^\r\n;]+)`, 'gi');
@@ -22,10 +22,11 @@ const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
 /**
  * `name=value` and `name: value`: query and connection strings (`?api_key=…&x=1`, `Password=…;`), YAML, JSON
  * (`"password":"…"`). The name bare or quoted; the value quoted, or bare up to a space or a separator of those
- * forms (`&`, `;`, `,`): `#` and `?` belong to it.
+ * forms (`&`, `;`, `,`): `#` and `?` belong to it. Names (and URL schemes above) are bounded in length, so that
+ * a long run of name characters costs linear time, not quadratic.
  */
 const NAMED_VALUE = new RegExp(
-  String.raw`(["']?)\b([A-Za-z][A-Za-z0-9_.-]*)\1([ \t]*(?:=|:(?!\/\/))[ \t]*)(${QUOTED}|[^\s&;,"']+)`,
+  String.raw`(["']?)\b([A-Za-z][A-Za-z0-9_.-]{0,63})\1([ \t]*(?:=|:(?!\/\/))[ \t]*)(${QUOTED}|[^\s&;,"']+)`,
   'g',
 );
 
