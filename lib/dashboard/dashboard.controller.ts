@@ -8,7 +8,7 @@ import { DASHBOARD_ASSETS } from './assets/dashboard-assets';
 import { DASHBOARD_LOGGER_CONTEXT, DASHBOARD_RESOLVED_OPTIONS } from './dashboard.constants';
 import type { ResolvedStatefulDashboardOptions } from './interfaces/stateful-dashboard-options.interface';
 import { DashboardPageName, renderPage } from './page/dashboard-page';
-import { CSRF_COOKIE, CSRF_HEADER, CsrfTokens } from './security/csrf-tokens';
+import { CSRF_COOKIE, CSRF_HEADER, CSRF_TOKEN_LIFETIME_MS, CsrfTokens } from './security/csrf-tokens';
 import { DashboardAccessGuard } from './security/dashboard-access.guard';
 import { cookies, DashboardRequest, header, isHttps, isSameOrigin } from './security/http-request';
 import { SECURITY_HEADERS } from './security/security-headers';
@@ -118,7 +118,7 @@ export class DashboardController {
 
   /**
    * An action: refused when the dashboard is read-only, when the request does not come from a page of this
-   * host (`Origin`), or without the page's CSRF token matching the browser's cookie.
+   * host (`Origin`), or without a page's CSRF token of the browser's cookie, issued within the token lifetime.
    */
   @Post('api/actions/:action')
   async action(
@@ -134,12 +134,24 @@ export class DashboardController {
     };
     try {
       if (this.options.readOnly)
-        return refuse(403, 'read-only', 'The dashboard is read-only: register it with readOnly: false and a guard');
+        return refuse(
+          403,
+          'read-only',
+          'The dashboard is read-only: register it with readOnly: false, a guard and allowedHosts',
+        );
       if (!DashboardActions.isAction(action)) return refuse(404, 'unknown action', 'No such action');
       if (!isSameOrigin(request))
         return refuse(403, 'not from a page of this host', 'Refused: the request does not come from this dashboard');
-      if (!(await this.csrf.verify(cookies(request).get(CSRF_COOKIE), header(request, CSRF_HEADER))))
-        return refuse(403, 'missing or wrong CSRF token', 'Refused: this page has expired; reload it and try again');
+      const token = await this.csrf.check(cookies(request).get(CSRF_COOKIE), header(request, CSRF_HEADER));
+      if (token === 'expired')
+        return refuse(
+          403,
+          'expired CSRF token',
+          `Refused: this page's token has expired (a page's token lasts ${CSRF_TOKEN_LIFETIME_MS / 60_000} min); ` +
+            'reload the page and try again',
+        );
+      if (token !== 'valid')
+        return refuse(403, 'missing or wrong CSRF token', 'Refused: no valid token; reload the page and try again');
       const args = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Query) : {};
       const outcome = await this.actions.run(action, args, client);
       this.reply(response, 200, JSON_TYPE, JSON.stringify({ statusCode: 200, message: outcome.message }));

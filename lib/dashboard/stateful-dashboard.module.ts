@@ -1,14 +1,28 @@
-import { Controller, DynamicModule, Module, Provider, SetMetadata, Type } from '@nestjs/common';
+import {
+  Controller,
+  DynamicModule,
+  Inject,
+  MiddlewareConsumer,
+  Module,
+  NestModule,
+  Provider,
+  RequestMethod,
+  SetMetadata,
+  Type,
+} from '@nestjs/common';
 import { DashboardActions } from './actions/dashboard-actions';
 import { DashboardController } from './dashboard.controller';
 import { DASHBOARD_RESOLVED_OPTIONS } from './dashboard.constants';
 import { DashboardSources } from './dashboard-sources';
 import type {
+  ResolvedStatefulDashboardOptions,
   StatefulDashboardModuleAsyncOptions,
   StatefulDashboardOptions,
 } from './interfaces/stateful-dashboard-options.interface';
 import { resolveDashboardOptions } from './options/resolve-dashboard-options';
+import { RunDetailsRedactor } from './redaction/run-details-redactor';
 import { CsrfTokens } from './security/csrf-tokens';
+import { dashboardSecurityHeaders } from './security/security-headers.middleware';
 import {
   STATEFUL_DASHBOARD_MODULE_OPTIONS,
   STATEFUL_DASHBOARD_OPTIONS_TYPE,
@@ -27,11 +41,23 @@ const SWAGGER_EXCLUDE_CONTROLLER = 'swagger/apiExcludeController';
  * `StatefulDashboardModule.register({ path, namespaces?, readOnly?, guard? })` / `.registerAsync({ imports,
  * inject, useFactory | useClass | useExisting })`: an operator dashboard served by the app's own HTTP adapter
  * (Express or Fastify) at `path`: routing (services, pods, liveness), user lookup, scheduler (tasks, runs,
- * fire lag), refreshed live. Read-only unless `readOnly: false` with a `guard`. Import it beside
+ * fire lag), refreshed live. Read-only unless `readOnly: false` with a `guard` and `allowedHosts`. Import it beside
  * `StatefulRedisModule` (and `DistributedScheduleModule` for the scheduler pages).
  */
 @Module({})
-export class StatefulDashboardModule extends StatefulDashboardConfigurableModule {
+export class StatefulDashboardModule extends StatefulDashboardConfigurableModule implements NestModule {
+  constructor(@Inject(DASHBOARD_RESOLVED_OPTIONS) private readonly options: ResolvedStatefulDashboardOptions) {
+    super();
+  }
+
+  /** Every answer under the dashboard's path carries its security headers, whichever layer writes it. */
+  configure(consumer: MiddlewareConsumer): void {
+    const path = this.options.path;
+    consumer
+      .apply(dashboardSecurityHeaders)
+      .forRoutes({ path, method: RequestMethod.ALL }, { path: `${path}/*rest`, method: RequestMethod.ALL });
+  }
+
   static override register(options: typeof STATEFUL_DASHBOARD_OPTIONS_TYPE): DynamicModule {
     return withDashboard(super.register(options));
   }
@@ -72,6 +98,7 @@ function withDashboard(definition: DynamicModule): DynamicModule {
       RoutingView,
       UserLookupView,
       SchedulerView,
+      RunDetailsRedactor,
       TaskView,
     ],
   };

@@ -1,4 +1,5 @@
 import type { DynamicModule, INestApplication, LoggerService, Provider } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import {
@@ -18,6 +19,9 @@ export type Platform = 'express' | 'fastify';
 
 export const PLATFORMS: Platform[] = ['express', 'fastify'];
 
+/** `allowedHosts` of a dashboard the tests reach at `http://127.0.0.1:<port>` (required with actions on). */
+export const LOCAL = ['127.0.0.1'];
+
 export interface DashboardAppOptions {
   redisUrl: string;
   platform?: Platform;
@@ -33,6 +37,8 @@ export interface DashboardAppOptions {
   logger?: LoggerService;
   /** `app.setGlobalPrefix(globalPrefix)`. */
   globalPrefix?: string;
+  /** The app trusts its proxy on loopback: Express's `trust proxy`, Fastify's `trustProxy`. */
+  trustProxy?: boolean;
 }
 
 export interface DashboardApp {
@@ -64,8 +70,10 @@ export async function startDashboardApp(options: DashboardAppOptions): Promise<D
     .compile();
   const app =
     options.platform === 'fastify'
-      ? moduleRef.createNestApplication(new FastifyAdapter())
-      : moduleRef.createNestApplication();
+      ? moduleRef.createNestApplication(new FastifyAdapter({ trustProxy: options.trustProxy ? 'loopback' : false }))
+      : moduleRef.createNestApplication<NestExpressApplication>();
+  if (options.trustProxy && options.platform !== 'fastify')
+    (app as NestExpressApplication).set('trust proxy', 'loopback');
   app.useLogger(options.logger ?? silentLogger);
   if (options.globalPrefix) app.setGlobalPrefix(options.globalPrefix);
   const port = await freePort();

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { NO_POD } from '../../lib';
 import { RedisServer } from '../harness/redis-server';
 import { PageEvents, launchBrowser, openDashboardPage, openTab } from './browser';
-import { DashboardApp, startDashboardApp } from './dashboard-app';
+import { DashboardApp, LOCAL, startDashboardApp } from './dashboard-app';
 import { NS, PAYLOAD_SECRET, URL_PASSWORD, XSS, registerWorkflows, seedRouting, seedScheduler } from './seed-data';
 
 const PATH = '/ops/dashboard';
@@ -46,7 +46,7 @@ describe('dashboard in chromium', () => {
     [app, browser] = await Promise.all([
       startDashboardApp({
         redisUrl: server.url,
-        dashboard: { path: PATH, readOnly: false, guard: { canActivate: () => true } },
+        dashboard: { path: PATH, readOnly: false, guard: { canActivate: () => true }, allowedHosts: LOCAL },
       }),
       launchBrowser(),
     ]);

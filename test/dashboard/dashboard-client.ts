@@ -12,12 +12,15 @@ export function get(url: string, headers: Record<string, string> = {}): Promise<
   return fetch(url, { headers, redirect: 'manual' });
 }
 
-/** Opens a page like a browser: keeps the `sf_dashboard_csrf` cookie and reads the token of the page. */
+/**
+ * Opens a page like a browser: keeps the `sf_dashboard_csrf` cookie (the one it is given, when it sends one)
+ * and reads the token of the page.
+ */
 export async function openSession(pageUrl: string, headers: Record<string, string> = {}): Promise<BrowserSession> {
   const response = await get(pageUrl, headers);
   assert.equal(response.status, 200);
   const setCookie = response.headers.get('set-cookie') ?? '';
-  const cookie = /sf_dashboard_csrf=([^;]+)/.exec(setCookie)?.[1];
+  const cookie = /sf_dashboard_csrf=([^;]+)/.exec(setCookie || (headers.cookie ?? ''))?.[1];
   const token = /<meta name="sf-dashboard-csrf" content="([^"]+)">/.exec(await response.text())?.[1];
   assert.ok(cookie, `a CSRF cookie is set: ${setCookie}`);
   assert.ok(token, 'the page carries a CSRF token');

@@ -7,7 +7,7 @@ import { renderPage } from '../../lib/dashboard/page/dashboard-page';
 import { isAllowedHost } from '../../lib/dashboard/security/allowed-hosts';
 import { cookies, isHttps, isSameOrigin } from '../../lib/dashboard/security/http-request';
 import { describeCron } from '../../lib/dashboard/views/cron-description';
-import { errorPreview, payloadPreview } from '../../lib/dashboard/views/payload-preview';
+import { errorPreview, payloadPreview } from '../../lib/dashboard/redaction/payload-preview';
 import {
   formatDuration,
   formatInZone,
@@ -139,6 +139,33 @@ describe('dashboard formatting and request checks', () => {
     assert.equal(payloadPreview({ note: '{not json' }), '{"note":"{not json"}');
   });
 
+  it('redacts what an outside review found shown: JSON in text, quoted values, any Authorization, # and @', () => {
+    const cases: Array<[string, string]> = [
+      [
+        'upstream 401: {"user":"bob","password":"json-pw-1111"}; retry',
+        'upstream 401: {"user":"bob","password":"[redacted: string, 12 chars]"}; retry',
+      ],
+      ['{"credentials":{"u":"a","p":"b"}} after', '{"credentials":"[redacted: object, 2 keys]"} after'],
+      ['failed {retry 2}: {"token":"t"}', 'failed {retry 2}: {"token":"[redacted: string, 1 char]"}'],
+      ['half {"password":"cut', 'half {"password":"[redacted]'],
+      ['Server=db;Password="quoted pw 2222"; x', 'Server=db;Password="[redacted]"; x'],
+      ["secret='single quoted' and more", "secret='[redacted]' and more"],
+      ['Password="unterminated secret', 'Password="[redacted]'],
+      ['database:\n  password: "yaml-pw-6666"\n  host: db', 'database:\n  password: "[redacted]"\n  host: db'],
+      ['Authorization: Token ghp_abc123; next', 'Authorization: [redacted]; next'],
+      ['proxy-authorization=Digest username="u", response="r"', 'proxy-authorization=[redacted]'],
+      ['https://crm.example/api?password=ab#HASH4444', 'https://crm.example/api?password=[redacted]'],
+      ['https://crm.example/api?token=ab?cd&page=2', 'https://crm.example/api?token=[redacted]&page=2'],
+      ['redis://app:p@at-in-url-7777@cache:6379/0', 'redis://app:[redacted]@cache:6379/0'],
+      ['https://tok@en@github.com/org', 'https://[redacted]@github.com/org'],
+      ['see https://example.com/users/a@b.com', 'see https://example.com/users/a@b.com'],
+    ];
+    for (const [value, expected] of cases) {
+      assert.equal(errorPreview(value), expected, value);
+      assert.equal(payloadPreview({ value }), JSON.stringify({ value: expected }), `payload ${value}`);
+    }
+  });
+
   it('says a cron in words, or nothing for what cronstrue cannot read', () => {
     assert.equal(describeCron('0 9 * * 1-5'), 'At 09:00, Monday through Friday');
     assert.equal(describeCron('*/2 * * * * *'), 'Every 2 seconds');
@@ -195,8 +222,9 @@ describe('dashboard formatting and request checks', () => {
       ],
     );
     assert.equal(cookies(request({})).size, 0);
-    assert.equal(isHttps(request({ 'x-forwarded-proto': 'https, http' })), true);
-    assert.equal(isHttps(request({ 'x-forwarded-proto': 'http' }, true)), false);
+    assert.equal(isHttps(request({ 'x-forwarded-proto': 'https' })), false, 'a header any client can send');
+    assert.equal(isHttps({ ...request({ 'x-forwarded-proto': 'https' }), protocol: 'https' }), true, 'a trusted proxy');
+    assert.equal(isHttps({ ...request({}, true), protocol: 'http' }), false, "the framework's word counts");
     assert.equal(isHttps(request({}, true)), true);
     assert.equal(isHttps({ headers: {}, raw: { socket: { encrypted: true } } }), true);
     assert.equal(isHttps(request({})), false);

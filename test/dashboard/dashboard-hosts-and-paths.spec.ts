@@ -1,6 +1,9 @@
 // Which requests reach the dashboard at all, Express and Fastify alike: host names (allowedHosts, against DNS
 // rebinding, and the sample's loopback guard), and paths matched exactly as registered (case, trailing slash,
-// percent-encoding, empty segments), before any guard runs.
+// percent-encoding, empty segments), before any guard runs; and the security headers on every answer, the
+// refusals of each of those layers included.
+import { CanActivate, ExecutionContext } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { LocalOperatorGuard } from '../../sample/src/dashboard/local-operator.guard';
@@ -12,7 +15,30 @@ import { openSession, postAction, rawRequest } from './dashboard-client';
 const PATH = '/ops/dashboard';
 const NS = 'hosts';
 const ROUTES = ['', '/routing', '/users', '/scheduler', '/task', '/assets/dashboard.js', '/api/routing', '/api/task'];
-const allowAll = { canActivate: () => true };
+/** Lets in every request but one that asks to be refused (`x-refuse`). */
+const refusingOnAsk = {
+  canActivate: (context: ExecutionContext) => context.switchToHttp().getRequest().headers['x-refuse'] === undefined,
+};
+
+/** A global guard of the app: it runs before the dashboard's own, and refuses a request that says `x-app-refuse`. */
+class AppWideGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    return context.switchToHttp().getRequest().headers['x-app-refuse'] === undefined;
+  }
+}
+
+/** The headers of a dashboard answer that are missing or not as every dashboard answer must carry them. */
+function missingSecurityHeaders(headers: Record<string, string | string[] | undefined>): string[] {
+  const expected: Array<[string, RegExp]> = [
+    ['content-security-policy', /default-src 'none'.*frame-ancestors 'none'/],
+    ['x-frame-options', /^DENY$/],
+    ['x-content-type-options', /^nosniff$/],
+    ['cache-control', /^(no-store|public, max-age=\d+, immutable|no-cache)$/],
+  ];
+  return expected
+    .filter(([name, value]) => !value.test(String(headers[name] ?? '')))
+    .map(([name]) => `${name}=${String(headers[name])}`);
+}
 
 /** The body and headers of a drain action, as the dashboard's script sends it from a page of `host`. */
 function drainRequest(host: string, session?: { cookie: string; token: string }) {
@@ -48,7 +74,8 @@ describe('dashboard hosts and paths', () => {
           platform,
           logger,
           scheduler: false,
-          dashboard: { path: PATH, readOnly: false, guard: allowAll, allowedHosts: ['127.0.0.1', 'Ops.Example'] },
+          dashboard: { path: PATH, readOnly: false, guard: refusingOnAsk, allowedHosts: ['127.0.0.1', 'Ops.Example'] },
+          providers: [{ provide: APP_GUARD, useClass: AppWideGuard }],
         });
         port = new URL(app.origin).port;
         await app.routing.setServiceState(NS, 'game', 3, 'running');
@@ -135,30 +162,53 @@ describe('dashboard hosts and paths', () => {
         assert.equal(home.headers.location, 'dashboard/routing');
       });
 
+      it('carries the security headers on every answer, refusals of every layer included', async () => {
+        const host = `127.0.0.1:${port}`;
+        const drain = drainRequest(host);
+        const cases: Array<[string, number, string, string, Record<string, string>, string?]> = [
+          ['page', 200, 'GET', `${PATH}/routing`, {}],
+          ['JSON view', 200, 'GET', `${PATH}/api/routing`, {}],
+          ['redirect to the first page', 302, 'GET', PATH, {}],
+          ['the configured guard refuses', 403, 'GET', `${PATH}/routing`, { 'x-refuse': 'yes' }],
+          ["the app's global guard refuses", 403, 'GET', `${PATH}/api/routing`, { 'x-app-refuse': 'yes' }],
+          ['path not exact: trailing slash', 404, 'GET', `${PATH}/routing/`, {}],
+          ['no such page', 404, 'GET', `${PATH}/nope`, {}],
+          ['no such asset', 404, 'GET', `${PATH}/assets/nope.js`, {}],
+          ['OPTIONS', 404, 'OPTIONS', `${PATH}/api/routing`, {}],
+          ['host not allowed', 421, 'GET', `${PATH}/api/routing`, { host: `attacker.example:${port}` }],
+          ['action without a token', 403, 'POST', `${PATH}/api/actions/set-pod-state`, drain.headers, drain.body],
+        ];
+        for (const [label, status, method, path, headers, body] of cases) {
+          const response = await rawRequest(app.origin, method, path, { host, ...headers }, body);
+          assert.equal(response.status, status, `${label}: ${response.body.slice(0, 200)}`);
+          assert.deepEqual(missingSecurityHeaders(response.headers), [], label);
+        }
+        const session = await openSession(`${app.origin}${PATH}/routing`);
+        const badInput = await rawRequest(
+          app.origin,
+          'POST',
+          `${PATH}/api/actions/set-pod-state`,
+          { ...drain.headers, cookie: session.cookie, 'x-csrf-token': session.token, 'content-length': '2' },
+          '{}',
+        );
+        assert.equal(badInput.status, 400, badInput.body);
+        assert.deepEqual(missingSecurityHeaders(badInput.headers), [], 'bad input');
+      });
+
       it('lets the sample guard through only a loopback Host, so that a page rebound to 127.0.0.1 reads nothing', async () => {
+        // Read-only, without allowedHosts: the guard's own Host check is all that stands in the way.
         const local = await startDashboardApp({
           redisUrl: server.url,
           platform,
           logger,
           scheduler: false,
-          dashboard: { path: '/ops', readOnly: false, guard: LocalOperatorGuard },
+          dashboard: { path: '/ops', guard: LocalOperatorGuard },
         });
         try {
           const localPort = new URL(local.origin).port;
           const rebound = `attacker.example:${localPort}`;
           for (const path of ['/ops/routing', '/ops/api/routing', '/ops/assets/dashboard.js'])
             assert.equal((await rawRequest(local.origin, 'GET', path, { host: rebound })).status, 403, path);
-          const session = await openSession(`${local.origin}/ops/routing`);
-          const drain = drainRequest(rebound, session);
-          const action = await rawRequest(
-            local.origin,
-            'POST',
-            '/ops/api/actions/set-pod-state',
-            drain.headers,
-            drain.body,
-          );
-          assert.equal(action.status, 403, action.body);
-          assert.equal((await local.routing.getServiceState(NS, 'game'))[3], 'running', 'nothing changed');
           for (const host of [`localhost:${localPort}`, `127.0.0.1:${localPort}`, `[::1]:${localPort}`, 'localhost'])
             assert.equal((await rawRequest(local.origin, 'GET', '/ops/api/routing', { host })).status, 200, host);
           const proxies: Array<Record<string, string>> = [
@@ -171,16 +221,46 @@ describe('dashboard hosts and paths', () => {
               403,
               JSON.stringify(proxied),
             );
+          assert.equal(logger.find('log', /set allowedHosts to the names operators use/).length, 1);
+        } finally {
+          await local.close();
+        }
+      });
+
+      it("acts from a local page, and refuses a rebound page's action, as the sample registers it", async () => {
+        const sample = await startDashboardApp({
+          redisUrl: server.url,
+          platform,
+          scheduler: false,
+          dashboard: {
+            path: '/ops',
+            readOnly: false,
+            guard: LocalOperatorGuard,
+            allowedHosts: ['localhost', '127.0.0.1', '[::1]'],
+          },
+        });
+        try {
+          const rebound = `attacker.example:${new URL(sample.origin).port}`;
+          const session = await openSession(`${sample.origin}/ops/routing`);
+          const drain = drainRequest(rebound, session);
+          const action = await rawRequest(
+            sample.origin,
+            'POST',
+            '/ops/api/actions/set-pod-state',
+            drain.headers,
+            drain.body,
+          );
+          assert.equal(action.status, 421, action.body);
+          assert.equal((await sample.routing.getServiceState(NS, 'game'))[3], 'running', 'nothing changed');
           const fromLocalPage = await postAction(
-            `${local.origin}/ops`,
+            `${sample.origin}/ops`,
             'set-pod-state',
             { namespace: NS, serviceName: 'game', podId: 3, state: 'running' },
             { session },
           );
           assert.equal(fromLocalPage.status, 200, JSON.stringify(fromLocalPage.body));
-          assert.equal(logger.find('log', /set allowedHosts to the names operators use/).length, 1);
         } finally {
-          await local.close();
+          await sample.close();
         }
       });
     });

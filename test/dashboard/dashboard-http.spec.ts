@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { NO_POD, StatefulDashboardModule } from '../../lib';
 import { CapturingLogger } from '../harness/capturing-logger';
 import { RedisServer } from '../harness/redis-server';
-import { DashboardApp, PLATFORMS, startDashboardApp } from './dashboard-app';
+import { DashboardApp, LOCAL, PLATFORMS, startDashboardApp } from './dashboard-app';
 import { get, openSession, postAction } from './dashboard-client';
 import { NS, PAYLOAD_SECRET, URL_PASSWORD, XSS, registerWorkflows, seedRouting, seedScheduler } from './seed-data';
 
@@ -45,8 +45,12 @@ describe('dashboard over HTTP', () => {
 
   before(async () => {
     server = await RedisServer.start();
-    // One app seeds the data every other app of this file reads (same Redis, scheduler namespace "ops").
-    seeded = await startDashboardApp({ redisUrl: server.url });
+    // One app seeds the data every other app of this file reads (same Redis, scheduler namespace "ops"). Its
+    // dashboard lets everyone in, through a guard: payloads and run errors show only behind one.
+    seeded = await startDashboardApp({
+      redisUrl: server.url,
+      dashboard: { path: PATH, guard: { canActivate: () => true } },
+    });
     registerWorkflows(seeded.scheduler!);
     await seedRouting(seeded.routing, server);
     await seedScheduler(seeded.scheduler!);
@@ -68,7 +72,7 @@ describe('dashboard over HTTP', () => {
           redisUrl: server.url,
           platform,
           logger,
-          dashboard: { path: PATH, readOnly: false, guard: TokenGuard },
+          dashboard: { path: PATH, readOnly: false, guard: TokenGuard, allowedHosts: LOCAL },
           providers: [TokenGuard],
         });
         base = `${app.origin}${PATH}`;
@@ -288,7 +292,7 @@ describe('dashboard over HTTP', () => {
   it('runs the guard before every route: pages, assets, JSON and actions', async () => {
     const app = await startDashboardApp({
       redisUrl: server.url,
-      dashboard: { path: PATH, readOnly: false, guard: TokenGuard },
+      dashboard: { path: PATH, readOnly: false, guard: TokenGuard, allowedHosts: LOCAL },
       providers: [TokenGuard],
     });
     try {
@@ -375,7 +379,7 @@ describe('dashboard over HTTP', () => {
   it('accepts a token issued by another replica on the same Redis (the secret lives in Redis)', async () => {
     const options = {
       redisUrl: server.url,
-      dashboard: { path: PATH, readOnly: false, guard: { canActivate: () => true } },
+      dashboard: { path: PATH, readOnly: false, guard: { canActivate: () => true }, allowedHosts: LOCAL },
     };
     const [a, b] = await Promise.all([startDashboardApp(options), startDashboardApp(options)]);
     try {
@@ -398,7 +402,7 @@ describe('dashboard over HTTP', () => {
     const options = {
       redisUrl: own.url,
       scheduler: false as const,
-      dashboard: { path: PATH, readOnly: false, guard: { canActivate: () => true } },
+      dashboard: { path: PATH, readOnly: false, guard: { canActivate: () => true }, allowedHosts: LOCAL },
     };
     const drain = { namespace: NS, serviceName: 'chat', podId: 0, state: 'running' };
     const apps: DashboardApp[] = [];
@@ -433,7 +437,7 @@ describe('dashboard over HTTP', () => {
     const app = await startDashboardApp({
       redisUrl: server.url,
       scheduler: false,
-      dashboard: { path: PATH, readOnly: false, guard: { canActivate: () => true } },
+      dashboard: { path: PATH, readOnly: false, guard: { canActivate: () => true }, allowedHosts: LOCAL },
     });
     try {
       await app.routing.setServiceState(NS, 'drained', 0, 'running');
@@ -496,7 +500,7 @@ describe('dashboard over HTTP', () => {
     assert.ok(texts(view).includes(XSS.service));
   });
 
-  it('shows task payloads with secrets redacted and cut beyond the size limit', async () => {
+  it('shows task payloads behind a guard with secrets redacted and cut beyond the size limit', async () => {
     const scheduler = seeded.scheduler!;
     await scheduler.addTask({
       id: 'big-payload',

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { ErrorCode, StatefulDashboardModule, StatefulDashboardOptions, StatefulError } from '../../lib';
 import { CapturingLogger, silentLogger } from '../harness/capturing-logger';
 import { RedisServer } from '../harness/redis-server';
-import { startDashboardApp } from './dashboard-app';
+import { LOCAL, startDashboardApp } from './dashboard-app';
 import { get, openSession, postAction } from './dashboard-client';
 
 async function startupError(server: RedisServer, dashboard: unknown): Promise<StatefulError> {
@@ -53,7 +53,13 @@ describe('StatefulDashboardModule registration', () => {
       [{ path: '/ops', allowedHosts: ['ops.example/x'] }, 'allowedHosts', /"allowedHosts"/],
       [{ path: '/ops', readOnly: 'no' }, 'readOnly', /"readOnly" must be a boolean/],
       [{ path: '/ops', readOnly: false }, 'guard', /"guard" is required with readOnly: false/],
+      [
+        { path: '/ops', readOnly: false, guard: { canActivate: () => true } },
+        'allowedHosts',
+        /"allowedHosts" is required with readOnly: false .*DNS rebinding/,
+      ],
       [{ path: '/ops', guard: { allow: true } }, 'guard', /"guard" must be a CanActivate/],
+      [{ path: '/ops', redact: /secret/ }, 'redact', /"redact" must be a function \(text: string\) => string/],
       [{ path: '/ops', namespaces: [] }, 'namespaces', /"namespaces" must be a non-empty array/],
       [{ path: '/ops', nameSpaces: ['a'] }, 'nameSpaces', /unknown option "nameSpaces" — did you mean "namespaces"\?/],
       [null, 'options', /"options" must be an object/],
@@ -112,7 +118,13 @@ describe('StatefulDashboardModule registration', () => {
   it('refuses actions on a namespace it does not show', async () => {
     const app = await startDashboardApp({
       redisUrl: server.url,
-      dashboard: { path: '/ops', namespaces: ['shown'], readOnly: false, guard: { canActivate: () => true } },
+      dashboard: {
+        path: '/ops',
+        namespaces: ['shown'],
+        readOnly: false,
+        guard: { canActivate: () => true },
+        allowedHosts: LOCAL,
+      },
     });
     try {
       await app.routing.setServiceState('hidden', 'game', 0, 'running');
@@ -134,7 +146,7 @@ describe('StatefulDashboardModule registration', () => {
     const app = await startDashboardApp({
       redisUrl: server.url,
       scheduler: false,
-      dashboard: { path: '/ops', readOnly: false, guard: { canActivate: () => true } },
+      dashboard: { path: '/ops', readOnly: false, guard: { canActivate: () => true }, allowedHosts: LOCAL },
     });
     try {
       for (const api of ['api/scheduler', 'api/task?id=x'])
@@ -170,6 +182,11 @@ describe('StatefulDashboardModule registration', () => {
       assert.equal((await get(`${app.origin}/api/ops/routing`)).status, 200);
       assert.equal((await get(`${app.origin}/api/ops/api/scheduler`)).status, 200);
       assert.equal((await get(`${app.origin}/API/ops/routing`)).status, 404, 'the prefix too, letter for letter');
+      const unrouted = await get(`${app.origin}/api/ops/routing/`);
+      assert.equal(unrouted.status, 404);
+      assert.equal(unrouted.headers.get('x-frame-options'), 'DENY', 'the security headers under the prefix too');
+      const outside = await get(`${app.origin}/ops/routing`);
+      assert.equal(outside.headers.get('x-frame-options'), null, "the rest of the app's answers are left alone");
       const document = SwaggerModule.createDocument(app.app, new DocumentBuilder().build());
       assert.deepEqual(
         Object.keys(document.paths).filter((path) => path.includes('ops')),
@@ -187,7 +204,7 @@ describe('StatefulDashboardModule registration', () => {
       redisUrl: own.url,
       logger,
       redis: { connectTimeoutMs: 500, commandTimeoutMs: 500 },
-      dashboard: { path: '/ops/dashboard', readOnly: false, guard: { canActivate: () => true } },
+      dashboard: { path: '/ops/dashboard', readOnly: false, guard: { canActivate: () => true }, allowedHosts: LOCAL },
     });
     try {
       await own.dispose();

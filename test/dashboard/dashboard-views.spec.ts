@@ -9,6 +9,7 @@ import type { PodReport, ScheduledTask, ServiceRef, TaskRun } from '../../lib';
 import type { DashboardSources } from '../../lib/dashboard/dashboard-sources';
 import type { ResolvedStatefulDashboardOptions } from '../../lib/dashboard/interfaces/stateful-dashboard-options.interface';
 import type { ViewBlock } from '../../lib/dashboard/views/dashboard-view.interface';
+import { RunDetailsRedactor } from '../../lib/dashboard/redaction/run-details-redactor';
 import { RoutingView } from '../../lib/dashboard/views/routing.view';
 import { SERVICE_LIST_TTL_MS, ServiceDirectory } from '../../lib/dashboard/views/service-directory';
 import { TaskView } from '../../lib/dashboard/views/task.view';
@@ -61,18 +62,22 @@ const run = (
   ...extra,
 });
 
-const options = (readOnly: boolean): ResolvedStatefulDashboardOptions => ({
+const options = (readOnly: boolean, guarded = true): ResolvedStatefulDashboardOptions => ({
   path: '/ops',
   namespaces: null,
   readOnly,
-  guard: null,
+  // Behind a guard, the run errors are shown.
+  guard: guarded ? { canActivate: () => true } : null,
   allowedHosts: null,
+  redact: null,
 });
 
-function view(runs: TaskRun[], readOnly: boolean) {
+function view(runs: TaskRun[], readOnly: boolean, guarded = true) {
   const scheduler = { getTask: async () => task, getRuns: async () => runs };
-  const sources = { scheduler } as unknown as DashboardSources;
-  return new TaskView(options(readOnly), sources).build({ id: 'sweep' }, NOW);
+  const core = { redisOptions: { redis: 'redis://127.0.0.1:1' }, connection: { client: { options: {} } } };
+  const sources = { scheduler, core } as unknown as DashboardSources;
+  const settings = options(readOnly, guarded);
+  return new TaskView(settings, sources, new RunDetailsRedactor(settings, sources)).build({ id: 'sweep' }, NOW);
 }
 
 function rowsOf(blocks: ViewBlock[], id: string): string[][] {
@@ -135,6 +140,14 @@ describe('task view', () => {
         ['skipped', '—', '—', '—', ''],
       ],
     );
+  });
+
+  it('shows no payload as null, and of a run error only its size without a guard', async () => {
+    const page = await view([run('lost', 60, true, { error: 'lease lost' })], true, false);
+    const [facts, , timeline] = page.blocks;
+    assert.ok(facts.kind === 'facts' && timeline.kind === 'table');
+    assert.equal(facts.facts.find((fact) => fact.label === 'Payload')!.value.text, 'null');
+    assert.equal(timeline.rows[0].cells[6].text, '[hidden: 10 chars]');
   });
 
   it('offers enable for a disabled task when actions are on', async () => {

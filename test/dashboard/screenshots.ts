@@ -15,7 +15,7 @@ import { mulberry32 } from '../harness/prng';
 import { RedisServer } from '../harness/redis-server';
 import { pollUntil } from '../harness/wait';
 import { launchBrowser, openDashboardPage, openTab } from './browser';
-import { startDashboardApp } from './dashboard-app';
+import { LOCAL, startDashboardApp } from './dashboard-app';
 import { NS, registerWorkflows, seedRouting, seedScheduler } from './seed-data';
 
 const DOCS = join(__dirname, '..', '..', '..', 'docs');
@@ -31,7 +31,12 @@ async function main(): Promise<void> {
   mkdirSync(DOCS, { recursive: true });
   const server = await RedisServer.start();
   const allowAll = { canActivate: () => true };
-  const dashboard = StatefulDashboardModule.register({ path: '/ops/dashboard', readOnly: false, guard: allowAll });
+  const dashboard = StatefulDashboardModule.register({
+    path: '/ops/dashboard',
+    readOnly: false,
+    guard: allowAll,
+    allowedHosts: LOCAL,
+  });
   const [a, b] = await Promise.all(
     ['gateway-a', 'gateway-b'].map((instanceId) =>
       startDashboardApp({

@@ -5,16 +5,23 @@ export interface StatefulDashboardOptions {
   path: string;
   /** The routing namespaces shown and acted on; default: every namespace found by SCAN. */
   namespaces?: string[];
-  /** Default `true`: nothing can be changed. `false` enables the actions, and needs a `guard`. */
+  /** Default `true`: nothing can be changed. `false` enables the actions, and needs a `guard` and `allowedHosts`. */
   readOnly?: boolean;
   /** Runs before every dashboard route (pages, assets, JSON, actions): an instance, or a class the module's injector builds. */
   guard?: CanActivate | Type<CanActivate>;
   /**
    * The host names (each optionally with `:port`) the dashboard answers to, e.g. `['ops.example.com',
-   * 'localhost:3000']`: any other `Host` (or `X-Forwarded-Host`) gets 421. Against DNS rebinding; needed
-   * whenever the guard trusts where a request comes from (loopback, a private network) rather than who sends it.
+   * 'localhost:3000']`: any other `Host` (or `X-Forwarded-Host`) gets 421. Against DNS rebinding: required with
+   * `readOnly: false`, and needed whenever the guard trusts where a request comes from (loopback, a private
+   * network) rather than who sends it.
    */
   allowedHosts?: string[];
+  /**
+   * The app's own rules for what must not be shown, run on each text the dashboard shows of a task (its payload
+   * as JSON, a run's error) after the library's, e.g. `(text) => text.replace(/\b\d{3}-\d{2}-\d{4}\b/g, '[ssn]')`.
+   * Those texts show only behind a `guard`.
+   */
+  redact?: (text: string) => string;
 }
 
 /** A class that makes the options, for `registerAsync({ useClass })` or `registerAsync({ useExisting })`. */
@@ -43,4 +50,6 @@ export interface ResolvedStatefulDashboardOptions {
   guard: CanActivate | Type<CanActivate> | null;
   /** Lower case; `null`: any host. */
   allowedHosts: string[] | null;
+  /** `null`: the library's rules only. */
+  redact: ((text: string) => string) | null;
 }

@@ -38,10 +38,10 @@ export function resolveDashboardOptions(
   if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object');
   assertKnownOptions(
     options,
-    { path: true, namespaces: true, readOnly: true, guard: true, allowedHosts: true },
+    { path: true, namespaces: true, readOnly: true, guard: true, allowedHosts: true, redact: true },
     DASHBOARD_OWNER,
   );
-  const { path, namespaces, readOnly = true, guard, allowedHosts } = options;
+  const { path, namespaces, readOnly = true, guard, allowedHosts, redact } = options;
   if (typeof path !== 'string' || !PATH.test(path) || DOT_SEGMENT.test(path))
     throw invalid(
       'path',
@@ -69,11 +69,21 @@ export function resolveDashboardOptions(
       'must be a non-empty array of host names, each optionally with a port ' +
         '("ops.example.com", "localhost:3000", "[::1]"; leave it out to answer to any host)',
     );
+  // A page whose name an attacker rebinds to the app's address passes Origin and CSRF checks: only its Host gives it away.
+  if (!readOnly && allowedHosts === undefined)
+    throw invalid(
+      'allowedHosts',
+      'is required with readOnly: false (against DNS rebinding: list the host names operators use, ' +
+        'e.g. ["ops.example.com", "localhost"])',
+    );
+  if (redact !== undefined && typeof redact !== 'function')
+    throw invalid('redact', "must be a function (text: string) => string, the app's own rules for what is not shown");
   return {
     path: path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path,
     namespaces: namespaces ? [...new Set(namespaces)] : null,
     readOnly,
     guard: guard ?? null,
     allowedHosts: allowedHosts ? [...new Set(allowedHosts.map((host) => host.trim().toLowerCase()))] : null,
+    redact: redact ?? null,
   };
 }

@@ -12,14 +12,27 @@ export const CSRF_HEADER = 'x-csrf-token';
 
 const BROWSER_ID = /^[A-Za-z0-9_-]{22}$/;
 
+/** How long a page's token is honoured: a captured cookie and token pair is of no use past it. */
+export const CSRF_TOKEN_LIFETIME_MS = 60 * 60_000;
+
+/** How far another replica's clock may run ahead of this one's: a token it issued is no token "from the future". */
+const CLOCK_SKEW_MS = 60_000;
+
+/** The issue time of a token: ms since the epoch, base 36. */
+const ISSUED_AT = /^[0-9a-z]{1,11}$/;
+
+/** What a token sent with an action is worth. */
+export type CsrfTokenCheck = 'valid' | 'expired' | 'invalid';
+
 /**
- * Signed double-submit tokens: the browser holds a random id in a `SameSite=Strict`, `HttpOnly` cookie, the
- * page holds HMAC(secret, id), and an action must send both. The secret is random, created once per key
- * prefix in Redis (`SET NX`), so that every replica behind a load balancer accepts the tokens of the others;
- * no one can compute a token for an id without it. Redis may lose it (FLUSHALL, a failover before it was
- * replicated) and another replica create the next one: a page load reads it afresh, and a token that does not
- * verify against the secret in memory is checked once more against the one in Redis, so the replicas agree
- * again at the next page load.
+ * Signed double-submit tokens that expire: the browser holds a random id in a `SameSite=Strict`, `HttpOnly`
+ * cookie, the page holds `<issued at>.HMAC(secret, id and issued at)`, and an action must send both within
+ * `CSRF_TOKEN_LIFETIME_MS` of the page load (each load issues a new token). The time is signed: no one can
+ * make a token younger. The secret is random, created once per key prefix in Redis (`SET NX`), so that every
+ * replica behind a load balancer accepts the tokens of the others; no one can compute a token for an id
+ * without it. Redis may lose it (FLUSHALL, a failover before it was replicated) and another replica create
+ * the next one: a page load reads it afresh, and a token that does not verify against the secret in memory is
+ * checked once more against the one in Redis, so the replicas agree again at the next page load.
  */
 @Injectable()
 export class CsrfTokens {
@@ -38,7 +51,7 @@ export class CsrfTokens {
     return value !== undefined && BROWSER_ID.test(value);
   }
 
-  /** The token of a browser id, for a page: signed with the secret as Redis holds it now (or as last read). */
+  /** A new token of a browser id, for a page: signed with the secret as Redis holds it now (or as last read). */
   async tokenFor(browserId: string): Promise<string> {
     let secret: Buffer;
     try {
@@ -47,17 +60,35 @@ export class CsrfTokens {
       if (this.known === undefined) throw error;
       secret = this.known;
     }
-    return sign(secret, browserId).toString();
+    const issuedAt = this.now().toString(36);
+    return `${issuedAt}.${sign(secret, browserId, issuedAt).toString()}`;
   }
 
-  /** Whether `token` is the token of `browserId`, by the secret last read or, failing that, the one in Redis now. */
-  async verify(browserId: string | undefined, token: string | undefined): Promise<boolean> {
-    if (!this.isBrowserId(browserId) || typeof token !== 'string') return false;
-    const given = Buffer.from(token);
+  /**
+   * Whether `token` is a token of `browserId` (by the secret last read or, failing that, the one in Redis now)
+   * that is still honoured.
+   */
+  async check(browserId: string | undefined, token: string | undefined): Promise<CsrfTokenCheck> {
+    if (!this.isBrowserId(browserId) || typeof token !== 'string') return 'invalid';
+    const dot = token.indexOf('.');
+    const issuedAt = token.slice(0, dot);
+    if (dot < 0 || !ISSUED_AT.test(issuedAt)) return 'invalid';
+    if (!(await this.isSigned(Buffer.from(token.slice(dot + 1)), browserId, issuedAt))) return 'invalid';
+    const age = this.now() - Number.parseInt(issuedAt, 36);
+    if (age < -CLOCK_SKEW_MS) return 'invalid';
+    return age > CSRF_TOKEN_LIFETIME_MS ? 'expired' : 'valid';
+  }
+
+  /** The clock of issue times and ages (the app's: replicas' clocks agree well within a token's lifetime). */
+  protected now(): number {
+    return Date.now();
+  }
+
+  private async isSigned(given: Buffer, browserId: string, issuedAt: string): Promise<boolean> {
     const known = this.known ?? (await this.readSecret());
-    if (matches(given, sign(known, browserId))) return true;
+    if (matches(given, sign(known, browserId, issuedAt))) return true;
     const current = await this.readSecret();
-    return !current.equals(known) && matches(given, sign(current, browserId));
+    return !current.equals(known) && matches(given, sign(current, browserId, issuedAt));
   }
 
   private async readSecret(): Promise<Buffer> {
@@ -89,8 +120,8 @@ export class CsrfTokens {
   }
 }
 
-function sign(secret: Buffer, browserId: string): Buffer {
-  return Buffer.from(createHmac('sha256', secret).update(browserId).digest('base64url'));
+function sign(secret: Buffer, browserId: string, issuedAt: string): Buffer {
+  return Buffer.from(createHmac('sha256', secret).update(`${browserId}.${issuedAt}`).digest('base64url'));
 }
 
 function matches(given: Buffer, expected: Buffer): boolean {

@@ -4,6 +4,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 export interface DashboardRequest {
   headers: IncomingHttpHeaders;
   ip?: string;
+  /** `http` or `https` as the framework reads it (Express and Fastify), proxy trust settings applied. */
+  protocol?: string;
   socket?: { encrypted?: boolean };
   raw?: { socket?: { encrypted?: boolean }; url?: string };
   /** The path and query as sent (Express and Fastify). */
@@ -40,10 +42,13 @@ export function cookies(request: DashboardRequest): Map<string, string> {
   return found;
 }
 
-/** Whether the browser reached the app over HTTPS (directly, or through a proxy that says so). */
+/**
+ * Whether the browser reached the app over HTTPS: the framework's `protocol`, which believes `X-Forwarded-Proto`
+ * only from a proxy the app trusts (Express's `trust proxy`, Fastify's `trustProxy`), else the connection's own.
+ * Any client can send the header: read as is, it would let one choose the cookie's flags.
+ */
 export function isHttps(request: DashboardRequest): boolean {
-  const forwarded = header(request, 'x-forwarded-proto')?.split(',')[0].trim().toLowerCase();
-  if (forwarded !== undefined) return forwarded === 'https';
+  if (typeof request.protocol === 'string') return request.protocol === 'https';
   return Boolean(request.socket?.encrypted ?? request.raw?.socket?.encrypted);
 }
 

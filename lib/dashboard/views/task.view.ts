@@ -3,8 +3,8 @@ import type { ScheduledTask, TaskRun } from '../../scheduler/interfaces/schedule
 import { DashboardSources } from '../dashboard-sources';
 import { DASHBOARD_RESOLVED_OPTIONS } from '../dashboard.constants';
 import type { ResolvedStatefulDashboardOptions } from '../interfaces/stateful-dashboard-options.interface';
+import { RunDetailsRedactor } from '../redaction/run-details-redactor';
 import type { DashboardView, ViewBlock, ViewCell, ViewRow } from './dashboard-view.interface';
-import { errorPreview, payloadPreview } from './payload-preview';
 import { NO_SCHEDULER, SCHEDULER_REFRESH_MS } from './scheduler.view';
 import {
   cronCell,
@@ -28,6 +28,7 @@ export class TaskView {
   constructor(
     @Inject(DASHBOARD_RESOLVED_OPTIONS) private readonly options: ResolvedStatefulDashboardOptions,
     private readonly sources: DashboardSources,
+    private readonly redactor: RunDetailsRedactor,
   ) {}
 
   async build(query: TaskQuery, now = Date.now()): Promise<DashboardView> {
@@ -45,7 +46,7 @@ export class TaskView {
     const runs = await scheduler.getRuns(task.id);
     view.heading = task.name;
     view.subheading = `Task ${task.id} · workflow ${task.workflow}`;
-    view.blocks.push(this.facts(task, now), lagChart(runs), timeline(task, runs));
+    view.blocks.push(this.facts(task, now), lagChart(runs), timeline(task, runs, this.redactor));
     return view;
   }
 
@@ -78,7 +79,7 @@ export class TaskView {
               (task.leaseMs !== null ? ` · lease ${formatDuration(task.leaseMs)}` : ''),
           },
         },
-        { label: 'Payload', value: { text: payloadPreview(task.payload), mono: true }, wide: true },
+        { label: 'Payload', value: this.redactor.payload(task.payload), wide: true },
       ],
     };
   }
@@ -113,7 +114,7 @@ function fireLag(run: TaskRun): number | null {
 }
 
 /** The run history, newest first: one row per attempt, and per fire recorded skipped or missed. */
-function timeline(task: ScheduledTask, runs: TaskRun[]): ViewBlock {
+function timeline(task: ScheduledTask, runs: TaskRun[], redactor: RunDetailsRedactor): ViewBlock {
   const longest = Math.max(1, ...runs.map((run) => run.durationMs ?? 0));
   return {
     kind: 'table',
@@ -142,7 +143,7 @@ function timeline(task: ScheduledTask, runs: TaskRun[]): ViewBlock {
         run.instanceId === null ? { text: '—', tone: 'muted' } : { text: run.instanceId, mono: true },
         lagCell(run),
         durationCell(run, longest),
-        run.error === null ? { text: '' } : { text: errorPreview(run.error), tone: 'bad' },
+        run.error === null ? { text: '' } : redactor.error(run.error),
       ],
     })),
   };

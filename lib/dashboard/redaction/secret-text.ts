@@ -1,0 +1,85 @@
+import { scrubText } from '../../core/errors/credential-scrubber';
+import { isSecretName } from './secret-names';
+
+/** What a secret in a text is replaced with. */
+const REDACTED = '[redacted]';
+
+/** A quoted value, up to its closing quote, or to the end of the line when it has none (a text cut short). */
+const QUOTED = String.raw`"(?:[^"\\\r\n]|\\.)*"?|'(?:[^'\\\r\n]|\\.)*'?`;
+
+/**
+ * `scheme://userinfo@`, the user info taken up to the last `@` before the host's end: a password may hold `@`
+ * (`redis://app:p@ss@cache`), a host name never does.
+ */
+const URL_USER_INFO = /\b([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s/?#]*)@/gi;
+
+/** `Authorization:` and `Proxy-Authorization:` with any scheme (`Token …`, `Digest …`): the whole value. */
+const AUTHORIZATION = new RegExp(String.raw`\b((?:proxy-)?authori[sz]ation["']?\s*[:=]\s*)(${QUOTED}|[^\r\n;]+)`, 'gi');
+
+/** `Bearer <token>`, `Basic <base64>` wherever they stand. */
+const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
+
+/**
+ * `name=value` and `name: value`: query and connection strings (`?api_key=…&x=1`, `Password=…;`), YAML, JSON
+ * (`"password":"…"`). The name bare or quoted; the value quoted, or bare up to a space or a separator of those
+ * forms (`&`, `;`, `,`): `#` and `?` belong to it. Names (and URL schemes above) are bounded in length, so that
+ * a long run of name characters costs linear time, not quadratic.
+ */
+const NAMED_VALUE = new RegExp(
+  String.raw`(["']?)\b([A-Za-z][A-Za-z0-9_.-]{0,63})\1([ \t]*(?:=|:(?!\/\/))[ \t]*)(${QUOTED}|[^\s&;,"']+)`,
+  'g',
+);
+
+/** `[redacted]` in the quotes of the value it replaces: `"…"` stays `"[redacted]"`, an unclosed `"…` `"[redacted]`. */
+function redactedLike(value: string): string {
+  const quote = value[0];
+  if (quote !== '"' && quote !== "'") return REDACTED;
+  return value.length > 1 && value.endsWith(quote) ? `${quote}${REDACTED}${quote}` : `${quote}${REDACTED}`;
+}
+
+function isRedacted(value: string): boolean {
+  return value.replace(/^["']/, '').startsWith('[redacted');
+}
+
+/**
+ * Each value named like a secret replaced. The value of another name is read again for names of its own: in
+ * `failed: https://api/?token=…` the value of `failed` holds the secret.
+ */
+function redactNamedValues(text: string): string {
+  let result = '';
+  let copiedUpTo = 0;
+  const pattern = new RegExp(NAMED_VALUE);
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    const [whole, quote, name, separator, value] = match;
+    const end = match.index + whole.length;
+    if (!isSecretName(name) || isRedacted(value)) {
+      pattern.lastIndex = end - value.length;
+      continue;
+    }
+    result += `${text.slice(copiedUpTo, match.index)}${quote}${name}${quote}${separator}${redactedLike(value)}`;
+    copiedUpTo = end;
+  }
+  return result + text.slice(copiedUpTo);
+}
+
+function redactUserInfo(_match: string, scheme: string, userInfo: string): string {
+  const colon = userInfo.indexOf(':');
+  // Without a password, the user info of a URL is often a token (`https://ghp_…@github.com`).
+  return colon < 0 ? `${scheme}${REDACTED}@` : `${scheme}${userInfo.slice(0, colon)}:${REDACTED}@`;
+}
+
+/**
+ * A text with the secrets it shows in passing replaced: URL passwords and tokens (`scheme://token@`),
+ * `Authorization` values, bearer and basic credentials, values named like secrets (`token=…`, `Password="…"`,
+ * `"password":"…"`, `password: …`), and the passwords the app's modules were given.
+ */
+export function redactText(text: string): string {
+  // Authorization first: its value is a scheme and a credential, of which the named-value rule would take the scheme only.
+  const withoutCredentials = text
+    .replace(URL_USER_INFO, redactUserInfo)
+    .replace(AUTHORIZATION, (match: string, name: string, value: string) =>
+      isRedacted(value) ? match : `${name}${redactedLike(value)}`,
+    )
+    .replace(AUTH_SCHEME, `$1 ${REDACTED}`);
+  return scrubText(redactNamedValues(withoutCredentials));
+}
