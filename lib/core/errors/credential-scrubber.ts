@@ -20,8 +20,11 @@ const TOO_DEEP = '[omitted: nested too deep]';
 /** Names of properties whose text is a credential whatever it holds: `password`, `sentinelPassword`, ... */
 const SECRET_PROPERTY_NAME = /(^|[_-])(pass|passwd|password|passphrase|secret)$/i;
 const SECRET_PROPERTY_SUFFIX = /[a-z0-9](Pass|Passwd|Password|Passphrase|Secret)$/;
-/** The password of a URL's user info: `scheme://user:password@`. */
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)[^\s@/]+@/gi;
+/**
+ * The password of a URL's user info: `scheme://user:password@`. The scheme is bounded (schemes are short), so that a
+ * long run of scheme characters without `://` is not scanned again from each of its positions (quadratic time).
+ */
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:@/]*:)[^\s@/]+@/gi;
 /** Redis quotes the first args of a command it does not know (HELLO on Redis 5, for one). */
 const ECHOED_CREDENTIAL_ARGS =
   /(unknown command [`'"]?(?:auth|hello|migrate)[`'"]?, with args beginning with:)[^\r\n]*/gi;

@@ -1,9 +1,11 @@
 import { Redis, ReplyError } from 'ioredis';
 import ClusterAllFailedError from 'ioredis/built/errors/ClusterAllFailedError';
 import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
 import { inspect } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, StatefulError } from '../../../lib';
+import { scrubText } from '../../../lib/core/errors/credential-scrubber';
 import { RedisServer } from '../../harness/redis-server';
 import { bootStatefulModule } from '../../harness/stateful-app';
 import { assertSecretNowhere } from '../security/secret-exposure';
@@ -129,6 +131,16 @@ describe('StatefulError: credentials scrubbed from the cause chain', () => {
     );
     assert.match((error.cause as Error).message, /redis:\/\/app:.*@10\.1\.2\.3:6379 failed/);
     assert.match(((error.cause as Error).cause as Error).message, /unknown command 'HELLO'/);
+  });
+
+  it('a long text that only looks like URLs costs linear time (handler errors are scrubbed as they are stored)', () => {
+    // 128 KiB of "a.a.a…": every position starts a possible URL scheme. Quadratic, this took seconds.
+    const text = `${'a.'.repeat(64 * 1024)} redis://app:${SECRET}@host`;
+    const started = performance.now();
+    const scrubbed = scrubText(text);
+    const tookMs = performance.now() - started;
+    assert.ok(!scrubbed.includes(SECRET));
+    assert.ok(tookMs < 2_000, `scrubbed 128 KiB in ${Math.round(tookMs)} ms`);
   });
 
   it('a cause with nothing to hide is handed out as it is', () => {
