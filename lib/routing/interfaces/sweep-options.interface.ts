@@ -1,3 +1,5 @@
+import type { SilentPodMark } from './silent-pod.interface';
+
 /** Where a `removePodLinks` sweep is, told after each batch. */
 export interface SweepProgress {
   /** Link keys of the service examined so far. */
@@ -11,4 +13,9 @@ export interface RemovePodLinksOptions {
   lingerSeconds?: number;
   /** Called after each batch; an error it throws stops the sweep. */
   onProgress?: (progress: SweepProgress) => void;
+  /**
+   * The pod's mark from `markSilentPods`: every batch then removes links only while the pod is still the silent
+   * pod marked (a report of the pod, or a write of its state, stops the sweep within one batch).
+   */
+  mark?: SilentPodMark;
 }
