@@ -98,7 +98,8 @@ export async function walkPodLinks(
       BATCH_ROUND_TRIPS,
     );
     progress.removed += batchRemoved;
-    walk.onProgress?.({ ...progress });
+    // Awaited: that master's next batch (and its guard) comes after whatever the caller does here.
+    await walk.onProgress?.({ ...progress });
   });
   return removed;
 }
