@@ -74,9 +74,12 @@ export async function walkPodLinks(
           return pods.get(link.serviceName)?.has(podId) && values[index] === String(podId) ? [{ ...link, podId }] : [];
         });
         if (swept.length > 0 && walk.guard) {
-          const allowed = await walk.guard(countByPod(swept));
-          for (const [service, ofService] of pods)
-            for (const podId of ofService.keys()) if (!allowed.get(service)?.has(podId)) ofService.delete(podId);
+          // Only the pods of this batch are asked about; those refused are dropped for the rest of the walk.
+          const asked = countByPod(swept);
+          const allowed = await walk.guard(asked);
+          for (const [service, ofService] of asked)
+            for (const podId of ofService.keys())
+              if (!allowed.get(service)?.has(podId)) pods.get(service)?.delete(podId);
           swept = swept.filter((link) => pods.get(link.serviceName)?.has(link.podId));
         }
         const replies = await Promise.all(

@@ -122,6 +122,53 @@ describeOnStandaloneAndCluster('sweep of a marked pod', (target) => {
     }
   });
 
+  it('one walk sweeps the marked pods of several services; a pod that reports midway keeps the rest', async () => {
+    const services = ['game', 'chat'];
+    const pods = [1, 2, 3, 4, 5];
+    const uids = Array.from({ length: 3_000 }, (_, i) => `m${i}`);
+    // Each uid on one pod of one service; pod 5 has a few users only, so that most batches lack it.
+    const podOf = (i: number) => (i % 500 < 2 ? 5 : pods[i % 4]);
+    for (let from = 0; from < uids.length; from += 500)
+      await Promise.all(
+        uids
+          .slice(from, from + 500)
+          .map((uid, i) => f.service.setLinkedPod(NS, uid, services[(from + i) % 2], podOf(from + i), -1)),
+      );
+    const longAgo = String((await redisNow()) - 10 * 60_000);
+    for (const service of services)
+      for (const pod of [0, ...pods]) {
+        await f.service.setServiceState(NS, service, pod, 'running');
+        if (pod !== 0) await f.raw.hset(`sf:{${NS}:state:${service}}seen`, String(pod), longAgo);
+      }
+    const marks = [
+      ...(await f.service.markSilentPods(NS, 'game', SILENT_FOR_MS)),
+      ...(await f.service.markSilentPods(NS, 'chat', SILENT_FOR_MS)),
+    ];
+    assert.equal(marks.length, 10);
+    let reported = false;
+    const swept = await f.service.removeMarkedPodLinks(NS, marks, {
+      onProgress: async () => {
+        if (reported) return;
+        reported = true;
+        await f.service.heartbeat(NS, 'game', 1);
+      },
+    });
+    const byPod = new Map(swept.map((pod) => [`${pod.serviceName}/${pod.podId}`, pod]));
+    assert.equal(byPod.get('game/1')?.stillMarked, false);
+    const forgotten = await f.service.forgetMarkedPods(NS, marks);
+    assert.equal(forgotten.length, 9);
+    for (const service of services) {
+      const left = await f.service.batchGetLinkedPod(NS, uids, service);
+      for (const pod of pods) {
+        const kept = service === 'game' && pod === 1;
+        if (!kept) assert.deepEqual(left[pod] ?? [], [], `${service}/${pod} still has links`);
+      }
+    }
+    const removed = swept.reduce((sum, pod) => sum + pod.removed, 0);
+    const keptLinks = ((await f.service.batchGetLinkedPod(NS, uids, 'game'))[1] ?? []).length;
+    assert.equal(removed + keptLinks, uids.length);
+  });
+
   it('a pod forgotten by a finished sweep learns at its next report how many links it lost', async () => {
     const uids = await silentPodWithUsers(300);
     const mark = await markedPod();
