@@ -429,10 +429,9 @@ function reportCapacity(routing: RoutingOutcome | undefined, write: boolean): vo
 /** The dead-pod sweep on a standalone Redis and on the harness cluster; on a full run kept in latest.json. */
 async function reportSweep(runs: number, write: boolean): Promise<void> {
   console.log();
-  console.log('removePodLinks: sweep of one pod (10 000 links) in a namespace of 1 000 000 links');
+  console.log('Dead-pod sweep of 1 and of 10 silent pods (10 000 links each) in a namespace of 1 000 000 links');
   const figures = await sweepFigures(runs);
-  printSweepFigures(figures.standalone);
-  printSweepFigures(figures.cluster);
+  for (const figure of [...figures.standalone, ...figures.cluster]) printSweepFigures(figure);
   if (!write) return;
   const file = join(__dirname, '..', '..', 'bench', 'results', 'latest.json');
   const stored = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};

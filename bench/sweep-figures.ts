@@ -1,9 +1,10 @@
 /*
- * Sweep of a dead pod's links: `removePodLinks` with 1 000 000 links in the namespace (one service, 100 pods),
- * 10 000 of them on the swept pod, on a standalone Redis and on the three-master harness cluster (3 masters,
- * 3 replicas). The sweep is a full SCAN of each master (every link key and uid hash: 2 000 000 keys) plus one
- * compare-and-delete script per link of the pod. Prints the median of a few runs (the pod's links are written
- * back between runs).
+ * Sweep of dead pods' links, as the built-in sweep does it (markSilentPods, the walk of the links conditional on
+ * each mark, forgetMarkedPods), with 1 000 000 links in the namespace (one service, 100 pods, 10 000 links each)
+ * and 1 or 10 silent pods, on a standalone Redis and on the three-master harness cluster (3 masters, 3 replicas).
+ * One sweep is one SCAN of each master (every link key and uid hash: 2 000 000 keys) however many pods are
+ * silent, plus one compare-and-delete script per link of a silent pod. Prints the median of a few runs (the pods'
+ * links and last reports are written back between runs).
  *
  *   npm run build:test && node .build/bench/sweep-figures.js [--runs=3]
  */
@@ -18,14 +19,19 @@ const NAMESPACE = 'bench-sweep';
 const SERVICE = 'game';
 const LINKS = 1_000_000;
 const PODS = 100;
-const SWEPT_POD = 0;
+/** Silent pods per figure: pods 0 .. n-1. */
+const SILENT_POD_COUNTS = [1, 10] as const;
+/** Their last report, older than the sweep's silence. */
+const SILENT_FOR_MS = 60_000;
 /** Commands in flight while loading the links. */
 const LOAD_CHUNK = 20_000;
 
-/** The figures of one target. */
+/** The figures of one target and one number of silent pods. */
 export interface SweepTargetFigures {
   target: 'standalone' | 'cluster';
+  silentPods: number;
   links: number;
+  /** Links of the silent pods, all removed by one sweep. */
   linksOnPod: number;
   /** Keys in the keyspace the sweep scans (link keys and uid hashes). */
   keys: number;
@@ -36,8 +42,8 @@ export interface SweepTargetFigures {
 }
 
 export interface SweepFigures {
-  standalone: SweepTargetFigures;
-  cluster: SweepTargetFigures;
+  standalone: SweepTargetFigures[];
+  cluster: SweepTargetFigures[];
 }
 
 const uid = (index: number) => `user-${index}`;
@@ -64,7 +70,7 @@ async function keyCount(client: Redis | Cluster): Promise<number> {
   return sizes.reduce((sum, size) => sum + size, 0);
 }
 
-async function measureTarget(target: RedisTarget, runs: number): Promise<SweepTargetFigures> {
+async function measureTarget(target: RedisTarget, runs: number): Promise<SweepTargetFigures[]> {
   await target.start();
   const options = target.moduleOptions();
   // Auto-pipelining only for loading the data: the library's own client is the module's.
@@ -78,34 +84,58 @@ async function measureTarget(target: RedisTarget, runs: number): Promise<SweepTa
           enableAutoPipelining: true,
         });
   const app = await startStatefulApp({ ...options, commandTimeoutMs: 30_000 });
+  const directory = app.service;
   try {
     const all = Array.from({ length: LINKS }, (_, i) => i);
-    const onPod = all.filter((index) => index % PODS === SWEPT_POD);
     await writeLinks(loader, all);
     const keys = await keyCount(loader);
-    const runsMs: number[] = [];
-    let batches = 0;
-    for (let run = 0; run < runs; run++) {
-      if (run > 0) await writeLinks(loader, onPod);
-      batches = 0;
-      const started = performance.now();
-      const removed = await app.service.removePodLinks(NAMESPACE, SERVICE, SWEPT_POD, { onProgress: () => batches++ });
-      runsMs.push(performance.now() - started);
-      if (removed !== onPod.length) throw new Error(`removePodLinks removed ${removed}, ${onPod.length} expected`);
+    const figures: SweepTargetFigures[] = [];
+    for (const silentPods of SILENT_POD_COUNTS) {
+      const onPods = all.filter((index) => index % PODS < silentPods);
+      const runsMs: number[] = [];
+      let batches = 0;
+      for (let run = 0; run < runs; run++) {
+        await writeLinks(loader, onPods);
+        await silence(loader, silentPods);
+        batches = 0;
+        const onProgress = () => void batches++;
+        const started = performance.now();
+        const marks = await directory.markSilentPods(NAMESPACE, SERVICE, SILENT_FOR_MS);
+        const swept = await directory.removeMarkedPodLinks(NAMESPACE, marks, { onProgress });
+        await directory.forgetMarkedPods(NAMESPACE, marks);
+        runsMs.push(performance.now() - started);
+        const removed = swept.reduce((sum, pod) => sum + pod.removed, 0);
+        if (marks.length !== silentPods || removed !== onPods.length)
+          throw new Error(`${marks.length} pods marked, ${removed} links removed; ${onPods.length} expected`);
+      }
+      figures.push({
+        target: target.name as 'standalone' | 'cluster',
+        silentPods,
+        links: LINKS,
+        linksOnPod: onPods.length,
+        keys,
+        runsMs,
+        medianMs: median(runsMs),
+        batches,
+      });
     }
-    return {
-      target: target.name as 'standalone' | 'cluster',
-      links: LINKS,
-      linksOnPod: onPod.length,
-      keys,
-      runsMs,
-      medianMs: median(runsMs),
-      batches,
-    };
+    return figures;
   } finally {
     loader.disconnect();
     await app.close();
     await target.stop();
+  }
+}
+
+/** Pods 0 .. n-1 `running`, their last report (written as the library writes it) older than the sweep's silence. */
+async function silence(client: Redis | Cluster, pods: number): Promise<void> {
+  const statesKey = `sf:{${NAMESPACE}:state:${SERVICE}}`;
+  const [seconds] = await client.time();
+  const longAgo = String(Number(seconds) * 1000 - 10 * SILENT_FOR_MS);
+  for (let pod = 0; pod < pods; pod++) {
+    await client.hset(statesKey, String(pod), 'running');
+    await client.hdel(`${statesKey}writes`, String(pod));
+    await client.hset(`${statesKey}seen`, String(pod), longAgo);
   }
 }
 
@@ -123,10 +153,11 @@ function runsFromArguments(): number {
   return runs;
 }
 
-/** One line per target. */
+/** One line per target and number of silent pods. */
 export function printSweepFigures(figures: SweepTargetFigures): void {
   console.log(
-    `  ${figures.target}: ${figures.linksOnPod} of ${figures.links} links (${figures.keys} keys scanned) swept in ` +
+    `  ${figures.target}, ${figures.silentPods} silent pod(s): ${figures.linksOnPod} of ${figures.links} links ` +
+      `(${figures.keys} keys scanned) swept in ` +
       `median ${figures.medianMs.toFixed(0)} ms (runs: ${figures.runsMs.map((ms) => ms.toFixed(0)).join(', ')}; ` +
       `${figures.batches} batches)`,
   );
@@ -135,9 +166,8 @@ export function printSweepFigures(figures: SweepTargetFigures): void {
 if (require.main === module) {
   sweepFigures(runsFromArguments())
     .then((figures) => {
-      console.log('removePodLinks: sweep of one pod of a 1 000 000-link namespace');
-      printSweepFigures(figures.standalone);
-      printSweepFigures(figures.cluster);
+      console.log('Dead-pod sweep of 1 and 10 silent pods (10 000 links each) in a 1 000 000-link namespace');
+      for (const figure of [...figures.standalone, ...figures.cluster]) printSweepFigures(figure);
     })
     .catch((error: unknown) => {
       console.error(error);

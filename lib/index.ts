@@ -60,6 +60,7 @@ export type { ServiceRef } from './routing/interfaces/service-ref.interface';
 export type { SetServiceStateOptions } from './routing/interfaces/set-service-state-options.interface';
 export type { FindServicesOptions } from './routing/interfaces/find-services-options.interface';
 export type { RemovePodLinksOptions, SweepProgress } from './routing/interfaces/sweep-options.interface';
+export type { MarkedPodSweep, SilentPodMark, SweptPodNotice } from './routing/interfaces/silent-pod.interface';
 export { StatefulDashboardModule } from './dashboard/stateful-dashboard.module';
 export type {
   StatefulDashboardModuleAsyncOptions,

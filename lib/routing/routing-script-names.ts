@@ -21,6 +21,7 @@ const LIFECYCLE_SCRIPT_NAMES = [
   'statefulGetPods',
   'statefulSetServiceStates',
   'statefulRemovePodLink',
+  'statefulSweepSilentPods',
   'statefulGetUserLinks',
 ] as const;
 

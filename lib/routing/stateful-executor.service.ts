@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { readMany, readManyBuffers, readManySteps } from '../core/connection/read-many';
+import { OperationMetrics } from '../core/metrics/operation-metrics';
 import { RedisConnection } from '../core/connection/redis-connection';
 import { scrubText } from '../core/errors/credential-scrubber';
 import type { ComputeLinkedPodOptions } from './interfaces/compute-linked-pod-options.interface';
@@ -7,6 +8,7 @@ import type { FindServicesOptions } from './interfaces/find-services-options.int
 import type { PodReport } from './interfaces/pod-report.interface';
 import type { ServiceRef } from './interfaces/service-ref.interface';
 import type { SetServiceStateOptions } from './interfaces/set-service-state-options.interface';
+import type { MarkedPodSweep, SilentPodMark, SweptPodNotice } from './interfaces/silent-pod.interface';
 import type { RemovePodLinksOptions } from './interfaces/sweep-options.interface';
 import type { UserLink } from './interfaces/user-link.interface';
 import type { ResolvedStatefulRedisOptions } from '../core/interfaces/stateful-redis-module-options.interface';
@@ -16,6 +18,13 @@ import { KeySchema } from './keys/key-schema';
 import { FeatureSend, OperationPipeline } from '../core/operations/operation-pipeline';
 import { NearCache } from './near-cache/near-cache';
 import { parsePodReports, parseUserLinks } from './replies/lifecycle-replies';
+import {
+  parseSilentPodMarks,
+  parseStillMarked,
+  parseSweptPodNotice,
+  parseSweptPodNotices,
+} from './replies/sweep-replies';
+import { type PodsByService, walkPodLinks } from './sweep/pod-link-walk';
 import { parsePodId, parsePodIdBuffer, parsePodMap, parseServiceLinks, setEntry } from './replies/reply-parsers';
 import { scanEveryMaster } from './scan/master-scan';
 import { ScriptRunner } from '../core/scripts/script-runner';
@@ -35,6 +44,7 @@ import {
   assertPodId,
   assertServiceName,
   assertServiceStates,
+  assertSilentPodMarks,
   assertState,
   assertUid,
   assertWeight,
@@ -45,8 +55,6 @@ const SERVICES_PER_STEP = 1_000;
 /** Default and largest `limit` of findServices. */
 const DEFAULT_FIND_SERVICES_LIMIT = 1_000;
 const MAX_FIND_SERVICES_LIMIT = 100_000;
-/** Round trips of one sweep batch: the SCAN page, the read of its links' values, the compare-and-deletes. */
-const SWEEP_BATCH_ROUND_TRIPS = 3;
 
 /**
  * The shared directory of a stateful service: which pod owns which user, pod states and weights.
@@ -84,6 +92,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     private readonly scripts: ScriptRunner,
     pipeline: OperationPipeline,
     @Inject(NearCache) private readonly nearCache: NearCache | null,
+    @Inject(OperationMetrics) private readonly metrics: OperationMetrics | null,
   ) {
     this.keys = new KeySchema(options.keyPrefix);
     this.patterns = new KeyPatterns(this.keys);
@@ -108,8 +117,9 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
   }
 
   /**
-   * Sets the state (`running`, `draining`, ...) of one pod of a service: a report of the pod (its liveness entry
-   * gets the Redis time), unless `{ asPodReport: false }` (written on its behalf).
+   * Sets the state (`running`, `draining`, ...) of one pod of a service: by default the pod's own report (its
+   * liveness entry gets the Redis time); `{ asPodReport: false }` when an operator or controller writes on its
+   * behalf. A report answers, once, whether a sweep declared the pod silent since its last report (else `null`).
    */
   async setServiceState(
     namespace: string,
@@ -117,20 +127,21 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     podId: number,
     state: string,
     options?: SetServiceStateOptions,
-  ): Promise<void> {
+  ): Promise<SweptPodNotice | null> {
     const operation = 'setServiceState';
     assertNamespace(operation, namespace);
     assertServiceName(operation, serviceName);
     assertPodId(operation, podId);
     assertState(operation, state);
-    const asPodReport = assertAsPodReport(operation, options);
-    await this.send(operation, { namespace, serviceName, podId, state, asPodReport }, () =>
+    const asPodReport = assertAsPodReport(operation, options, true);
+    const reply = await this.send(operation, { namespace, serviceName, podId, state, asPodReport }, () =>
       this.scripts.run('statefulSetState', this.podKeys(namespace, serviceName), [
         asPodReport ? 'state' : 'stateOnly',
         podId,
         state,
       ]),
     );
+    return this.noticeOf(reply, { namespace, serviceName, podId });
   }
 
   /** The state of every pod of a service, by pod id. */
@@ -251,7 +262,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
       const liveness = this.options.podLiveness;
       // With podLiveness, pods whose last report is older than the timeout (judged on Redis TIME) are skipped.
       const chosen = liveness
-        ? await this.scripts.run('statefulGetLiveServicePod', podKeys, [uid, liveness.timeoutMs, ...states])
+        ? await this.scripts.run('statefulGetLiveServicePod', podKeys.slice(0, 4), [uid, liveness.timeoutMs, ...states])
         : await this.scripts.run('statefulGetServicePod', podKeys.slice(0, 2), [uid, ...states]);
       if (chosen === null) return NO_POD;
       const [linked, created] = (await this.runLinkWrite('statefulComputeLinkIfAbsent', namespace, uid, serviceName, [
@@ -392,26 +403,36 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
   }
 
   /** A pod reports its load (connections, rooms, ...); new users go to the lowest. */
-  async setPodWeight(namespace: string, serviceName: string, podId: number, weight: number): Promise<void> {
+  async setPodWeight(
+    namespace: string,
+    serviceName: string,
+    podId: number,
+    weight: number,
+  ): Promise<SweptPodNotice | null> {
     const operation = 'setPodWeight';
     assertNamespace(operation, namespace);
     assertServiceName(operation, serviceName);
     assertPodId(operation, podId);
     assertWeight(operation, weight);
-    await this.send(operation, { namespace, serviceName, podId, weight }, () =>
+    const reply = await this.send(operation, { namespace, serviceName, podId, weight }, () =>
       this.scripts.run('statefulSetState', this.podKeys(namespace, serviceName), ['weight', podId, weight]),
     );
+    return this.noticeOf(reply, { namespace, serviceName, podId });
   }
 
-  /** Records that a pod is alive, for pods that have no state or weight to report (see the `podLiveness` option). */
-  async heartbeat(namespace: string, serviceName: string, podId: number): Promise<void> {
+  /**
+   * Records that a pod is alive, for pods that have no state or weight to report (see the `podLiveness` option).
+   * Answers, once, whether a sweep declared the pod silent since its last report (else `null`).
+   */
+  async heartbeat(namespace: string, serviceName: string, podId: number): Promise<SweptPodNotice | null> {
     const operation = 'heartbeat';
     assertNamespace(operation, namespace);
     assertServiceName(operation, serviceName);
     assertPodId(operation, podId);
-    await this.send(operation, { namespace, serviceName, podId }, () =>
+    const reply = await this.send(operation, { namespace, serviceName, podId }, () =>
       this.scripts.run('statefulSetState', this.podKeys(namespace, serviceName), ['heartbeat', podId]),
     );
+    return this.noticeOf(reply, { namespace, serviceName, podId });
   }
 
   /** Every pod of a service (state, weight, last report, live), sorted by pod id; one round trip. */
@@ -419,7 +440,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     const operation = 'getPods';
     assertNamespace(operation, namespace);
     assertServiceName(operation, serviceName);
-    const keys = this.podKeys(namespace, serviceName);
+    const keys = this.podKeys(namespace, serviceName).slice(0, 4);
     const reply = await this.send(operation, { namespace, serviceName }, () =>
       this.scripts.run('statefulGetPods', keys, []),
     );
@@ -454,8 +475,9 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
   }
 
   /**
-   * Sets pod states of several services, `{ service: { podId: state } }`, each recorded as a report of that pod
-   * unless `{ asPodReport: false }`.
+   * Sets pod states of several services, `{ service: { podId: state } }`: written on the pods' behalf (a
+   * controller, an operator: no liveness entry is touched) unless `{ asPodReport: true }`, when the pods
+   * themselves report through this call; reports answer the pods a sweep had declared silent.
    * Validated as a whole before anything is written; each service's update is atomic, but services in different
    * cluster slots are not one transaction. One round trip per node.
    */
@@ -463,25 +485,27 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     namespace: string,
     states: Record<string, Record<number, string>>,
     options?: SetServiceStateOptions,
-  ): Promise<void> {
+  ): Promise<SweptPodNotice[]> {
     const operation = 'batchSetServiceState';
     assertNamespace(operation, namespace);
     const services = assertServiceStates(operation, states).filter(([, pairs]) => pairs.length > 0);
-    const reports = assertAsPodReport(operation, options) ? '1' : '0';
+    const reports = assertAsPodReport(operation, options, false) ? '1' : '0';
+    const notices: SweptPodNotice[] = [];
     for (let start = 0; start < services.length; start += SERVICES_PER_STEP) {
       const step = services.slice(start, start + SERVICES_PER_STEP);
-      await this.send(operation, { namespace, services: services.length }, () =>
+      const replies = await this.send(operation, { namespace, services: services.length }, () =>
         Promise.all(
           step.map(([service, pairs]) =>
-            this.scripts.run(
-              'statefulSetServiceStates',
-              [this.keys.podStates(namespace, service), this.keys.podSeen(namespace, service)],
-              [reports, ...pairs],
-            ),
+            this.scripts.run('statefulSetServiceStates', this.podKeys(namespace, service), [reports, ...pairs]),
           ),
         ),
       );
+      step.forEach(([service], index) => {
+        for (const notice of parseSweptPodNotices(replies[index], namespace, service)) notices.push(notice);
+      });
     }
+    for (const notice of notices) this.tellSweptPod(notice);
+    return notices;
   }
 
   /**
@@ -500,60 +524,121 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     assertNamespace(operation, namespace);
     assertServiceName(operation, serviceName);
     assertPodId(operation, podId);
-    const { lingerSeconds = 0, onProgress } = assertOptionsObject<RemovePodLinksOptions>(operation, options);
+    const { lingerSeconds = 0, onProgress, mark } = assertOptionsObject<RemovePodLinksOptions>(operation, options);
     assertLingerTtl(operation, lingerSeconds, 'options.lingerSeconds');
     if (onProgress !== undefined && typeof onProgress !== 'function')
       throw invalidParameter(operation, 'options.onProgress', 'must be a function', onProgress);
-    const inputs = { namespace, serviceName, podId, lingerSeconds };
-    const pod = String(podId);
-    const progress = { scanned: 0, removed: 0 };
-    await scanEveryMaster(this.connection.client, this.patterns.serviceLinks(namespace, serviceName), async (scan) => {
-      const removed = await this.send(
-        operation,
-        inputs,
-        async () => {
-          const links: Array<[hashKey: string, linkKey: string]> = [];
-          for (const key of await scan()) {
-            const hashKey = this.patterns.uidHashOfLink(key, namespace, serviceName);
-            if (hashKey !== undefined) links.push([hashKey, key]);
-          }
-          progress.scanned += links.length;
-          if (links.length === 0) return 0;
-          // Only the links that point at the pod now go to the script, which compares again before it deletes.
-          const values = await readMany(
-            this.connection.client,
-            links.map(([, linkKey]) => linkKey),
-          );
-          const swept = links.filter((_, index) => values[index] === pod);
-          const replies = await Promise.all(
-            swept.map(([hashKey, linkKey]) => {
-              const write = this.scripts.run(
-                'statefulRemovePodLink',
-                [hashKey, linkKey],
-                [serviceName, lingerSeconds, podId],
-              );
-              return this.nearCache === null ? write : write.finally(() => this.nearCache?.invalidate(linkKey));
-            }),
-          );
-          return replies.filter((reply) => reply === 1).length;
-        },
-        SWEEP_BATCH_ROUND_TRIPS,
-      );
-      progress.removed += removed;
-      onProgress?.({ ...progress });
+    const marks = mark === undefined ? undefined : this.assertMarks(operation, [mark], 'options.mark');
+    if (mark !== undefined && (mark.serviceName !== serviceName || mark.podId !== podId))
+      throw invalidParameter(operation, 'options.mark', 'must be the mark of that pod of that service', mark);
+    const removed = await walkPodLinks(this.walkDependencies(), {
+      operation,
+      inputs: { namespace, serviceName, podId, lingerSeconds },
+      namespace,
+      pods: new Map([[serviceName, new Map([[podId, true as const]])]]),
+      lingerSeconds,
+      onProgress,
+      guard: marks && ((batch) => this.stepMarkedPods(namespace, 'batch', batch, marks)),
     });
-    return progress.removed;
+    return removed.get(serviceName)?.get(podId) ?? 0;
   }
 
   /**
-   * Services that have pod states, of one namespace or of all: the first `limit` (default 1000) in
-   * (namespace, serviceName) order. Cost: a full SCAN of the keyspace of every master.
+   * The first step of the dead-pod sweep, for one service: marks every pod whose own last report is more than
+   * `silentForMs` old, judged in one script on the clock of the master holding the pods' liveness entries. A
+   * marked pod's state is `silent` (routable for no gateway, Java and Go ones included), and a pod still marked by
+   * a sweep that did not finish is returned with its mark. Pods without an own liveness entry (Java or Go pods,
+   * or pods whose state or weight another implementation wrote since) are never marked.
+   */
+  async markSilentPods(namespace: string, serviceName: string, silentForMs: number): Promise<SilentPodMark[]> {
+    const operation = 'markSilentPods';
+    assertNamespace(operation, namespace);
+    assertServiceName(operation, serviceName);
+    if (!Number.isSafeInteger(silentForMs) || silentForMs < 0)
+      throw invalidParameter(operation, 'silentForMs', 'must be an integer >= 0 (ms)', silentForMs);
+    const reply = await this.send(operation, { namespace, serviceName, silentForMs }, () =>
+      this.scripts.run('statefulSweepSilentPods', this.podKeys(namespace, serviceName), [
+        'mark',
+        silentForMs,
+        SILENT_POD_STATE,
+      ]),
+    );
+    return parseSilentPodMarks(reply, serviceName);
+  }
+
+  /**
+   * The second step of the dead-pod sweep: removes the links of the marked pods of a namespace in one walk of its
+   * keyspace. Every batch of removals is conditional on each pod still being the silent pod its mark describes
+   * (state still `silent`, last report unchanged, entries not written by another implementation): a pod that
+   * reports, or whose state is written, stops losing links within one batch. Cost: one SCAN of every master.
+   */
+  async removeMarkedPodLinks(
+    namespace: string,
+    marks: SilentPodMark[],
+    options?: Pick<RemovePodLinksOptions, 'onProgress'>,
+  ): Promise<MarkedPodSweep[]> {
+    const operation = 'removeMarkedPodLinks';
+    assertNamespace(operation, namespace);
+    const byPod = this.assertMarks(operation, marks);
+    const { onProgress } = assertOptionsObject<RemovePodLinksOptions>(operation, options);
+    if (onProgress !== undefined && typeof onProgress !== 'function')
+      throw invalidParameter(operation, 'options.onProgress', 'must be a function', onProgress);
+    const pods: PodsByService<true> = new Map();
+    for (const { serviceName, podId } of marks)
+      pods.set(serviceName, (pods.get(serviceName) ?? new Map()).set(podId, true));
+    const removed =
+      marks.length === 0
+        ? new Map()
+        : await walkPodLinks(this.walkDependencies(), {
+            operation,
+            inputs: { namespace, pods: marks.length },
+            namespace,
+            pods,
+            lingerSeconds: 0,
+            onProgress,
+            guard: (batch) => this.stepMarkedPods(namespace, 'batch', batch, byPod),
+          });
+    return marks.map(({ serviceName, podId }) => ({
+      serviceName,
+      podId,
+      removed: removed.get(serviceName)?.get(podId) ?? 0,
+      stillMarked: pods.get(serviceName)?.has(podId) ?? false,
+    }));
+  }
+
+  /**
+   * The last step of the dead-pod sweep: forgets each marked pod (state, weight, last report) that is still the
+   * silent pod its mark describes; returns those forgotten. A forgotten pod learns of the sweep at its next report.
+   */
+  async forgetMarkedPods(namespace: string, marks: SilentPodMark[]): Promise<SilentPodMark[]> {
+    const operation = 'forgetMarkedPods';
+    assertNamespace(operation, namespace);
+    const byPod = this.assertMarks(operation, marks);
+    const pods: PodsByService<number> = new Map();
+    for (const { serviceName, podId } of marks)
+      pods.set(serviceName, (pods.get(serviceName) ?? new Map<number, number>()).set(podId, 0));
+    const forgotten = await this.send(operation, { namespace, pods: marks.length }, () =>
+      this.stepMarkedPods(namespace, 'forget', pods, byPod),
+    );
+    return marks.filter(({ serviceName, podId }) => forgotten.get(serviceName)?.has(podId));
+  }
+
+  /**
+   * Services that have pod states or liveness entries (pods that only heartbeat), of one namespace or of all: the
+   * first `limit` (default 1000) in (namespace, serviceName) order, after `options.after` when given (the last of
+   * the previous page). Cost: a full SCAN of the keyspace of every master per call.
    */
   async findServices(namespace?: string, options?: FindServicesOptions): Promise<ServiceRef[]> {
     const operation = 'findServices';
     if (namespace !== undefined) assertNamespace(operation, namespace);
-    const { limit = DEFAULT_FIND_SERVICES_LIMIT } = assertOptionsObject<FindServicesOptions>(operation, options);
+    const { limit = DEFAULT_FIND_SERVICES_LIMIT, after } = assertOptionsObject<FindServicesOptions>(operation, options);
     assertLimit(operation, 'options.limit', limit, MAX_FIND_SERVICES_LIMIT);
+    if (after !== undefined) {
+      if (typeof after !== 'object' || after === null)
+        throw invalidParameter(operation, 'options.after', 'must be a service { namespace, serviceName }', after);
+      assertNamespace(operation, after.namespace, 'options.after.namespace');
+      assertServiceName(operation, after.serviceName, 'options.after.serviceName');
+    }
     const found = new Map<string, ServiceRef>();
     const byName = (a: ServiceRef, b: ServiceRef) =>
       compareText(a.namespace, b.namespace) || compareText(a.serviceName, b.serviceName);
@@ -563,11 +648,12 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
       found.clear();
       for (const [id, ref] of kept) found.set(id, ref);
     };
-    await scanEveryMaster(this.connection.client, this.patterns.podStates(namespace), async (scan) => {
+    await scanEveryMaster(this.connection.client, this.patterns.podEntries(namespace), operation, async (scan) => {
       const keys = await this.send(operation, { namespace, limit }, scan);
       for (const key of keys) {
-        const ref = this.patterns.serviceOfPodStates(key);
+        const ref = this.patterns.serviceOfPodEntries(key);
         if (ref === undefined || (namespace !== undefined && ref.namespace !== namespace)) continue;
+        if (after !== undefined && byName(ref, after) <= 0) continue;
         // Written by another client with a name this library refuses: no method could read it, so it is not listed.
         if (!isAcceptedServiceRef(ref)) this.reportUnreadableService(key);
         else found.set(`${ref.namespace}:${ref.serviceName}`, ref);
@@ -682,12 +768,73 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     return written === 1;
   }
 
+  /** The keys of statefulSetState and statefulSweepSilentPods (the first four: statefulGetPods). */
   private podKeys(namespace: string, serviceName: string): string[] {
     return [
       this.keys.podStates(namespace, serviceName),
       this.keys.podWeights(namespace, serviceName),
       this.keys.podSeen(namespace, serviceName),
+      this.keys.podWrites(namespace, serviceName),
+      this.keys.podSweeps(namespace, serviceName),
     ];
+  }
+
+  private walkDependencies() {
+    const { connection, patterns, scripts, nearCache, send } = this;
+    return { client: connection.client, patterns, scripts, nearCache, send };
+  }
+
+  /** The marks of one namespace, checked; by `service\npod`, for the steps that name a pod's mark. */
+  private assertMarks(operation: string, marks: unknown, field = 'marks'): Map<string, { markedAt: number }> {
+    const list = assertSilentPodMarks(operation, marks, field);
+    return new Map(list.map((mark) => [`${mark.serviceName}\n${mark.podId}`, mark]));
+  }
+
+  /**
+   * One conditional step of a sweep for the pods of `pods` (by service, with a count of links for 'batch'): one
+   * script per service, on its pods' slot; answers the pods still marked, for which the step was done.
+   */
+  private async stepMarkedPods(
+    namespace: string,
+    step: 'batch' | 'forget',
+    pods: PodsByService<number>,
+    marks: Map<string, { markedAt: number }>,
+  ): Promise<PodsByService<true>> {
+    const services = [...pods];
+    const replies = await Promise.all(
+      services.map(([service, counts]) =>
+        this.scripts.run('statefulSweepSilentPods', this.podKeys(namespace, service), [
+          step,
+          ...[...counts].flatMap(([podId, count]) => [podId, marks.get(`${service}\n${podId}`)!.markedAt, count]),
+        ]),
+      ),
+    );
+    return new Map(
+      services.map(([service], index) => [
+        service,
+        new Map([...parseStillMarked(replies[index])].map((podId) => [podId, true as const])),
+      ]),
+    );
+  }
+
+  /** A report's answer: the sweep it learns of, logged and counted, or `null`. */
+  private noticeOf(
+    reply: unknown,
+    pod: { namespace: string; serviceName: string; podId: number },
+  ): SweptPodNotice | null {
+    const notice = parseSweptPodNotice(reply, pod);
+    if (notice) this.tellSweptPod(notice);
+    return notice;
+  }
+
+  private tellSweptPod(notice: SweptPodNotice): void {
+    this.metrics?.podBackAfterSweep(notice.namespace, notice.serviceName);
+    this.logger.warn(
+      `Pod ${notice.podId} of ${notice.namespace}/${notice.serviceName} reported after a sweep declared it silent ` +
+        `(last report ${new Date(notice.lastSeenAt).toISOString()}, marked ${new Date(notice.markedAt).toISOString()}): ` +
+        `up to ${notice.linksRemoved} of its link(s) removed${notice.forgotten ? ', its state forgotten' : ''}; ` +
+        'it must re-link the users it still serves (README: the restart pattern)',
+    );
   }
 
   private assertRemoveArguments(

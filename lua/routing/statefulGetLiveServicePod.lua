@@ -1,11 +1,13 @@
 --[[
   First step of computeLinkedPodIfAbsent with the podLiveness option: as statefulGetServicePod, but a
-  pod whose last report (liveness hash, Redis TIME in ms) is older than the timeout is skipped. A pod
-  without a liveness entry (reported only by the Java or Go implementations) counts as live.
+  pod whose own last report (liveness hash, Redis TIME in ms) is older than the timeout is skipped. A pod
+  without a liveness entry (reported only by the Java or Go implementations), or whose state or weight
+  another implementation wrote since its last own report (see includes/podEntries), counts as live.
   Input:
     KEYS[1] pod states      sf:{ns:state:svc}
     KEYS[2] pod weights     sf:{ns:state:svc}weight
     KEYS[3] pod liveness    sf:{ns:state:svc}seen
+    KEYS[4] pod writes      sf:{ns:state:svc}writes
     ARGV[1] uid
     ARGV[2] liveness timeout in ms
     ARGV[3..n] routable states
@@ -14,6 +16,7 @@
 ]]
 local rcall = redis.call
 --- @include "includes/redisTimeMs"
+--- @include "includes/podEntries"
 --- @include "includes/pickPod"
 
 local routable = {}
@@ -25,9 +28,12 @@ local oldestLive = redisTimeMs() - tonumber(ARGV[2])
 local skipped = {}
 local seen = rcall('HGETALL', KEYS[3])
 for i = 1, #seen, 2 do
-  local lastSeen = tonumber(seen[i + 1])
+  local podId, lastSeen = seen[i], tonumber(seen[i + 1])
   if lastSeen and lastSeen < oldestLive then
-    skipped[seen[i]] = true
+    local known = rcall('HGET', KEYS[4], podId)
+    if not known or known == podEntries(KEYS[1], KEYS[2], podId) then
+      skipped[podId] = true
+    end
   end
 end
 return pickPod(KEYS[1], KEYS[2], ARGV[1], routable, skipped) or false

@@ -61,7 +61,8 @@ export class ClusterTarget implements RedisTarget {
         return found;
       }),
     );
-    return perNode.flat().sort();
+    // SCAN may return a key more than once (a hash table resized during the walk): each key counts once.
+    return [...new Set(perNode.flat())].sort();
   }
 
   async stop(): Promise<void> {

@@ -44,7 +44,8 @@ export class StandaloneTarget implements RedisTarget {
 
   async keys(pattern = '*'): Promise<string[]> {
     const output = await this.server.cli('--scan', '--pattern', pattern);
-    return output ? output.split('\n').sort() : [];
+    // SCAN may return a key more than once (a hash table resized during the walk): each key counts once.
+    return output ? [...new Set(output.split('\n'))].sort() : [];
   }
 
   async stop(): Promise<void> {

@@ -8,6 +8,7 @@ export const METRIC_NAMES = {
   errors: 'stateful_redis_operation_errors_total',
   duration: 'stateful_redis_operation_duration_seconds',
   nearCacheTracking: 'stateful_redis_near_cache_tracking_channels',
+  podsBackAfterSweep: 'stateful_redis_pods_reported_after_sweep_total',
 } as const;
 
 /** What a near-cache tells the metrics: its tracking channels (one per Redis node), and how many are on. */
@@ -87,10 +88,15 @@ export class OperationMetrics {
   /** feature → operation → counters. */
   private readonly stats = new Map<string, Map<string, OperationStats>>();
   private readonly nearCaches = new Set<NearCacheTrackingSource>();
+  /** `namespace\nservice` → reports of pods a sweep had declared silent. */
+  private readonly backAfterSweep = new Map<string, number>();
   private readonly metrics: ScrapedMetric[];
 
   private constructor() {
-    const reset = () => this.stats.clear();
+    const reset = () => {
+      this.stats.clear();
+      this.backAfterSweep.clear();
+    };
     this.metrics = [
       new ScrapedMetric(
         METRIC_NAMES.operations,
@@ -121,7 +127,24 @@ export class OperationMetrics {
         () => this.trackingSamples(),
         () => undefined,
       ),
+      new ScrapedMetric(
+        METRIC_NAMES.podsBackAfterSweep,
+        'Reports of pods that a dead-pod sweep had declared silent (they may have lost links), by namespace and service.',
+        'counter',
+        () =>
+          [...this.backAfterSweep].map(([key, value]) => {
+            const [namespace, service] = key.split('\n');
+            return { labels: { namespace, service }, value };
+          }),
+        reset,
+      ),
     ];
+  }
+
+  /** A pod that a sweep had declared silent reported again. */
+  podBackAfterSweep(namespace: string, service: string): void {
+    const key = `${namespace}\n${service}`;
+    this.backAfterSweep.set(key, (this.backAfterSweep.get(key) ?? 0) + 1);
   }
 
   /** The metrics exported to `registry`, registered there unless they already are. */
@@ -177,7 +200,10 @@ export class OperationMetrics {
   // A registry that was cleared (`register.clear()` between tests) gets the metrics again, counting from zero.
   private registerIn(registry: StatefulRedisMetricsRegistry): void {
     const metrics = this.metrics.map((metric) => ({ metric, name: metric.key }));
-    if (registerLibraryMetrics(registry, metrics)) this.stats.clear();
+    if (registerLibraryMetrics(registry, metrics)) {
+      this.stats.clear();
+      this.backAfterSweep.clear();
+    }
   }
 
   private trackingSamples(): MetricSample[] {

@@ -33,6 +33,20 @@ export class KeySchema {
     return `${this.prefix}:{${namespace}:state:${serviceName}}seen`;
   }
 
+  /**
+   * Hash `podId -> [state, weight]` (JSON) as this library last wrote them or saw them in the pod's report. An
+   * addition: a pod whose entries differ was written since by another implementation, so its liveness entry is
+   * not its own last report (see lua/includes/podEntries.lua).
+   */
+  podWrites(namespace: string, serviceName: string): string {
+    return `${this.prefix}:{${namespace}:state:${serviceName}}writes`;
+  }
+
+  /** Hash `podId -> sweep entry` (JSON) of the pods a sweep declared silent, until each reports again. An addition. */
+  podSweeps(namespace: string, serviceName: string): string {
+    return `${this.prefix}:{${namespace}:state:${serviceName}}sweeps`;
+  }
+
   /** String holding a service's workload state. */
   workload(namespace: string, serviceName: string): string {
     return `${this.prefix}:{${namespace}:workload:${serviceName}}`;

@@ -11,8 +11,8 @@ function storedInteger(value: string | undefined): number | null {
 }
 
 /**
- * `PodReport`s, sorted by pod id, from statefulGetPods' reply `{ states, weights, last reports, now }` (flat
- * hashes) of the hashes at `keys`; corrupt pod ids are left out and reported. `timeoutMs`: the podLiveness
+ * `PodReport`s, sorted by pod id, from statefulGetPods' reply `{ states, weights, last reports, now, pods
+ * written over }` (flat hashes) of the hashes at `keys`; corrupt pod ids are left out and reported. `timeoutMs`: the podLiveness
  * timeout, `undefined` when liveness is off (every pod is live).
  */
 export function parsePodReports(
@@ -21,7 +21,9 @@ export function parsePodReports(
   timeoutMs: number | undefined,
   reportCorrupt: CorruptEntryReporter,
 ): PodReport[] {
-  const [states, weights, seen, now] = reply as [string[], string[], string[], number];
+  const [states, weights, seen, now, overwritten] = reply as [string[], string[], string[], number, string[]];
+  // Entries written since by another implementation: the last report is not the pod's own any more.
+  const notOwn = new Set(overwritten);
   const pods = new Map<number, PodReport>();
   const podOf = (field: string, key: string): PodReport | undefined => {
     const podId = parsePodId(field, key, reportCorrupt);
@@ -43,7 +45,7 @@ export function parsePodReports(
   }
   for (let i = 0; i < seen.length; i += 2) {
     const pod = podOf(seen[i], keys.seen);
-    if (!pod) continue;
+    if (!pod || notOwn.has(seen[i])) continue;
     pod.lastSeenAt = storedInteger(seen[i + 1]);
     pod.live = pod.lastSeenAt === null || timeoutMs === undefined || now - pod.lastSeenAt <= timeoutMs;
   }

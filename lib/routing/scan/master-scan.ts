@@ -1,26 +1,31 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisClient } from '../../core/connection/redis-connection';
 import { escapeGlob } from '../keys/key-patterns';
+import { assertShardsUnchanged, currentShards } from './cluster-shards';
 
 /** Keys SCAN examines per call: bounded work on the server and a bounded batch on the client. */
 const SCAN_COUNT = 1_000;
 
 /**
- * Walks the whole keyspace of every master (the one node, or each master of a cluster, side by side) with
+ * Walks the whole keyspace of every master (the one node, or the master of every cluster slot, side by side) with
  * `SCAN cursor MATCH pattern COUNT 1000`. For each page, `visitPage` gets a function that sends that page's
  * SCAN and returns the keys found (as the library names them: without the ioredis client's own `keyPrefix`);
  * the next page of that master is asked for once `visitPage` has returned. Costs a full SCAN of each master.
+ * On a cluster, every slot is covered or the call fails: the masters come from a fresh view of the shards, and
+ * a master that cannot be scanned, or a slot that changed master during the walk, fails it with a retryable
+ * `StatefulError` naming `operation`.
  */
 export async function scanEveryMaster(
   client: RedisClient,
   pattern: string,
+  operation: string,
   visitPage: (scanPage: () => Promise<string[]>) => Promise<void>,
 ): Promise<void> {
   // ioredis puts its `keyPrefix` before the keys it sends, not into a SCAN pattern, nor strips it from replies.
   const clientPrefix = String(client.options.keyPrefix ?? '');
   const match = escapeGlob(clientPrefix) + pattern;
-  const masters: Redis[] = client.isCluster ? (client as Cluster).nodes('master') : [client as Redis];
-  if (masters.length === 0) throw new Error("Cluster isn't ready: no master node is known to scan");
+  const shards = client.isCluster ? await currentShards(client as Cluster, operation) : undefined;
+  const masters: Redis[] = shards?.masters ?? [client as Redis];
   // One master failing stops the others at their next page, and the call returns once every walk has stopped:
   // nothing goes on writing in the background after the caller got the error.
   let failed = false;
@@ -46,4 +51,5 @@ export async function scanEveryMaster(
   );
   const failure = walks.find((walk): walk is PromiseRejectedResult => walk.status === 'rejected');
   if (failure) throw failure.reason;
+  if (shards) await assertShardsUnchanged(client as Cluster, shards, operation);
 }

@@ -55,11 +55,11 @@ function assertName(operation: string, field: string, value: unknown): asserts v
 let lastValidNamespace: string | undefined;
 let lastValidServiceName: string | undefined;
 
-export function assertNamespace(operation: string, value: unknown): asserts value is string {
+export function assertNamespace(operation: string, value: unknown, field = 'namespace'): asserts value is string {
   if (value === lastValidNamespace && value !== undefined) return;
   assertText(
     operation,
-    'namespace',
+    field,
     value,
     MAX_NAMESPACE_LENGTH,
     FORBIDDEN_IN_NAMESPACE,
@@ -161,9 +161,12 @@ export function assertOptionsObject<T extends object>(operation: string, value: 
   return value as T;
 }
 
-/** The `asPodReport` flag of `setServiceState` / `batchSetServiceState` options; `true` when absent. */
-export function assertAsPodReport(operation: string, options: unknown): boolean {
-  const { asPodReport = true } = assertOptionsObject<{ asPodReport?: unknown }>(operation, options);
+/**
+ * The `asPodReport` flag of `setServiceState` / `batchSetServiceState` options; `byDefault` when absent (a pod
+ * reports its own state with `setServiceState`; a controller writes many with `batchSetServiceState`).
+ */
+export function assertAsPodReport(operation: string, options: unknown, byDefault: boolean): boolean {
+  const { asPodReport = byDefault } = assertOptionsObject<{ asPodReport?: unknown }>(operation, options);
   if (typeof asPodReport !== 'boolean')
     throw invalidParameter(operation, 'options.asPodReport', 'must be a boolean', asPodReport);
   return asPodReport;
@@ -215,4 +218,29 @@ export function assertServiceStates(operation: string, value: unknown): Array<[s
     services.push([serviceName, pairs]);
   }
   return services;
+}
+
+/** The marks given back to the sweep steps (from `markSilentPods`): an array of `{ serviceName, podId, markedAt }`. */
+export function assertSilentPodMarks(
+  operation: string,
+  value: unknown,
+  name = 'marks',
+): Array<{ serviceName: string; podId: number; markedAt: number }> {
+  if (!Array.isArray(value)) throw invalidParameter(operation, name, 'must be an array', value);
+  value.forEach((mark: unknown, index) => {
+    const field = name === 'marks' ? `marks[${index}]` : name;
+    const { serviceName, podId, markedAt } = assertOptionsObject<Record<string, unknown>>(operation, mark, field);
+    if (mark === undefined) throw invalidParameter(operation, field, 'must be an object', mark);
+    assertServiceName(operation, serviceName, `${field}.serviceName`);
+    if (!Number.isInteger(podId) || (podId as number) < 0 || (podId as number) > MAX_POD_ID)
+      throw invalidParameter(operation, `${field}.podId`, `must be an integer from 0 to ${MAX_POD_ID}`, podId);
+    if (!Number.isSafeInteger(markedAt) || (markedAt as number) < 0)
+      throw invalidParameter(
+        operation,
+        `${field}.markedAt`,
+        'must be an integer >= 0 (ms, from markSilentPods)',
+        markedAt,
+      );
+  });
+  return value as Array<{ serviceName: string; podId: number; markedAt: number }>;
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { scrubText } from '../../core/errors/credential-scrubber';
 import type { ServiceRef } from '../../routing/interfaces/service-ref.interface';
+import type { SilentPodMark } from '../../routing/interfaces/silent-pod.interface';
 import { StatefulExecutorService } from '../../routing/stateful-executor.service';
 import type { ScheduledRunContext } from '../interfaces/scheduled-run-context.interface';
 import type { SchedulerMetrics } from '../metrics/scheduler-metrics';
@@ -17,14 +18,15 @@ export const DEAD_POD_SWEEP_TASK = 'stateful-redis.dead-pod-sweep';
 const DEFAULT_SWEEP_CRON = '*/15 * * * * *';
 /** Services are found by a SCAN of every master (a pass over the whole keyspace): at most this often per replica. */
 const DISCOVERY_EVERY_MS = 5 * 60_000;
-/** Most services one discovery keeps. */
-const MAX_SERVICES = 10_000;
+/** Services per page of a discovery: every page is a SCAN of every master; there are as many pages as needed. */
+const DISCOVERY_PAGE = 10_000;
 
 /**
- * The built-in task of `podLiveness.sweepAfterMs`: once per fire across the replicas, finds the pods whose last
- * report is older than `sweepAfterMs` (Redis time), removes their links (compare-and-delete per link: a user
- * re-linked elsewhere meanwhile is kept) and forgets them, unless they reported again meanwhile. Pods that never
- * report liveness (Java or Go pods) are never swept. Registered with the scheduler of this package; off by default.
+ * The built-in task of `podLiveness.sweepAfterMs`: once per fire across the replicas, for each namespace, marks
+ * the pods whose own last report is older than `sweepAfterMs` (judged on the clock of the master holding their
+ * liveness entries), removes their links in one walk of the namespace's keyspace (every batch only while each pod
+ * is still the silent pod marked; compare-and-delete per link) and forgets them, unless they reported again
+ * meanwhile. Pods that never report liveness (Java or Go pods) are never swept. Off by default.
  */
 @Injectable()
 export class DeadPodSweeper implements OnModuleInit {
@@ -60,67 +62,104 @@ export class DeadPodSweeper implements OnModuleInit {
   }
 
   /**
-   * One fire: every service found, every pod silent past `sweepAfterMs` at the fire time. A service that fails
-   * (Redis error, a pod that cannot be read) is logged and the others are swept; the run then fails, to be retried.
+   * One fire: every namespace found. A namespace or service that fails (Redis error, a master that cannot be
+   * scanned) is logged and the others are swept; the run then fails. Its marked pods stay marked and `silent`, and
+   * the next fire takes them up again.
    */
   async sweep(run: ScheduledRunContext): Promise<void> {
-    const directory = this.directory!;
-    const sweepAfterMs = this.core.options.podLiveness!.sweepAfterMs!;
-    // The fire time is Redis time, as `lastSeenAt` is; a late run judges by the fire time, which only spares pods.
-    const now = run.scheduledAt.getTime();
+    const byNamespace = new Map<string, string[]>();
+    for (const { namespace, serviceName } of await this.knownServices(this.directory!))
+      byNamespace.set(namespace, [...(byNamespace.get(namespace) ?? []), serviceName]);
     const failures: string[] = [];
-    for (const { namespace, serviceName } of await this.knownServices(directory)) {
+    for (const [namespace, services] of byNamespace) {
       run.signal.throwIfAborted();
-      try {
-        const silent = (await directory.getPods(namespace, serviceName)).filter(
-          (pod) => pod.lastSeenAt !== null && now - pod.lastSeenAt > sweepAfterMs,
-        );
-        for (const pod of silent) await this.sweepPod(run, namespace, serviceName, pod.podId, pod.lastSeenAt!, now);
-      } catch (error) {
-        if (run.signal.aborted) throw error;
-        failures.push(`${namespace}/${serviceName}: ${scrubText((error as Error).message)}`);
-        this.logger.error(
-          `Dead-pod sweep of ${namespace}/${serviceName} failed: ${scrubText((error as Error).message)}`,
-        );
-      }
+      for (const failure of await this.sweepNamespace(run, namespace, services)) failures.push(failure);
     }
     if (failures.length > 0) throw new Error(`${failures.length} service(s) not swept: ${failures.join('; ')}`);
   }
 
-  /**
-   * Marks the pod `silent` first (no gateway places users on it any more, Java and Go ones included), then
-   * removes its links, then forgets it; each step only while its last report is still `lastSeenAt`. A sweep cut
-   * short leaves the pod `silent` and listed, so the next fire sweeps it again.
-   */
-  private async sweepPod(
+  /** Marks the silent pods of each service, then removes the links of them all in one walk; returns the failures. */
+  private async sweepNamespace(run: ScheduledRunContext, namespace: string, services: string[]): Promise<string[]> {
+    const directory = this.directory!;
+    const failures: string[] = [];
+    const failed = (serviceName: string, error: unknown) => {
+      if (run.signal.aborted) throw error;
+      const message = scrubText((error as Error).message);
+      failures.push(`${namespace}/${serviceName}: ${message}`);
+      this.logger.error(`Dead-pod sweep of ${namespace}/${serviceName} failed: ${message}`);
+    };
+    const marks: SilentPodMark[] = [];
+    for (const serviceName of services) {
+      run.signal.throwIfAborted();
+      try {
+        marks.push(...(await directory.markSilentPods(namespace, serviceName, this.sweepAfterMs())));
+      } catch (error) {
+        failed(serviceName, error);
+      }
+    }
+    if (marks.length === 0) return failures;
+    try {
+      // A lost lease stops the walk at its next batch: another replica runs the next fire.
+      const onProgress = () => run.signal.throwIfAborted();
+      // One silent pod (the usual fire): the per-pod step, conditional on its mark; several: one walk for all.
+      const [only] = marks;
+      const swept =
+        marks.length === 1
+          ? [
+              {
+                ...only,
+                removed: await directory.removePodLinks(namespace, only.serviceName, only.podId, {
+                  mark: only,
+                  onProgress,
+                }),
+              },
+            ]
+          : await directory.removeMarkedPodLinks(namespace, marks, { onProgress });
+      const forgotten = await directory.forgetMarkedPods(namespace, marks);
+      swept.forEach((result, index) => this.report(run, namespace, marks[index], result, forgotten));
+    } catch (error) {
+      // The pods stay marked: the next fire sweeps them again (every step is conditional and idempotent).
+      for (const serviceName of new Set(marks.map((mark) => mark.serviceName))) failed(serviceName, error);
+    }
+    return failures;
+  }
+
+  private report(
     run: ScheduledRunContext,
     namespace: string,
-    serviceName: string,
-    podId: number,
-    lastSeenAt: number,
-    now: number,
-  ): Promise<void> {
-    const directory = this.directory!;
-    if (!(await directory.markSilentPod(namespace, serviceName, podId, lastSeenAt))) return;
-    // A lost lease stops the walk at its next batch: another replica runs the next fire.
-    const links = await directory.removePodLinks(namespace, serviceName, podId, {
-      onProgress: () => run.signal.throwIfAborted(),
-    });
-    const forgotten = await directory.removeSilentPod(namespace, serviceName, podId, lastSeenAt);
-    this.metrics?.podSwept(namespace, serviceName, links, forgotten);
+    mark: SilentPodMark,
+    result: { removed: number },
+    forgottenMarks: SilentPodMark[],
+  ): void {
+    const forgotten = forgottenMarks.includes(mark);
+    this.metrics?.podSwept(namespace, mark.serviceName, result.removed, forgotten);
     this.logger.warn(
-      `Pod ${podId} of ${namespace}/${serviceName} silent for ${Math.round((now - lastSeenAt) / 1000)} s ` +
-        `(sweepAfterMs ${this.core.options.podLiveness!.sweepAfterMs}): ${links} link(s) removed, ` +
+      `Pod ${mark.podId} of ${namespace}/${mark.serviceName} silent for ` +
+        `${Math.round((mark.judgedAt - mark.lastSeenAt) / 1000)} s (sweepAfterMs ${this.sweepAfterMs()}): ` +
+        `${result.removed} link(s) removed, ` +
         (forgotten ? 'pod forgotten' : 'pod kept: it reported again during the sweep') +
         ` (fire ${run.scheduledAt.toISOString()}, ${run.instanceId})`,
     );
   }
 
-  /** The services of every namespace, found again every `DISCOVERY_EVERY_MS`; a failed discovery keeps the last. */
+  private sweepAfterMs(): number {
+    return this.core.options.podLiveness!.sweepAfterMs!;
+  }
+
+  /**
+   * The services of every namespace, all of them page by page, found again every `DISCOVERY_EVERY_MS`; a failed
+   * discovery keeps the last (and fails the run when there is none).
+   */
   private async knownServices(directory: StatefulExecutorService): Promise<ServiceRef[]> {
     if (Date.now() - this.discoveredAt < DISCOVERY_EVERY_MS) return this.services;
     try {
-      this.services = await directory.findServices(undefined, { limit: MAX_SERVICES });
+      const found: ServiceRef[] = [];
+      let page: ServiceRef[];
+      do {
+        page = await directory.findServices(undefined, { limit: DISCOVERY_PAGE, after: found.at(-1) });
+        found.push(...page);
+      } while (page.length === DISCOVERY_PAGE);
+      this.services = found;
       this.discoveredAt = Date.now();
     } catch (error) {
       if (this.services.length === 0) throw error;

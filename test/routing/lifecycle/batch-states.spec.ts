@@ -23,7 +23,7 @@ describeOnStandaloneAndCluster('batch pod reports and dashboard reads', (target)
       fc.asyncProperty(fc.array(update, { minLength: 1, maxLength: 3 }), async (updates) => {
         await target.flush();
         for (const states of updates) {
-          await f.service.batchSetServiceState('batch', states);
+          await f.service.batchSetServiceState('batch', states, { asPodReport: true });
           for (const [service, pods] of Object.entries(states))
             for (const [podId, state] of Object.entries(pods))
               await f.otherService.setServiceState('single', service, Number(podId), state);
@@ -37,7 +37,7 @@ describeOnStandaloneAndCluster('batch pod reports and dashboard reads', (target)
         }
         assert.deepEqual(batched, singly);
         assert.deepEqual(await f.service.batchGetServiceState('single', SERVICES), singly);
-        // Each pod written by the batch was recorded as a report, as setServiceState records it.
+        // Each pod written by the batch as a report was recorded as setServiceState records it.
         for (const service of SERVICES) {
           const pods = await f.service.getPods('batch', service);
           assert.deepEqual(
@@ -55,10 +55,11 @@ describeOnStandaloneAndCluster('batch pod reports and dashboard reads', (target)
     assert.deepEqual(await f.service.batchGetServiceState('ns', ['a', 'b', 'unknown', 'a']), { a: { 0: 'running' } });
     assert.deepEqual(await f.service.batchGetServiceState('ns', []), {});
     await f.service.batchSetServiceState('ns', {});
-    assert.deepEqual(await target.keys('*'), ['sf:{ns:state:a}', 'sf:{ns:state:a}seen']);
+    // Written on the pod's behalf (the default of the batch): no liveness entry, the record of what was written.
+    assert.deepEqual(await target.keys('*'), ['sf:{ns:state:a}', 'sf:{ns:state:a}writes']);
   });
 
-  it('findServices lists the services with pod states, sorted, bounded, names with glob characters kept apart', async () => {
+  it('findServices lists the services with pod states or liveness entries, sorted, bounded, paged, glob names apart', async () => {
     for (const [ns, service] of [
       ['n1', 'plain'],
       ['n1', 'x[1]'],
@@ -67,8 +68,10 @@ describeOnStandaloneAndCluster('batch pod reports and dashboard reads', (target)
       ['n*', 'svc'],
     ])
       await f.service.setServiceState(ns, service, 0, 'running');
-    // Neither a weight-only service, nor a uid whose name looks like a state key, is a service with states.
+    // A service whose pods only report weights or heartbeats is one (its pods can be swept); neither a uid whose
+    // name looks like a state key, nor a workload state alone, makes one.
     await f.service.setPodWeight('n1', 'weights-only', 0, 1);
+    await f.service.heartbeat('n1', 'heartbeat-only', 0);
     await f.service.setLinkedPod('n1', 'q:state:z', 'svc', 0, -1);
     await f.service.setWorkloadState('n1', 'workload-only', 'stable');
     const refs = (list: Array<[string, string]>) =>
@@ -77,7 +80,9 @@ describeOnStandaloneAndCluster('batch pod reports and dashboard reads', (target)
       await f.service.findServices('n1'),
       refs([
         ['n1', 'a*b'],
+        ['n1', 'heartbeat-only'],
         ['n1', 'plain'],
+        ['n1', 'weights-only'],
         ['n1', 'x[1]'],
       ]),
     );
@@ -86,12 +91,25 @@ describeOnStandaloneAndCluster('batch pod reports and dashboard reads', (target)
     const all = refs([
       ['n*', 'svc'],
       ['n1', 'a*b'],
+      ['n1', 'heartbeat-only'],
       ['n1', 'plain'],
+      ['n1', 'weights-only'],
       ['n1', 'x[1]'],
       ['n2', 'a'],
     ]);
     assert.deepEqual(await f.service.findServices(), all);
     assert.deepEqual(await f.service.findServices(undefined, { limit: 2 }), all.slice(0, 2));
+    // Page by page, each after the last of the previous one: every service once, in order.
+    const paged: Array<{ namespace: string; serviceName: string }> = [];
+    for (let page = await f.service.findServices(undefined, { limit: 3 }); page.length > 0;) {
+      paged.push(...page);
+      page = await f.service.findServices(undefined, { limit: 3, after: page.at(-1) });
+    }
+    assert.deepEqual(paged, all);
+    await assert.rejects(f.service.findServices(undefined, { after: { namespace: 'a:b', serviceName: 's' } }), {
+      code: 'INVALID_PARAMETER',
+      field: 'options.after.namespace',
+    });
   });
 
   it('findServices leaves out services whose names no method accepts (written by another client)', async () => {

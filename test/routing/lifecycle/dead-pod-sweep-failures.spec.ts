@@ -125,9 +125,9 @@ describe('dead-pod sweep under failures', () => {
       // The lease is lost just after the pod was marked silent, as the walk of its links begins: the scheduler
       // aborts the run's signal then (its renewals failed).
       const lease = new AbortController();
-      const markSilentPod = directory.markSilentPod.bind(directory);
-      directory.markSilentPod = async (...args: Parameters<StatefulExecutorService['markSilentPod']>) => {
-        const marked = await markSilentPod(...args);
+      const markSilentPods = directory.markSilentPods.bind(directory);
+      directory.markSilentPods = async (...args: Parameters<StatefulExecutorService['markSilentPods']>) => {
+        const marked = await markSilentPods(...args);
         lease.abort(new Error('the lease of the sweep was lost'));
         return marked;
       };
@@ -148,7 +148,7 @@ describe('dead-pod sweep under failures', () => {
       t.diagnostic(`figures: ${uids.length - left.length} of ${uids.length} links removed before the walk stopped`);
 
       // The next fire (its lease held) finishes the job.
-      directory.markSilentPod = markSilentPod;
+      directory.markSilentPods = markSilentPods;
       await sweeper.sweep(runAt(await redisNow(raw)));
       assert.deepEqual(
         (await directory.getPods(NS, 'game')).map((pod) => pod.podId),

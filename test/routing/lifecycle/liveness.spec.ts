@@ -76,8 +76,8 @@ describeOnStandaloneAndCluster('pod liveness', (target) => {
         [6, true],
       ],
     );
-    // The same calls as reports do record it.
-    await f.service.batchSetServiceState(NS, { [SVC]: { 6: 'running' } });
+    // The same call as a report of the pods records it.
+    await f.service.batchSetServiceState(NS, { [SVC]: { 6: 'running' } }, { asPodReport: true });
     assert.ok((await f.raw.hget(seen, '6')) !== null);
   });
 

@@ -163,9 +163,10 @@ describeOnStandaloneAndCluster('removePodLinks', (target) => {
       assert.deepEqual(await service.batchGetLinkedPod('ns', uids, 'svc'), { 2: moved });
       assert.equal(await service.getLinkedPod('ns', 'elsewhere', 'svc'), 0);
       assert.deepEqual(await service.getLinkService('ns', 'user-0'), { 'other-svc': 1 });
-      // Rule 3: the swept users' hashes are gone with their last link.
-      const keys = await target.keys('sf:{ns:lk:*}');
-      assert.equal(keys.length, moved.length + 2);
+      // Rule 3: the swept users' hashes are gone with their last link. (Named, not counted: a count of SCAN's
+      // answer once flaked at 303 of 302 because SCAN returns a key twice while Redis shrinks its hash table.)
+      const hashes = [...moved, 'elsewhere', 'user-0'].map((uid) => `sf:{ns:lk:${uid}}`).sort();
+      assert.deepEqual(await target.keys('sf:{ns:lk:*}'), hashes);
     } finally {
       await other.close();
     }

@@ -218,7 +218,8 @@ export class SpecModel {
       }
       case 'setServiceState':
         this.statesOf(op.svc).set(op.pod, op.state);
-        return undefined;
+        // A report answers a sweep that declared the pod silent: none runs here.
+        return null;
       case 'getServiceState':
         return Object.fromEntries(this.states.get(op.svc) ?? []);
       case 'setWorkloadState':
@@ -231,7 +232,7 @@ export class SpecModel {
       }
       case 'setPodWeight':
         this.weightsOf(op.svc).set(op.pod, op.weight);
-        return undefined;
+        return null;
       case 'removePod':
         this.states.get(op.svc)?.delete(op.pod);
         this.weights.get(op.svc)?.delete(op.pod);

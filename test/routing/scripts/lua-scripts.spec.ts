@@ -8,7 +8,10 @@ import { IN_HOUSE_SCRIPT_NAMES, ROUTING_SCRIPTS, SCRIPT_NAMES } from '../../../l
 import { documentedEntries, redisCalls, usedEntries } from '../../harness/lua-source';
 
 const luaDirectory = findLuaDirectory();
-const serviceSource = readFileSync(join(luaDirectory, '..', 'lib', 'routing', 'stateful-executor.service.ts'), 'utf8');
+/** The routing feature's code that runs scripts: the service, and the walk of a pod's links it delegates to. */
+const serviceSource = ['stateful-executor.service.ts', 'sweep/pod-link-walk.ts']
+  .map((file) => readFileSync(join(luaDirectory, '..', 'lib', 'routing', file), 'utf8'))
+  .join('\n');
 
 /**
  * Redis commands the scripts may call on keys (TIME etc. would not take one): those of the ACL hint, which a test
@@ -16,7 +19,7 @@ const serviceSource = readFileSync(join(luaDirectory, '..', 'lib', 'routing', 's
  */
 const KEY_COMMANDS = new Set<string>([...SCRIPT_COMMANDS, 'HGET']);
 /** A key argument: a KEYS entry, a parameter bound to one, or a link key derived from the uid hash. */
-const KEY_EXPRESSION = /^(KEYS\[\d\]|hashKey|linkKey|linkKeys\[i\]|unpack\(linkKeys\)|statesKey|weightsKey)$/;
+const KEY_EXPRESSION = /^(KEYS\[\d\]|hashKey|linkKey|linkKeys\[i\]|unpack\(linkKeys\)|statesKey|weightsKey|sweepsKey)$/;
 /** Calls (not definitions) of the include helpers that take keys: the uid hash first, then the link key for two. */
 const INCLUDE_CALL =
   /(?<!function )\b(?:(writeLink|removeLink)\(([^,)]+), ([^,)]+)|(readLinkTtls|linkKeysOf|syncUidHash)\(([^,)]+))/g;
@@ -43,7 +46,7 @@ describe('Lua scripts', () => {
       assert.match(text, /^--\[\[/);
       assert.match(text, /Input:\s*\n\s*KEYS\[1\]/);
       assert.match(text, /Output:/);
-      assert.ok(serviceSource.includes(`'${name}'`), `${name} is run by StatefulExecutorService`);
+      assert.ok(serviceSource.includes(`'${name}'`), `${name} is run by the routing feature`);
     });
 
     it(`${name} touches only keys from KEYS or derived from KEYS[1] inside its hash tag`, () => {
@@ -60,9 +63,15 @@ describe('Lua scripts', () => {
         if (linkWriter) assert.equal(linkArgument, 'KEYS[2]', `${name}: ${call}`);
         else assert.ok(reader);
       }
-      // The pod picker's key parameters are bound to the pod states and weights, KEYS[1] and KEYS[2].
-      for (const [call, statesKey, weightsKey] of source.matchAll(/(?<!function )\bpickPod\(([^,)]+), ([^,)]+)/g)) {
+      // The pod helpers' key parameters are bound to the pod states and weights, KEYS[1] and KEYS[2].
+      for (const [call, statesKey, weightsKey] of source.matchAll(
+        /(?<!function )\b(?:pickPod|podEntries)\(([^,)]+), ([^,)]+)/g,
+      )) {
         assert.deepEqual([statesKey, weightsKey], ['KEYS[1]', 'KEYS[2]'], `${name}: ${call}`);
+      }
+      // The sweep notice's are bound to the pod states and the pod sweeps, KEYS[1] and KEYS[5].
+      for (const [call, statesKey, sweepsKey] of source.matchAll(/(?<!function )\bsweepNotice\(([^,)]+), ([^,)]+)/g)) {
+        assert.deepEqual([statesKey, sweepsKey], ['KEYS[1]', 'KEYS[5]'], `${name}: ${call}`);
       }
       for (const [built] of source.matchAll(/\b(?:hashKey|KEYS\[\d\]|linkKeys?\[?\w*\]?)\s*\.\.\s*\w+/g)) {
         assert.equal(built, 'hashKey .. service', `${name}: builds the key ${built}`);

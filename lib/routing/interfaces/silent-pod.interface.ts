@@ -1,0 +1,42 @@
+/** A pod a sweep declared silent (`markSilentPods`): the mark that every later step of the sweep checks. */
+export interface SilentPodMark {
+  serviceName: string;
+  podId: number;
+  /** Redis time (ms) of the pod's last own report. */
+  lastSeenAt: number;
+  /** Redis time (ms) the pod was marked: by this sweep, or by an earlier one that did not finish. */
+  markedAt: number;
+  /** Redis time (ms) of the judgement, on the clock of the master that holds the pod's liveness entry. */
+  judgedAt: number;
+  /** Links removed by the sweeps of this mark so far (each batch counted before its removal). */
+  linksRemoved: number;
+}
+
+/** What `removeMarkedPodLinks` did for one marked pod. */
+export interface MarkedPodSweep {
+  serviceName: string;
+  podId: number;
+  /** Links removed (or turned temporary) by this call. */
+  removed: number;
+  /** `false`: the walk found the pod no longer the silent pod marked (it reported, or its state was written) and left it. */
+  stillMarked: boolean;
+}
+
+/**
+ * What a pod learns at its first report after a sweep declared it silent (the answer of `setServiceState`,
+ * `setPodWeight`, `heartbeat` and, per pod, `batchSetServiceState` with `asPodReport: true`). The pod may hold
+ * users whose links the sweep removed: see the README's restart pattern for what it must do.
+ */
+export interface SweptPodNotice {
+  namespace: string;
+  serviceName: string;
+  podId: number;
+  /** Redis time (ms) of the pod's last report before the sweep judged it silent. */
+  lastSeenAt: number;
+  /** Redis time (ms) the sweep marked it. */
+  markedAt: number;
+  /** Links of the pod the sweep removed, at most (a batch is counted before its removal); `0`: none. */
+  linksRemoved: number;
+  /** Whether the sweep finished and forgot the pod's state and weight before it reported again. */
+  forgotten: boolean;
+}

@@ -1,0 +1,118 @@
+import { readMany } from '../../core/connection/read-many';
+import type { RedisClient } from '../../core/connection/redis-connection';
+import type { FeatureSend } from '../../core/operations/operation-pipeline';
+import type { ScriptRunner } from '../../core/scripts/script-runner';
+import type { SweepProgress } from '../interfaces/sweep-options.interface';
+import type { KeyPatterns } from '../keys/key-patterns';
+import type { NearCache } from '../near-cache/near-cache';
+import { scanEveryMaster } from '../scan/master-scan';
+
+/** Round trips of one batch: the SCAN page, the guard, the read of its links' values, the compare-and-deletes. */
+const BATCH_ROUND_TRIPS = 4;
+
+/** Pods by service: whose links a walk removes, or, per batch, how many of their links it is about to remove. */
+export type PodsByService<V> = Map<string, Map<number, V>>;
+
+export interface PodLinkWalk {
+  operation: string;
+  inputs: Record<string, unknown>;
+  namespace: string;
+  /** The pods whose links go, by service; a pod the guard refuses is dropped from it for the rest of the walk. */
+  pods: PodsByService<true>;
+  lingerSeconds: number;
+  /**
+   * Before each batch's removals: the links about to go, counted by service and pod; answers the pods whose
+   * links may still go (a sweep: only pods still marked silent). None: every pod, always.
+   */
+  guard?: (batch: PodsByService<number>) => Promise<PodsByService<true>>;
+  onProgress?: (progress: SweepProgress) => void;
+}
+
+export interface PodLinkWalkDependencies {
+  client: RedisClient;
+  patterns: KeyPatterns;
+  scripts: ScriptRunner;
+  nearCache: NearCache | null;
+  send: FeatureSend;
+}
+
+/**
+ * One walk of a namespace's link keys (of one service when only one is swept) on every master, in SCAN
+ * batches: each link that points at one of the pods is removed (or turned temporary) by compare-and-delete,
+ * so a user re-linked meanwhile elsewhere is kept. Returns the links removed by service and pod.
+ */
+export async function walkPodLinks(
+  dependencies: PodLinkWalkDependencies,
+  walk: PodLinkWalk,
+): Promise<PodsByService<number>> {
+  const { client, patterns, scripts, nearCache, send } = dependencies;
+  const { namespace, pods, lingerSeconds } = walk;
+  const services = [...pods.keys()];
+  const pattern =
+    services.length === 1 ? patterns.serviceLinks(namespace, services[0]) : patterns.namespaceLinks(namespace);
+  const removed: PodsByService<number> = new Map(services.map((service) => [service, new Map()]));
+  const progress = { scanned: 0, removed: 0 };
+  await scanEveryMaster(client, pattern, walk.operation, async (scan) => {
+    const batchRemoved = await send(
+      walk.operation,
+      walk.inputs,
+      async () => {
+        const links: Array<{ hashKey: string; linkKey: string; serviceName: string }> = [];
+        for (const key of await scan()) {
+          const link = patterns.linkOf(key, namespace);
+          if (link !== undefined && pods.has(link.serviceName)) links.push({ ...link, linkKey: key });
+        }
+        progress.scanned += links.length;
+        if (links.length === 0) return 0;
+        // Only the links that point at a swept pod now go on; the script compares again before it deletes.
+        const values = await readMany(
+          client,
+          links.map((link) => link.linkKey),
+        );
+        let swept = links.flatMap((link, index) => {
+          const podId = Number(values[index]);
+          return pods.get(link.serviceName)?.has(podId) && values[index] === String(podId) ? [{ ...link, podId }] : [];
+        });
+        if (swept.length > 0 && walk.guard) {
+          // Only the pods of this batch are asked about; those refused are dropped for the rest of the walk.
+          const asked = countByPod(swept);
+          const allowed = await walk.guard(asked);
+          for (const [service, ofService] of asked)
+            for (const podId of ofService.keys())
+              if (!allowed.get(service)?.has(podId)) pods.get(service)?.delete(podId);
+          swept = swept.filter((link) => pods.get(link.serviceName)?.has(link.podId));
+        }
+        const replies = await Promise.all(
+          swept.map(({ hashKey, linkKey, serviceName, podId }) => {
+            const write = scripts.run('statefulRemovePodLink', [hashKey, linkKey], [serviceName, lingerSeconds, podId]);
+            return nearCache === null ? write : write.finally(() => nearCache.invalidate(linkKey));
+          }),
+        );
+        let count = 0;
+        replies.forEach((reply, index) => {
+          if (reply !== 1) return;
+          const { serviceName, podId } = swept[index];
+          const ofService = removed.get(serviceName)!;
+          ofService.set(podId, (ofService.get(podId) ?? 0) + 1);
+          count++;
+        });
+        return count;
+      },
+      BATCH_ROUND_TRIPS,
+    );
+    progress.removed += batchRemoved;
+    // Awaited: that master's next batch (and its guard) comes after whatever the caller does here.
+    await walk.onProgress?.({ ...progress });
+  });
+  return removed;
+}
+
+function countByPod(links: Array<{ serviceName: string; podId: number }>): PodsByService<number> {
+  const counts: PodsByService<number> = new Map();
+  for (const { serviceName, podId } of links) {
+    const ofService = counts.get(serviceName) ?? new Map<number, number>();
+    ofService.set(podId, (ofService.get(podId) ?? 0) + 1);
+    counts.set(serviceName, ofService);
+  }
+  return counts;
+}

@@ -1,0 +1,26 @@
+--[[
+  What a pod learns at its first report after a sweep declared it silent: the sweep's entry (JSON:
+  lastSeenAt, markedAt, removed, previous state, forgotten), taken out of the sweeps hash so that the
+  pod learns it once. While the sweep's mark still stands (the pod's state is the silent state and its
+  entries are as the sweep left them), a report that sets no state (weight, heartbeat) gives the pod back
+  the state it had before the mark, or none. A sweep still running finds its entry gone and stops at its
+  next batch.
+  entry: the stored entry (or false); ownEntries: whether the pod's entries are still as this library
+  left them; setsState: whether the report sets the pod's state itself.
+  Returns the entry, or false when there is none.
+]]
+local function sweepNotice(statesKey, sweepsKey, podId, entry, ownEntries, setsState)
+  if not entry then
+    return false
+  end
+  rcall('HDEL', sweepsKey, podId)
+  local sweep = cjson.decode(entry)
+  if ownEntries and not setsState and rcall('HGET', statesKey, podId) == sweep.mark then
+    if sweep.state then
+      rcall('HSET', statesKey, podId, sweep.state)
+    else
+      rcall('HDEL', statesKey, podId)
+    end
+  end
+  return entry
+end
