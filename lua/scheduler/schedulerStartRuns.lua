@@ -1,5 +1,6 @@
 --[[
-  Confirms the start of runs claimed ahead, at their start time, atomically: a run starts only while its replica
+  Confirms the start of runs claimed ahead, at their start time, atomically (and the lease of a run claimed when
+  due whose claim's reply came late: it started at its claim, so only its lease is checked): a run starts only while its replica
   still holds its lease and its task is still the one it was claimed for (present, same incarnation, same
   definition version, enabled for a scheduled fire), and never before its start time on Redis's clock (a replica
   whose clock runs fast asks too early: it is told how long to wait). A confirmed run's lease runs from now and
@@ -43,9 +44,15 @@ for i, run in ipairs(runs) do
   local state = run and runTaskState(K, run)
   local starts = 0
   if expiry and expiry > now then
-    local current = state and state.version == run.version and (run.kind ~= 'scheduled' or state.enabled)
+    -- A run claimed when due (its replica asks because the claim's reply came late) started at its claim: only its
+    -- lease is checked. A run claimed ahead starts now, if its task is still the one it was claimed for.
+    local current = not run.ahead
+      or (state and state.version == run.version and (run.kind ~= 'scheduled' or state.enabled))
     if current and now < run.startedAt then
       starts = now - run.startedAt
+    elseif current and not run.ahead then
+      rcall('ZADD', K.leases, 'XX', now + leaseMs, leaseMember)
+      starts = 1
     elseif current then
       rcall('ZADD', K.leases, 'XX', now + leaseMs, leaseMember)
       run.startedAt = now

@@ -123,6 +123,18 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     assert.deepEqual((await confirmAtItsTime(again)).started, [true]);
   });
 
+  it('a run claimed when due, its claim reply late, is confirmed by its lease alone: a change since finds it started', async () => {
+    const fireTime = await f.dueTask('due-late');
+    const [run] = await f.claimDue(f.store, { instanceId: 'a' });
+    assert.equal(run.scheduledAt, fireTime);
+    await f.store.saveTask(definition('due-late', { payload: { v: 2 } }), null, null, 'update');
+    const { started } = await f.store.confirmStart({ ...run, instanceId: 'a' });
+    assert.equal(started, true, 'Redis started it at the claim, before the change: a run in progress');
+    const [entry] = await f.store.getRuns('due-late', 1);
+    assert.equal(entry.status, 'running');
+    assert.equal(entry.startedAt?.getTime(), run.claimedAt, 'its start stays the claim');
+  });
+
   it("updateTask that changes the schedule cancels the fire claimed ahead; the new schedule's fire at that same time runs", async () => {
     const run = await claimAhead('recron');
     // The new cron fires at the same instant: that fire is the new definition's, not the cancelled one.
