@@ -159,10 +159,25 @@ describe('dashboard formatting and request checks', () => {
       ['redis://app:p@at-in-url-7777@cache:6379/0', 'redis://app:[redacted]@cache:6379/0'],
       ['https://tok@en@github.com/org', 'https://[redacted]@github.com/org'],
       ['see https://example.com/users/a@b.com', 'see https://example.com/users/a@b.com'],
+      ['git https://hunter2-s3cr3t:x-oauth-basic@github.com/o/r', 'git https://[redacted]@github.com/o/r'],
+      ['https://ghp1234567890abcdefghijklmnop:x@github.com', 'https://[redacted]@github.com'],
     ];
     for (const [value, expected] of cases) {
       assert.equal(errorPreview(value), expected, value);
       assert.equal(payloadPreview({ value }), JSON.stringify({ value: expected }), `payload ${value}`);
+    }
+  });
+
+  it('reads JSON stringified twice (an HTTP client error body) with its quotes unescaped once', () => {
+    const secret = 'hunter2-s3cr3t';
+    const twice = JSON.stringify(JSON.stringify({ user: 'bob', password: secret }));
+    for (const shown of [
+      errorPreview(`upstream 400: body=${twice}`),
+      errorPreview(`login failed with ${twice}`),
+      payloadPreview({ note: `sent ${JSON.stringify(JSON.stringify({ api_key: secret }))}` }),
+    ]) {
+      assert.ok(!shown.includes(secret), shown);
+      assert.match(shown, /redacted/);
     }
   });
 

@@ -25,10 +25,14 @@ function hidden(value: unknown): unknown {
   return `[redacted: ${describeValue(value)}]`;
 }
 
-/** A text with the JSON it holds walked like a payload (its secrets found by name), then the text rules. */
+/**
+ * A text with the JSON it holds walked like a payload (its secrets found by name), then the text rules. JSON
+ * stringified twice (an HTTP client's `body="{\"password\":\"…\"}"`) is read with its quotes unescaped once.
+ */
 function redactString(text: string, depth: number): string {
+  const unescaped = text.includes('\\"') ? text.replace(/\\"/g, '"') : text;
   const walked =
-    depth < MAX_DEPTH ? replaceEmbeddedJson(text, (value) => JSON.stringify(redact(value, depth + 1))) : text;
+    depth < MAX_DEPTH ? replaceEmbeddedJson(unescaped, (value) => JSON.stringify(redact(value, depth + 1))) : unescaped;
   return redactText(walked);
 }
 

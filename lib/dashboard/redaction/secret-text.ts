@@ -62,10 +62,21 @@ function redactNamedValues(text: string): string {
   return result + text.slice(copiedUpTo);
 }
 
+/** Passwords that say the user name is the credential (`https://<token>:x-oauth-basic@github.com`). */
+const TOKEN_AS_USER_PASSWORDS = new Set(['x-oauth-basic', 'x-oauth-token', 'x-token-auth', 'x-access-token', '']);
+
+/** Whether a URL's user name reads as a name (`app`, `default`), not a token: short, without digits. */
+function looksLikeUserName(user: string): boolean {
+  return user.length <= 32 && !/\d/.test(user);
+}
+
 function redactUserInfo(_match: string, scheme: string, userInfo: string): string {
   const colon = userInfo.indexOf(':');
-  // Without a password, the user info of a URL is often a token (`https://ghp_…@github.com`).
-  return colon < 0 ? `${scheme}${REDACTED}@` : `${scheme}${userInfo.slice(0, colon)}:${REDACTED}@`;
+  const user = colon < 0 ? userInfo : userInfo.slice(0, colon);
+  const password = colon < 0 ? '' : userInfo.slice(colon + 1);
+  // Without a password, or with a placeholder one, the user info of a URL is a token (`https://ghp_…@github.com`).
+  const userIsToken = colon < 0 || TOKEN_AS_USER_PASSWORDS.has(password.toLowerCase()) || !looksLikeUserName(user);
+  return userIsToken ? `${scheme}${REDACTED}@` : `${scheme}${user}:${REDACTED}@`;
 }
 
 /**
