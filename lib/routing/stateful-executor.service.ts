@@ -792,14 +792,15 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
 
   /**
    * One conditional step of a sweep for the pods of `pods` (by service, with a count of links for 'batch'): one
-   * script per service, on its pods' slot; answers the pods still marked, for which the step was done.
+   * script per service, on its pods' slot; answers the pods still marked, for which the step was done, each with
+   * the Redis time until which a batch's removals are valid (its settleAt; 0 for 'forget').
    */
   private async stepMarkedPods(
     namespace: string,
     step: 'batch' | 'forget',
     pods: PodsByService<number>,
     marks: Map<string, { markedAt: number }>,
-  ): Promise<PodsByService<true>> {
+  ): Promise<PodsByService<number>> {
     const services = [...pods];
     const replies = await Promise.all(
       services.map(([service, counts]) =>
@@ -810,10 +811,10 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
       ),
     );
     return new Map(
-      services.map(([service], index) => [
-        service,
-        new Map([...parseStillMarked(replies[index])].map((podId) => [podId, true as const])),
-      ]),
+      services.map(([service], index) => {
+        const [settleAt, done] = step === 'batch' ? (replies[index] as [number, unknown]) : [0, replies[index]];
+        return [service, new Map([...parseStillMarked(done)].map((podId) => [podId, Number(settleAt)]))];
+      }),
     );
   }
 

@@ -9,17 +9,23 @@
     ARGV[1] service name
     ARGV[2] linger seconds: <= 0 removes now, N > 0 keeps a temporary link for N seconds
     ARGV[3] swept pod id (decimal)
+    ARGV[4] Redis time (ms) after which the removal is refused ('' = never): a sweep's batch is only valid
+            until its settleAt (statefulSweepSilentPods), after which the pod may have linked its users again
   Output:
     1 if the link was removed (or turned temporary), 0 if not (nothing changed)
 ]]
 local rcall = redis.call
 --- @include "includes/podId"
+--- @include "includes/redisTimeMs"
 --- @include "includes/removeLink"
 
 -- The link key must be the uid hash's key followed by the service name: a key the SCAN pattern
 -- matched by accident is never touched. A link key the uid hash does not name (a partial write of
 -- another client) is still a link, as every read answers it: it is swept too.
 if string.sub(KEYS[2], 1, #KEYS[1]) ~= KEYS[1] or string.sub(KEYS[2], #KEYS[1] + 1) ~= ARGV[1] then
+  return 0
+end
+if ARGV[4] and ARGV[4] ~= '' and redisTimeMs() >= tonumber(ARGV[4]) then
   return 0
 end
 -- Pod ids compare as numbers; a corrupt entry matches no pod.

@@ -16,12 +16,15 @@
                its sweep entry is recorded. A pod still marked by a sweep that did not finish keeps its
                entry, so that its count of removed links goes on.
       'batch'  ARGV[2..n] triples: pod id, markedAt, links about to be removed: for each pod still marked,
-               adds the count to its entry first (the pod never learns fewer links than it lost)
+               adds the count to its entry first (the pod never learns fewer links than it lost) and sets its
+               settleAt to now + BATCH_SETTLE_MS: the batch's removals are refused after that (each checks it on
+               its own node), and a pod that reports meanwhile is told to wait until then to re-link its users
       'forget' ARGV[2..n] triples: pod id, markedAt, 0: forgets each pod still marked (state, weight, last
                report) and keeps its entry, marked forgotten, for the pod's next report
   Output:
     'mark': { Redis TIME in ms, flat { pod id, lastSeenAt, markedAt, removed so far, ... } }
-    'batch', 'forget': flat { pod id, 1 if the pod was still marked (and the step done) else 0, ... }
+    'batch': { settleAt, flat { pod id, 1 if the pod was still marked (and the step done) else 0, ... } }
+    'forget': flat { pod id, 1 if the pod was still marked (and the step done) else 0, ... }
 ]]
 local rcall = redis.call
 --- @include "includes/redisTimeMs"
@@ -89,12 +92,16 @@ end
 if action ~= 'batch' and action ~= 'forget' then
   return redis.error_reply('ERR statefulSweepSilentPods: unknown action ' .. tostring(action))
 end
+-- How long the removals of a batch may take to reach their nodes; later ones are refused there.
+local BATCH_SETTLE_MS = 2000
+local settleAt = action == 'batch' and redisTimeMs() + BATCH_SETTLE_MS or nil
 local done = {}
 for i = 2, #ARGV, 3 do
   local podId = ARGV[i]
   local sweep = standingMark(podId, tonumber(ARGV[i + 1]))
   if sweep and action == 'batch' then
     sweep.removed = sweep.removed + tonumber(ARGV[i + 2])
+    sweep.settleAt = settleAt
   elseif sweep then
     sweep.forgotten = true
     rcall('HDEL', KEYS[1], podId)
@@ -107,5 +114,8 @@ for i = 2, #ARGV, 3 do
   end
   done[#done + 1] = podId
   done[#done + 1] = sweep and 1 or 0
+end
+if action == 'batch' then
+  return { settleAt, done }
 end
 return done

@@ -39,4 +39,9 @@ export interface SweptPodNotice {
   linksRemoved: number;
   /** Whether the sweep finished and forgot the pod's state and weight before it reported again. */
   forgotten: boolean;
+  /**
+   * How long (ms) the pod must wait before it links its users again: removals of a batch the sweep already sent
+   * are valid until then (0: none pending). A link written sooner may still be removed.
+   */
+  reclaimInMs: number;
 }

@@ -6,6 +6,8 @@ interface StoredSweep {
   markedAt: number;
   removed: number;
   forgotten?: boolean;
+  /** Set by the report that took the entry out: how long its pod must wait before re-linking its users. */
+  reclaimInMs?: number;
 }
 
 /** The notice of a report's reply: statefulSetState answers the sweep's entry (a string), or 1 without one. */
@@ -21,6 +23,7 @@ export function parseSweptPodNotice(
     markedAt: sweep.markedAt,
     linksRemoved: sweep.removed,
     forgotten: sweep.forgotten === true,
+    reclaimInMs: sweep.reclaimInMs ?? 0,
   };
 }
 

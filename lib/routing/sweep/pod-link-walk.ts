@@ -22,9 +22,10 @@ export interface PodLinkWalk {
   lingerSeconds: number;
   /**
    * Before each batch's removals: the links about to go, counted by service and pod; answers the pods whose
-   * links may still go (a sweep: only pods still marked silent). None: every pod, always.
+   * links may still go (a sweep: only pods still marked silent), each with the Redis time after which its
+   * removals are refused (the batch's settleAt; 0: never). None: every pod, always.
    */
-  guard?: (batch: PodsByService<number>) => Promise<PodsByService<true>>;
+  guard?: (batch: PodsByService<number>) => Promise<PodsByService<number>>;
   onProgress?: (progress: SweepProgress) => void;
 }
 
@@ -73,18 +74,26 @@ export async function walkPodLinks(
           const podId = Number(values[index]);
           return pods.get(link.serviceName)?.has(podId) && values[index] === String(podId) ? [{ ...link, podId }] : [];
         });
+        let validUntil: PodsByService<number> | undefined;
         if (swept.length > 0 && walk.guard) {
           // Only the pods of this batch are asked about; those refused are dropped for the rest of the walk.
           const asked = countByPod(swept);
-          const allowed = await walk.guard(asked);
+          validUntil = await walk.guard(asked);
           for (const [service, ofService] of asked)
             for (const podId of ofService.keys())
-              if (!allowed.get(service)?.has(podId)) pods.get(service)?.delete(podId);
+              if (!validUntil.get(service)?.has(podId)) pods.get(service)?.delete(podId);
           swept = swept.filter((link) => pods.get(link.serviceName)?.has(link.podId));
         }
         const replies = await Promise.all(
           swept.map(({ hashKey, linkKey, serviceName, podId }) => {
-            const write = scripts.run('statefulRemovePodLink', [hashKey, linkKey], [serviceName, lingerSeconds, podId]);
+            // A removal that reaches its node after the batch's settleAt is refused there: the pod may have
+            // re-linked its users by then (its notice told it to wait that long).
+            const deadline = validUntil?.get(serviceName)?.get(podId) || '';
+            const write = scripts.run(
+              'statefulRemovePodLink',
+              [hashKey, linkKey],
+              [serviceName, lingerSeconds, podId, deadline],
+            );
             return nearCache === null ? write : write.finally(() => nearCache.invalidate(linkKey));
           }),
         );

@@ -61,6 +61,7 @@ describeOnStandaloneAndCluster('sweep of a marked pod', (target) => {
       markedAt: mark.markedAt,
       linksRemoved: 0,
       forgotten: false,
+      reclaimInMs: 0,
     } satisfies SweptPodNotice);
     assert.equal(await f.service.removePodLinks(NS, SVC, POD, { mark }), 0);
     assert.deepEqual(await f.service.forgetMarkedPods(NS, [mark]), []);
