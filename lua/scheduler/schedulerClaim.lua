@@ -138,8 +138,8 @@ local function claimDecision(decision)
   end
 end
 
--- A retry's slot is its own (overlap keeps fires out while it waits); should a run of its task still be in
--- progress under `skip` or `bufferOne`, it waits this long and is looked at again.
+-- A retry's (or a released buffered fire's) slot is its own (overlap keeps fires out while it waits); should a run
+-- of its task still be in progress under `skip` or `bufferOne`, it waits this long and is looked at again.
 local RETRY_DEFER_MS = 1000
 local function claimPending()
   local pending = {}
@@ -158,7 +158,8 @@ local function claimPending()
     local taskId, scheduledAt, attempt, kind = parsePendingMember(member)
     local state = readState(K, taskId)
     local action = 'drop'
-    if state and kind == 'retry' then
+    if state and (kind == 'retry' or kind == 'buffered') then
+      -- Its turn is its own (overlap counted it while it waited): it waits only for a run still in progress.
       action = (state.overlap ~= 'allow' and (state.running or 0) > 0) and 'defer' or 'run'
     elseif state then
       action = overlapAction(state)
@@ -177,6 +178,8 @@ local function claimPending()
       if action == 'run' then
         if kind == 'retry' then
           state.retrying = math.max((state.retrying or 1) - 1, 0)
+        elseif kind == 'buffered' then
+          state.released = math.max((state.released or 1) - 1, 0)
         end
         claimed[#claimed + 1] = startRun(K, taskId, state, scheduledAt, attempt, kind, claim, now, false,
           true)

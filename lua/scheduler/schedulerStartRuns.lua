@@ -43,7 +43,13 @@ for i, run in ipairs(runs) do
   local expiry = run and tonumber(rcall('ZSCORE', K.leases, leaseMember))
   local state = run and runTaskState(K, run)
   local starts = 0
-  if expiry and expiry > now then
+  if expiry and expiry > now and run.ahead and state and laterRunStarted(state, run.fence) then
+    -- Its replica paused past its time while a later run of the task started: it would start out of token order.
+    -- Nothing of it ran: given back (the same attempt due again, with a new token).
+    endRun(K, leaseMember, run)
+    giveBack(K, run, state, now)
+    releaseBuffered(K, run.taskId, state, now)
+  elseif expiry and expiry > now then
     -- A run claimed when due (its replica asks because the claim's reply came late) started at its claim: only its
     -- lease is checked. A run claimed ahead starts now, if its task is still the one it was claimed for.
     local current = not run.ahead
@@ -59,6 +65,7 @@ for i, run in ipairs(runs) do
       run.ahead = false
       rcall('HSET', K.runs, leaseMember, cjson.encode(run))
       state.lastRunAt = now
+      noteStarted(state, run.fence)
       if state.ahead and state.ahead.fence == run.fence then
         state.ahead = nil
       end

@@ -7,7 +7,7 @@
  * | key | type | content |
  * |---|---|---|
  * | `B:tasks` | hash | task id → definition JSON (declared fields but `enabled`) |
- * | `B:state` | hash | task id → state JSON: enabled, version, incarnation, createdAt, updatedAt, the policies the scripts apply (workflow, overlap, attempts, backoffMs, maxFailures, leaseMs), nextRunAt, lastFireAt, lastRunAt, lastStatus, runCount, failureCount, fence, running, retrying (retries waiting), buffered, ahead ({ fence, startAt, scheduledAt } of a run claimed ahead whose start is not confirmed yet), historySeq |
+ * | `B:state` | hash | task id → state JSON: enabled, version, incarnation, createdAt, updatedAt, the policies the scripts apply (workflow, overlap, attempts, backoffMs, maxFailures, leaseMs), nextRunAt, lastFireAt, lastRunAt, lastStatus, runCount, failureCount, fence, running, retrying (retries waiting), buffered, released (a buffered fire in the pending runs, not claimed yet), startedFence (the highest token started), ahead ({ fence, startAt, scheduledAt } of a run claimed ahead whose start is not confirmed yet), historySeq |
  * | `B:history` | zset | every task's TaskRun JSONs, all scores 0, as `<id>}<sequence, 12 digits>}<json>`: a task's entries are one lexicographic range, at most historyLength |
  * | `B:due:<workflow>` | zset | task id → due score (nextRunAt + jitter offset), enabled tasks with a next fire |
  * | `B:pending:<workflow>` | zset | `<id>\|<scheduledAt>\|<attempt>\|<kind>\|<sequence>` → time it may start; kind retry, buffered or manual; sequence from `B:fence`, so that no two entries collide |

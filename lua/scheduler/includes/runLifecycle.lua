@@ -15,9 +15,10 @@
 --- @include "scheduler/includes/publishChange"
 --- @include "scheduler/includes/readTask"
 
--- The task's runs in progress or waiting for a retry, as overlap counts them.
+-- The task's runs in progress, waiting for a retry, or buffered and released into the pending runs (not claimed
+-- yet), as overlap counts them: a later fire never overtakes one of those.
 local function busyRuns(state)
-  return (state.running or 0) + (state.retrying or 0)
+  return (state.running or 0) + (state.retrying or 0) + (state.released or 0)
 end
 
 -- What overlap makes of a fire (or a manual or buffered run): run, buffer (bufferOne, none waiting yet) or skip.
@@ -29,6 +30,19 @@ local function overlapAction(state)
     return 'buffer'
   end
   return 'skip'
+end
+
+-- The highest fencing token of the task's runs that started (at their claim, or at the confirmation of a run
+-- claimed ahead), kept as a string like every token: a run claimed ahead with a lower one must not start after it.
+local function noteStarted(state, fence)
+  if tonumber(fence) > (tonumber(state.startedFence) or 0) then
+    state.startedFence = fence
+  end
+end
+
+-- Whether a run of the task with a higher token than `fence` has started already.
+local function laterRunStarted(state, fence)
+  return (tonumber(state.startedFence) or 0) > tonumber(fence)
 end
 
 -- claim: { instanceId, id, defaultLeaseMs } of the claim call, its id recorded so that the runs of a claim whose
@@ -57,6 +71,9 @@ local function startRun(K, taskId, state, scheduledAt, attempt, kind, claim, sta
     ahead = ahead,
   }))
   state.fence = fence
+  if not ahead then
+    noteStarted(state, fence)
+  end
   state.lastRunAt = startAt
   state.lastStatus = 'running'
   state.running = (state.running or 0) + 1
@@ -115,6 +132,7 @@ local function releaseBuffered(K, taskId, state, now)
   if busyRuns(state) == 0 and state.buffered then
     rcall('ZADD', K.pending[state.workflow], now, pendingMember(K, taskId, state.buffered, 1, 'buffered'))
     state.buffered = nil
+    state.released = (state.released or 0) + 1
     saveState(taskId, state)
   end
 end

@@ -270,6 +270,18 @@ describe('history checker', () => {
       assert.deepEqual(failing(history), [5]);
     });
 
+    it("orders starts by Redis's decision: a run started at its claim whose handler came late keeps its token", () => {
+      const history = cleanHistory('allow');
+      // Fire 11.5 (token 215) was claimed when due at 11.5 s; its paused replica called the handler at 12.3 s, after
+      // fire 12 (token 220) had started: Redis started it first.
+      history.runs.push(run(11.5, { instanceId: 'r2', fencingToken: 215, start: instant(12.3), end: instant(12.4) }));
+      history.calls.push(call('triggerTask', 11.4, 11.6));
+      history.outcomes.t1.push({ scheduledAt: ms(11.5), attempt: 1, status: 'success', instanceId: 'r2' });
+      assert.deepEqual(failing(history), [5], 'without the recorded start, a lower token on a later start');
+      history.outcomes.t1.at(-1)!.startedAt = ms(11.5);
+      assert.deepEqual(failing(history), []);
+    });
+
     it('lets two runs started within a few ms of each other hold their tokens in either order (overlap allow)', () => {
       const history = cleanHistory('allow');
       history.runs.push(run(11.5, { instanceId: 'r2', fencingToken: 215, start: instant(12.02), end: instant(12.1) }));

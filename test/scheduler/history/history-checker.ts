@@ -322,7 +322,12 @@ function checkFencing(index: HistoryIndex): InvariantReport {
   const counts = { starts: 0, fireOrdered: 0, exclusive: 0 };
   for (const [taskId, runs] of index.runsByTask) {
     counts.starts += runs.length;
-    for (const [earlier, later] of startOrderInversions(runs))
+    // Start order is Redis's: a run claimed when due started at its claim, whenever its replica called the handler.
+    const decided = (run: RunRecord) => {
+      const at = index.startDecidedAt(run);
+      return at < run.start.lo ? { lo: at, hi: at } : run.start;
+    };
+    for (const [earlier, later] of startOrderInversions(runs, decided))
       violations.push(`${taskId}: ${describeRun(later)} started after ${describeRun(earlier)} with a lower token`);
     const calls = index.calls(taskId);
     for (const epoch of calls.overlapEpochs()) {
@@ -364,14 +369,17 @@ function checkFencing(index: HistoryIndex): InvariantReport {
 }
 
 /** Pairs where a run surely started (by START_RACE_MS) after another yet holds a token no higher (a sweep). */
-function startOrderInversions(runs: RunRecord[]): Array<[RunRecord, RunRecord]> {
-  const byLatestStart = [...runs].sort((a, b) => a.start.hi - b.start.hi);
-  const byStart = [...runs].sort((a, b) => a.start.lo - b.start.lo);
+function startOrderInversions(
+  runs: RunRecord[],
+  startOf: (run: RunRecord) => { lo: number; hi: number },
+): Array<[RunRecord, RunRecord]> {
+  const byLatestStart = [...runs].sort((a, b) => startOf(a).hi - startOf(b).hi);
+  const byStart = [...runs].sort((a, b) => startOf(a).lo - startOf(b).lo);
   const inversions: Array<[RunRecord, RunRecord]> = [];
   let highest: RunRecord | undefined;
   let next = 0;
   for (const run of byStart) {
-    while (next < byLatestStart.length && byLatestStart[next].start.hi + START_RACE_MS < run.start.lo) {
+    while (next < byLatestStart.length && startOf(byLatestStart[next]).hi + START_RACE_MS < startOf(run).lo) {
       if (!highest || byLatestStart[next].fencingToken > highest.fencingToken) highest = byLatestStart[next];
       next++;
     }

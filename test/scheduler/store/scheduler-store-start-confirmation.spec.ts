@@ -135,6 +135,34 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     assert.equal(entry.startedAt?.getTime(), run.claimedAt, 'its start stays the claim');
   });
 
+  it('a run claimed ahead confirmed after a later run of its task started (its replica paused) is given back: tokens follow starts', async () => {
+    const run = await claimAhead('superseded', { overlap: 'allow' });
+    // Its replica pauses past its time; the task's next fire (due 10 ms after it) is claimed when due by another
+    // replica and starts at once.
+    await sleep(Math.max(run.startedAt - (await f.store.now()), 0) + 30);
+    const nextFire = run.scheduledAt + 10;
+    const stored = JSON.parse((await f.raw.hget(`${BASE}:state`, 'superseded')) as string) as object;
+    await f.raw.hset(`${BASE}:state`, 'superseded', JSON.stringify({ ...stored, nextRunAt: nextFire }));
+    const decision: ClaimDecision = {
+      taskId: 'superseded',
+      expectedFireTime: nextFire,
+      version: run.task.version,
+      runAt: nextFire,
+      missed: [],
+      nextRunAt: nextFire + 60_000,
+      nextDueScore: nextFire + 60_000,
+    };
+    const [later] = await f.other.claim('b', [WORKFLOW], 5, 30_000, HISTORY, [decision]);
+    assert.ok(later && later.fence > run.fence && later.startedAt === later.claimedAt, 'a later run started');
+
+    assert.deepEqual((await confirm(run)).started, [false], 'the earlier token does not start after the later one');
+    const peek = await f.store.peek('a', [WORKFLOW], 5, HISTORY);
+    assert.equal(peek.pendingDue, 1, 'its fire waits as a retry of the same attempt');
+    const [again] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, []);
+    assert.deepEqual([again.scheduledAt, again.attempt, again.kind], [run.scheduledAt, 1, 'retry']);
+    assert.ok(again.fence > later.fence, 'with a token above the run that started first');
+  });
+
   it("updateTask that changes the schedule cancels the fire claimed ahead; the new schedule's fire at that same time runs", async () => {
     const run = await claimAhead('recron');
     // The new cron fires at the same instant: that fire is the new definition's, not the cancelled one.
@@ -258,6 +286,42 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     const [next] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, []);
     assert.deepEqual([next.kind, next.scheduledAt], ['buffered', first + 200]);
     assert.ok(next.fence > retry.fence);
+  });
+
+  it('overlap bufferOne: a buffered fire released but not claimed yet goes before the next fire (fire order)', async () => {
+    const first = await f.dueTask('released', { overlap: 'bufferOne' });
+    const [run] = await f.claimDue(f.store, { nextRunAt: (fireTime) => fireTime + 100 });
+    await sleep(150);
+    // The second fire is due while the first runs: buffered. The third is due by the time the first ends.
+    const [second] = (await f.store.peek('a', [WORKFLOW], 5, HISTORY)).candidates;
+    assert.deepEqual(await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, [onTime(second, first + 200)]), []);
+    await sleep(100);
+    await f.store.finish({
+      taskId: 'released',
+      fence: run.fence,
+      instanceId: 'replica-a',
+      status: 'success',
+      historyLength: HISTORY,
+    });
+    // The buffered fire is released into the pending runs; the third fire is claimed first in the same call.
+    const [third] = (await f.store.peek('a', [WORKFLOW], 5, HISTORY)).candidates;
+    assert.equal(third.fireTime, first + 200);
+    const claimed = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, [onTime(third, first + 60_000)]);
+    assert.deepEqual(
+      claimed.map((c) => [c.kind, c.scheduledAt - first]),
+      [['buffered', 100]],
+      'the buffered fire runs; the third waits behind it (buffered in its turn)',
+    );
+    await f.store.finish({
+      taskId: 'released',
+      fence: claimed[0].fence,
+      instanceId: 'a',
+      status: 'success',
+      historyLength: HISTORY,
+    });
+    const [next] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, []);
+    assert.deepEqual([next.kind, next.scheduledAt - first], ['buffered', 200]);
+    assert.ok(next.fence > claimed[0].fence, 'tokens follow fire order');
   });
 
   it("a store that never saw a task's workflow reads, triggers, disables and removes it (its keys asked for)", async () => {
