@@ -105,11 +105,14 @@ export function compareStorage(
     if (JSON.stringify(pods) !== JSON.stringify([...reported].sort()))
       return `${name}: pods ${JSON.stringify(pods)} instead of ${JSON.stringify([...reported].sort())}`;
     if (pods.some((pod) => !/^\d{13}$/.test(stored![pod]))) return `${name}: ${JSON.stringify(stored)} is not ms times`;
-    // Beside it, each reported pod's state as the library left it (lua/includes/podEntries).
+    // Beside it, each reported pod's state and weight as the library left them (lua/includes/podEntries).
     const writesName = `sf:{${ns}:state:${svc}}writes`;
     const writes = (take(writesName)?.value ?? {}) as Record<string, string>;
     for (const pod of reported) {
-      const entries = JSON.stringify([expected.states.get(svc)?.[pod] ?? false]);
+      const entries = JSON.stringify([
+        expected.states.get(svc)?.[pod] ?? false,
+        expected.weights.get(svc)?.[pod] ?? false,
+      ]);
       if (writes[pod] !== entries) return `${writesName}: pod ${pod} is ${writes[pod]} instead of ${entries}`;
     }
   }
