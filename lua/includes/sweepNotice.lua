@@ -10,6 +10,7 @@
   left them; setsState: whether the report sets the pod's state itself.
   Returns the entry (with reclaimInMs), or false when there is none.
 ]]
+--- @include "includes/redisTimeMs"
 local function sweepNotice(statesKey, sweepsKey, podId, entry, ownEntries, setsState)
   if not entry then
     return false

@@ -107,6 +107,7 @@ describe('StatefulRedisModule.forRoot', () => {
         'myp:{ns:state:svc}',
         'myp:{ns:state:svc}seen',
         'myp:{ns:state:svc}weight',
+        'myp:{ns:state:svc}writes',
         'myp:{ns:workload:svc}',
       ]);
       // Reads go through the prefix too: a link written under the default prefix is not seen.
