@@ -21,8 +21,9 @@
   Output:
     { now, candidates, pendingDue, nextWakeAt, lost, givenBack }: now: Redis time (ms); candidates, pendingDue and
     nextWakeAt as includes/collectDue returns them; lost: { { taskId, fence, attempt, retryAt or -1,
-    disabled 1/0 }, ... } reaped now; givenBack: how many runs of lost claims were given back; an error reply `UNDECLARED_WORKFLOWS <JSON list>` (nothing written) when
-    the keys of one of the replica's workflows, or of a reaped run's task's, were not declared
+    disabled 1/0 }, ... } reaped now; givenBack: how many runs of lost claims were given back; an error reply
+    `UNDECLARED_WORKFLOWS <JSON list>` (nothing written) when the keys of one of the replica's workflows, or of a
+    reaped run's or a lost claim's run's task, were not declared
 ]]
 local rcall = redis.call
 --- @include "scheduler/includes/nowMs"
@@ -108,10 +109,7 @@ end
 
 local givenBack = 0
 for i, run in ipairs(orphanRuns) do
-  local state = run and endRun(K, orphanMembers[i], run)
-  if state then
-    giveBack(K, run, state, now)
-    releaseBuffered(K, run.taskId, state, now)
+  if run and giveBackRun(K, orphanMembers[i], run, now) then
     givenBack = givenBack + 1
   end
 end

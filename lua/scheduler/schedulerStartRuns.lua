@@ -1,12 +1,13 @@
 --[[
-  Confirms the start of runs claimed ahead, at their start time, atomically (and the lease of a run claimed when
-  due whose claim's reply came late: it started at its claim, so only its lease is checked): a run starts only while its replica
+  Confirms the start of runs claimed ahead, at their start time, atomically: a run starts only while its replica
   still holds its lease and its task is still the one it was claimed for (present, same incarnation, same
   definition version, enabled for a scheduled fire), and never before its start time on Redis's clock (a replica
   whose clock runs fast asks too early: it is told how long to wait). A confirmed run's lease runs from now and
-  its start is recorded at now (the run's real start, for its history and fire lag). A run whose task changed without its
-  claim being cancelled (every change cancels it, so this is a safety net) is ended here, unstarted; a lease that
-  expired or is gone is left to the reaper.
+  its start is recorded at now (the run's real start, for its history and fire lag). A run whose task changed
+  without its claim being cancelled (every change cancels it, so this is a safety net) is ended here, unstarted;
+  one whose task already started a run with a higher token (its replica paused past its time) is given back; a
+  lease that expired or is gone is left to the reaper. A run claimed when due whose claim's reply came late is
+  asked about too: it started at its claim, so only its lease is checked (and renewed).
   Input:
     KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, then the due
                and pending keys of each workflow known (includes/namespaceKeys)
@@ -46,9 +47,7 @@ for i, run in ipairs(runs) do
   if expiry and expiry > now and run.ahead and state and laterRunStarted(state, run.fence) then
     -- Its replica paused past its time while a later run of the task started: it would start out of token order.
     -- Nothing of it ran: given back (the same attempt due again, with a new token).
-    endRun(K, leaseMember, run)
-    giveBack(K, run, state, now)
-    releaseBuffered(K, run.taskId, state, now)
+    giveBackRun(K, leaseMember, run, now)
   elseif expiry and expiry > now then
     -- A run claimed when due (its replica asks because the claim's reply came late) started at its claim: only its
     -- lease is checked. A run claimed ahead starts now, if its task is still the one it was claimed for.

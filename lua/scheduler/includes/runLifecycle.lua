@@ -163,6 +163,18 @@ local function giveBack(K, run, state, now)
   return retryAt
 end
 
+-- Ends a run whose handler never started and gives it back (giveBack), letting a buffered fire go. Returns when
+-- it is due again, nil when its task is gone (removed, or removed and added again).
+local function giveBackRun(K, leaseMember, run, now)
+  local state = endRun(K, leaseMember, run)
+  if not state then
+    return nil
+  end
+  local dueAt = giveBack(K, run, state, now)
+  releaseBuffered(K, run.taskId, state, now)
+  return dueAt
+end
+
 -- Cancels the task's run claimed ahead whose start was not confirmed yet (the replica that claimed it then finds
 -- it gone and does not start it): a task removed, disabled or changed fires nothing of its old definition after.
 -- Its fire never ran nor was recorded: it no longer counts as the last fire, so that a new schedule firing at
