@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Logger, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { scrubText } from '../core/errors/credential-scrubber';
 import { StatefulError } from '../core/errors/stateful.error';
@@ -6,12 +6,13 @@ import { httpStatusOf } from '../core/filters/stateful-error.filter';
 import { ActionRefusal, DashboardActions } from './actions/dashboard-actions';
 import { DASHBOARD_ASSETS } from './assets/dashboard-assets';
 import { DASHBOARD_LOGGER_CONTEXT, DASHBOARD_RESOLVED_OPTIONS } from './dashboard.constants';
+import { dashboardReply, HTML, JSON_TYPE, setDashboardHeaders } from './dashboard-reply';
 import type { ResolvedStatefulDashboardOptions } from './interfaces/stateful-dashboard-options.interface';
 import { DashboardPageName, renderPage } from './page/dashboard-page';
 import { CSRF_COOKIE, CSRF_HEADER, CSRF_TOKEN_LIFETIME_MS, CsrfTokens } from './security/csrf-tokens';
 import { DashboardAccessGuard } from './security/dashboard-access.guard';
+import { DashboardRefusalFilter } from './security/dashboard-refusal.filter';
 import { cookies, DashboardRequest, header, isHttps, isSameOrigin, requestTarget } from './security/http-request';
-import { SECURITY_HEADERS } from './security/security-headers';
 import type { DashboardView } from './views/dashboard-view.interface';
 import { RoutingView } from './views/routing.view';
 import { SchedulerView } from './views/scheduler.view';
@@ -20,9 +21,6 @@ import { UserLookupView } from './views/user-lookup.view';
 
 /** An action's arguments: the JSON object posted. */
 type Arguments = Record<string, unknown>;
-
-const HTML = 'text/html; charset=utf-8';
-const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** A query parameter of the request: the first when repeated, `undefined` when absent. */
 function one(request: DashboardRequest, name: string): string | undefined {
@@ -38,13 +36,14 @@ function lastSegment(request: DashboardRequest): string {
 /**
  * The dashboard's routes, under the path the module was registered with (set on a subclass made per
  * registration): the pages, their JSON, the assets and the actions. Every route passes `DashboardAccessGuard`
- * first (exact path, allowed host, the configured guard). The routes read the request themselves and write their
+ * first (exact path, allowed host, the configured guard), whose refusals it answers itself. The routes read the request themselves and write their
  * responses through the app's HTTP adapter: no `@Query()`, `@Param()` or `@Body()` for the app's global pipes to
  * transform or refuse, no returned value for its global interceptors to wrap or serialize, and Express and
  * Fastify serve the same bytes.
  */
 @Controller()
 @UseGuards(DashboardAccessGuard)
+@UseFilters(DashboardRefusalFilter)
 export class DashboardController {
   private readonly logger = new Logger(DASHBOARD_LOGGER_CONTEXT);
 
@@ -64,7 +63,7 @@ export class DashboardController {
   home(@Req() request: DashboardRequest, @Res() response: unknown): void {
     const { path } = requestTarget(request);
     const location = `${path.slice(path.lastIndexOf('/') + 1)}/routing`;
-    this.setHeaders(response, 'no-store');
+    setDashboardHeaders(this.adapterHost.httpAdapter, response, 'no-store');
     this.adapterHost.httpAdapter.redirect(response, 302, location);
   }
 
@@ -216,15 +215,7 @@ export class DashboardController {
     this.reply(response, statusCode, JSON_TYPE, JSON.stringify({ statusCode, message }));
   }
 
-  private setHeaders(response: unknown, cache: string): void {
-    const adapter = this.adapterHost.httpAdapter;
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) adapter.setHeader(response, name, value);
-    adapter.setHeader(response, 'Cache-Control', cache);
-  }
-
   private reply(response: unknown, statusCode: number, contentType: string, body: string, cache = 'no-store'): void {
-    this.setHeaders(response, cache);
-    this.adapterHost.httpAdapter.setHeader(response, 'Content-Type', contentType);
-    this.adapterHost.httpAdapter.reply(response, body, statusCode);
+    dashboardReply(this.adapterHost.httpAdapter, response, statusCode, contentType, body, cache);
   }
 }

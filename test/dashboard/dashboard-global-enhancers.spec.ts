@@ -5,6 +5,7 @@
 import {
   ArgumentsHost,
   CallHandler,
+  CanActivate,
   Catch,
   ClassSerializerInterceptor,
   ExceptionFilter,
@@ -20,7 +21,7 @@ import { after, before, describe, it } from 'node:test';
 import { map, type Observable } from 'rxjs';
 import { RedisServer } from '../harness/redis-server';
 import { DashboardApp, LOCAL, PLATFORMS, startDashboardApp } from './dashboard-app';
-import { get, openSession, postAction } from './dashboard-client';
+import { get, openSession, postAction, rawRequest } from './dashboard-client';
 import { NS, registerWorkflows, seedRouting, seedScheduler } from './seed-data';
 
 const PATH = '/ops/dashboard';
@@ -41,6 +42,12 @@ class ErrorEnvelope implements ExceptionFilter {
     this.adapterHost.httpAdapter.reply(host.switchToHttp().getResponse(), { error: 'enveloped' }, 418);
   }
 }
+
+/** The dashboard's configured guard: lets in every request without `x-deny`. */
+const DENY_ON_HEADER: CanActivate = {
+  canActivate: (context) =>
+    context.switchToHttp().getRequest<{ headers: Record<string, unknown> }>().headers['x-deny'] === undefined,
+};
 
 const GLOBAL_ENHANCERS: Provider[] = [
   {
@@ -87,7 +94,7 @@ describe('dashboard in an app with global pipes, interceptors and filters', () =
       let enhanced: DashboardApp;
 
       before(async () => {
-        const dashboard = { path: PATH, readOnly: false, guard: { canActivate: () => true }, allowedHosts: LOCAL };
+        const dashboard = { path: PATH, readOnly: false, guard: DENY_ON_HEADER, allowedHosts: LOCAL };
         plain = await startDashboardApp({ redisUrl: server.url, platform, dashboard });
         enhanced = await startDashboardApp({ redisUrl: server.url, platform, dashboard, providers: GLOBAL_ENHANCERS });
         registerWorkflows(plain.scheduler!);
@@ -147,6 +154,26 @@ describe('dashboard in an app with global pipes, interceptors and filters', () =
         }
         assert.deepEqual(outcomes[1], outcomes[0]);
         assert.match(outcomes[1][0], /^200 .*legacy-export is now disabled/);
+      });
+
+      it('answers its own refusals itself: a path not exactly its route, a host not allowed, its guard saying no', async () => {
+        const { port } = new URL(plain.origin);
+        // Each framework matches a route leniently in its own way: the dashboard refuses both (404).
+        const inexact = platform === 'express' ? `${PATH}/Routing` : `${PATH}/%72outing`;
+        const refusals: Array<[string, Record<string, string>]> = [
+          [inexact, {}],
+          [`${PATH}/api/routing`, { host: `attacker.example:${port}` }],
+          [`${PATH}/routing`, { 'x-deny': 'yes' }],
+        ];
+        for (const [path, headers] of refusals) {
+          const answers = [];
+          for (const app of [plain, enhanced]) {
+            const answer = await rawRequest(app.origin, 'GET', path, { host: new URL(app.origin).host, ...headers });
+            answers.push(`${answer.status} ${answer.headers['content-type']} ${answer.body}`);
+          }
+          assert.equal(answers[1], answers[0], `${path} ${JSON.stringify(headers)}`);
+          assert.match(answers[1], /^(404|421|403) application\/json/);
+        }
       });
     });
   }
