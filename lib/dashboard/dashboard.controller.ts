@@ -36,10 +36,10 @@ function lastSegment(request: DashboardRequest): string {
 /**
  * The dashboard's routes, under the path the module was registered with (set on a subclass made per
  * registration): the pages, their JSON, the assets and the actions. Every route passes `DashboardAccessGuard`
- * first (exact path, allowed host, the configured guard), whose refusals it answers itself. The routes read the request themselves and write their
- * responses through the app's HTTP adapter: no `@Query()`, `@Param()` or `@Body()` for the app's global pipes to
- * transform or refuse, no returned value for its global interceptors to wrap or serialize, and Express and
- * Fastify serve the same bytes.
+ * first (exact path, allowed host, the configured guard), whose refusals the dashboard answers itself. The
+ * routes read the request themselves and write their responses through the app's HTTP adapter: no `@Query()`,
+ * `@Param()` or `@Body()` for the app's global pipes to transform or refuse, no returned value for its global
+ * interceptors to wrap or serialize, and Express and Fastify serve the same bytes.
  */
 @Controller()
 @UseGuards(DashboardAccessGuard)
