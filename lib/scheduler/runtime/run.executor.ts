@@ -8,6 +8,7 @@ import { DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS, SCHEDULER_METRICS } from '../sch
 import type { ClaimedRun } from '../store/scheduler-store.interface';
 import { ActiveRun } from './active-run';
 import { AheadStarts } from './ahead-starts';
+import { attemptFailure, AttemptFailure } from './attempt-failure';
 import { ChangeSubscriber } from './change-subscriber';
 import { RunFinisher } from './run.finisher';
 import { RunLeaseKeeper } from './run-lease.keeper';
@@ -171,14 +172,14 @@ export class RunExecutor {
     this.metrics?.started(this.options.namespace, claimed.taskId, (startedAtRedis - claimed.scheduledAt) / 1000);
     this.leases.renewWhileRunning(run);
     let status: 'success' | 'failed' = 'success';
-    let error: string | undefined;
+    let error: AttemptFailure | undefined;
     try {
       if (!handler) throw new Error(`workflow "${workflow}" is not registered on this replica`);
       await handler(run.context());
     } catch (thrown) {
       // Whatever it is (null, a symbol, an object that cannot be printed): a failed attempt, recorded at once.
       status = 'failed';
-      error = describeThrown(thrown);
+      error = attemptFailure(thrown);
     }
     this.endHandler(run);
     if (run.finishing) return;

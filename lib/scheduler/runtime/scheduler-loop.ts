@@ -16,6 +16,7 @@ import { SchedulerStore } from '../store/scheduler-store';
 import type { ClaimDecision } from '../store/scheduler-store.interface';
 import type { StoredTask } from '../store/stored-task.interface';
 import { ChangeSubscriber } from './change-subscriber';
+import { ClaimingNotice } from './claiming-notice';
 import { decideFire } from './claim-decisions';
 import { DecidedBacklog } from './decided-backlog';
 import { DeclaredTasksSync } from './declared-tasks.sync';
@@ -58,6 +59,7 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
   /** Redis's clock against the local one, from the replies of looks: when a run claimed ahead starts locally. */
   private readonly redisClock = new RedisClock();
   private readonly undecidable = new UndecidableTasks(this.logger);
+  private readonly claimingNotice = new ClaimingNotice(this.logger);
   private current: LoopState = 'created';
   private looping: Promise<void> = Promise.resolve();
   private lastObservation?: LoopObservation;
@@ -347,5 +349,6 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
 
   private observe(observation: Omit<LoopObservation, 'at'>): void {
     this.lastObservation = { at: performance.now(), ...observation };
+    this.claimingNotice.looked(observation.error);
   }
 }

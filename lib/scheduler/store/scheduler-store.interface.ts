@@ -125,6 +125,8 @@ export interface FinishRunInput {
   status: FinishStatus;
   /** The thrown error's message, for `failed` and `cancelled`. */
   error?: string;
+  /** The thrown error's stack frames, for `failed`, when it had any. */
+  errorStack?: string;
   historyLength: number;
 }
 

@@ -469,7 +469,7 @@ export class SchedulerStore {
   private async finishMany(runs: FinishRunInput[]): Promise<FinishRunResult[]> {
     const { instanceId, historyLength } = runs[0];
     const args: Array<string | number> = [instanceId, historyLength, this.publishArgument];
-    for (const run of runs) args.push(run.taskId, run.fence, run.status, run.error ?? '');
+    for (const run of runs) args.push(run.taskId, run.fence, run.status, run.error ?? '', run.errorStack ?? '');
     const inputs =
       runs.length === 1
         ? { taskId: runs[0].taskId, fence: runs[0].fence, status: runs[0].status }
