@@ -21,10 +21,18 @@ const TOO_DEEP = '[omitted: nested too deep]';
 const SECRET_PROPERTY_NAME = /(^|[_-])(pass|passwd|password|passphrase|secret)$/i;
 const SECRET_PROPERTY_SUFFIX = /[a-z0-9](Pass|Passwd|Password|Passphrase|Secret)$/;
 /**
- * The password of a URL's user info: `scheme://user:password@`. The scheme is bounded (schemes are short), so that a
- * long run of scheme characters without `://` is not scanned again from each of its positions (quadratic time).
+ * `scheme://<user info>@`: the scheme in group 1, the user info in group 2 (`user:password`, or a token alone).
+ * The user info runs to the last `@` before the host's end: a password may hold `@` (`redis://app:p@ss@cache`), a
+ * host name never does. It holds `/`, `?` or `#` only when what follows `user:` is not a port: such a password
+ * (`postgres://app:abc/def@db`, base64-generated) makes the URL invalid, and so stands in "Invalid URL" errors;
+ * `https://host:8443/users/a@b.com` keeps its path. The scheme is bounded (schemes are short), and so is a password
+ * holding `/` (256 characters), so that long runs of URL-like text cost linear time, not quadratic.
  */
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:@/]*:)[^\s@/]+@/gi;
+export const URL_USER_INFO = new RegExp(
+  String.raw`\b([a-z][a-z0-9+.-]{0,31}://)` +
+    String.raw`((?:[^\s:@/?#[\]]*:(?![0-9]*(?:[/?#\s]|$))[^\s@]{0,256}(?:@[^\s@/?#]*)*|[^\s/?#]*))@`,
+  'gi',
+);
 /** Redis quotes the first args of a command it does not know (HELLO on Redis 5, for one). */
 const ECHOED_CREDENTIAL_ARGS =
   /(unknown command [`'"]?(?:auth|hello|migrate)[`'"]?, with args beginning with:)[^\r\n]*/gi;
@@ -61,9 +69,15 @@ export function registerSecrets(secrets: Iterable<string | undefined>): () => vo
   };
 }
 
+/** A URL's user info with its password redacted; a user alone is left (the dashboard judges whether it is a token). */
+function redactUrlPassword(match: string, scheme: string, userInfo: string): string {
+  const colon = userInfo.indexOf(':');
+  return colon < 0 ? match : `${scheme}${userInfo.slice(0, colon)}:${REDACTED}@`;
+}
+
 /** `text` without URL passwords, echoed AUTH/HELLO args, or any registered password. */
 export function scrubText(text: string): string {
-  let scrubbed = text.replace(URL_PASSWORD, `$1${REDACTED}@`).replace(ECHOED_CREDENTIAL_ARGS, `$1 ${REDACTED}`);
+  let scrubbed = text.replace(URL_USER_INFO, redactUrlPassword).replace(ECHOED_CREDENTIAL_ARGS, `$1 ${REDACTED}`);
   for (const secret of secretsLongestFirst) {
     if (scrubbed.includes(secret)) scrubbed = scrubbed.split(secret).join(REDACTED);
   }

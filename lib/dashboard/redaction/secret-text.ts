@@ -1,4 +1,4 @@
-import { scrubText } from '../../core/errors/credential-scrubber';
+import { scrubText, URL_USER_INFO } from '../../core/errors/credential-scrubber';
 import { isSecretName } from './secret-names';
 
 /** What a secret in a text is replaced with. */
@@ -6,12 +6,6 @@ const REDACTED = '[redacted]';
 
 /** A quoted value, up to its closing quote, or to the end of the line when it has none (a text cut short). */
 const QUOTED = String.raw`"(?:[^"\\\r\n]|\\.)*"?|'(?:[^'\\\r\n]|\\.)*'?`;
-
-/**
- * `scheme://userinfo@`, the user info taken up to the last `@` before the host's end: a password may hold `@`
- * (`redis://app:p@ss@cache`), a host name never does.
- */
-const URL_USER_INFO = /\b([a-z][a-z0-9+.-]{0,31}:\/\/)([^\s/?#]*)@/gi;
 
 /** `Authorization:` and `Proxy-Authorization:` with any scheme (`Token …`, `Digest …`): the whole value. */
 const AUTHORIZATION = new RegExp(String.raw`\b((?:proxy-)?authori[sz]ation["']?\s*[:=]\s*)(${QUOTED}|[^\r\n;]+)`, 'gi');
@@ -21,14 +15,17 @@ const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
 
 /**
  * `name=value` and `name: value`: query and connection strings (`?api_key=…&x=1`, `Password=…;`), YAML, JSON
- * (`"password":"…"`). The name bare or quoted; the value quoted, or bare up to a space or a separator of those
- * forms (`&`, `;`, `,`): `#` and `?` belong to it. Names (and URL schemes above) are bounded in length, so that
- * a long run of name characters costs linear time, not quadratic.
+ * (`"password":"…"`). The name bare or quoted, then its separator; names (and URL schemes above) are bounded in
+ * length, so that a long run of name characters costs linear time, not quadratic.
  */
-const NAMED_VALUE = new RegExp(
-  String.raw`(["']?)\b([A-Za-z][A-Za-z0-9_.-]{0,63})\1([ \t]*(?:=|:(?!\/\/))[ \t]*)(${QUOTED}|[^\s&;,"']+)`,
-  'g',
-);
+const NAME_AND_SEPARATOR = /(["']?)\b([A-Za-z][A-Za-z0-9_.-]{0,63})\1([ \t]*(?:=|:(?!\/\/))[ \t]*)/g;
+
+/**
+ * The value after a secret's name and separator: quoted, or bare up to a space or a separator of those forms (`&`,
+ * `;`, `,`): `#` and `?` belong to it. Read only after a name that looks secret: the value of another name is
+ * read for names of its own instead, each character once.
+ */
+const VALUE = new RegExp(String.raw`${QUOTED}|[^\s&;,"']+`, 'y');
 
 /** `[redacted]` in the quotes of the value it replaces: `"…"` stays `"[redacted]"`, an unclosed `"…` `"[redacted]`. */
 function redactedLike(value: string): string {
@@ -48,16 +45,17 @@ function isRedacted(value: string): boolean {
 function redactNamedValues(text: string): string {
   let result = '';
   let copiedUpTo = 0;
-  const pattern = new RegExp(NAMED_VALUE);
+  const pattern = new RegExp(NAME_AND_SEPARATOR);
+  const value = new RegExp(VALUE);
   for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
-    const [whole, quote, name, separator, value] = match;
-    const end = match.index + whole.length;
-    if (!isSecretName(name) || isRedacted(value)) {
-      pattern.lastIndex = end - value.length;
-      continue;
-    }
-    result += `${text.slice(copiedUpTo, match.index)}${quote}${name}${quote}${separator}${redactedLike(value)}`;
-    copiedUpTo = end;
+    const [whole, quote, name, separator] = match;
+    if (!isSecretName(name)) continue;
+    value.lastIndex = match.index + whole.length;
+    const secret = value.exec(text)?.[0];
+    if (secret === undefined || isRedacted(secret)) continue;
+    result += `${text.slice(copiedUpTo, match.index)}${quote}${name}${quote}${separator}${redactedLike(secret)}`;
+    copiedUpTo = value.lastIndex;
+    pattern.lastIndex = copiedUpTo;
   }
   return result + text.slice(copiedUpTo);
 }
