@@ -46,6 +46,57 @@ describe('dashboard redaction: the bypasses of the issue 18 review', () => {
     assert.equal(scrubText('redis://app:p@ss@cache'), 'redis://app:[redacted]@cache');
   });
 
+  it('hides the value of a name/value pair whose name looks secret: env vars, tags, headers', () => {
+    const cases: Array<[unknown, unknown]> = [
+      [
+        {
+          env: [
+            { name: 'DB_PASSWORD', value: SECRET },
+            { name: 'PORT', value: '8080' },
+          ],
+        },
+        {
+          env: [
+            { name: 'DB_PASSWORD', value: '[redacted: string, 16 chars]' },
+            { name: 'PORT', value: '8080' },
+          ],
+        },
+      ],
+      [
+        { headers: [{ name: 'Authorization', value: `Token ${SECRET}` }] },
+        { headers: [{ name: 'Authorization', value: '[redacted: string, 22 chars]' }] },
+      ],
+      // A name under a key named like a secret (`Key`, `ParameterKey`) is hidden itself, as any such key's value.
+      [
+        { Tags: [{ Key: 'api_token', Value: SECRET }] },
+        { Tags: [{ Key: '[redacted: string, 9 chars]', Value: '[redacted: string, 16 chars]' }] },
+      ],
+      [
+        { vars: [{ key: 'SECRET', value: { a: 1 } }] },
+        { vars: [{ key: '[redacted: string, 6 chars]', value: '[redacted: object, 1 key]' }] },
+      ],
+      [
+        { Parameters: [{ ParameterName: 'DbPassword', ParameterValue: SECRET }] },
+        { Parameters: [{ ParameterName: 'DbPassword', ParameterValue: '[redacted: string, 16 chars]' }] },
+      ],
+      [{ headers: [['X-Api-Key', SECRET]] }, { headers: [['X-Api-Key', '[redacted: string, 16 chars]']] }],
+      [
+        { rawHeaders: ['Host', 'api', 'Authorization', SECRET] },
+        { rawHeaders: ['Host', 'api', 'Authorization', '[redacted: string, 16 chars]'] },
+      ],
+      [
+        { deployment: { name: 'auth-service', replicas: 3, image: 'app:1' } },
+        { deployment: { name: 'auth-service', replicas: 3, image: 'app:1' } },
+      ],
+      [{ words: ['token', 'bucket', 'rate'] }, { words: ['token', 'bucket', 'rate'] }],
+    ];
+    for (const [payload, expected] of cases) assert.equal(payloadPreview(payload), JSON.stringify(expected));
+    assert.equal(
+      errorPreview(`pod spec refused: {"env":[{"name":"DB_PASSWORD","value":"${SECRET}"}]}`),
+      'pod spec refused: {"env":[{"name":"DB_PASSWORD","value":"[redacted: string, 16 chars]"}]}',
+    );
+  });
+
   it('costs linear time on 128 KiB built against each new rule', () => {
     const inputs: Array<[string, string]> = [
       ['names and values', adversarial('a=b', ` token=${SECRET}`)],
@@ -60,5 +111,7 @@ describe('dashboard redaction: the bypasses of the issue 18 review', () => {
       assertFast(`text rules ${what}`, text, redactText, SECRET);
       assertFast(`scrubber ${what}`, text, scrubText, what.startsWith('URL') ? SECRET : undefined);
     }
+    const pairs = Array.from({ length: 5_000 }, (_, index) => ({ name: `VAR_${index}`, value: 'x' }));
+    assertFast('many pairs', '', () => payloadPreview({ env: [...pairs, { name: 'TOKEN', value: SECRET }] }));
   });
 });
