@@ -33,6 +33,16 @@ function adversarial(unit: string, tail: string): string {
 }
 
 describe('dashboard redaction: the bypasses of the issue 18 review', () => {
+  it('takes a folded Authorization header whole, continuation lines included', () => {
+    assertShown([
+      [
+        `request was:\r\nAuthorization: Token\r\n ${SECRET}\r\nHost: api`,
+        'request was:\r\nAuthorization: [redacted]\r\nHost: api',
+      ],
+      [`Proxy-Authorization: Digest u="a",\n\t${SECRET}\nAccept: */*`, 'Proxy-Authorization: [redacted]\nAccept: */*'],
+    ]);
+  });
+
   it('takes a URL password holding `/` (an "Invalid URL" error), and still reads a port as a port', () => {
     const url = `postgres://app:${SECRET.slice(0, 6)}/${SECRET.slice(6)}@db.internal:5432/app`;
     assertShown([
@@ -103,6 +113,7 @@ describe('dashboard redaction: the bypasses of the issue 18 review', () => {
       ['names and values with a colon', adversarial('b:c/', ` token=${SECRET}`)],
       ['URL schemes with a slash in the user info', adversarial('a://b:c/', ` redis://app:x/${SECRET}@h`)],
       ['URL user info without @', adversarial('a://b:c/d', ` redis://app:x/${SECRET}@h`)],
+      ['folded headers', adversarial('Authorization: x\n ', `\nAuthorization: ${SECRET}`)],
     ];
     for (const [what, text] of inputs) {
       // The previews are cut long before the secret at the end: the text rules alone show whether it is found.

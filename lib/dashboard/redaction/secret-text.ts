@@ -7,8 +7,14 @@ const REDACTED = '[redacted]';
 /** A quoted value, up to its closing quote, or to the end of the line when it has none (a text cut short). */
 const QUOTED = String.raw`"(?:[^"\\\r\n]|\\.)*"?|'(?:[^'\\\r\n]|\\.)*'?`;
 
-/** `Authorization:` and `Proxy-Authorization:` with any scheme (`Token …`, `Digest …`): the whole value. */
-const AUTHORIZATION = new RegExp(String.raw`\b((?:proxy-)?authori[sz]ation["']?\s*[:=]\s*)(${QUOTED}|[^\r\n;]+)`, 'gi');
+/**
+ * `Authorization:` and `Proxy-Authorization:` with any scheme (`Token …`, `Digest …`): the whole value, with the
+ * lines folded into it (a line starting with a space or a tab continues the header: HTTP/1.1's obs-fold).
+ */
+const AUTHORIZATION = new RegExp(
+  String.raw`\b((?:proxy-)?authori[sz]ation["']?\s*[:=]\s*)(${QUOTED}|[^\r\n;]+(?:\r?\n[ \t]+[^\r\n;]*)*)`,
+  'gi',
+);
 
 /** `Bearer <token>`, `Basic <base64>` wherever they stand. */
 const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
