@@ -43,6 +43,19 @@ describe('dashboard redaction: the bypasses of the issue 18 review', () => {
     ]);
   });
 
+  it('takes a YAML block value whole: block scalars, and a value on the lines below its key', () => {
+    assertShown([
+      [
+        `invalid config:\ndb:\n  password: |\n    ${SECRET}\n    more\n\n  host: db\n`,
+        'invalid config:\ndb:\n  password: [redacted]\n\n  host: db\n',
+      ],
+      [`db:\r\n  password: >-\r\n    ${SECRET}\r\n  host: db`, 'db:\r\n  password: [redacted]\r\n  host: db'],
+      [`users:\n  - token: |2+ # note\n      ${SECRET}\n  - name: ann`, 'users:\n  - token: [redacted]\n  - name: ann'],
+      [`api_key:\n  ${SECRET}\nport: 80`, 'api_key: [redacted]\nport: 80'],
+      ['db:\n  host: |\n    shown\n  port: 5432', 'db:\n  host: |\n    shown\n  port: 5432'],
+    ]);
+  });
+
   it('takes a URL password holding `/` (an "Invalid URL" error), and still reads a port as a port', () => {
     const url = `postgres://app:${SECRET.slice(0, 6)}/${SECRET.slice(6)}@db.internal:5432/app`;
     assertShown([
@@ -114,6 +127,8 @@ describe('dashboard redaction: the bypasses of the issue 18 review', () => {
       ['URL schemes with a slash in the user info', adversarial('a://b:c/', ` redis://app:x/${SECRET}@h`)],
       ['URL user info without @', adversarial('a://b:c/d', ` redis://app:x/${SECRET}@h`)],
       ['folded headers', adversarial('Authorization: x\n ', `\nAuthorization: ${SECRET}`)],
+      ['YAML keys with nothing after them', adversarial('a:\n ', `\npassword: |\n  ${SECRET}`)],
+      ['YAML block lines', `password: |\n${adversarial('  x\n', `  ${SECRET}`)}`],
     ];
     for (const [what, text] of inputs) {
       // The previews are cut long before the secret at the end: the text rules alone show whether it is found.

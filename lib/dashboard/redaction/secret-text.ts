@@ -33,6 +33,51 @@ const NAME_AND_SEPARATOR = /(["']?)\b([A-Za-z][A-Za-z0-9_.-]{0,63})\1([ \t]*(?:=
  */
 const VALUE = new RegExp(String.raw`${QUOTED}|[^\s&;,"']+`, 'y');
 
+/**
+ * A YAML key whose value is on the lines below it: a block scalar (`password: |`, `>-`, `|2+`) or nothing on its
+ * own line (`password:` then the value, indented). The key's line up to its colon in `head`, its indentation (a
+ * list item's `- ` apart) in `indent`.
+ */
+const YAML_BLOCK_KEY =
+  /^(?<head>(?<indent>[ \t]*)(?:-[ \t]+)?(["']?)(?<name>[A-Za-z][A-Za-z0-9_.-]{0,63})\3[ \t]*:)[ \t]*(?:[|>][1-9+-]{0,2})?[ \t]*(?:#[^\r\n]*)?(?=\r?\n)/gm;
+
+/** Where the lines indented deeper than `indent` that follow `from` (a line's end) end; `from` when there is none. */
+function endOfIndentedLines(text: string, from: number, indent: number): number {
+  let end = from;
+  for (let lineEnd = from; lineEnd < text.length;) {
+    const lineStart = lineEnd + 1;
+    const next = text.indexOf('\n', lineStart);
+    lineEnd = next < 0 ? text.length : next;
+    const line = text.slice(lineStart, lineEnd).replace(/\r$/, '');
+    const depth = line.length - line.trimStart().length;
+    // A blank line belongs to the block only when a deeper line follows it.
+    if (line.trim() === '') continue;
+    if (depth <= indent) break;
+    end = lineStart + line.length;
+  }
+  return end;
+}
+
+/**
+ * Each YAML value named like a secret that stands on the lines below its key, taken whole:
+ * `password: |\n    …\n` reads `password: [redacted]\n`. The lines of each block are read once.
+ */
+function redactYamlBlocks(text: string): string {
+  let result = '';
+  let copiedUpTo = 0;
+  const pattern = new RegExp(YAML_BLOCK_KEY);
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    const { head, indent, name } = match.groups as { head: string; indent: string; name: string };
+    const keyLineEnd = match.index + match[0].length;
+    const end = isSecretName(name) ? endOfIndentedLines(text, keyLineEnd, indent.length) : keyLineEnd;
+    if (end === keyLineEnd) continue;
+    result += `${text.slice(copiedUpTo, match.index)}${head} ${REDACTED}`;
+    copiedUpTo = end;
+    pattern.lastIndex = end;
+  }
+  return result + text.slice(copiedUpTo);
+}
+
 /** `[redacted]` in the quotes of the value it replaces: `"…"` stays `"[redacted]"`, an unclosed `"…` `"[redacted]`. */
 function redactedLike(value: string): string {
   const quote = value[0];
@@ -86,7 +131,7 @@ function redactUserInfo(_match: string, scheme: string, userInfo: string): strin
 /**
  * A text with the secrets it shows in passing replaced: URL passwords and tokens (`scheme://token@`),
  * `Authorization` values, bearer and basic credentials, values named like secrets (`token=…`, `Password="…"`,
- * `"password":"…"`, `password: …`), and the passwords the app's modules were given.
+ * `"password":"…"`, `password: …`, a YAML block `password: |`), and the passwords the app's modules were given.
  */
 export function redactText(text: string): string {
   // Authorization first: its value is a scheme and a credential, of which the named-value rule would take the scheme only.
@@ -96,5 +141,5 @@ export function redactText(text: string): string {
       isRedacted(value) ? match : `${name}${redactedLike(value)}`,
     )
     .replace(AUTH_SCHEME, `$1 ${REDACTED}`);
-  return scrubText(redactNamedValues(withoutCredentials));
+  return scrubText(redactNamedValues(redactYamlBlocks(withoutCredentials)));
 }
