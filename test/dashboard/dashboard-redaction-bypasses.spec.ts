@@ -69,6 +69,19 @@ describe('dashboard redaction: the bypasses of the issue 18 review', () => {
     assert.equal(scrubText('redis://app:p@ss@cache'), 'redis://app:[redacted]@cache');
   });
 
+  it('parses JSON whose values hold escaped quotes before reading anything as stringified twice', () => {
+    const json = JSON.stringify({ user: 'bob', password: `${SECRET.slice(0, 6)}"${SECRET.slice(6)}` });
+    const twice = JSON.stringify(JSON.stringify({ user: 'bob', password: `a"${SECRET}` }));
+    assertShown([
+      [`upstream 400: ${json}`, 'upstream 400: {"user":"bob","password":"[redacted: string, 17 chars]"}'],
+      ['said {"msg":"say \\"hi\\""} twice', 'said {"msg":"say \\"hi\\""} twice'],
+      [`half {"password":"abc\\"${SECRET}`, 'half {"password":"[redacted]'],
+      [`body=${twice}`, 'body="{\\"user\\":\\"bob\\",\\"password\\":\\"[redacted: string, 18 chars]\\"}"'],
+      [`cut body="{\\"password\\":\\"a\\\\\\"${SECRET}`, 'cut body="{\\"password\\":\\"[redacted]'],
+      [`cut body="{\\"token\\":\\"${SECRET}\\",\\"n`, 'cut body="{\\"token\\":\\"[redacted]\\",\\"n'],
+    ]);
+  });
+
   it('hides the value of a name/value pair whose name looks secret: env vars, tags, headers', () => {
     const cases: Array<[unknown, unknown]> = [
       [
@@ -129,6 +142,8 @@ describe('dashboard redaction: the bypasses of the issue 18 review', () => {
       ['folded headers', adversarial('Authorization: x\n ', `\nAuthorization: ${SECRET}`)],
       ['YAML keys with nothing after them', adversarial('a:\n ', `\npassword: |\n  ${SECRET}`)],
       ['YAML block lines', `password: |\n${adversarial('  x\n', `  ${SECRET}`)}`],
+      ['escaped JSON openings', adversarial('{\\"', ` token=${SECRET}`)],
+      ['escaped quotes', adversarial('"a\\\\\\"', ` token=${SECRET}`)],
     ];
     for (const [what, text] of inputs) {
       // The previews are cut long before the secret at the end: the text rules alone show whether it is found.

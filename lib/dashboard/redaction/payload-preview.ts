@@ -27,13 +27,12 @@ function hidden(value: unknown): unknown {
 }
 
 /**
- * A text with the JSON it holds walked like a payload (its secrets found by name), then the text rules. JSON
- * stringified twice (an HTTP client's `body="{\"password\":\"…\"}"`) is read with its quotes unescaped once.
+ * A text with the JSON it holds walked like a payload (its secrets found by name), JSON stringified twice included
+ * (an HTTP client's `body="{\"password\":\"…\"}"`), then the text rules.
  */
 function redactString(text: string, depth: number): string {
-  const unescaped = text.includes('\\"') ? text.replace(/\\"/g, '"') : text;
   const walked =
-    depth < MAX_DEPTH ? replaceEmbeddedJson(unescaped, (value) => JSON.stringify(redact(value, depth + 1))) : unescaped;
+    depth < MAX_DEPTH ? replaceEmbeddedJson(text, (value) => JSON.stringify(redact(value, depth + 1))) : text;
   return redactText(walked);
 }
 

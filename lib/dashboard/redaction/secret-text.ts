@@ -8,6 +8,12 @@ const REDACTED = '[redacted]';
 const QUOTED = String.raw`"(?:[^"\\\r\n]|\\.)*"?|'(?:[^'\\\r\n]|\\.)*'?`;
 
 /**
+ * A value quoted inside a JSON string (JSON stringified twice: `\"pa\\\"ss\"`), up to its closing `\"` or to the
+ * end of the line. Each `\\` stands for a backslash of the inner JSON, which escapes what follows it.
+ */
+const ESCAPED_QUOTED = String.raw`\\"(?:[^"\\\r\n]|\\\\(?:\\.|[^"\\\r\n])|\\[^"\\\r\n])*(?:\\")?`;
+
+/**
  * `Authorization:` and `Proxy-Authorization:` with any scheme (`Token …`, `Digest …`): the whole value, with the
  * lines folded into it (a line starting with a space or a tab continues the header: HTTP/1.1's obs-fold).
  */
@@ -24,14 +30,14 @@ const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
  * (`"password":"…"`). The name bare or quoted, then its separator; names (and URL schemes above) are bounded in
  * length, so that a long run of name characters costs linear time, not quadratic.
  */
-const NAME_AND_SEPARATOR = /(["']?)\b([A-Za-z][A-Za-z0-9_.-]{0,63})\1([ \t]*(?:=|:(?!\/\/))[ \t]*)/g;
+const NAME_AND_SEPARATOR = /((?:\\?["'])?)\b([A-Za-z][A-Za-z0-9_.-]{0,63})\1([ \t]*(?:=|:(?!\/\/))[ \t]*)/g;
 
 /**
  * The value after a secret's name and separator: quoted, or bare up to a space or a separator of those forms (`&`,
  * `;`, `,`): `#` and `?` belong to it. Read only after a name that looks secret: the value of another name is
  * read for names of its own instead, each character once.
  */
-const VALUE = new RegExp(String.raw`${QUOTED}|[^\s&;,"']+`, 'y');
+const VALUE = new RegExp(String.raw`${ESCAPED_QUOTED}|${QUOTED}|[^\s&;,"']+`, 'y');
 
 /**
  * A YAML key whose value is on the lines below it: a block scalar (`password: |`, `>-`, `|2+`) or nothing on its
@@ -78,15 +84,18 @@ function redactYamlBlocks(text: string): string {
   return result + text.slice(copiedUpTo);
 }
 
-/** `[redacted]` in the quotes of the value it replaces: `"…"` stays `"[redacted]"`, an unclosed `"…` `"[redacted]`. */
+/**
+ * `[redacted]` in the quotes of the value it replaces: `"…"` stays `"[redacted]"`, an unclosed `"…` `"[redacted]`,
+ * `\"…\"` `\"[redacted]\"`.
+ */
 function redactedLike(value: string): string {
-  const quote = value[0];
-  if (quote !== '"' && quote !== "'") return REDACTED;
-  return value.length > 1 && value.endsWith(quote) ? `${quote}${REDACTED}${quote}` : `${quote}${REDACTED}`;
+  const quote = /^\\?["']/.exec(value)?.[0];
+  if (quote === undefined) return REDACTED;
+  return value.length > quote.length && value.endsWith(quote) ? `${quote}${REDACTED}${quote}` : `${quote}${REDACTED}`;
 }
 
 function isRedacted(value: string): boolean {
-  return value.replace(/^["']/, '').startsWith('[redacted');
+  return value.replace(/^\\?["']/, '').startsWith('[redacted');
 }
 
 /**
