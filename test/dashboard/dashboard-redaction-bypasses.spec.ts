@@ -33,6 +33,23 @@ function adversarial(unit: string, tail: string): string {
 }
 
 describe('dashboard redaction: the bypasses of the issue 18 review', () => {
+  it('reads percent-encoded words decoded: a query string inside an encoded URL, an encoded header', () => {
+    assertShown([
+      [
+        `OAuth callback failed: redirect_uri=https%3A%2F%2Fapp.example%2Fcb%3Faccess_token%3D${SECRET}%26state%3D1`,
+        'OAuth callback failed: redirect_uri=https://app.example/cb?access_token=[redacted]&state=1',
+      ],
+      [`proxy refused ?h=Authorization%3A%20Bearer%20${SECRET}`, 'proxy refused ?h=Authorization: [redacted]'],
+      [`next=%252Fcb%253Ftoken%253D${SECRET} done`, 'next=/cb?token=[redacted] done'],
+      [
+        'see https%3A%2F%2Fapp.example%2Fcb%3Fpage%3D2 and 50%',
+        'see https%3A%2F%2Fapp.example%2Fcb%3Fpage%3D2 and 50%',
+      ],
+      ['bad escape %E0%A4%A and %zz', 'bad escape %E0%A4%A and %zz'],
+    ]);
+    assert.equal(scrubText(`at redis%3A%2F%2Fapp%3A${SECRET}%40cache`), 'at redis://app:[redacted]@cache');
+  });
+
   it('takes a folded Authorization header whole, continuation lines included', () => {
     assertShown([
       [
@@ -137,6 +154,8 @@ describe('dashboard redaction: the bypasses of the issue 18 review', () => {
     const inputs: Array<[string, string]> = [
       ['names and values', adversarial('a=b', ` token=${SECRET}`)],
       ['names and values with a colon', adversarial('b:c/', ` token=${SECRET}`)],
+      ['encoded words', adversarial('%41', ` token%3D${SECRET}`)],
+      ['nested encodings', adversarial('%2525%', ` token%3D${SECRET}`)],
       ['URL schemes with a slash in the user info', adversarial('a://b:c/', ` redis://app:x/${SECRET}@h`)],
       ['URL user info without @', adversarial('a://b:c/d', ` redis://app:x/${SECRET}@h`)],
       ['folded headers', adversarial('Authorization: x\n ', `\nAuthorization: ${SECRET}`)],

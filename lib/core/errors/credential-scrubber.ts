@@ -75,8 +75,49 @@ function redactUrlPassword(match: string, scheme: string, userInfo: string): str
   return colon < 0 ? match : `${scheme}${userInfo.slice(0, colon)}:${REDACTED}@`;
 }
 
-/** `text` without URL passwords, echoed AUTH/HELLO args, or any registered password. */
+/** Percent-encodings read through, one inside another (a URL in the query of a URL in the query of another). */
+const MAX_DECODINGS = 3;
+const PERCENT_ESCAPE = /%[0-9a-f]{2}/i;
+const PERCENT_ESCAPE_RUNS = /(?:%[0-9a-f]{2})+/gi;
+const WORD = /\S+/g;
+
+/** `word` with its percent-escapes decoded; a run of them that is not UTF-8 stays as it is. */
+function percentDecoded(word: string): string {
+  return word.replace(PERCENT_ESCAPE_RUNS, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+}
+
+/**
+ * `rule(text)`, with the rule applied again to each word of the result holding percent-escapes, read decoded: in
+ * `redirect_uri=https%3A%2F%2Fapp%2Fcb%3Faccess_token%3D…` the query string is a query string. A word in which
+ * the rule finds something then is shown decoded, with it redacted; the others stay as they were.
+ */
+export function readingEncodedWords(text: string, rule: (text: string) => string, decodings = 0): string {
+  const applied = rule(text);
+  if (decodings >= MAX_DECODINGS || !PERCENT_ESCAPE.test(applied)) return applied;
+  return applied.replace(WORD, (word) => {
+    if (!PERCENT_ESCAPE.test(word)) return word;
+    const decoded = percentDecoded(word);
+    if (decoded === word) return word;
+    const redacted = readingEncodedWords(decoded, rule, decodings + 1);
+    return redacted === decoded ? word : redacted;
+  });
+}
+
+/**
+ * `text` without URL passwords, echoed AUTH/HELLO args, or any registered password, percent-encoded words read
+ * decoded too.
+ */
 export function scrubText(text: string): string {
+  return readingEncodedWords(text, scrubPlainText);
+}
+
+function scrubPlainText(text: string): string {
   let scrubbed = text.replace(URL_USER_INFO, redactUrlPassword).replace(ECHOED_CREDENTIAL_ARGS, `$1 ${REDACTED}`);
   for (const secret of secretsLongestFirst) {
     if (scrubbed.includes(secret)) scrubbed = scrubbed.split(secret).join(REDACTED);

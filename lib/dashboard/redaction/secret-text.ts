@@ -1,4 +1,4 @@
-import { scrubText, URL_USER_INFO } from '../../core/errors/credential-scrubber';
+import { readingEncodedWords, scrubText, URL_USER_INFO } from '../../core/errors/credential-scrubber';
 import { isSecretName } from './secret-names';
 
 /** What a secret in a text is replaced with. */
@@ -140,9 +140,14 @@ function redactUserInfo(_match: string, scheme: string, userInfo: string): strin
 /**
  * A text with the secrets it shows in passing replaced: URL passwords and tokens (`scheme://token@`),
  * `Authorization` values, bearer and basic credentials, values named like secrets (`token=…`, `Password="…"`,
- * `"password":"…"`, `password: …`, a YAML block `password: |`), and the passwords the app's modules were given.
+ * `"password":"…"`, `password: …`, a YAML block `password: |`), and the passwords the app's modules were given;
+ * in percent-encoded words too, read decoded (`%3Ftoken%3D…`, `Authorization%3A%20Bearer%20…`).
  */
 export function redactText(text: string): string {
+  return readingEncodedWords(text, redactPlainText);
+}
+
+function redactPlainText(text: string): string {
   // Authorization first: its value is a scheme and a credential, of which the named-value rule would take the scheme only.
   const withoutCredentials = text
     .replace(URL_USER_INFO, redactUserInfo)
