@@ -78,6 +78,7 @@ describe('dashboard redaction: the bypasses of the issue 18 review', () => {
     assertShown([
       [`Invalid URL: ${url}`, 'Invalid URL: postgres://app:[redacted]@db.internal:5432/app'],
       [`redis://app:a/b@c@cache:6379/0?x=a@b`, 'redis://app:[redacted]@cache:6379/0?x=a@b'],
+      [`redis://app:123456/${SECRET}@cache`, 'redis://app:[redacted]@cache'],
       ['see https://example.com:8443/users/a@b.com', 'see https://example.com:8443/users/a@b.com'],
       ['see http://[::1]:8080/u/a@b.com', 'see http://[::1]:8080/u/a@b.com'],
       ['see http://localhost:3000?next=a@b.com', 'see http://localhost:3000?next=a@b.com'],

@@ -23,14 +23,14 @@ const SECRET_PROPERTY_SUFFIX = /[a-z0-9](Pass|Passwd|Password|Passphrase|Secret)
 /**
  * `scheme://<user info>@`: the scheme in group 1, the user info in group 2 (`user:password`, or a token alone).
  * The user info runs to the last `@` before the host's end: a password may hold `@` (`redis://app:p@ss@cache`), a
- * host name never does. It holds `/`, `?` or `#` only when what follows `user:` is not a port: such a password
- * (`postgres://app:abc/def@db`, base64-generated) makes the URL invalid, and so stands in "Invalid URL" errors;
- * `https://host:8443/users/a@b.com` keeps its path. The scheme is bounded (schemes are short), and so is a password
+ * host name never does. It holds `/`, `?` or `#` only when what follows `user:` is not a port (up to 5 digits):
+ * such a password (`postgres://app:abc/def@db`, base64-generated) makes the URL invalid, and so stands in "Invalid
+ * URL" errors; `https://host:8443/users/a@b.com` keeps its path. The scheme is bounded (schemes are short), and so is a password
  * holding `/` (256 characters), so that long runs of URL-like text cost linear time, not quadratic.
  */
 export const URL_USER_INFO = new RegExp(
   String.raw`\b([a-z][a-z0-9+.-]{0,31}://)` +
-    String.raw`((?:[^\s:@/?#[\]]*:(?![0-9]*(?:[/?#\s]|$))[^\s@]{0,256}(?:@[^\s@/?#]*)*|[^\s/?#]*))@`,
+    String.raw`((?:[^\s:@/?#[\]]*:(?![0-9]{0,5}(?:[/?#\s]|$))[^\s@]{0,256}(?:@[^\s@/?#]*)*|[^\s/?#]*))@`,
   'gi',
 );
 /** Redis quotes the first args of a command it does not know (HELLO on Redis 5, for one). */
