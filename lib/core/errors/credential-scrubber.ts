@@ -21,10 +21,18 @@ const TOO_DEEP = '[omitted: nested too deep]';
 const SECRET_PROPERTY_NAME = /(^|[_-])(pass|passwd|password|passphrase|secret)$/i;
 const SECRET_PROPERTY_SUFFIX = /[a-z0-9](Pass|Passwd|Password|Passphrase|Secret)$/;
 /**
- * The password of a URL's user info: `scheme://user:password@`. The scheme is bounded (schemes are short), so that a
- * long run of scheme characters without `://` is not scanned again from each of its positions (quadratic time).
+ * `scheme://<user info>@`: the scheme in group 1, the user info in group 2 (`user:password`, or a token alone).
+ * The user info runs to the last `@` before the host's end: a password may hold `@` (`redis://app:p@ss@cache`), a
+ * host name never does. It holds `/`, `?` or `#` only when what follows `user:` is not a port (up to 5 digits):
+ * such a password (`postgres://app:abc/def@db`, base64-generated) makes the URL invalid, and so stands in "Invalid
+ * URL" errors; `https://host:8443/users/a@b.com` keeps its path. The scheme is bounded (schemes are short), and so is a password
+ * holding `/` (256 characters), so that long runs of URL-like text cost linear time, not quadratic.
  */
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]{0,31}:\/\/[^\s:@/]*:)[^\s@/]+@/gi;
+export const URL_USER_INFO = new RegExp(
+  String.raw`\b([a-z][a-z0-9+.-]{0,31}://)` +
+    String.raw`((?:[^\s:@/?#[\]]*:(?![0-9]{0,5}(?:[/?#\s]|$))[^\s@]{0,256}(?:@[^\s@/?#]*)*|[^\s/?#]*))@`,
+  'gi',
+);
 /** Redis quotes the first args of a command it does not know (HELLO on Redis 5, for one). */
 const ECHOED_CREDENTIAL_ARGS =
   /(unknown command [`'"]?(?:auth|hello|migrate)[`'"]?, with args beginning with:)[^\r\n]*/gi;
@@ -61,9 +69,56 @@ export function registerSecrets(secrets: Iterable<string | undefined>): () => vo
   };
 }
 
-/** `text` without URL passwords, echoed AUTH/HELLO args, or any registered password. */
+/** A URL's user info with its password redacted; a user alone is left (the dashboard judges whether it is a token). */
+function redactUrlPassword(match: string, scheme: string, userInfo: string): string {
+  const colon = userInfo.indexOf(':');
+  return colon < 0 ? match : `${scheme}${userInfo.slice(0, colon)}:${REDACTED}@`;
+}
+
+/** Percent-encodings read through, one inside another (a URL in the query of a URL in the query of another). */
+const MAX_DECODINGS = 3;
+const PERCENT_ESCAPE = /%[0-9a-f]{2}/i;
+const PERCENT_ESCAPE_RUNS = /(?:%[0-9a-f]{2})+/gi;
+const WORD = /\S+/g;
+
+/** `word` with its percent-escapes decoded; a run of them that is not UTF-8 stays as it is. */
+function percentDecoded(word: string): string {
+  return word.replace(PERCENT_ESCAPE_RUNS, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+}
+
+/**
+ * `rule(text)`, with the rule applied again to each word of the result holding percent-escapes, read decoded: in
+ * `redirect_uri=https%3A%2F%2Fapp%2Fcb%3Faccess_token%3D…` the query string is a query string. A word in which
+ * the rule finds something then is shown decoded, with it redacted; the others stay as they were.
+ */
+export function readingEncodedWords(text: string, rule: (text: string) => string, decodings = 0): string {
+  const applied = rule(text);
+  if (decodings >= MAX_DECODINGS || !PERCENT_ESCAPE.test(applied)) return applied;
+  return applied.replace(WORD, (word) => {
+    if (!PERCENT_ESCAPE.test(word)) return word;
+    const decoded = percentDecoded(word);
+    if (decoded === word) return word;
+    const redacted = readingEncodedWords(decoded, rule, decodings + 1);
+    return redacted === decoded ? word : redacted;
+  });
+}
+
+/**
+ * `text` without URL passwords, echoed AUTH/HELLO args, or any registered password, percent-encoded words read
+ * decoded too.
+ */
 export function scrubText(text: string): string {
-  let scrubbed = text.replace(URL_PASSWORD, `$1${REDACTED}@`).replace(ECHOED_CREDENTIAL_ARGS, `$1 ${REDACTED}`);
+  return readingEncodedWords(text, scrubPlainText);
+}
+
+function scrubPlainText(text: string): string {
+  let scrubbed = text.replace(URL_USER_INFO, redactUrlPassword).replace(ECHOED_CREDENTIAL_ARGS, `$1 ${REDACTED}`);
   for (const secret of secretsLongestFirst) {
     if (scrubbed.includes(secret)) scrubbed = scrubbed.split(secret).join(REDACTED);
   }

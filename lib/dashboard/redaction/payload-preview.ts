@@ -1,6 +1,7 @@
 import { scrubText } from '../../core/errors/credential-scrubber';
 import { truncate } from '../views/view-format';
 import { replaceEmbeddedJson } from './embedded-json';
+import { pairValueIndexes, pairValueKeys } from './name-value-pairs';
 import { isSecretName } from './secret-names';
 import { redactText } from './secret-text';
 import { describeValue } from './value-description';
@@ -29,13 +30,12 @@ function hidden(value: unknown): unknown {
 }
 
 /**
- * A text with the JSON it holds walked like a payload (its secrets found by name), then the text rules. JSON
- * stringified twice (an HTTP client's `body="{\"password\":\"…\"}"`) is read with its quotes unescaped once.
+ * A text with the JSON it holds walked like a payload (its secrets found by name), JSON stringified twice included
+ * (an HTTP client's `body="{\"password\":\"…\"}"`), then the text rules.
  */
 function redactString(text: string, depth: number): string {
-  const unescaped = text.includes('\\"') ? text.replace(/\\"/g, '"') : text;
   const walked =
-    depth < MAX_DEPTH ? replaceEmbeddedJson(unescaped, (value) => JSON.stringify(redact(value, depth + 1))) : unescaped;
+    depth < MAX_DEPTH ? replaceEmbeddedJson(text, (value) => JSON.stringify(redact(value, depth + 1))) : text;
   return redactText(walked);
 }
 
@@ -43,16 +43,24 @@ function redact(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return redactString(value, depth);
   if (typeof value !== 'object' || value === null) return value;
   if (depth >= MAX_DEPTH) return '[nested too deep]';
-  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  if (Array.isArray(value)) {
+    const pairValues = pairValueIndexes(value);
+    return value.map((item, index) => (pairValues.has(index) ? hidden(item) : redact(item, depth + 1)));
+  }
+  const pairValues = pairValueKeys(value as Record<string, unknown>);
   return Object.fromEntries(
-    Object.entries(value).map(([name, item]) => [name, isSecretName(name) ? hidden(item) : redact(item, depth + 1)]),
+    Object.entries(value).map(([name, item]) => [
+      name,
+      isSecretName(name) || pairValues.has(name) ? hidden(item) : redact(item, depth + 1),
+    ]),
   );
 }
 
 /**
  * A task's payload as shown: every key, but the value of a key named like a secret (`password`, `pwd`,
  * `apiKey`, `signing_key`, `jwt`, `session`, `auth...`, anything ending in `key`, ...) only as its type and
- * size; in the other values, secrets seen in passing (URL credentials, `Authorization` values, `token=…`,
+ * size, and so the value of a name/value pair named like one (`{ name: 'DB_PASSWORD', value }`, `[name, value]`);
+ * in the other values, secrets seen in passing (URL credentials, `Authorization` values, `token=…`,
  * `Password="…"`) are redacted, and JSON held in a string is walked like the payload. Then `more` rules, then
  * cut at `PAYLOAD_PREVIEW_LIMIT` characters.
  */
