@@ -39,6 +39,6 @@ export interface DistributedScheduleModuleAsyncOptions extends ConfigurableModul
   useClass?: Type<DistributedScheduleOptionsFactory>;
   /** A provider implementing `DistributedScheduleOptionsFactory`, e.g. exported by one of `imports`. */
   useExisting?: Type<DistributedScheduleOptionsFactory>;
-  /** Register the module as global: every module may inject the scheduler service without importing it. */
+  /** Default `true`: every module may inject the scheduler service without importing it; `false` limits it to importers. */
   isGlobal?: boolean;
 }
