@@ -46,6 +46,7 @@ export type {
   TaskSource,
   TaskStatus,
   UpdateTaskPatch,
+  UpsertTaskInput,
 } from './scheduler/interfaces/scheduled-task.interface';
 export type {
   ScheduledHandler,

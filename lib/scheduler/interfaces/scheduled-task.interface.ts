@@ -54,6 +54,9 @@ export interface AddTaskInput<P = unknown> extends ScheduledTaskOptions {
   payload?: P;
 }
 
+/** The input of `DistributedSchedulerService.upsertTask`: `addTask`'s, its `id` required (the same at every boot). */
+export type UpsertTaskInput<P = unknown> = AddTaskInput<P> & { id: string };
+
 /** The input of `DistributedSchedulerService.updateTask`: the options to change (`leaseMs: null`: the module's again). */
 export type UpdateTaskPatch<P = unknown> = Partial<Omit<AddTaskInput<P>, 'id' | 'leaseMs'>> & {
   leaseMs?: number | null;
