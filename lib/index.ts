@@ -64,6 +64,8 @@ export type { RemovePodLinksOptions, SweepProgress } from './routing/interfaces/
 export type { MarkedPodSweep, SilentPodMark, SweptPodNotice } from './routing/interfaces/silent-pod.interface';
 export { StatefulDashboardModule } from './dashboard/stateful-dashboard.module';
 export type {
+  ActionsDashboardOptions,
+  ReadOnlyDashboardOptions,
   StatefulDashboardModuleAsyncOptions,
   StatefulDashboardOptions,
   StatefulDashboardOptionsFactory,

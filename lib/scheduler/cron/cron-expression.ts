@@ -85,7 +85,8 @@ export function compileCronExpression(operation: string, field: string, cron: st
   if (parts.length !== 5 && parts.length !== 6) {
     const yearHint = parts.length === 7 ? ' (a year field is not accepted)' : '';
     throw refuse(
-      `must have 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; got ${parts.length}${yearHint}`,
+      `must have 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; ` +
+        `it has ${parts.length}${yearHint}`,
     );
   }
   const names = parts.length === 6 ? FIELDS_WITH_SECONDS : FIELDS_WITHOUT_SECONDS;
