@@ -197,7 +197,7 @@ export class DistributedSchedulerService {
     this.registry.register('registerWorkflow', name, fn);
   }
 
-  /** This replica right now: `{ instanceId, running, maxConcurrent, runningTasks, availableSlots, registeredWorkflows }`. */
+  /** This replica now: `{ instanceId, running, maxConcurrent, runningTasks, availableSlots, registeredWorkflows }`. */
   getStats(): SchedulerStats {
     return this.loop.stats();
   }

@@ -139,7 +139,9 @@ export class SchedulerStore {
   );
   /** The workflows whose due and pending keys every call declares: those used here, and those scripts asked for. */
   private readonly workflows = new Set<string>();
-  /** Per replica, the ids of its claims that failed (their replies may have been lost), until a look gives them back. */
+  /**
+   * Per replica, the ids of its claims that failed (their replies may have been lost), until a look gives them back.
+   */
   private readonly lostClaims = new Map<string, string[]>();
   private readonly reshardingRetryMs: number;
   private readonly onReshardingRetry?: (operation: string) => void;
@@ -194,7 +196,10 @@ export class SchedulerStore {
     return status === 'changed';
   }
 
-  /** Deletes a task (definition, state, due and pending entries, history); false if unknown. A run in progress finishes unrecorded. */
+  /**
+   * Deletes a task (definition, state, due and pending entries, history); false if unknown. A run in progress finishes
+   * unrecorded.
+   */
   async removeTask(id: string): Promise<boolean> {
     const removed = await this.call<number>('removeTask', { id }, 'schedulerRemoveTask', [id, this.publishArgument]);
     return removed === 1;
@@ -245,7 +250,10 @@ export class SchedulerStore {
     return tasks.map(parseTask).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  /** The runs holding a lease now (`running`, newest first), then the history, newest first; at most `limit`. NOT_FOUND for an unknown id. */
+  /**
+   * The runs holding a lease now (`running`, newest first), then the history, newest first; at most `limit`. NOT_FOUND
+   * for an unknown id.
+   */
   async getRuns(id: string, limit: number): Promise<TaskRun[]> {
     const [running, history] = await this.call<[string[], string[]]>('getRuns', { id, limit }, 'schedulerGetRuns', [
       id,

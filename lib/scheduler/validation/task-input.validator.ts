@@ -124,7 +124,10 @@ function payloadFault(value: unknown, path: string, depth: number, seen: Set<obj
   return undefined;
 }
 
-/** A payload: JSON values only (what every replica reads back the same), bounded in depth and in size (64 KiB as UTF-8 JSON). */
+/**
+ * A payload: JSON values only (what every replica reads back the same), bounded in depth and in size (64 KiB as UTF-8
+ * JSON).
+ */
 function assertPayload(operation: string, value: unknown): void {
   const fault = payloadFault(value, 'payload', 1, new Set());
   if (fault !== undefined) throw invalidParameter(operation, 'payload', fault, value);
