@@ -238,7 +238,7 @@ export class DistributedSchedulerService {
   private async createUnlessAdded(operation: string, definition: TaskDefinition): Promise<StoredTask | 'again'> {
     const { nextRunAt, dueScore } = await this.scheduleFromNow(operation, definition);
     try {
-      return (await this.store.saveTask(definition, nextRunAt, dueScore, 'create')).task;
+      return (await this.store.saveTask(definition, nextRunAt, dueScore, 'create', undefined, operation)).task;
     } catch (error) {
       if (error instanceof StatefulError && error.code === ErrorCode.ALREADY_EXISTS) return 'again';
       throw error;
@@ -266,7 +266,7 @@ export class DistributedSchedulerService {
     if (serializeDefinition(next) === serializeDefinition(definitionOf(current))) return current;
     const { nextRunAt, dueScore } = await this.scheduleAfterUpdate(operation, current, next);
     try {
-      const saved = await this.store.saveTask(next, nextRunAt, dueScore, 'update', current.version);
+      const saved = await this.store.saveTask(next, nextRunAt, dueScore, 'update', current.version, operation);
       return saved.conflict ? 'again' : saved.task;
     } catch (error) {
       if (error instanceof StatefulError && error.code === ErrorCode.NOT_FOUND) return 'again';

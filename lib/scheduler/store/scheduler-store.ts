@@ -170,6 +170,7 @@ export class SchedulerStore {
    * nothing written. A changed definition of an enabled task that keeps its cron and time zone keeps its stored
    * next fire (`dueScore` is used when `nextRunAt` is that fire, else the stored due score stays); otherwise
    * `nextRunAt` null (or the task disabled) = no next fire. Enabling a disabled task resets its failureCount.
+   * `operation`: the public call named in errors and metrics (default: the mode's, e.g. `addTask` for `create`).
    */
   async saveTask(
     def: StoredTaskDefinition,
@@ -177,8 +178,9 @@ export class SchedulerStore {
     dueScore: number | null,
     mode: Exclude<SaveTaskMode, 'createIfAbsent'>,
     expectedVersion?: number,
+    operation: string = SAVE_OPERATIONS[mode],
   ): Promise<SaveTaskResult> {
-    const [status, task] = await this.callSave<SaveReply>(def, nextRunAt, dueScore, mode, expectedVersion);
+    const [status, task] = await this.callSave<SaveReply>(def, nextRunAt, dueScore, mode, expectedVersion, operation);
     return { changed: status === 'changed', conflict: status === 'conflict', task: parseTask(task) };
   }
 
@@ -493,9 +495,10 @@ export class SchedulerStore {
     dueScore: number | null,
     mode: SaveTaskMode,
     expectedVersion: number | undefined,
+    operation: string = SAVE_OPERATIONS[mode],
   ): Promise<T> {
     this.workflows.add(def.workflow);
-    return this.call<T>(SAVE_OPERATIONS[mode], { id: def.id, mode, expectedVersion }, 'schedulerSaveTask', [
+    return this.call<T>(operation, { id: def.id, mode, expectedVersion }, 'schedulerSaveTask', [
       def.id,
       mode,
       serializeDefinition(def),

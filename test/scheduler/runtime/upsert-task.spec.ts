@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { TestingModule } from '@nestjs/testing';
 import assert from 'node:assert/strict';
+import { Registry } from 'prom-client';
 import { after, afterEach, describe, it } from 'node:test';
 import {
   DistributedCron,
@@ -43,10 +44,10 @@ class Declared {
 }
 
 /** One boot of an app that seeds its tasks: a new scheduler, `export` registered. */
-async function boot(providers: unknown[] = []): Promise<DistributedSchedulerService> {
+async function boot(providers: unknown[] = [], registry?: Registry): Promise<DistributedSchedulerService> {
   await app?.close();
   const started = await startSchedulerApp({
-    redis: { redis: server.url },
+    redis: { redis: server.url, ...(registry ? { metrics: { registry } } : {}) },
     scheduler: { namespace: NAMESPACE, pollIntervalMs: 60_000 },
     providers: providers as never[],
   });
@@ -112,6 +113,17 @@ describe('upsertTask', () => {
     const task = await scheduler.upsertTask({ ...SEED, enabled: false });
     assert.equal(task.enabled, false);
     assert.equal(task.nextRunAt, null);
+  });
+
+  it('its writes are counted, and named in errors, as upsertTask (not as addTask or updateTask)', async () => {
+    const registry = new Registry();
+    const scheduler = await boot([], registry);
+    await scheduler.upsertTask(SEED);
+    await scheduler.upsertTask({ ...SEED, cron: '0 6 * * *' });
+    const text = await registry.metrics();
+    // Each: Redis's time for the next fire, then the save.
+    assert.match(text, /stateful_redis_operations_total\{feature="scheduler",operation="upsertTask"\} 4/);
+    assert.doesNotMatch(text, /operation="(addTask|updateTask)"/);
   });
 
   it('the id is required (a generated one would add a task at every boot), nothing written', async () => {
