@@ -40,7 +40,10 @@ export class DistributedSchedulerHealthIndicator {
       runningRuns: this.loop.runningCount,
       oldestOverdueMs: observation?.oldestOverdueMs ?? null,
     };
-    if (loopAlive && redisReachable) return indicator.up(details);
+    if (loopAlive && redisReachable) {
+      this.loggedError = undefined; // the next failure is news, even with the same text
+      return indicator.up(details);
+    }
     return indicator.down({ ...details, message: this.reason(sinceLastLookMs, observation?.error) });
   }
 
