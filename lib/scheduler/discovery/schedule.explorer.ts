@@ -2,7 +2,6 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { ErrorCode } from '../../core/errors/error-code';
-import { invalidParameter } from '../../core/errors/invalid-parameter';
 import { StatefulError } from '../../core/errors/stateful.error';
 import {
   DISTRIBUTED_CRON_METADATA,
@@ -23,9 +22,6 @@ type MethodHost = Record<string, (run: ScheduledRunContext) => unknown>;
  */
 @Injectable()
 export class ScheduleExplorer implements OnModuleInit {
-  /** Where each name was found first (`@DistributedCron on Reports.weekday`), for the message of a second use. */
-  private readonly locations = new Map<string, string>();
-
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
@@ -82,20 +78,10 @@ export class ScheduleExplorer implements OnModuleInit {
     const operation = `${decorator}(${where})`;
     if (cron) {
       const definition = validateDecoratedTask(operation, cron.cron, cron.options);
-      this.assertFirstUse(operation, definition.workflow, `${decorator} on ${where}`);
       this.registry.register(operation, definition.workflow, handler);
       this.registry.declare(operation, definition);
     } else {
-      this.assertFirstUse(operation, workflow!.name, `${decorator} on ${where}`);
       this.registry.register(operation, workflow!.name, handler);
     }
-  }
-
-  /** One name, one handler: a second decorated method of a name found before is refused naming the first. */
-  private assertFirstUse(operation: string, name: unknown, location: string): void {
-    if (typeof name !== 'string') return; // the registry refuses it with its rule
-    const first = this.locations.get(name);
-    if (first !== undefined) throw invalidParameter(operation, 'name', `is already used by ${first}`, name);
-    this.locations.set(name, location);
   }
 }
