@@ -40,7 +40,6 @@ export default tseslint.config(
       'lib/core/connection/write-coalescing.ts',
       'lib/dashboard/assets/dashboard-script.asset.ts',
       'lib/dashboard/assets/dashboard-style.asset.ts',
-      'lib/dashboard/dashboard.controller.ts',
       'lib/dashboard/options/resolve-dashboard-options.ts',
       'lib/dashboard/redaction/secret-names.ts',
       'lib/dashboard/redaction/secret-text.ts',

@@ -12,7 +12,8 @@
  * redis-server is installed with apt-get when running as root (as `npm test` does); otherwise the demo
  * says how to get one.
  *
- *   --check  run the walk-through itself and verify the answers; then let the task fire every second,
+ *   --check  run the walk-through itself and verify the answers; open the dashboard (/ops) in headless
+ *            Chromium and verify that its pages drew their data; then let the task fire every second,
  *            stop gateway-a halfway (SIGTERM) and verify from the run history and from the handlers' own
  *            log lines that every fire ran exactly once (exit code 1 if one ran twice or was missed)
  *
@@ -27,6 +28,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
+import { checkDashboard } from './dashboard-check.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = new Set(process.argv.slice(2));
@@ -316,10 +318,14 @@ async function checkWalkThrough(base, namespace) {
   }, 500);
   try {
     await checkSteps();
+    say('walk-through checked: every answer as expected');
+    // While the pods still report, so that the dashboard's pods table has rows; with a user just placed.
+    expect((await call('POST', `${b}/route/operator-check`)).status === 200, 'a user for the dashboard to look up');
+    await checkDashboard(base, { namespace, uid: 'operator-check', say });
+    say('dashboard checked: every page drew its data in Chromium');
   } finally {
     clearInterval(heartbeats);
   }
-  say('walk-through checked: every answer as expected');
 
   async function checkSteps() {
     expect(

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Inject, Logger, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { scrubText } from '../core/errors/credential-scrubber';
 import { StatefulError } from '../core/errors/stateful.error';
@@ -6,37 +6,44 @@ import { httpStatusOf } from '../core/filters/stateful-error.filter';
 import { ActionRefusal, DashboardActions } from './actions/dashboard-actions';
 import { DASHBOARD_ASSETS } from './assets/dashboard-assets';
 import { DASHBOARD_LOGGER_CONTEXT, DASHBOARD_RESOLVED_OPTIONS } from './dashboard.constants';
+import { dashboardReply, HTML, JSON_TYPE, setDashboardHeaders } from './dashboard-reply';
 import type { ResolvedStatefulDashboardOptions } from './interfaces/stateful-dashboard-options.interface';
 import { DashboardPageName, renderPage } from './page/dashboard-page';
 import { CSRF_COOKIE, CSRF_HEADER, CSRF_TOKEN_LIFETIME_MS, CsrfTokens } from './security/csrf-tokens';
 import { DashboardAccessGuard } from './security/dashboard-access.guard';
-import { cookies, DashboardRequest, header, isHttps, isSameOrigin } from './security/http-request';
-import { SECURITY_HEADERS } from './security/security-headers';
+import { DashboardRefusalFilter } from './security/dashboard-refusal.filter';
+import { cookies, DashboardRequest, header, isHttps, isSameOrigin, requestTarget } from './security/http-request';
 import type { DashboardView } from './views/dashboard-view.interface';
 import { RoutingView } from './views/routing.view';
 import { SchedulerView } from './views/scheduler.view';
 import { TaskView } from './views/task.view';
 import { UserLookupView } from './views/user-lookup.view';
 
-type Query = Record<string, unknown>;
+/** An action's arguments: the JSON object posted. */
+type Arguments = Record<string, unknown>;
 
-const HTML = 'text/html; charset=utf-8';
-const JSON_TYPE = 'application/json; charset=utf-8';
+/** A query parameter of the request: the first when repeated, `undefined` when absent. */
+function one(request: DashboardRequest, name: string): string | undefined {
+  return requestTarget(request).query.get(name) ?? undefined;
+}
 
-/** A query parameter's value: the first when repeated, `undefined` when absent or not text. */
-function one(query: Query, name: string): string | undefined {
-  const value = query?.[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return typeof first === 'string' ? first : undefined;
+/** The last segment of the request's path: the asset's or action's name (`isExactRoute` checked its shape). */
+function lastSegment(request: DashboardRequest): string {
+  const { path } = requestTarget(request);
+  return path.slice(path.lastIndexOf('/') + 1);
 }
 
 /**
  * The dashboard's routes, under the path the module was registered with (set on a subclass made per
  * registration): the pages, their JSON, the assets and the actions. Every route passes `DashboardAccessGuard`
- * first (exact path, allowed host, the configured guard); responses are written through the app's HTTP adapter, so Express and Fastify serve the same bytes.
+ * first (exact path, allowed host, the configured guard), whose refusals the dashboard answers itself. The
+ * routes read the request themselves and write their responses through the app's HTTP adapter: no `@Query()`,
+ * `@Param()` or `@Body()` for the app's global pipes to transform or refuse, no returned value for its global
+ * interceptors to wrap or serialize, and Express and Fastify serve the same bytes.
  */
 @Controller()
 @UseGuards(DashboardAccessGuard)
+@UseFilters(DashboardRefusalFilter)
 export class DashboardController {
   private readonly logger = new Logger(DASHBOARD_LOGGER_CONTEXT);
 
@@ -54,9 +61,9 @@ export class DashboardController {
   /** The dashboard's own path (without a trailing slash: paths are matched exactly) leads to its first page. */
   @Get()
   home(@Req() request: DashboardRequest, @Res() response: unknown): void {
-    const path = this.pathname(request);
+    const { path } = requestTarget(request);
     const location = `${path.slice(path.lastIndexOf('/') + 1)}/routing`;
-    this.setHeaders(response, 'no-store');
+    setDashboardHeaders(this.adapterHost.httpAdapter, response, 'no-store');
     this.adapterHost.httpAdapter.redirect(response, 302, location);
   }
 
@@ -81,28 +88,28 @@ export class DashboardController {
   }
 
   @Get('assets/:name')
-  asset(@Param('name') name: string, @Query() query: Query, @Res() response: unknown): void {
-    const asset = DASHBOARD_ASSETS.get(name);
+  asset(@Req() request: DashboardRequest, @Res() response: unknown): void {
+    const asset = DASHBOARD_ASSETS.get(lastSegment(request));
     if (asset === undefined) {
       this.reply(response, 404, JSON_TYPE, JSON.stringify({ statusCode: 404, message: 'No such asset' }));
       return;
     }
     // Pages ask for the current version: it can be kept for good. Any other URL is checked every time.
-    const cache = one(query, 'v') === asset.version ? 'public, max-age=31536000, immutable' : 'no-cache';
+    const cache = one(request, 'v') === asset.version ? 'public, max-age=31536000, immutable' : 'no-cache';
     this.reply(response, 200, asset.contentType, asset.body, cache);
   }
 
   @Get('api/routing')
-  apiRouting(@Query() query: Query, @Res() response: unknown): Promise<void> {
+  apiRouting(@Req() request: DashboardRequest, @Res() response: unknown): Promise<void> {
     return this.view(response, () =>
-      this.routingView.build({ namespace: one(query, 'namespace'), service: one(query, 'service') }),
+      this.routingView.build({ namespace: one(request, 'namespace'), service: one(request, 'service') }),
     );
   }
 
   @Get('api/users')
-  apiUsers(@Query() query: Query, @Res() response: unknown): Promise<void> {
+  apiUsers(@Req() request: DashboardRequest, @Res() response: unknown): Promise<void> {
     return this.view(response, () =>
-      this.userLookupView.build({ namespace: one(query, 'namespace'), uid: one(query, 'uid') }),
+      this.userLookupView.build({ namespace: one(request, 'namespace'), uid: one(request, 'uid') }),
     );
   }
 
@@ -112,8 +119,8 @@ export class DashboardController {
   }
 
   @Get('api/task')
-  apiTask(@Query() query: Query, @Res() response: unknown): Promise<void> {
-    return this.view(response, () => this.taskView.build({ id: one(query, 'id') }));
+  apiTask(@Req() request: DashboardRequest, @Res() response: unknown): Promise<void> {
+    return this.view(response, () => this.taskView.build({ id: one(request, 'id') }));
   }
 
   /**
@@ -121,12 +128,8 @@ export class DashboardController {
    * host (`Origin`), or without a page's CSRF token of the browser's cookie, issued within the token lifetime.
    */
   @Post('api/actions/:action')
-  async action(
-    @Param('action') action: string,
-    @Body() body: unknown,
-    @Req() request: DashboardRequest,
-    @Res() response: unknown,
-  ): Promise<void> {
+  async action(@Req() request: DashboardRequest, @Res() response: unknown): Promise<void> {
+    const action = lastSegment(request);
     const client = request.ip ?? 'unknown';
     const refuse = (statusCode: number, reason: string, message: string): void => {
       this.actions.refused(action, client, reason);
@@ -152,7 +155,8 @@ export class DashboardController {
         );
       if (token !== 'valid')
         return refuse(403, 'missing or wrong CSRF token', 'Refused: no valid token; reload the page and try again');
-      const args = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Query) : {};
+      const body = request.body;
+      const args = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Arguments) : {};
       const outcome = await this.actions.run(action, args, client);
       this.reply(response, 200, JSON_TYPE, JSON.stringify({ statusCode: 200, message: outcome.message }));
     } catch (error) {
@@ -166,7 +170,7 @@ export class DashboardController {
       let browserId = cookies(request).get(CSRF_COOKIE);
       if (!this.csrf.isBrowserId(browserId)) {
         browserId = this.csrf.newBrowserId();
-        const path = this.pathname(request);
+        const { path } = requestTarget(request);
         const cookiePath = path.slice(0, path.lastIndexOf('/')) || '/';
         const secure = isHttps(request) ? '; Secure' : '';
         this.adapterHost.httpAdapter.setHeader(
@@ -211,21 +215,7 @@ export class DashboardController {
     this.reply(response, statusCode, JSON_TYPE, JSON.stringify({ statusCode, message }));
   }
 
-  private pathname(request: DashboardRequest): string {
-    const url = this.adapterHost.httpAdapter.getRequestUrl(request) as string;
-    const query = url.indexOf('?');
-    return query < 0 ? url : url.slice(0, query);
-  }
-
-  private setHeaders(response: unknown, cache: string): void {
-    const adapter = this.adapterHost.httpAdapter;
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) adapter.setHeader(response, name, value);
-    adapter.setHeader(response, 'Cache-Control', cache);
-  }
-
   private reply(response: unknown, statusCode: number, contentType: string, body: string, cache = 'no-store'): void {
-    this.setHeaders(response, cache);
-    this.adapterHost.httpAdapter.setHeader(response, 'Content-Type', contentType);
-    this.adapterHost.httpAdapter.reply(response, body, statusCode);
+    dashboardReply(this.adapterHost.httpAdapter, response, statusCode, contentType, body, cache);
   }
 }

@@ -10,7 +10,10 @@ import { DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS } from './scheduler.constants';
  * Terminus indicator of this replica's scheduler: `up` while its loop runs and its last look at Redis
  * succeeded, `down` with a `message` saying why otherwise. Details: `loopAlive`, `redisReachable`,
  * `runningRuns`, `oldestOverdueMs` (how late the oldest due fire was at the last look, Redis time; `null`
- * before the first one). Reads the loop's state only: it never waits for Redis.
+ * before the first one). Reads the loop's state only: it never waits for Redis. So a Redis that stops answering
+ * without closing the connection (a hung or paused server) shows once a look has failed on it: the indicator may
+ * still say `up` for at most `pollIntervalMs` + the module's `commandTimeoutMs` after the stall began (3 s with
+ * the defaults); a closed connection shows at once.
  */
 @Injectable()
 export class DistributedSchedulerHealthIndicator {

@@ -6,8 +6,9 @@
   records its missed fires, advances the next fire and due score, and is then run, buffered or skipped per the
   overlap policy. Then the due pending entries of the workflows (retries, buffered runs, manual triggers),
   earliest first; then the fires claimed ahead (below), so that a run waiting for its task's previous run goes
-  before the task's next fire. A run needs a free slot: at most ARGV[2] runs start; a fire that would run without
-  a slot stays due, untouched.
+  before the task's next fire. A run due now needs a free slot: at most ARGV[2] of them start; a run claimed ahead
+  takes its slot at its time, and at most ARGV[8] are claimed ahead; a fire that would run beyond those stays due,
+  untouched.
   Overlap (includes/runLifecycle): with `skip` or `bufferOne`, a retry waiting counts as a run, so a task's runs
   start one at a time and in fire order; a retry never waits for a fire.
   Claim ahead: a fire whose due score (`dueAt`, its time plus jitter) is still ahead but within the
@@ -29,7 +30,8 @@
     ARGV[6] look-ahead (ms): a fire due up to now + this may be claimed ahead
     ARGV[7] claim id, unique per call, recorded with each run (should the reply be lost, schedulerPeek gives the
             claim's runs back)
-    ARGV[8..n] workflows this replica runs
+    ARGV[8] most runs to claim ahead
+    ARGV[9..n] workflows this replica runs
   Output:
     { now, runs }: Redis time (ms) of the claim, and the runs started: { { id, fence, scheduledAt, attempt,
     startedAt, leaseMs, kind, task }, ... }, kind being scheduled, retry, buffered or manual, task = { id,
@@ -51,8 +53,9 @@ local instanceId, maxClaims, defaultLeaseMs, historyLength =
 local decisions = cjson.decode(ARGV[5])
 local lookAheadMs = tonumber(ARGV[6])
 local claim = { instanceId = instanceId, id = ARGV[7], defaultLeaseMs = defaultLeaseMs }
+local maxAhead = tonumber(ARGV[8])
 local workflows = {}
-for i = 8, #ARGV do
+for i = 9, #ARGV do
   workflows[#workflows + 1] = ARGV[i]
 end
 local undeclared = undeclaredWorkflowsReply(K, workflows)
@@ -61,6 +64,8 @@ if undeclared then
 end
 local now = nowMs()
 local claimed = {}
+-- Runs claimed by this call that start now, and that start ahead.
+local claimedNow, claimedAhead = 0, 0
 
 local function present(value)
   return value ~= nil and value ~= cjson.null
@@ -103,7 +108,10 @@ local function claimDecision(decision)
   end
   -- One run claimed ahead per task at a time (a look-ahead longer than the period under overlap `allow`): the
   -- later fire is claimed once the earlier one started, so that a change can cancel and put back each of them.
-  if (action ~= 'run' and ahead) or (ahead and state.ahead) or (action == 'run' and #claimed >= maxClaims) then
+  if (action ~= 'run' and ahead) or (ahead and state.ahead) then
+    return
+  end
+  if action == 'run' and ((ahead and claimedAhead >= maxAhead) or (not ahead and claimedNow >= maxClaims)) then
     return
   end
   local latestFire = math.max(lastFireAt, decision.expectedFireTime, runAt or -1)
@@ -131,6 +139,11 @@ local function claimDecision(decision)
   saveState(taskId, state)
   if action == 'run' then
     claimed[#claimed + 1] = startRun(K, taskId, state, runAt, 1, 'scheduled', claim, startAt, ahead, false)
+    if ahead then
+      claimedAhead = claimedAhead + 1
+    else
+      claimedNow = claimedNow + 1
+    end
   elseif action == 'buffer' then
     state.buffered = runAt
   elseif action == 'skip' then
@@ -164,7 +177,7 @@ local function claimPending()
     elseif state then
       action = overlapAction(state)
     end
-    if action == 'run' and #claimed >= maxClaims then
+    if action == 'run' and claimedNow >= maxClaims then
       break
     end
     -- A run of the task claimed ahead, not started yet, holds a lower fencing token: this one waits until that
@@ -183,6 +196,7 @@ local function claimPending()
         end
         claimed[#claimed + 1] = startRun(K, taskId, state, scheduledAt, attempt, kind, claim, now, false,
           true)
+        claimedNow = claimedNow + 1
       elseif action == 'buffer' then
         state.buffered = scheduledAt
         saveState(taskId, state)

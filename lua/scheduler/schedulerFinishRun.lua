@@ -15,8 +15,8 @@
     ARGV[1] instance id of the replica that ran them
     ARGV[2] history length
     ARGV[3] publish command: PUBLISH, SPUBLISH or '' (the caller publishes)
-    ARGV[4..n] per run, four arguments: task id, fencing token, status (success, failed, cancelled or unstarted),
-            error message ('' for none)
+    ARGV[4..n] per run, five arguments: task id, fencing token, status (success, failed, cancelled or unstarted),
+            error message ('' for none), error stack ('' for none)
   Output:
     per run, in order: { accepted 1/0, disabled now 1/0, retryAt (ms) or -1 }; an error reply
     `UNDECLARED_WORKFLOWS <JSON list>` (nothing written) when a run's task's workflow keys were not declared
@@ -34,7 +34,7 @@ local now = nowMs()
 
 -- Read first: every workflow the finishes may write to must have been declared.
 local leaseMembers = {}
-for i = 4, #ARGV, 4 do
+for i = 4, #ARGV, 5 do
   leaseMembers[#leaseMembers + 1] = ARGV[i] .. '|' .. ARGV[i + 1]
 end
 local runs, touched = readRuns(K, leaseMembers, instanceId)
@@ -43,7 +43,7 @@ if undeclared then
   return undeclared
 end
 
-local function finishOne(leaseMember, run, status, errorArgument)
+local function finishOne(leaseMember, run, status, errorArgument, stackArgument)
   if not run then
     return { 0, 0, -1 }
   end
@@ -76,7 +76,7 @@ local function finishOne(leaseMember, run, status, errorArgument)
     recorded = retries and 'retry' or 'failed'
   end
   pushHistory(K, taskId, state, historyLength, run.scheduledAt, run.startedAt, now, recorded, run.attempt,
-    run.instanceId, errorArgument ~= '' and errorArgument or nil)
+    run.instanceId, errorArgument ~= '' and errorArgument or nil, stackArgument ~= '' and stackArgument or nil)
   state.lastStatus = recorded
   -- Exponential backoff, its exponent bounded so that the delay stays a plain integer (at most ~12 days).
   local delay = tonumber(state.backoffMs) * 2 ^ math.min(run.attempt - 1, 30)
@@ -88,7 +88,7 @@ end
 
 local results = {}
 for i, run in ipairs(runs) do
-  results[i] = finishOne(leaseMembers[i], run, ARGV[4 * i + 2], ARGV[4 * i + 3])
+  results[i] = finishOne(leaseMembers[i], run, ARGV[5 * i + 1], ARGV[5 * i + 2], ARGV[5 * i + 3])
 end
 writeStates(K)
 return results

@@ -1,14 +1,15 @@
 --[[
   Removes a task: its definition, state, due and pending entries and history. A run in progress keeps
   its lease until it finishes; its finish is accepted and records nothing. A run claimed ahead whose start
-  was not confirmed is cancelled (nothing fires after the removal).
+  was not confirmed is cancelled (nothing fires after the removal); one confirmed to start a moment from now is
+  in progress, and the caller waits for its start before returning (includes/runLifecycle confirmedStartWaitMs).
   Input:
     KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, then the due
                and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] task id
     ARGV[2] publish command: PUBLISH, SPUBLISH or '' (the caller publishes)
   Output:
-    1 removed, 0 unknown id; an error reply `UNDECLARED_WORKFLOWS <JSON list>` (nothing written) when the task's
+    { 1 removed / 0 unknown id, ms to wait before returning }; an error reply `UNDECLARED_WORKFLOWS <JSON list>` (nothing written) when the task's
     workflow keys were not declared
 ]]
 local rcall = redis.call
@@ -21,16 +22,18 @@ local rcall = redis.call
 local K = namespaceKeys(KEYS)
 local taskId = ARGV[1]
 if rcall('HEXISTS', K.tasks, taskId) == 0 then
-  return 0
+  return { 0, 0 }
 end
+local now = nowMs()
 local state = readState(K, taskId)
+local waitMs = confirmedStartWaitMs(state, now)
 if state then
   local undeclared = undeclaredWorkflowsReply(K, { state.workflow })
   if undeclared then
     return undeclared
   end
   -- First: a buffered fire it would release is dropped with the other pending entries below.
-  cancelAheadRun(K, taskId, state, nowMs())
+  cancelAheadRun(K, taskId, state, now)
   rcall('ZREM', K.due[state.workflow], taskId)
   local pendingKey = K.pending[state.workflow]
   local pending = rcall('ZRANGE', pendingKey, 0, -1)
@@ -45,4 +48,4 @@ dropState(taskId)
 deleteHistory(K, taskId)
 publishChange(K, ARGV[2], 'removed', taskId)
 writeStates(K)
-return 1
+return { 1, waitMs }

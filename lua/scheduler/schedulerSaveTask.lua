@@ -4,6 +4,7 @@
   runs or is recorded missed); a new cron or time zone takes the next fire given, computed once from now. Any
   change cancels the task's run claimed ahead whose start was not confirmed (nothing of the old definition
   starts once this returns); when the schedule is kept, that fire is due again, to run with the new definition.
+  A run confirmed to start a moment from now is in progress: the caller waits for its start before returning.
   Enabling a disabled task (update) resets failureCount, as schedulerSetEnabled does. The ids of decorated
   tasks are kept in `<base>:declared`, so that a reconnect restores only those Redis lost with the data.
   Input:
@@ -29,7 +30,8 @@
     ARGV[13] lease (ms) of the task's runs, 0 = the module's
     ARGV[14] publish command: PUBLISH, SPUBLISH or '' (the caller publishes)
   Output:
-    { 'changed' | 'unchanged' | 'conflict', task }, task = { id, definition JSON, state JSON }
+    { 'changed' | 'unchanged' | 'conflict', task, ms to wait before returning (changed only) },
+    task = { id, definition JSON, state JSON }
     (createIfAbsent: { 'unchanged' } without the task);
     'conflict' (nothing written) when ARGV[7] is not the stored version; an error reply `NOT_FOUND <id>`,
     `ALREADY_EXISTS <id>` or `UNDECLARED_WORKFLOWS <JSON list>` (nothing written)
@@ -85,7 +87,9 @@ end
 local now = nowMs()
 local nextRunAt = tonumber(ARGV[5])
 local dueScore = tonumber(ARGV[6]) or nextRunAt
+local waitMs = 0
 if existing then
+  waitMs = confirmedStartWaitMs(state, now)
   local keepsSchedule = false
   if state.enabled and enabled then
     -- A stored definition that cannot be read (written by another version) counts as another schedule.
@@ -151,4 +155,4 @@ end
 saveState(taskId, state)
 publishChange(K, ARGV[14], 'saved', taskId)
 writeStates(K)
-return { 'changed', readTask(K, taskId) }
+return { 'changed', readTask(K, taskId), waitMs }

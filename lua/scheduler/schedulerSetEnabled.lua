@@ -2,7 +2,8 @@
   Enables or disables a task's schedule. Enabling a disabled task sets the next fire given (computed from
   now: no burst of missed fires) and resets failureCount; disabling drops the next fire. Either is a
   definition change (version + 1), so a claim decided on the previous version is refused. Setting the
-  state the task already has writes nothing. Disabling cancels a run claimed ahead whose start was not confirmed.
+  state the task already has writes nothing. Disabling cancels a run claimed ahead whose start was not confirmed;
+  one confirmed to start a moment from now is in progress, and the caller waits for its start before returning.
   Input:
     KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, then the due
                and pending keys of each workflow known (includes/namespaceKeys)
@@ -12,7 +13,7 @@
     ARGV[4] due score (next fire time + jitter offset, ms), '' for none
     ARGV[5] publish command: PUBLISH, SPUBLISH or '' (the caller publishes)
   Output:
-    { 'changed' | 'unchanged', task }, task = { id, definition JSON, state JSON };
+    { 'changed' | 'unchanged', task, ms to wait before returning }, task = { id, definition JSON, state JSON };
     an error reply `NOT_FOUND <id>` for an unknown id, or `UNDECLARED_WORKFLOWS <JSON list>` (nothing written)
     when the task's workflow keys were not declared
 ]]
@@ -34,10 +35,11 @@ local undeclared = undeclaredWorkflowsReply(K, { state.workflow })
 if undeclared then
   return undeclared
 end
-if state.enabled == enabled then
-  return { 'unchanged', readTask(K, taskId) }
-end
 local now = nowMs()
+if state.enabled == enabled then
+  return { 'unchanged', readTask(K, taskId), 0 }
+end
+local waitMs = 0
 if enabled then
   state.enabled = true
   state.updatedAt = now
@@ -50,8 +52,9 @@ if enabled then
   saveState(taskId, state)
   publishChange(K, ARGV[5], 'enabled', taskId)
 else
+  waitMs = confirmedStartWaitMs(state, now)
   unscheduleTask(K, taskId, state, now)
   publishChange(K, ARGV[5], 'disabled', taskId)
 end
 writeStates(K)
-return { 'changed', readTask(K, taskId) }
+return { 'changed', readTask(K, taskId), waitMs }

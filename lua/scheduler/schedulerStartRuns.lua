@@ -1,9 +1,12 @@
 --[[
-  Confirms the start of runs claimed ahead, at their start time, atomically: a run starts only while its replica
-  still holds its lease and its task is still the one it was claimed for (present, same incarnation, same
-  definition version, enabled for a scheduled fire), and never before its start time on Redis's clock (a replica
-  whose clock runs fast asks too early: it is told how long to wait). A confirmed run's lease runs from now and
-  its start is recorded at now (the run's real start, for its history and fire lag). A run whose task changed
+  Confirms the start of runs claimed ahead, atomically, from ARGV[2] ms before their start time: a run starts only
+  while its replica still holds its lease and its task is still the one it was claimed for (present, same
+  incarnation, same definition version, enabled for a scheduled fire); a replica whose clock runs fast and asks
+  earlier is told how long to wait. A confirmed run is started in Redis at its start time (or now, if that has
+  passed): its lease runs from then, its start is recorded then, and a change of its task that comes before then
+  is told to wait for it (state.startsAt; see confirmedStartWaitMs), so that once a change has returned no handler
+  of the old definition starts: confirming a little ahead keeps the confirmations' round trip and Redis's work out
+  of the start instant, for the hundreds of runs due at a whole second. A run whose task changed
   without its claim being cancelled (every change cancels it, so this is a safety net) is ended here, unstarted;
   one whose task already started a run with a higher token (its replica paused past its time) is given back; a
   lease that expired or is gone is left to the reaper. A run claimed when due whose claim's reply came late is
@@ -12,7 +15,8 @@
     KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, then the due
                and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] instance id of the replica that claimed them
-    ARGV[2..n] per run, three arguments: task id, fencing token, lease (ms) from now
+    ARGV[2] confirmation lead (ms): how long before its start time a run claimed ahead may be confirmed
+    ARGV[3..n] per run, three arguments: task id, fencing token, lease (ms) from its start
   Output:
     { now, { 1 started / 0 not / -n not yet: ask again in n ms, ... } } in the order of the runs; an error reply
     `UNDECLARED_WORKFLOWS <JSON list>` (nothing written) when a run's task's workflow keys were not declared
@@ -24,11 +28,11 @@ local rcall = redis.call
 --- @include "scheduler/includes/runLifecycle"
 
 local K = namespaceKeys(KEYS)
-local instanceId = ARGV[1]
+local instanceId, leadMs = ARGV[1], tonumber(ARGV[2])
 local now = nowMs()
 
 local leaseMembers, leases = {}, {}
-for i = 2, #ARGV, 3 do
+for i = 3, #ARGV, 3 do
   leaseMembers[#leaseMembers + 1] = ARGV[i] .. '|' .. ARGV[i + 1]
   leases[#leases + 1] = tonumber(ARGV[i + 2])
 end
@@ -49,24 +53,29 @@ for i, run in ipairs(runs) do
     -- Nothing of it ran: given back (the same attempt due again, with a new token).
     giveBackRun(K, leaseMember, run, now)
   elseif expiry and expiry > now then
-    -- A run claimed when due (its replica asks because the claim's reply came late) started at its claim: only its
-    -- lease is checked. A run claimed ahead starts now, if its task is still the one it was claimed for.
+    -- A run claimed when due (its replica asks because the claim's reply came late), or one confirmed already (its
+    -- replica paused past its time asks again), started: only its lease is checked. A run claimed ahead is
+    -- confirmed if its task is still the one it was claimed for.
     local current = not run.ahead
       or (state and state.version == run.version and (run.kind ~= 'scheduled' or state.enabled))
-    if current and now < run.startedAt then
-      starts = now - run.startedAt
+    if current and run.ahead and now < run.startedAt - leadMs then
+      starts = now - (run.startedAt - leadMs)
     elseif current and not run.ahead then
-      rcall('ZADD', K.leases, 'XX', now + leaseMs, leaseMember)
+      rcall('ZADD', K.leases, 'XX', math.max(now, run.startedAt) + leaseMs, leaseMember)
       starts = 1
     elseif current then
-      rcall('ZADD', K.leases, 'XX', now + leaseMs, leaseMember)
-      run.startedAt = now
+      local startAt = math.max(now, run.startedAt)
+      rcall('ZADD', K.leases, 'XX', startAt + leaseMs, leaseMember)
+      run.startedAt = startAt
       run.ahead = false
       rcall('HSET', K.runs, leaseMember, cjson.encode(run))
-      state.lastRunAt = now
+      state.lastRunAt = startAt
       noteStarted(state, run.fence)
       if state.ahead and state.ahead.fence == run.fence then
         state.ahead = nil
+      end
+      if startAt > now then
+        state.startsAt = math.max(tonumber(state.startsAt) or 0, startAt)
       end
       saveState(run.taskId, state)
       starts = 1

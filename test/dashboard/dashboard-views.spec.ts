@@ -59,6 +59,7 @@ const run = (
   attempt: 1,
   instanceId: started ? 'gateway-a' : null,
   error: null,
+  errorStack: null,
   ...extra,
 });
 
@@ -148,6 +149,24 @@ describe('task view', () => {
     assert.ok(facts.kind === 'facts' && timeline.kind === 'table');
     assert.equal(facts.facts.find((fact) => fact.label === 'Payload')!.value.text, 'null');
     assert.equal(timeline.rows[0].cells[6].text, '[hidden: 10 chars]');
+  });
+
+  it("shows a failed run's stack behind a guard (first frame under the error, the whole on hover), redacted", async () => {
+    const errorStack =
+      '    at callApi (/app/dist/api.js:10:5)\n    at run (/app/dist/job.js:3:1) fetching https://u:hunter2secret@api';
+    const failed = run('failed', 60, true, { error: 'boom', errorStack, durationMs: 5, finishedAt: at(59) });
+    const shown = (await view([failed], true)).blocks[2];
+    assert.ok(shown.kind === 'table');
+    const cell = shown.rows[0].cells[6];
+    assert.equal(cell.text, 'boom');
+    assert.equal(cell.sub, 'at callApi (/app/dist/api.js:10:5)');
+    assert.ok(cell.title?.includes('at run (/app/dist/job.js:3:1)'), cell.title);
+    assert.ok(!cell.title?.includes('hunter2secret'), cell.title);
+    const hidden = (await view([failed], true, false)).blocks[2];
+    assert.ok(hidden.kind === 'table');
+    const hiddenCell = hidden.rows[0].cells[6];
+    assert.equal(hiddenCell.sub, undefined);
+    assert.ok(!hiddenCell.title?.includes('callApi'), hiddenCell.title);
   });
 
   it('offers enable for a disabled task when actions are on', async () => {

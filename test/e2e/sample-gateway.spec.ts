@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { AppModule } from '../../sample/src/app.module';
 import { setUpApp } from '../../sample/src/app.setup';
+import { openSession, postAction } from '../dashboard/dashboard-client';
 import { RedisServer } from '../harness/redis-server';
 
 describe('sample gateway (e2e)', () => {
@@ -266,7 +267,7 @@ describe('sample gateway (e2e)', () => {
       assert.equal(sweep.misfire, 'skip');
       assert.deepEqual(sweep.retry, { attempts: 2, backoffMs: 500 });
       assert.ok(Date.parse(sweep.nextRunAt) > Date.now() - 1000, sweep.nextRunAt);
-      assert.equal((await http.get(`${tasks}/pod-sweep`).expect(200)).body.id, 'pod-sweep');
+      assert.equal((await http.get('/scheduler/tasks/pod-sweep').expect(200)).body.id, 'pod-sweep');
       assert.equal(await server.cli('HEXISTS', 'sf:{gateway:sched}:tasks', 'pod-sweep'), '1');
     });
 
@@ -420,7 +421,7 @@ describe('sample gateway (e2e)', () => {
         'payload.podId',
       );
       assertInvalid(await http.post(tasks).send({ ...valid, payload: undefined }), 'payload');
-      assertInvalid(await http.patch(`${tasks}/pod-sweep`).send({ enabled: 'yes' }), 'enabled');
+      assertInvalid(await http.patch('/scheduler/tasks/pod-sweep').send({ enabled: 'yes' }), 'enabled');
       assertInvalid(await http.get(tasks).query({ enabledOnly: 'maybe' }), 'enabledOnly');
       assertInvalid(await http.get(`${tasks}/pod-sweep/runs`).query({ limit: 0 }), 'limit');
       // ... and the library (StatefulErrorFilter).
@@ -430,9 +431,9 @@ describe('sample gateway (e2e)', () => {
       assertInvalid(await http.post(tasks).send({ ...valid, name: 'a{b}' }), 'name');
       assertInvalid(await http.post(tasks).send({ ...valid, id: 'x'.repeat(513) }), 'id');
       assertInvalid(await http.post(tasks).send({ ...valid, workflow: 'no-such-workflow' }), 'workflow');
-      assertInvalid(await http.patch(`${tasks}/pod-sweep`).send({ cron: 'every minute' }), 'cron');
+      assertInvalid(await http.patch('/scheduler/tasks/pod-sweep').send({ cron: 'every minute' }), 'cron');
       assert.equal((await http.get(`${tasks}/drain-bad`)).status, 404, 'nothing was written');
-      assert.equal((await http.get(`${tasks}/pod-sweep`).expect(200)).body.cron, '*/30 * * * * *');
+      assert.equal((await http.get('/scheduler/tasks/pod-sweep').expect(200)).body.cron, '*/30 * * * * *');
     });
   });
 
@@ -511,6 +512,63 @@ describe('sample gateway (e2e)', () => {
         /^stateful_redis_scheduler_fire_lag_seconds_count\{namespace="gateway",task="drain-sched-1"\} 1$/m,
       );
       assert.match(text, /^stateful_redis_scheduler_free_slots\{namespace="gateway",instance_id="[^"]+"\} 5$/m);
+    });
+  });
+
+  // Through the sample's real global ValidationPipe (whitelist, forbidNonWhitelisted, transform), its
+  // StatefulErrorFilter and the dashboard's LocalOperatorGuard: none of them may change what the dashboard answers.
+  describe('operator dashboard at /ops', () => {
+    // The wrong-type key of the StatefulErrorFilter test would make the namespace's routing view a 500.
+    before(() => server.cli('DEL', `sf:{${ns}:state:broken}`));
+
+    it('serves every page and every asset it links, versioned', async () => {
+      const home = await http.get('/ops').expect(302);
+      assert.equal(home.headers.location, 'ops/routing');
+      const linked = new Set<string>();
+      for (const page of ['routing', 'users', 'scheduler', 'task']) {
+        const { text, headers } = await http.get(`/ops/${page}`).expect(200);
+        assert.match(headers['content-type'], /^text\/html/);
+        assert.match(text, new RegExp(`data-api="api/${page}"`));
+        for (const match of text.matchAll(/(?:src|href)="(assets\/[^"]+\?v=[0-9a-f]+)"/g)) linked.add(match[1]);
+      }
+      assert.deepEqual([...linked].map((url) => url.split('?')[0]).sort(), [
+        'assets/dashboard.css',
+        'assets/dashboard.js',
+        'assets/icon.svg',
+      ]);
+      for (const url of linked) {
+        const { headers, text, body } = await http.get(`/ops/${url}`).buffer(true).expect(200);
+        assert.match(headers['cache-control'], /immutable/, url);
+        assert.ok((text ?? String(body)).length > 100, url); // supertest keeps an SVG as a Buffer
+      }
+    });
+
+    it('answers every JSON view with its query read, not stripped or refused', async () => {
+      const routing = await http.get(`/ops/api/routing?namespace=${ns}&service=game`).expect(200);
+      assert.match(routing.text, /"running"/);
+      assert.match(routing.text, new RegExp(`"${ns}"`));
+      const users = await http.get(`/ops/api/users?namespace=${ns}&uid=alice`).expect(200);
+      assert.match(users.text, /"game"/, 'alice is linked to a pod of game');
+      const scheduler = await http.get('/ops/api/scheduler').expect(200);
+      assert.match(scheduler.text, /"task\?id=pod-sweep"/);
+      const task = await http.get('/ops/api/task?id=pod-sweep').expect(200);
+      assert.match(task.text, /pod-sweep/);
+      assert.doesNotMatch(task.text, /No task with this id/);
+    });
+
+    it('runs an action with the page token', async () => {
+      await app.listen(0, '127.0.0.1'); // actions check Origin against Host: one address for both
+      const base = `${await app.getUrl()}/ops`;
+      const session = await openSession(`${base}/scheduler`);
+      const disabled = await postAction(base, 'disable-task', { id: 'pod-sweep' }, { session });
+      assert.equal(disabled.status, 200, JSON.stringify(disabled.body));
+      assert.equal((await http.get('/scheduler/tasks/pod-sweep').expect(200)).body.enabled, false);
+      await postAction(base, 'enable-task', { id: 'pod-sweep' }, { session });
+    });
+
+    it('lets in only a browser on this machine (the sample guard)', async () => {
+      await http.get('/ops/routing').set('X-Forwarded-For', '203.0.113.9').expect(403);
+      await http.get('/ops/api/scheduler').set('Host', 'gateway.example').expect(421);
     });
   });
 

@@ -37,6 +37,7 @@ interface RedisTlsFiles {
  */
 export class RedisServer {
   private process?: ChildProcess;
+  private paused = false;
 
   private constructor(
     readonly port: number,
@@ -94,6 +95,20 @@ export class RedisServer {
   /** Kills the server (SIGKILL), as a crash would. */
   async kill(): Promise<void> {
     await this.terminate('SIGKILL');
+  }
+
+  /** Freezes the server (SIGSTOP): its sockets stay open and nothing answers, as on a hung host. */
+  pause(): void {
+    if (!this.process || !this.running) return;
+    this.process.kill('SIGSTOP');
+    this.paused = true;
+  }
+
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.process?.kill('SIGCONT');
   }
 
   /** Starts the server again on the same port, empty. */
@@ -156,6 +171,8 @@ export class RedisServer {
     if (!child || !this.running) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill(signal);
+    // A stopped process takes SIGTERM only once it runs again.
+    this.resume();
     await exited;
     this.process = undefined;
   }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { scrubText } from '../errors/credential-scrubber';
 import { toStatefulError } from '../errors/redis-error.mapper';
+import { startupFailure } from '../errors/startup-failure';
 import type { ResolvedStatefulRedisOptions } from '../interfaces/stateful-redis-module-options.interface';
 import { ScriptRunner } from '../scripts/script-runner';
 import { STATEFUL_REDIS_RESOLVED_OPTIONS } from '../stateful-redis.constants';
@@ -40,12 +41,21 @@ export class ConnectionLifecycle implements OnModuleInit, OnApplicationShutdown 
         .open()
         .catch((error: Error) => this.logger.warn(`${error.message}; connecting in the background`));
     } else {
-      await this.connection.open();
+      try {
+        await this.connection.open();
+      } catch (error) {
+        throw startupFailure(this.logger, error);
+      }
       try {
         await this.scripts.preload();
       } catch (error) {
         await this.connection.close();
-        throw toStatefulError(error, 'onModuleInit', `endpoint=${this.connection.endpoint}, action=SCRIPT LOAD`);
+        const failure = toStatefulError(
+          error,
+          'onModuleInit',
+          `endpoint=${this.connection.endpoint}, action=SCRIPT LOAD`,
+        );
+        throw startupFailure(this.logger, failure);
       }
       this.connection.onReadyAgain(reloadScripts);
     }

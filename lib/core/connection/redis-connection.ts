@@ -1,12 +1,13 @@
 import { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
-import { registerSecrets } from '../errors/credential-scrubber';
+import { registerSecrets, scrubText } from '../errors/credential-scrubber';
 import { ErrorCode } from '../errors/error-code';
 import { StatefulError } from '../errors/stateful.error';
 import type { ResolvedStatefulRedisOptions } from '../interfaces/stateful-redis-module-options.interface';
 import { connectionPasswords } from './connection-passwords';
 import { createOwnedClient } from './redis-client.factory';
 import { describeEndpoint } from './redis-endpoint';
+import { StallProbe } from './stall-probe';
 
 export type RedisClient = Redis | Cluster;
 
@@ -14,8 +15,10 @@ const AUTHENTICATION_FAILURE = /^(WRONGPASS|NOAUTH|NOPERM|ERR invalid password|E
 
 /**
  * The module's Redis connection: created and closed here when the module owns it, borrowed
- * otherwise. Logs a warning when it is lost and when it is back, and tells listeners when it
- * is ready again (to reload the scripts into a Redis that restarted empty).
+ * otherwise. Logs its first connect (LOG), each loss (WARN: closed, or a stalled server whose
+ * commands time out) and each recovery (LOG), once each; knows when it is down (a reconnect
+ * attempt failed), so that calls fail fast meanwhile; tells listeners when it is ready again
+ * (to reload the scripts into a Redis that restarted empty).
  */
 export class RedisConnection {
   readonly client: RedisClient;
@@ -24,9 +27,14 @@ export class RedisConnection {
   private readonly logger = new Logger('StatefulRedis');
   private readonly readyListeners: Array<() => void> = [];
   private everReady = false;
+  /** A loss was logged, and no recovery since. */
   private lost = false;
+  /** The connection closed since it was last ready, and a reconnect attempt failed since: calls fail fast. */
+  private down = false;
+  private closedSinceReady = false;
   private closed = false;
   private lastError?: Error;
+  private readonly stallProbe: StallProbe;
   /** Ends the scrubbing of this connection's passwords from error texts. */
   private readonly releasePasswords: () => void;
 
@@ -39,10 +47,26 @@ export class RedisConnection {
     this.client.on('ready', this.onReady);
     this.client.on('close', this.onClose);
     this.client.on('error', this.onError);
+    this.stallProbe = new StallProbe(this.client, options.commandTimeoutMs, this.onStalled, this.onAnswered);
   }
 
   get isReady(): boolean {
     return this.client.status === 'ready';
+  }
+
+  /**
+   * Why calls fail fast now: the connection was lost (or never made, with `lazyConnect`) and a reconnect
+   * attempt has failed since; `undefined` while it is up or may be back any moment.
+   */
+  get downReason(): string | undefined {
+    if (!this.down || this.isReady) return undefined;
+    const reason = this.lastError ? `: ${scrubText(this.lastError.message)}` : '';
+    return `the connection to Redis at ${this.endpoint} is down${reason}`;
+  }
+
+  /** A command or a health probe timed out: whether Redis answers at all is checked (a stalled server is logged). */
+  timedOut(): void {
+    if (!this.closed) this.stallProbe.check();
   }
 
   /** Whether calls need the library's own deadline: ioredis's `commandTimeout` covers only owned single-node clients. */
@@ -95,6 +119,7 @@ export class RedisConnection {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.stallProbe.stop();
     this.releasePasswords();
     this.client.off('ready', this.onReady);
     this.client.off('close', this.onClose);
@@ -113,15 +138,16 @@ export class RedisConnection {
   }
 
   private readonly onReady = () => {
+    this.down = false;
+    this.closedSinceReady = false;
+    if (!this.everReady) this.logger.log(`Connected to Redis at ${this.endpoint}`);
     this.everReady = true;
-    if (this.lost) {
-      this.lost = false;
-      this.logger.warn(`Connection to Redis at ${this.endpoint} recovered`);
-    }
+    this.recovered();
     for (const listener of this.readyListeners) listener();
   };
 
   private readonly onClose = () => {
+    this.closedSinceReady = true;
     if (this.closed || this.lost || !this.everReady) return;
     this.lost = true;
     this.logger.warn(`Connection to Redis at ${this.endpoint} lost; calls fail until it is back`);
@@ -130,5 +156,27 @@ export class RedisConnection {
   private readonly onError = (error: Error) => {
     // Kept for the startup message; the loss itself is logged once by onClose, not per retry.
     this.lastError = error;
+    // A (re)connect attempt failed: until one succeeds, calls fail at once rather than wait for their timeout.
+    if (this.client.status !== 'ready' && (this.closedSinceReady || !this.everReady)) this.down = true;
   };
+
+  /** The stall probe's PING went unanswered within the command timeout: the server is up but does not answer. */
+  private readonly onStalled = () => {
+    if (this.closed || this.lost) return;
+    this.lost = true;
+    this.logger.warn(
+      `Redis at ${this.endpoint} is not answering (no reply within ${this.options.commandTimeoutMs} ms); ` +
+        'calls time out until it answers',
+    );
+  };
+
+  private readonly onAnswered = () => {
+    if (!this.closed && this.isReady) this.recovered();
+  };
+
+  private recovered(): void {
+    if (!this.lost) return;
+    this.lost = false;
+    this.logger.log(`Connection to Redis at ${this.endpoint} recovered`);
+  }
 }

@@ -45,6 +45,7 @@ export class StatefulRedisHealthIndicator {
     } catch (error) {
       // The library's deadline (a CommandTimeoutError) or ioredis's own commandTimeout, whichever came first.
       const timedOut = classifyRedisError(error) === ErrorCode.TIMEOUT;
+      if (timedOut) this.connection.timedOut();
       const message = timedOut ? `Redis did not answer within ${timeoutMs} ms` : scrubText((error as Error).message);
       return indicator.down({ message });
     }

@@ -27,8 +27,9 @@ function formatInputs(inputs: OperationInputs): string {
 }
 
 /**
- * The one way every feature's operation reaches Redis: refuses before init and after shutdown, bounds the
- * wait, maps failures to `StatefulError`s naming the operation and its inputs, counts and logs if asked.
+ * The one way every feature's operation reaches Redis: refuses before init and after shutdown, fails fast while
+ * the connection is known down, bounds the wait (a timeout has the connection check that Redis still answers),
+ * maps failures to `StatefulError`s naming the operation and its inputs, counts and logs if asked.
  */
 @Injectable()
 export class OperationPipeline {
@@ -69,6 +70,15 @@ export class OperationPipeline {
         { operation },
       );
     }
+    const downReason = this.connection.downReason;
+    if (downReason !== undefined) {
+      metrics?.failed(feature, operation, ErrorCode.REDIS_CONNECTION_ERROR);
+      throw new StatefulError(
+        ErrorCode.REDIS_CONNECTION_ERROR,
+        `${operation}(${formatInputs(inputs)}) failed: ${downReason}; failing fast until it is back`,
+        { operation },
+      );
+    }
     const timed = metrics !== null || this.options.logOperations;
     const started = timed ? performance.now() : 0;
     try {
@@ -85,6 +95,7 @@ export class OperationPipeline {
       return reply;
     } catch (error) {
       const failure = toStatefulError(error, operation, formatInputs(inputs));
+      if (failure.code === ErrorCode.TIMEOUT) this.connection.timedOut();
       metrics?.failed(feature, operation, failure.code, (performance.now() - started) / 1000);
       throw failure;
     }

@@ -11,6 +11,9 @@ const PAYLOAD_PREVIEW_LIMIT = 2_048;
 /** Longest error message shown in a run's row. */
 const ERROR_PREVIEW_LIMIT = 300;
 
+/** Longest error stack shown (on hover) in a run's row. */
+const STACK_PREVIEW_LIMIT = 4_096;
+
 /** Depth past which a payload is not walked (a payload is at most 64 KiB of JSON). */
 const MAX_DEPTH = 20;
 
@@ -60,4 +63,9 @@ export function payloadPreview(payload: unknown, more: TextRule = NO_MORE_RULES)
 /** A run's error message as shown: secrets redacted as in payload texts, JSON in it walked, `more` rules, cut. */
 export function errorPreview(message: string, more: TextRule = NO_MORE_RULES): string {
   return truncate(more(redactString(message, 0)), ERROR_PREVIEW_LIMIT);
+}
+
+/** A run's error stack as shown: redacted as an error message, cut at `STACK_PREVIEW_LIMIT` characters. */
+export function stackPreview(stack: string, more: TextRule = NO_MORE_RULES): string {
+  return truncate(more(redactString(stack, 0)), STACK_PREVIEW_LIMIT);
 }

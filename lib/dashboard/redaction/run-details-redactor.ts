@@ -4,7 +4,7 @@ import { DASHBOARD_LOGGER_CONTEXT, DASHBOARD_RESOLVED_OPTIONS } from '../dashboa
 import type { ResolvedStatefulDashboardOptions } from '../interfaces/stateful-dashboard-options.interface';
 import type { ViewCell } from '../views/dashboard-view.interface';
 import { connectionCredentialsRule } from './connection-credentials';
-import { errorPreview, payloadPreview, TextRule } from './payload-preview';
+import { errorPreview, payloadPreview, stackPreview, TextRule } from './payload-preview';
 import { describeValue } from './value-description';
 
 const WITHOUT_GUARD =
@@ -50,11 +50,15 @@ export class RunDetailsRedactor {
     return text === null ? hiddenPayload(payload, APP_RULE_FAILED) : { text, mono: true };
   }
 
-  /** A run's error message, as a cell. */
-  error(message: string): ViewCell {
+  /** A run's error message, as a cell; its stack's first frame under it and the whole stack on hover. */
+  error(message: string, stack: string | null = null): ViewCell {
     if (this.options.guard === null) return hiddenError(message, WITHOUT_GUARD);
     const text = this.shown(() => errorPreview(message, (redacted) => this.applyRules(redacted)));
-    return text === null ? hiddenError(message, APP_RULE_FAILED) : { text, tone: 'bad' };
+    if (text === null) return hiddenError(message, APP_RULE_FAILED);
+    const frames =
+      stack === null ? null : this.shown(() => stackPreview(stack, (redacted) => this.applyRules(redacted)));
+    if (frames === null) return { text, tone: 'bad' };
+    return { text, tone: 'bad', sub: frames.trimStart().split('\n', 1)[0], title: frames };
   }
 
   private applyRules(text: string): string {

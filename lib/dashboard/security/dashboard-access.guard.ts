@@ -1,12 +1,10 @@
 import {
   CanActivate,
   ExecutionContext,
-  HttpException,
   HttpStatus,
   Inject,
   Injectable,
   Logger,
-  NotFoundException,
   OnModuleInit,
   Type,
 } from '@nestjs/common';
@@ -14,6 +12,7 @@ import { ModuleRef } from '@nestjs/core';
 import { DASHBOARD_LOGGER_CONTEXT, DASHBOARD_RESOLVED_OPTIONS } from '../dashboard.constants';
 import type { ResolvedStatefulDashboardOptions } from '../interfaces/stateful-dashboard-options.interface';
 import { isAllowedHost } from './allowed-hosts';
+import { DashboardRefusal } from './dashboard-refusal';
 import { isExactRoute } from './exact-route';
 import type { DashboardRequest } from './http-request';
 
@@ -49,7 +48,8 @@ function firstValue(result: Subscribable): Promise<boolean> {
 
 /**
  * Runs before every dashboard route: a path that is not exactly the route's gets 404 (`isExactRoute`), a host
- * name not in `allowedHosts` 421, then the configured guard decides. A guard class is taken from the app when
+ * name not in `allowedHosts` 421, then the configured guard decides (403 when it says no). Each refusal is a
+ * `DashboardRefusal`, answered by the dashboard itself. A guard class is taken from the app when
  * a module provides it, else built by the dashboard module's injector (its dependencies must be visible there).
  * Without a guard (read-only only) every route is open, and a warning says so at startup.
  */
@@ -79,19 +79,20 @@ export class DashboardAccessGuard implements CanActivate, OnModuleInit {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<DashboardRequest>();
-    if (!isExactRoute(request)) throw new NotFoundException();
+    if (!isExactRoute(request)) throw new DashboardRefusal(HttpStatus.NOT_FOUND, 'Not Found');
     const allowedHosts = this.options.allowedHosts;
     if (allowedHosts !== null && !isAllowedHost(request, allowedHosts))
-      throw new HttpException(
-        {
-          statusCode: HttpStatus.MISDIRECTED,
-          message: 'Misdirected: this dashboard does not answer to this host name (see its allowedHosts)',
-        },
+      throw new DashboardRefusal(
         HttpStatus.MISDIRECTED,
+        'Misdirected: this dashboard does not answer to this host name (see its allowedHosts)',
       );
-    if (this.guard === null) return this.options.guard === null;
+    if (this.guard === null) {
+      if (this.options.guard === null) return true;
+      throw new DashboardRefusal(HttpStatus.FORBIDDEN, 'Forbidden resource'); // its guard is not built yet
+    }
     const result: GuardResult = this.guard.canActivate(context);
-    return (isSubscribable(result) ? await firstValue(result) : await result) === true;
+    if ((isSubscribable(result) ? await firstValue(result) : await result) === true) return true;
+    throw new DashboardRefusal(HttpStatus.FORBIDDEN, 'Forbidden resource');
   }
 
   private async instanceOf(guardClass: Type<CanActivate>): Promise<CanActivate> {

@@ -11,10 +11,30 @@ export interface DashboardRequest {
   /** The path and query as sent (Express and Fastify). */
   originalUrl?: string;
   url?: string;
+  /** The body the framework parsed (JSON on both). */
+  body?: unknown;
   /** Express: the route that matched, `path` as registered. */
   route?: { path?: unknown };
   /** Fastify: the route that matched, `url` as registered. */
   routeOptions?: { url?: unknown };
+}
+
+/** A request's path (not decoded) and its query parameters. */
+export interface RequestTarget {
+  path: string;
+  query: URLSearchParams;
+}
+
+/**
+ * The path and query exactly as the client sent them: Express's `originalUrl` (a global prefix included),
+ * Fastify's raw URL. Read here rather than through `@Query()` or `@Param()`, which the app's global pipes
+ * transform, strip or refuse (a ValidationPipe with `forbidNonWhitelisted` refuses the assets' `?v=`).
+ */
+export function requestTarget(request: DashboardRequest): RequestTarget {
+  const url = request.originalUrl ?? request.raw?.url ?? request.url ?? '/';
+  const mark = url.indexOf('?');
+  if (mark < 0) return { path: url, query: new URLSearchParams() };
+  return { path: url.slice(0, mark), query: new URLSearchParams(url.slice(mark + 1)) };
 }
 
 /** The first value of a header that may repeat. */

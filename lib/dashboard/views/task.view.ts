@@ -143,7 +143,7 @@ function timeline(task: ScheduledTask, runs: TaskRun[], redactor: RunDetailsReda
         run.instanceId === null ? { text: '—', tone: 'muted' } : { text: run.instanceId, mono: true },
         lagCell(run),
         durationCell(run, longest),
-        run.error === null ? { text: '' } : redactor.error(run.error),
+        run.error === null ? { text: '' } : redactor.error(run.error, run.errorStack),
       ],
     })),
   };

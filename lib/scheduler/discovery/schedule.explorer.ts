@@ -1,7 +1,8 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { ErrorCode } from '../../core/errors/error-code';
+import { startupFailure } from '../../core/errors/startup-failure';
 import { StatefulError } from '../../core/errors/stateful.error';
 import {
   DISTRIBUTED_CRON_METADATA,
@@ -19,9 +20,12 @@ type MethodHost = Record<string, (run: ScheduledRunContext) => unknown>;
  * Finds the `@DistributedCron` and `@ScheduledWorkflow` methods of every provider and controller, as
  * `@nestjs/schedule` does (DiscoveryService + MetadataScanner), and registers them. Static providers only: a
  * request-scoped one has no instance outside a request, so a schedule on it could never run; it stops the app.
+ * A method refused stops the app's startup with one ERROR line.
  */
 @Injectable()
 export class ScheduleExplorer implements OnModuleInit {
+  private readonly logger = new Logger('DistributedScheduler');
+
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
@@ -30,6 +34,14 @@ export class ScheduleExplorer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    try {
+      this.exploreAll();
+    } catch (error) {
+      throw startupFailure(this.logger, error);
+    }
+  }
+
+  private exploreAll(): void {
     const seen = new Set<object>();
     for (const wrapper of [...this.discovery.getControllers(), ...this.discovery.getProviders()]) {
       if (wrapper.isAlias) continue;

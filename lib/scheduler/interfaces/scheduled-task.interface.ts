@@ -130,4 +130,9 @@ export interface TaskRun {
   instanceId: string | null;
   /** The thrown error's message, for `failed`, `retry` and `lost`. */
   error: string | null;
+  /**
+   * The thrown error's stack, for `failed` and `retry`: its frames (the message is `error`), scrubbed of
+   * credentials and capped; `null` when what was thrown had none (a string, `null`, ...).
+   */
+  errorStack: string | null;
 }

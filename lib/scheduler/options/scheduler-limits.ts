@@ -27,4 +27,6 @@ export const SCHEDULER_LIMITS = {
    * A failed attempt's error message as stored in its history entry (UTF-8); longer ones are cut, their length noted.
    */
   maxErrorMessageBytes: 2 * 1024,
+  /** A failed attempt's stack as stored in its history entry (UTF-8); longer ones are cut, their length noted. */
+  maxErrorStackBytes: 4 * 1024,
 } as const;

@@ -15,6 +15,12 @@ export class ActiveRun {
   readonly claimedAt = performance.now();
   /** `performance.now()` when the handler was called (when it was claimed, until then). */
   startedAt = performance.now();
+  /** `performance.now()` at which a run claimed ahead starts (at its claim, for a run claimed when due). */
+  localStartAt = performance.now();
+  /** Claimed ahead, its time not come yet: it holds no slot (see RunExecutor). */
+  waitingForTime = false;
+  /** Whether it holds one of the replica's slots (from just before its handler is called until it ends). */
+  holdsSlot = false;
   /** Whether its handler was called (a run claimed ahead waits for its time first). */
   handlerCalled = false;
   /** Whether its handler returned or threw: the run no longer takes a slot (its finish may still be on its way). */

@@ -37,17 +37,19 @@ export class RunLeaseKeeper {
   }
 
   /**
-   * At its time, asks Redis whether a run claimed ahead may start (its lease held, its task present, enabled and
-   * unchanged), never trusting that no change message was heard: a change that cancelled it may have been lost
-   * in a reconnect, or not read yet by a busy event loop. `'unreachable'` when Redis could not answer.
+   * From `leadMs` before its time, asks Redis whether a run claimed ahead may start (its lease held, its task
+   * present, enabled and unchanged), never trusting that no change message was heard: a change that cancelled it
+   * may have been lost in a reconnect, or not read yet by a busy event loop. Asked about a run started already,
+   * Redis checks its lease only. `'unreachable'` when Redis could not answer.
    */
-  async confirmStart(run: ActiveRun): Promise<StartRunResult | 'unreachable'> {
+  async confirmStart(run: ActiveRun, leadMs: number): Promise<StartRunResult | 'unreachable'> {
     const { taskId, fence, leaseMs } = run.claimed;
+    const { instanceId } = this.options;
     for (let asked = 1; ; asked++) {
       const sentAt = performance.now();
       let confirmation: StartRunResult;
       try {
-        confirmation = await this.store.confirmStart({ taskId, fence, leaseMs, instanceId: this.options.instanceId });
+        confirmation = await this.store.confirmStart({ taskId, fence, leaseMs, leadMs, instanceId });
       } catch {
         return 'unreachable';
       }

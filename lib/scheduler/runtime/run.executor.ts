@@ -8,12 +8,24 @@ import { DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS, SCHEDULER_METRICS } from '../sch
 import type { ClaimedRun } from '../store/scheduler-store.interface';
 import { ActiveRun } from './active-run';
 import { AheadStarts } from './ahead-starts';
+import { attemptFailure, AttemptFailure } from './attempt-failure';
 import { ChangeSubscriber } from './change-subscriber';
 import { RunFinisher } from './run.finisher';
 import { RunLeaseKeeper } from './run-lease.keeper';
+import { SlotGate } from './slot-gate';
 import { SchedulerCore } from './scheduler-core';
 import { WakeSignal } from './wake.signal';
 import { WorkflowRegistry } from './workflow-registry';
+
+/**
+ * How long before its start time a run claimed ahead is confirmed in Redis (ms): enough for the confirmations of
+ * the hundreds of runs due at one whole second to be answered before it; a change of the task that comes in
+ * between waits this long at most (it returns once the run has started).
+ */
+const START_CONFIRMATION_LEAD_MS = 50;
+
+/** Runs a replica may hold claimed ahead, waiting for their time (they take no slot until then), per slot. */
+const AHEAD_RUNS_PER_SLOT = 4;
 
 /**
  * Executes the runs this replica claimed: each at its start time (a run claimed ahead waits for it, and starts
@@ -27,8 +39,11 @@ export class RunExecutor {
   private readonly runs = new Map<string, ActiveRun>();
   /** Runs of `runs` whose handler ended and whose finish is on its way: they hold no slot. */
   private endedRuns = 0;
+  /** Runs of `runs` claimed ahead whose time has not come: they hold no slot yet. */
+  private waitingForTime = 0;
   /** The handlers of runs claimed ahead, by local start deadline (`performance.now()`). */
   private readonly aheadStarts = new AheadStarts();
+  private readonly slots: SlotGate;
 
   constructor(
     @Inject(DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS) private readonly options: ResolvedDistributedScheduleOptions,
@@ -40,19 +55,25 @@ export class RunExecutor {
     changes: ChangeSubscriber,
     @Inject(SCHEDULER_METRICS) private readonly metrics: SchedulerMetrics | null,
   ) {
+    this.slots = new SlotGate(options.maxConcurrent);
     changes.onChange((event, taskId) => {
       if (event === 'removed') this.taskRemoved(taskId);
     });
   }
 
-  /** Runs that hold a slot: claimed (ahead or not) and whose handler has not ended. */
+  /** Runs that hold a slot or wait for one: claimed when due, or claimed ahead and their time come; not ended. */
   get runningCount(): number {
-    return this.runs.size - this.endedRuns;
+    return this.runs.size - this.endedRuns - this.waitingForTime;
   }
 
-  /** Runs this replica could take now: `maxConcurrent` minus those holding a slot. */
+  /** Runs due now this replica could take: `maxConcurrent` minus those holding or waiting for a slot. */
   get freeSlots(): number {
     return Math.max(this.options.maxConcurrent - this.runningCount, 0);
+  }
+
+  /** Runs this replica could claim ahead now: at most `AHEAD_RUNS_PER_SLOT` per slot wait for their time. */
+  get aheadRoom(): number {
+    return Math.max(AHEAD_RUNS_PER_SLOT * this.options.maxConcurrent - this.waitingForTime, 0);
   }
 
   /**
@@ -65,7 +86,13 @@ export class RunExecutor {
     const run = new ActiveRun(claimed, this.options.instanceId, claimSentAt + aheadMs);
     this.runs.set(run.key, run);
     this.leases.watch(run);
-    const started = aheadMs > 0 ? this.aheadStarts.at(startAt) : Promise.resolve();
+    run.localStartAt = startAt;
+    if (aheadMs > 0) {
+      run.waitingForTime = true;
+      this.waitingForTime++;
+    }
+    // Confirmed a little ahead of its time: the confirmations of a whole second's runs are not on its start path.
+    const started = aheadMs > 0 ? this.aheadStarts.at(startAt - START_CONFIRMATION_LEAD_MS) : Promise.resolve();
     run.done = started
       .then(() => this.execute(run))
       .catch((error: unknown) =>
@@ -119,32 +146,23 @@ export class RunExecutor {
     const replyCameLate = !claimedAhead && performance.now() - run.leaseHeldAt > claimed.leaseMs / 3;
     if (claimedAhead || replyCameLate) {
       const how = claimedAhead ? 'claimed ahead' : 'whose claim reply came late';
-      const confirmation = this.core.connection.isReady ? await this.leases.confirmStart(run) : 'unreachable';
-      // Redis unreachable at its time (or its clock still before it): fail closed, as a look would. Nothing ran, so
-      // the run is given back once Redis answers: the same attempt is due again, for any replica.
-      if (confirmation === 'unreachable' || confirmation.notYetMs !== undefined) {
-        run.finishing = true;
-        this.endHandler(run);
-        this.logger.warn(
-          `Run of task "${claimed.taskId}" (fence ${claimed.fence}) ${how} not started: Redis is unreachable at its time; ` +
-            'it is given back once Redis answers (the same attempt, due again at once), or recorded lost if its lease runs out first',
-        );
-        await this.finisher.finish(run, 'unstarted', undefined);
-        return;
+      const confirmed = await this.confirm(run, how);
+      if (confirmed === undefined) return;
+      clock = confirmed;
+      if (claimedAhead) {
+        await this.aheadStarts.at(run.localStartAt);
+        this.timeCame(run);
+        // Given back meanwhile (a shutdown), or its lease lost: its handler is not called.
+        if (run.finishing || run.controller.signal.aborted) return;
+        // Its replica paused past its time: the lease may have run out meanwhile, Redis is asked again (lease only).
+        if (performance.now() - run.localStartAt > claimed.leaseMs / 3) {
+          const reconfirmed = await this.confirm(run, 'confirmed ahead, whose replica paused past its time');
+          if (reconfirmed === undefined) return;
+          clock = reconfirmed;
+        }
       }
-      if (!confirmation.started) {
-        run.finishing = true;
-        this.endHandler(run);
-        this.logger.log(
-          `Run of task "${claimed.taskId}" (fence ${claimed.fence}) ${how} not started: the task was removed, ` +
-            'disabled or changed before its time, or the lease was lost',
-        );
-        return;
-      }
-      // Given back meanwhile (a shutdown): its handler is not called; its finish gives the run back.
-      if (run.finishing) return;
-      clock = { redisMs: confirmation.startedAt, localMs: performance.now() };
     }
+    if (!(await this.takeSlot(run))) return;
     const workflow = claimed.task.workflow;
     const handler = this.registry.handler(workflow);
     run.startedAt = performance.now();
@@ -154,14 +172,14 @@ export class RunExecutor {
     this.metrics?.started(this.options.namespace, claimed.taskId, (startedAtRedis - claimed.scheduledAt) / 1000);
     this.leases.renewWhileRunning(run);
     let status: 'success' | 'failed' = 'success';
-    let error: string | undefined;
+    let error: AttemptFailure | undefined;
     try {
       if (!handler) throw new Error(`workflow "${workflow}" is not registered on this replica`);
       await handler(run.context());
     } catch (thrown) {
       // Whatever it is (null, a symbol, an object that cannot be printed): a failed attempt, recorded at once.
       status = 'failed';
-      error = describeThrown(thrown);
+      error = attemptFailure(thrown);
     }
     this.endHandler(run);
     if (run.finishing) return;
@@ -170,6 +188,41 @@ export class RunExecutor {
     // No renewal once the finish is sent: the finish releases the lease, so a renewal meanwhile would be refused.
     run.stopRenewing();
     await this.finisher.finish(run, status, error);
+  }
+
+  /**
+   * Asks Redis whether the run may start (see `RunLeaseKeeper.confirmStart`); answers Redis's time at a local
+   * instant of the reply, or undefined when it must not start (then it is ended: given back, or left to Redis).
+   */
+  private async confirm(run: ActiveRun, how: string): Promise<{ redisMs: number; localMs: number } | undefined> {
+    const { claimed } = run;
+    const confirmation = this.core.connection.isReady
+      ? await this.leases.confirmStart(run, START_CONFIRMATION_LEAD_MS)
+      : 'unreachable';
+    // Redis unreachable at its time (or its clock still before it): fail closed, as a look would. Nothing ran, so
+    // the run is given back once Redis answers: the same attempt is due again, for any replica.
+    if (confirmation === 'unreachable' || confirmation.notYetMs !== undefined) {
+      run.finishing = true;
+      this.endHandler(run);
+      this.logger.warn(
+        `Run of task "${claimed.taskId}" (fence ${claimed.fence}) ${how} not started: Redis is unreachable at its time; ` +
+          'it is given back once Redis answers (the same attempt, due again at once), or recorded lost if its lease runs out first',
+      );
+      await this.finisher.finish(run, 'unstarted', undefined);
+      return undefined;
+    }
+    if (!confirmation.started) {
+      run.finishing = true;
+      this.endHandler(run);
+      this.logger.log(
+        `Run of task "${claimed.taskId}" (fence ${claimed.fence}) ${how} not started: the task was removed, ` +
+          'disabled or changed before its time, or the lease was lost',
+      );
+      return undefined;
+    }
+    // Given back meanwhile (a shutdown): its handler is not called; its finish gives the run back.
+    if (run.finishing) return undefined;
+    return { redisMs: confirmation.startedAt, localMs: performance.now() };
   }
 
   /**
@@ -184,15 +237,52 @@ export class RunExecutor {
       this.endHandler(run);
     }
     this.aheadStarts.releaseAll();
+    this.slots.releaseWaiters();
     await Promise.all(unstarted.map((run) => this.finisher.finish(run, 'unstarted', undefined).catch(() => undefined)));
   }
 
   /** The run's handler is over (or will never be called): its slot is free, even while its finish is on its way. */
   private endHandler(run: ActiveRun): void {
     if (run.handlerEnded) return;
+    this.timeCame(run);
     run.handlerEnded = true;
     this.endedRuns++;
+    if (run.holdsSlot) {
+      run.holdsSlot = false;
+      this.slots.give();
+    }
     this.wakeSignal.slotFreed();
+  }
+
+  /** A run claimed ahead reached its time (or ended before): from now on it counts for a slot. */
+  private timeCame(run: ActiveRun): void {
+    if (!run.waitingForTime) return;
+    run.waitingForTime = false;
+    this.waitingForTime--;
+  }
+
+  /**
+   * Takes a slot for the run's handler. Runs claimed ahead whose time came together beyond the free slots wait
+   * for handlers to end, at most a third of the lease and of the look-ahead; a run that got none is given back
+   * (the same attempt, due again at once for any replica) and false is answered.
+   */
+  private async takeSlot(run: ActiveRun): Promise<boolean> {
+    const maxWaitMs = Math.min(this.options.lookAheadMs, run.claimed.leaseMs / 3);
+    const taken = await this.slots.take(maxWaitMs);
+    if (taken && !run.finishing && !run.controller.signal.aborted) {
+      run.holdsSlot = true;
+      return true;
+    }
+    if (taken) this.slots.give();
+    if (run.finishing || run.controller.signal.aborted) return false;
+    run.finishing = true;
+    this.endHandler(run);
+    this.logger.debug(
+      `Run of task "${run.claimed.taskId}" (fence ${run.claimed.fence}) found no free slot within ${maxWaitMs} ms ` +
+        'of its time: given back, due again at once for any replica',
+    );
+    await this.finisher.finish(run, 'unstarted', undefined);
+    return false;
   }
 
   /** Shutdown timeout: aborts every run still going and records it `cancelled` (retried elsewhere per its policy). */

@@ -16,6 +16,7 @@ import { SchedulerStore } from '../store/scheduler-store';
 import type { ClaimDecision } from '../store/scheduler-store.interface';
 import type { StoredTask } from '../store/stored-task.interface';
 import { ChangeSubscriber } from './change-subscriber';
+import { ClaimingNotice } from './claiming-notice';
 import { decideFire } from './claim-decisions';
 import { DecidedBacklog } from './decided-backlog';
 import { DeclaredTasksSync } from './declared-tasks.sync';
@@ -58,6 +59,7 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
   /** Redis's clock against the local one, from the replies of looks: when a run claimed ahead starts locally. */
   private readonly redisClock = new RedisClock();
   private readonly undecidable = new UndecidableTasks(this.logger);
+  private readonly claimingNotice = new ClaimingNotice(this.logger);
   private current: LoopState = 'created';
   private looping: Promise<void> = Promise.resolve();
   private lastObservation?: LoopObservation;
@@ -186,10 +188,11 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
   /** One look at Redis (or a claim of fires decided by the last one); returns how long to sleep after it. */
   private async look(): Promise<number> {
     const free = this.executor.freeSlots;
+    const aheadRoom = this.executor.aheadRoom;
     // Slots freed just after a look that decided on more fires than it could take: those are claimed at once.
     if (free > 0 && this.backlog.size > 0) {
       const decided = this.backlog.take(free, performance.now());
-      if (decided.decisions.length > 0) return this.claimDecided(decided.decisions, decided.tasks, free);
+      if (decided.decisions.length > 0) return this.claimDecided(decided.decisions, decided.tasks, free, aheadRoom);
     }
     this.backlog.clear();
     await this.declaredTasks.sync();
@@ -197,8 +200,9 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     const { instanceId, historyLength, pollIntervalMs, lookAheadMs, maxConcurrent } = this.options;
     const workflows = this.registry.names();
     // At least one candidate even without a free slot: the health indicator reports the oldest overdue fire. With
-    // free slots, up to `maxConcurrent` more are decided on, for the slots that free up next (the backlog).
-    const limit = free > 0 ? free + maxConcurrent : 1;
+    // free slots, up to `maxConcurrent` more are decided on, for the slots that free up next (the backlog), and as
+    // many as may be claimed ahead.
+    const limit = free > 0 ? free + maxConcurrent + aheadRoom : 1;
     const peek = await this.store.peek(
       instanceId,
       workflows,
@@ -239,12 +243,16 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
       }
     });
     const tasks = new Map(candidates.map((due) => [due.task.id, due.task]));
-    this.backlog.keep(decisions.slice(free), tasks, peek.now, performance.now());
-    const claimNow = decisions.slice(0, free);
-    const claimed = await this.claimAndStart(claimNow, tasks, free);
-    this.backlogged = claimed > 0 && candidates.length >= free;
+    // Fires due now take the free slots; fires due later in the window are claimed ahead, up to the room for those.
+    const ahead = (decision: ClaimDecision) => decision.dueAt !== undefined && decision.dueAt > peek.now;
+    const dueNow = decisions.filter((decision) => !ahead(decision));
+    const dueLater = decisions.filter(ahead);
+    this.backlog.keep([...dueNow.slice(free), ...dueLater.slice(aheadRoom)], tasks, peek.now, performance.now());
+    const claimNow = [...dueNow.slice(0, free), ...dueLater.slice(0, aheadRoom)];
+    const claimed = await this.claimAndStart(claimNow, tasks, free, aheadRoom);
+    this.backlogged = claimed > 0 && dueNow.length >= free;
     // Every slot taken, more may be due: the end of a run is worth a look.
-    this.wakeSignal.waitingForSlots = claimed >= free && candidates.length >= free;
+    this.wakeSignal.waitingForSlots = claimed >= free && dueNow.length >= free;
     // More may be due than one look could take: look again at once while slots are free.
     if (claimed > 0 && (claimed >= free || candidates.length >= limit) && this.executor.freeSlots > 0) return 0;
     return this.sleepAfterClaim(claimNow, peek.nextWakeAt, peek.now, claimed > 0);
@@ -255,8 +263,9 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     decisions: ClaimDecision[],
     tasks: ReadonlyMap<string, StoredTask>,
     free: number,
+    aheadRoom: number,
   ): Promise<number> {
-    const claimed = await this.claimAndStart(decisions, tasks, free);
+    const claimed = await this.claimAndStart(decisions, tasks, free, aheadRoom);
     const more = this.backlog.size > 0 || claimed >= free;
     this.backlogged = claimed > 0 && more;
     this.wakeSignal.waitingForSlots = more;
@@ -266,11 +275,15 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     return this.options.pollIntervalMs;
   }
 
-  /** Claims the decided fires (and due pending runs) into `free` slots and starts what it got; returns how many. */
+  /**
+   * Claims the decided fires (and due pending runs) into `free` slots, and up to `aheadRoom` fires ahead, and
+   * starts what it got; returns how many.
+   */
   private async claimAndStart(
     decisions: ClaimDecision[],
     tasks: ReadonlyMap<string, StoredTask>,
     free: number,
+    aheadRoom: number,
   ): Promise<number> {
     const { instanceId, historyLength, leaseMs, lookAheadMs } = this.options;
     const claimSentAt = performance.now();
@@ -283,6 +296,7 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
       decisions,
       lookAheadMs,
       tasks,
+      aheadRoom,
     );
     const repliedAt = performance.now();
     for (const run of claimed) {
@@ -335,5 +349,6 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
 
   private observe(observation: Omit<LoopObservation, 'at'>): void {
     this.lastObservation = { at: performance.now(), ...observation };
+    this.claimingNotice.looked(observation.error);
   }
 }

@@ -33,6 +33,14 @@ function codePointCount(text: string): number {
   return count;
 }
 
+/** `text` scrubbed of credentials, then cut to `maxBytes` of UTF-8 at a character boundary, noting its whole length. */
+function storedText(text: string, maxBytes: number): string {
+  const scrubbed = scrubText(text);
+  if (Buffer.byteLength(scrubbed, 'utf8') <= maxBytes) return scrubbed.toWellFormed();
+  const note = `… [truncated, ${codePointCount(scrubbed)} characters in all]`;
+  return utf8Prefix(scrubbed, maxBytes - Buffer.byteLength(note, 'utf8')).toWellFormed() + note;
+}
+
 /**
  * A failed attempt's error message as its history entry keeps it: scrubbed of credentials as the logs are (the
  * connection's passwords, URL passwords), then cut to `maxErrorMessageBytes` of UTF-8 at a character boundary,
@@ -40,9 +48,10 @@ function codePointCount(text: string): number {
  * a password. Every entry of a task's history is bounded so, whatever its handlers throw.
  */
 export function storedErrorMessage(message: string): string {
-  const scrubbed = scrubText(message);
-  const maxBytes = SCHEDULER_LIMITS.maxErrorMessageBytes;
-  if (Buffer.byteLength(scrubbed, 'utf8') <= maxBytes) return scrubbed.toWellFormed();
-  const note = `… [truncated, ${codePointCount(scrubbed)} characters in all]`;
-  return utf8Prefix(scrubbed, maxBytes - Buffer.byteLength(note, 'utf8')).toWellFormed() + note;
+  return storedText(message, SCHEDULER_LIMITS.maxErrorMessageBytes);
+}
+
+/** A failed attempt's stack as its history entry keeps it: scrubbed and cut as the message, to `maxErrorStackBytes`. */
+export function storedErrorStack(stack: string): string {
+  return storedText(stack, SCHEDULER_LIMITS.maxErrorStackBytes);
 }

@@ -103,8 +103,10 @@ export interface StartRunInput {
   taskId: string;
   fence: number;
   instanceId: string;
-  /** Its lease from the confirmation on. */
+  /** Its lease from its start on. */
   leaseMs: number;
+  /** How long before its start time (ms of Redis time) a run claimed ahead may be confirmed. */
+  leadMs: number;
 }
 
 /** What `confirmStart` found. */
@@ -113,7 +115,7 @@ export interface StartRunResult {
   started: boolean;
   /** Asked before its start time on Redis's clock (this replica's clock runs fast): ask again in this many ms. */
   notYetMs?: number;
-  /** Redis time of the confirmation: the run's recorded start. */
+  /** Redis time of the confirmation (the run's recorded start is its start time, or this if that had passed). */
   startedAt: number;
 }
 
@@ -131,6 +133,8 @@ export interface FinishRunInput {
   status: FinishStatus;
   /** The thrown error's message, for `failed` and `cancelled`. */
   error?: string;
+  /** The thrown error's stack frames, for `failed`, when it had any. */
+  errorStack?: string;
   historyLength: number;
 }
 

@@ -23,6 +23,7 @@ import type {
   SaveTaskResult,
 } from './scheduler-store.interface';
 import { TickBatcher } from './tick-batcher';
+import { untilConfirmedStart } from './until-confirmed-start';
 import { toStoreError } from './store-error.mapper';
 import {
   parseHistoryEntry,
@@ -61,7 +62,8 @@ const RESHARDING_MAX_DELAY_MS = 400;
 /** Lost claims remembered per replica until a look gives their runs back; older ones are left to lease expiry. */
 const MAX_LOST_CLAIMS = 32;
 
-type SaveReply = [status: 'changed' | 'unchanged' | 'conflict', task: TaskReply];
+/** `waitMs`: how long until a run of the task that Redis confirmed ahead starts (the change returns after it). */
+type SaveReply = [status: 'changed' | 'unchanged' | 'conflict', task: TaskReply, waitMs?: number];
 type CandidatesReply = Array<[TaskReply, number]>;
 type ClaimReply = [
   now: number,
@@ -135,7 +137,7 @@ export class SchedulerStore {
   );
   private readonly starts = new TickBatcher<StartRunInput, StartRunResult>(
     (runs) => this.startMany(runs),
-    (run) => run.instanceId,
+    (run) => `${run.leadMs}|${run.instanceId}`,
   );
   /** The workflows whose due and pending keys every call declares: those used here, and those scripts asked for. */
   private readonly workflows = new Set<string>();
@@ -180,7 +182,15 @@ export class SchedulerStore {
     expectedVersion?: number,
     operation: string = SAVE_OPERATIONS[mode],
   ): Promise<SaveTaskResult> {
-    const [status, task] = await this.callSave<SaveReply>(def, nextRunAt, dueScore, mode, expectedVersion, operation);
+    const [status, task, waitMs] = await this.callSave<SaveReply>(
+      def,
+      nextRunAt,
+      dueScore,
+      mode,
+      expectedVersion,
+      operation,
+    );
+    await untilConfirmedStart(waitMs);
     return { changed: status === 'changed', conflict: status === 'conflict', task: parseTask(task) };
   }
 
@@ -203,7 +213,13 @@ export class SchedulerStore {
    * unrecorded.
    */
   async removeTask(id: string): Promise<boolean> {
-    const removed = await this.call<number>('removeTask', { id }, 'schedulerRemoveTask', [id, this.publishArgument]);
+    const [removed, waitMs] = await this.call<[removed: number, waitMs: number]>(
+      'removeTask',
+      { id },
+      'schedulerRemoveTask',
+      [id, this.publishArgument],
+    );
+    await untilConfirmedStart(waitMs);
     return removed === 1;
   }
 
@@ -218,13 +234,14 @@ export class SchedulerStore {
     dueScore: number | null,
   ): Promise<StoredTask> {
     const operation = enabled ? 'enableTask' : 'disableTask';
-    const [, task] = await this.call<SaveReply>(operation, { id }, 'schedulerSetEnabled', [
+    const [, task, waitMs] = await this.call<SaveReply>(operation, { id }, 'schedulerSetEnabled', [
       id,
       enabled ? '1' : '0',
       optionalNumber(nextRunAt),
       optionalNumber(dueScore),
       this.publishArgument,
     ]);
+    await untilConfirmedStart(waitMs);
     return parseTask(task);
   }
 
@@ -346,9 +363,10 @@ export class SchedulerStore {
   /**
    * Claims, atomically: each decided fire if the task still has that next fire and version (missed fires
    * recorded, next fire advanced, overlap applied, a lease taken if it runs), then the due pending entries
-   * (retries, buffered, manual) of `workflows`. At most `maxClaims` runs start. A decision with a `dueAt` still
-   * ahead, within `lookAheadMs`, is claimed ahead when it runs (see `ClaimedRun.startedAt`). A scheduled run's
-   * task is the one of `candidates` (the claim checked its version); without it, it is read.
+   * (retries, buffered, manual) of `workflows`. At most `maxClaims` runs start now. A decision with a `dueAt`
+   * still ahead, within `lookAheadMs`, is claimed ahead when it runs (see `ClaimedRun.startedAt`), at most
+   * `maxAhead` of them. A scheduled run's task is the one of `candidates` (the claim checked its version);
+   * without it, it is read.
    */
   async claim(
     instanceId: string,
@@ -359,12 +377,13 @@ export class SchedulerStore {
     decisions: ClaimDecision[],
     lookAheadMs = 0,
     candidates: ReadonlyMap<string, StoredTask> = new Map(),
+    maxAhead = maxClaims,
   ): Promise<ClaimedRun[]> {
     for (const workflow of workflows) this.workflows.add(workflow);
     const claimId = randomUUID();
     const [now, claimed] = await this.call<ClaimReply>(
       'claim',
-      { instanceId, maxClaims, decisions },
+      { instanceId, maxClaims, maxAhead, decisions },
       'schedulerClaim',
       [
         instanceId,
@@ -374,6 +393,7 @@ export class SchedulerStore {
         JSON.stringify(decisions),
         lookAheadMs,
         claimId,
+        maxAhead,
         ...workflows,
       ],
     ).catch((error: unknown) => {
@@ -417,10 +437,12 @@ export class SchedulerStore {
   }
 
   /**
-   * Confirms, at its start time, the start of a run claimed ahead: it starts only while `instanceId` holds its
-   * lease and its task is present, enabled and of the version claimed (a change of the task cancels it anyway).
-   * A confirmed run's lease runs `leaseMs` from Redis's now, and its start is recorded at that now (`startedAt`).
-   * The confirmations of one tick go in one call.
+   * Confirms, from `leadMs` before its start time, the start of a run claimed ahead: it starts only while
+   * `instanceId` holds its lease and its task is present, enabled and of the version claimed (a change of the
+   * task cancels it anyway). A confirmed run starts in Redis at its start time (now, if that has passed): its
+   * lease runs `leaseMs` from then, and a change of its task before then waits for it. Asked about a run started
+   * already (claimed when due, or confirmed), only its lease is checked and renewed. The confirmations of one tick
+   * go in one call.
    */
   confirmStart(run: StartRunInput): Promise<StartRunResult> {
     return this.starts.add(run);
@@ -451,7 +473,7 @@ export class SchedulerStore {
 
   /** One call for the start confirmations of one replica's runs due in the same tick (see `TickBatcher`). */
   private async startMany(runs: StartRunInput[]): Promise<StartRunResult[]> {
-    const args: Array<string | number> = [runs[0].instanceId];
+    const args: Array<string | number> = [runs[0].instanceId, runs[0].leadMs];
     for (const run of runs) args.push(run.taskId, run.fence, run.leaseMs);
     const inputs = runs.length === 1 ? { taskId: runs[0].taskId, fence: runs[0].fence } : { runs: runs.length };
     const [now, started] = await this.call<StartReply>('startRuns', inputs, 'schedulerStartRuns', args);
@@ -464,7 +486,7 @@ export class SchedulerStore {
   private async finishMany(runs: FinishRunInput[]): Promise<FinishRunResult[]> {
     const { instanceId, historyLength } = runs[0];
     const args: Array<string | number> = [instanceId, historyLength, this.publishArgument];
-    for (const run of runs) args.push(run.taskId, run.fence, run.status, run.error ?? '');
+    for (const run of runs) args.push(run.taskId, run.fence, run.status, run.error ?? '', run.errorStack ?? '');
     const inputs =
       runs.length === 1
         ? { taskId: runs[0].taskId, fence: runs[0].fence, status: runs[0].status }

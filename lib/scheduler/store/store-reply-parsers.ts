@@ -87,6 +87,7 @@ export function parseHistoryEntry(json: string): TaskRun {
     attempt: entry.attempt,
     instanceId: entry.instanceId ?? null,
     error: entry.error ?? null,
+    errorStack: entry.errorStack ?? null,
   };
 }
 
@@ -109,5 +110,6 @@ export function parseRunningRecord(json: string): TaskRun {
     attempt: run.attempt,
     instanceId: run.instanceId,
     error: null,
+    errorStack: null,
   };
 }

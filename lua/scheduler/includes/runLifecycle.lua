@@ -199,6 +199,17 @@ local function cancelAheadRun(K, taskId, state, now)
   return ahead
 end
 
+-- How long (ms) until the latest start Redis confirmed ahead for the task's runs (schedulerStartRuns), 0 when it
+-- has come: a removal, disable or definition change returns only after it, so that no handler of the old
+-- definition starts once the change has returned (the run is in progress by then, like any run started before).
+local function confirmedStartWaitMs(state, now)
+  local startsAt = state and tonumber(state.startsAt)
+  if startsAt and startsAt > now then
+    return startsAt - now
+  end
+  return 0
+end
+
 -- Disables a task's schedule: no next fire, out of its workflow's due index, a definition change (version + 1),
 -- and its run claimed ahead cancelled. Pending entries (retries, a buffered or manual run) stay: `enabled`
 -- governs the schedule only.

@@ -4,6 +4,7 @@ import { after, describe, it } from 'node:test';
 import { ErrorCode, NO_POD, StatefulExecutorService } from '../../../lib';
 import { readLuaScript } from '../../../lib/core/scripts/lua-script';
 import { ROUTING_SCRIPTS, SCRIPT_NAMES } from '../../../lib/routing/routing-script-names';
+import { CapturingLogger } from '../../harness/capturing-logger';
 import { freePort } from '../../harness/free-port';
 import { RedisServer } from '../../harness/redis-server';
 import { eventually } from '../../harness/wait';
@@ -60,6 +61,23 @@ describe('Redis unreachable at startup', () => {
       0,
       'a reconnect loop is still running after the failed start',
     );
+    await moduleRef.close();
+  });
+
+  it("is one ERROR line through Nest's logger, the error itself thrown from init()", async () => {
+    const port = await freePort();
+    const logger = new CapturingLogger();
+    const moduleRef = await compileStatefulModule(
+      { redis: `redis://:s3cretPassw0rdXyz@127.0.0.1:${port}`, connectTimeoutMs: 1_000 },
+      { logger },
+    );
+    const { error } = await failure(() => moduleRef.init());
+    assert.equal(error.code, ErrorCode.REDIS_CONNECTION_ERROR);
+    const errors = logger.find('error');
+    assert.equal(errors.length, 1, logger.allText());
+    assert.equal(errors[0].message, `Startup failed: ${error.message}`);
+    assert.equal(errors[0].context, 'StatefulRedis');
+    assert.ok(!logger.allText().includes('s3cretPassw0rdXyz'), logger.allText());
     await moduleRef.close();
   });
 

@@ -60,8 +60,8 @@ async function failingCall(call: () => Promise<unknown>): Promise<string> {
   assert.fail('expected the call to fail');
 }
 
-describe('connection loss and recovery warnings', () => {
-  it('warns once when the connection is lost and once when it recovers, naming the endpoint', async () => {
+describe('connection state in the log', () => {
+  it('logs the connect, each loss (WARN) and each recovery (LOG) once, naming the endpoint', async () => {
     const server = await startServer();
     const logger = new CapturingLogger();
     const moduleRef = await startApp({ redis: server.url, commandTimeoutMs: 500 }, logger);
@@ -69,6 +69,7 @@ describe('connection loss and recovery warnings', () => {
     await service.setLinkedPod('ns', 'u', 'svc', 1, -1);
     assert.deepEqual(logger.find('warn'), [], 'no warning while all is well');
     const endpoint = `127.0.0.1:${server.port}`;
+    assert.equal(logger.find('log', `Connected to Redis at ${endpoint}`).length, 1, logger.allText());
 
     for (let cycle = 1; cycle <= 2; cycle++) {
       await server.stop();
@@ -77,26 +78,80 @@ describe('connection loss and recovery warnings', () => {
       for (let i = 0; i < 3; i++) await failingCall(() => service.getLinkedPod('ns', 'u', 'svc'));
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       assert.equal(logger.find('warn', /lost/).length, cycle, logger.allText());
-      assert.equal(logger.find('warn', /recovered/).length, cycle - 1, logger.allText());
+      assert.equal(logger.find('log', /recovered/).length, cycle - 1, logger.allText());
       await server.start();
-      await waitFor(() => logger.find('warn', /recovered/).length === cycle, `the recovery warning of cycle ${cycle}`);
+      await waitFor(() => logger.find('log', /recovered/).length === cycle, `the recovery line of cycle ${cycle}`);
       await eventually('calls to work again', () => service.setLinkedPod('ns', 'u', 'svc', 1, -1), 20_000);
     }
 
     const lost = logger.find('warn', /lost/);
-    const recovered = logger.find('warn', /recovered/);
+    const recovered = logger.find('log', /recovered/);
+    assert.equal(logger.find('warn', /recovered/).length, 0, 'a recovery is no warning');
     for (const line of [...lost, ...recovered]) {
       assert.ok(line.text.includes(endpoint), line.text);
       assert.equal(line.context, 'StatefulRedis');
     }
     // Lost comes before recovered in each cycle.
-    const order = logger
-      .find('warn')
+    const order = logger.lines
+      .filter((line) => line.context === 'StatefulRedis')
       .map((line) => (/lost/.test(line.text) ? 'lost' : /recovered/.test(line.text) ? 'recovered' : 'other'));
     assert.deepEqual(
       order.filter((kind) => kind !== 'other'),
       ['lost', 'recovered', 'lost', 'recovered'],
     );
+  });
+
+  it('a stalled Redis (SIGSTOP): the loss is logged once the calls time out, the recovery once it answers', async () => {
+    const server = await startServer();
+    const logger = new CapturingLogger();
+    const moduleRef = await startApp({ redis: server.url, commandTimeoutMs: 500 }, logger);
+    const service = moduleRef.get(StatefulExecutorService);
+    await service.setLinkedPod('ns', 'u', 'svc', 1, -1);
+    server.pause();
+    try {
+      const message = await failingCall(() => service.getLinkedPod('ns', 'u', 'svc'));
+      assert.match(message, /timed out/i);
+      await waitFor(() => logger.find('warn', /not answering/).length === 1, 'the stall warning', 10_000);
+      const [stalled] = logger.find('warn', /not answering/);
+      assert.ok(stalled.text.includes(`127.0.0.1:${server.port}`), stalled.text);
+      for (let i = 0; i < 3; i++) await failingCall(() => service.getLinkedPod('ns', 'u', 'svc'));
+      assert.equal(logger.find('warn', /not answering/).length, 1, logger.allText());
+    } finally {
+      server.resume();
+    }
+    await waitFor(() => logger.find('log', /recovered/).length === 1, 'the recovery line', 10_000);
+    assert.equal(await service.getLinkedPod('ns', 'u', 'svc'), 1);
+  });
+
+  it('calls while the connection is known down fail fast with REDIS_CONNECTION_ERROR, not after commandTimeoutMs', async () => {
+    const server = await startServer();
+    const logger = new CapturingLogger();
+    const commandTimeoutMs = 4_000;
+    const moduleRef = await startApp({ redis: server.url, commandTimeoutMs }, logger);
+    const service = moduleRef.get(StatefulExecutorService);
+    await service.setLinkedPod('ns', 'u', 'svc', 1, -1);
+    await server.kill();
+    await waitFor(() => logger.find('warn', /lost/).length === 1, 'the loss warning');
+    // Past the first reconnect attempts: the connection is known down.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const call of [
+      () => service.getLinkedPod('ns', 'u', 'svc'),
+      () => service.setLinkedPod('ns', 'u', 'svc', 2, -1),
+      () => service.batchGetLinkedPod('ns', ['u', 'v'], 'svc'),
+    ]) {
+      const started = Date.now();
+      try {
+        await call();
+        assert.fail('the call succeeded');
+      } catch (error) {
+        const elapsedMs = Date.now() - started;
+        assert.ok(error instanceof StatefulError, String(error));
+        assert.equal(error.code, ErrorCode.REDIS_CONNECTION_ERROR, error.message);
+        assert.ok(elapsedMs < 200, `took ${elapsedMs} ms`);
+      }
+    }
+    await server.start();
+    await eventually('calls to work again', () => service.getLinkedPod('ns', 'u', 'svc'), 20_000);
   });
 
   it('does not warn about a loss when the app closes its own connection', async () => {
@@ -196,7 +251,7 @@ describe('the password never reaches the logs', () => {
     errorTexts.push(await failingCall(() => service.batchGetLinkedPod('ns', ['u'], 'svc')));
     errorTexts.push(JSON.stringify(await indicator.isHealthy('redis')));
     await server.start();
-    await waitFor(() => logger.find('warn', /recovered/).length === 1, 'the recovery warning');
+    await waitFor(() => logger.find('log', /recovered/).length === 1, 'the recovery line');
     await eventually('calls to work again', () => service.getLinkedPod('ns', 'u', 'svc'), 20_000);
     await moduleRef.close();
 

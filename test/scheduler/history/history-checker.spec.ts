@@ -311,6 +311,38 @@ describe('history checker', () => {
       assert.deepEqual(failing(beside('allow')), []);
     });
 
+    it('lets retries begun under allow keep their backoff order once bufferOne comes; later fires are held to it', () => {
+      // Under allow, fires 8 and 9 both failed and wait for retries; updateTask to bufferOne at 9.2 s; fire 9's
+      // retry (shorter backoff) then runs before fire 8's third attempt, with the lower token.
+      const switched = () => {
+        const history = cleanHistory('allow');
+        history.calls.push(call('updateTask', 9.2, 9.3, { intent: { overlap: 'bufferOne' } }));
+        runOf(history, 8, 2).outcome = 'threw';
+        runOf(history, 9).outcome = 'threw';
+        history.runs.push(run(9, { attempt: 2, fencingToken: 195, start: instant(9.5), end: instant(9.6) }));
+        history.runs.push(run(8, { attempt: 3, fencingToken: 205, start: instant(10.5), end: instant(10.6) }));
+        const outcomes = history.outcomes.t1.filter(
+          (entry) => entry.scheduledAt !== ms(8) && entry.scheduledAt !== ms(9),
+        );
+        outcomes.push(
+          { scheduledAt: ms(8), attempt: 1, status: 'retry', instanceId: 'r1' },
+          { scheduledAt: ms(8), attempt: 2, status: 'retry', instanceId: 'r1' },
+          { scheduledAt: ms(8), attempt: 3, status: 'success', instanceId: 'r1' },
+          { scheduledAt: ms(9), attempt: 1, status: 'retry', instanceId: 'r1' },
+          { scheduledAt: ms(9), attempt: 2, status: 'success', instanceId: 'r1' },
+        );
+        history.outcomes.t1 = outcomes;
+        return history;
+      };
+      assert.deepEqual(failing(switched()), []);
+      // The same inversion between two fires of the new policy is caught.
+      const later = switched();
+      runOf(later, 12).fencingToken = 225;
+      runOf(later, 13).start = instant(13.001);
+      runOf(later, 13).fencingToken = 222;
+      assert.deepEqual(failing(later), [5]);
+    });
+
     it('catches two runs at once under bufferOne; allows them under allow', () => {
       const longRun = (overlap: OverlapPolicy) => {
         const history = cleanHistory(overlap);

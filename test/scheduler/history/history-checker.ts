@@ -330,11 +330,17 @@ function checkFencing(index: HistoryIndex): InvariantReport {
     for (const [earlier, later] of startOrderInversions(runs, decided))
       violations.push(`${taskId}: ${describeRun(later)} started after ${describeRun(earlier)} with a lower token`);
     const calls = index.calls(taskId);
+    // When each fire's first recorded attempt started: retries of a fire begun under another policy (`allow`, with
+    // several retries waiting at once) keep their backoff order, not the fire order, once the policy changes.
+    const firstStart = new Map<number, number>();
+    for (const run of runs)
+      firstStart.set(run.scheduledAt, Math.min(firstStart.get(run.scheduledAt) ?? Infinity, run.start.lo));
     for (const epoch of calls.overlapEpochs()) {
       if (epoch.policy !== 'skip' && epoch.policy !== 'bufferOne') continue;
       const inEpoch = runs.filter((run) => run.start.lo >= epoch.from && run.start.hi < epoch.until);
       const fired = inEpoch
         .filter((run) => !calls.triggeredAt(run.scheduledAt))
+        .filter((run) => (firstStart.get(run.scheduledAt) as number) >= epoch.from)
         .sort((a, b) => a.scheduledAt - b.scheduledAt || a.attempt - b.attempt);
       counts.fireOrdered += fired.length;
       for (let i = 1; i < fired.length; i++) {

@@ -48,12 +48,14 @@ describe('anything a handler throws is a failed attempt at once', () => {
   let server: RedisServer;
   let app: TestingModule;
   let scheduler: DistributedSchedulerService;
+  const logger = new CapturingLogger();
 
   before(async () => {
     server = await RedisServer.start();
     ({ app, scheduler } = await startSchedulerApp({
       redis: { redis: server.url },
       scheduler: { namespace: 'odd-throws', pollIntervalMs: 100, leaseMs: LEASE_MS },
+      logger,
     }));
   });
   after(async () => {
@@ -86,6 +88,17 @@ describe('anything a handler throws is a failed attempt at once', () => {
         assert.deepEqual([retry.attempt, retry.error], [1, recorded]);
         assert.deepEqual([failed.attempt, failed.error], [2, recorded]);
         assert.equal(scheduler.getStats().runningTasks, 0);
+        // Each attempt logged once, with what it threw.
+        const lines = logger.find('error', `"${id}"`).map((line) => String(line.message));
+        assert.deepEqual(
+          lines.map((line) => /attempt (\d) of 2/.exec(line)?.[1]),
+          ['1', '2'],
+          logger.allText(),
+        );
+        assert.ok(
+          lines.every((line) => line.endsWith(`failed: ${recorded}`)),
+          lines.join('\n'),
+        );
       });
     }
   });
@@ -152,5 +165,106 @@ describe('error messages are stored scrubbed of credentials and capped', () => {
       logger.find('warn', /"loud" is disabled/).length > 0 ? true : 'not logged',
     );
     assert.ok(!logger.allText().includes(PASSWORD), 'the password is in no log line');
+  });
+});
+
+describe('every failed attempt is logged once, its stack kept in the history', () => {
+  const USER = 'stack-user';
+  const PASSWORD = 'acl-stack-pw-2f9a61c3';
+  let server: RedisServer;
+  let app: TestingModule;
+  let scheduler: DistributedSchedulerService;
+  const logger = new CapturingLogger();
+
+  before(async () => {
+    server = await RedisServer.start();
+    await server.cli('ACL', 'SETUSER', USER, 'on', `>${PASSWORD}`, '~*', '&*', '+@all');
+    ({ app, scheduler } = await startSchedulerApp({
+      redis: { redis: { host: server.host, port: server.port, username: USER, password: PASSWORD } },
+      scheduler: { namespace: 'stacks', pollIntervalMs: 100, leaseMs: LEASE_MS },
+      logger,
+    }));
+  });
+  after(async () => {
+    await app?.close();
+    await server?.dispose();
+  });
+
+  it('one ERROR line per failed attempt (task, fire time, attempt, scrubbed stack), a WARN summary per retry and for the end', async () => {
+    function failingStep(): never {
+      throw new Error(`upstream refused redis://${USER}:${PASSWORD}@cache:6379`);
+    }
+    scheduler.registerWorkflow('flaky', () => failingStep());
+    await scheduler.addTask({
+      id: 'flaky',
+      name: 'flaky',
+      cron: '0 0 1 1 *',
+      enabled: false,
+      workflow: 'flaky',
+      retry: { attempts: 3, backoffMs: 10 },
+    });
+    await scheduler.triggerTask('flaky');
+    const runs = await settledRuns(scheduler, 'flaky', ['retry', 'retry', 'failed']);
+    const fireTime = runs[0].scheduledAt.toISOString();
+    await pollUntil('three error lines', 5_000, async () =>
+      logger.find('error', /"flaky"/).length >= 3 ? true : `${logger.find('error', /"flaky"/).length} lines`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const errors = logger.find('error', /"flaky"/);
+    assert.equal(errors.length, 3, logger.allText());
+    errors.forEach((line, index) => {
+      assert.ok(line.text.includes(`attempt ${index + 1} of 3`), line.text);
+      assert.ok(line.text.includes(fireTime), line.text);
+      assert.ok(line.text.includes('upstream refused'), line.text);
+      assert.ok(line.text.includes('failingStep'), `no stack: ${line.text}`);
+      assert.equal(line.context, 'DistributedScheduler');
+    });
+    const warnings = logger.find('warn', /"flaky"/);
+    assert.equal(warnings.filter((line) => /retry at/.test(line.text)).length, 2, logger.allText());
+    assert.equal(warnings.filter((line) => /failed after 3 attempts/.test(line.text)).length, 1, logger.allText());
+    assert.ok(!logger.allText().includes(PASSWORD), 'the password is in no log line');
+    for (const run of runs) {
+      assert.ok(run.errorStack?.includes('failingStep'), String(run.errorStack));
+      assert.ok(!run.errorStack?.includes(PASSWORD), String(run.errorStack));
+    }
+  });
+
+  it(`a stack is stored capped at ${SCHEDULER_LIMITS.maxErrorStackBytes} bytes; a thrown non-Error has none`, async () => {
+    function recurse(depth: number): never {
+      if (depth === 0) throw new Error('deep');
+      return recurse(depth - 1);
+    }
+    scheduler.registerWorkflow('deep', () => {
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 2_000;
+      try {
+        recurse(1_500);
+      } finally {
+        Error.stackTraceLimit = limit;
+      }
+    });
+    scheduler.registerWorkflow('plain', () => {
+      throw 'just a string';
+    });
+    for (const id of ['deep', 'plain']) {
+      await scheduler.addTask({
+        id,
+        name: id,
+        cron: '0 0 1 1 *',
+        enabled: false,
+        workflow: id,
+        retry: { attempts: 1 },
+      });
+      await scheduler.triggerTask(id);
+    }
+    const [deep] = await settledRuns(scheduler, 'deep', ['failed']);
+    const stack = deep.errorStack as string;
+    assert.ok(Buffer.byteLength(stack, 'utf8') <= SCHEDULER_LIMITS.maxErrorStackBytes, `${stack.length} chars`);
+    assert.match(stack, /recurse/);
+    assert.match(stack, /… \[truncated, \d+ characters in all\]$/);
+    const [plain] = await settledRuns(scheduler, 'plain', ['failed']);
+    assert.equal(plain.error, 'just a string');
+    assert.equal(plain.errorStack, null);
+    assert.equal(logger.find('error', /"plain"/).length, 1, logger.allText());
   });
 });

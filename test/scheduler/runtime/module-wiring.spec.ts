@@ -1,4 +1,4 @@
-import { Injectable, Module, Scope } from '@nestjs/common';
+import { Injectable, LoggerService, Module, Scope } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -42,11 +42,15 @@ async function boot(imports: unknown[], providers: unknown[] = [], logger = sile
 }
 
 /** The error that stops the app; whatever started before it (the core's connection) is closed. */
-async function bootFailure(imports: unknown[], providers: unknown[] = []): Promise<Error> {
+async function bootFailure(
+  imports: unknown[],
+  providers: unknown[] = [],
+  logger: LoggerService = silentLogger,
+): Promise<Error> {
   let moduleRef: TestingModule;
   try {
     moduleRef = await Test.createTestingModule({ imports: imports as never[], providers: providers as never[] })
-      .setLogger(silentLogger)
+      .setLogger(logger)
       .compile();
   } catch (error) {
     return error as Error;
@@ -257,6 +261,18 @@ class TwoForOneName {
   second(): void {}
 }
 
+@Injectable()
+class FirstReports {
+  @DistributedCron('0 9 * * *', { name: 'daily-report' })
+  daily(): void {}
+}
+
+@Injectable()
+class SecondReports {
+  @DistributedCron('0 18 * * *', { name: 'daily-report' })
+  evening(): void {}
+}
+
 describe('decorated methods are checked at startup', () => {
   for (const [title, provider, expected] of [
     [
@@ -271,16 +287,31 @@ describe('decorated methods are checked at startup', () => {
     ],
     ['a bad cron names the method and the field', BadCron, /@DistributedCron\(BadCron\.run\).*"cron"/],
     ['a missing name', NoName, /@DistributedCron\(NoName\.run\).*"name"/],
-    ['one name for two handlers', TwoForOneName, /"name".*already registered/],
+    [
+      'one name for two handlers names where the first is',
+      [TwoForOneName],
+      /"name".*already registered .*by @DistributedCron\(TwoForOneName\.first\)/,
+    ],
+    [
+      'a duplicate @DistributedCron name names the class and method of the first',
+      [FirstReports, SecondReports],
+      /@DistributedCron\(SecondReports\.evening\).*"name".*already .*by @DistributedCron\(FirstReports\.daily\)/,
+    ],
   ] as const) {
-    it(title, async () => {
+    it(`${title}, in one ERROR line through Nest's logger`, async () => {
+      const logger = new CapturingLogger();
       const error = await bootFailure(
         [StatefulRedisModule.forRoot({ redis: server.url }), DistributedScheduleModule.forRoot()],
-        [provider],
+        Array.isArray(provider) ? provider : [provider],
+        logger,
       );
       assert.ok(error instanceof StatefulError, String(error));
       assert.equal(error.code, ErrorCode.INVALID_PARAMETER);
       assert.match(error.message, expected);
+      const errors = logger.find('error');
+      assert.equal(errors.length, 1, logger.allText());
+      assert.equal(errors[0].message, `Startup failed: ${error.message}`);
+      assert.equal(errors[0].context, 'DistributedScheduler');
     });
   }
 });

@@ -88,7 +88,8 @@ describeOnTargets('SchedulerStore claim ahead', (target) => {
     assert.deepEqual(await claimAhead([]), [], 'its time has come, but its start is not confirmed yet');
     const leaseMs = claimed.leaseMs;
     assert.equal(
-      (await f.store.confirmStart({ taskId: 'ordered', fence: claimed.fence, leaseMs, instanceId: 'a' })).started,
+      (await f.store.confirmStart({ taskId: 'ordered', fence: claimed.fence, leaseMs, instanceId: 'a', leadMs: 0 }))
+        .started,
       true,
     );
     const [manual] = await claimAhead([]);

@@ -38,7 +38,7 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     return run;
   }
   const confirm = async (run: ClaimedRun, instanceId = 'a') => {
-    const { started, startedAt } = await f.store.confirmStart({ ...run, instanceId });
+    const { started, startedAt } = await f.store.confirmStart({ ...run, instanceId, leadMs: 0 });
     return { started: [started], now: startedAt };
   };
   /** Confirms once Redis's clock has reached the run's start time. */
@@ -50,7 +50,7 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
   it("a start asked for before its time on Redis's clock is not confirmed yet: it is told how long to wait", async () => {
     const run = await claimAhead('early');
     const before = await f.store.now();
-    const answer = await f.store.confirmStart({ ...run, instanceId: 'a' });
+    const answer = await f.store.confirmStart({ ...run, instanceId: 'a', leadMs: 0 });
     assert.equal(answer.started, false);
     assert.ok(
       answer.notYetMs !== undefined && answer.notYetMs > 0 && answer.notYetMs <= run.startedAt - before,
@@ -70,6 +70,57 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     assert.equal(running.startedAt?.getTime(), now, 'the real start, not the planned one');
     assert.deepEqual((await confirm(run, 'b')).started, [false], "another replica's run is not confirmed");
   });
+
+  it('a start confirmed within the lead, before its time, starts in Redis at its time: lease and record from then', async () => {
+    const run = await claimAhead('lead');
+    const leadMs = AHEAD_MS + 1_000;
+    const before = await f.store.now();
+    const answer = await f.store.confirmStart({ ...run, instanceId: 'a', leadMs });
+    assert.equal(answer.started, true);
+    assert.ok(answer.startedAt < run.startedAt, 'confirmed before its time');
+    const [running] = await f.store.getRuns('lead', 1);
+    assert.equal(running.startedAt?.getTime(), run.startedAt, 'recorded at its time, not at the confirmation');
+    const expiry = Number(await f.raw.zscore(`${BASE}:leases`, `lead|${run.fence}`));
+    assert.equal(expiry, run.startedAt + run.leaseMs, 'the lease runs from its time');
+    // Asked again (its replica paused): its lease only, never shortened to now + leaseMs.
+    assert.equal((await f.store.confirmStart({ ...run, instanceId: 'a', leadMs })).started, true);
+    assert.ok(Number(await f.raw.zscore(`${BASE}:leases`, `lead|${run.fence}`)) >= expiry);
+    assert.ok(before < run.startedAt);
+  });
+
+  it('a start asked for before its lead is told how long to wait until the lead begins', async () => {
+    const run = await claimAhead('before-lead');
+    const leadMs = 1_000;
+    const before = await f.store.now();
+    const answer = await f.store.confirmStart({ ...run, instanceId: 'a', leadMs });
+    assert.equal(answer.started, false);
+    const untilLead = run.startedAt - leadMs - before;
+    assert.ok(
+      answer.notYetMs !== undefined && answer.notYetMs > 0 && answer.notYetMs <= untilLead,
+      `wait ${answer.notYetMs} ms, ${untilLead} ms before its lead`,
+    );
+  });
+
+  for (const [change, apply] of [
+    [
+      'updateTask (payload)',
+      (id: string) => f.store.saveTask(definition(id, { payload: { v: 2 } }), null, null, 'update'),
+    ],
+    ['disableTask', (id: string) => f.store.setEnabled(id, false, null, null)],
+    ['removeTask', (id: string) => f.store.removeTask(id)],
+  ] as const) {
+    it(`${change} after a start confirmed ahead returns only once that run has started in Redis`, async () => {
+      const fireTime = await f.dueTask('waited', {}, -800);
+      const peek = await f.store.peek('a', [WORKFLOW], 5, HISTORY, [], LOOK_AHEAD_MS);
+      const [run] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, peek.candidates.map(ahead), LOOK_AHEAD_MS);
+      assert.equal(run?.startedAt, fireTime, 'claimed ahead');
+      assert.equal((await f.store.confirmStart({ ...run, instanceId: 'a', leadMs: 5_000 })).started, true);
+      assert.ok((await f.store.now()) < run.startedAt, 'confirmed before its time');
+      await apply('waited');
+      const returnedAt = await f.store.now();
+      assert.ok(returnedAt >= run.startedAt, `returned at ${returnedAt}, before the start at ${run.startedAt}`);
+    });
+  }
 
   for (const [change, apply] of [
     [
@@ -128,7 +179,7 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     const [run] = await f.claimDue(f.store, { instanceId: 'a' });
     assert.equal(run.scheduledAt, fireTime);
     await f.store.saveTask(definition('due-late', { payload: { v: 2 } }), null, null, 'update');
-    const { started } = await f.store.confirmStart({ ...run, instanceId: 'a' });
+    const { started } = await f.store.confirmStart({ ...run, instanceId: 'a', leadMs: 0 });
     assert.equal(started, true, 'Redis started it at the claim, before the change: a run in progress');
     const [entry] = await f.store.getRuns('due-late', 1);
     assert.equal(entry.status, 'running');
