@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { performance } from 'node:perf_hooks';
 import type { ResolvedDistributedScheduleOptions } from './interfaces/distributed-schedule-module-options.interface';
@@ -17,10 +17,6 @@ import { DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS } from './scheduler.constants';
  */
 @Injectable()
 export class DistributedSchedulerHealthIndicator {
-  private readonly logger = new Logger('DistributedScheduler');
-  /** The look error last logged: each one is logged once, however often the indicator is asked. */
-  private loggedError?: string;
-
   constructor(
     private readonly healthIndicatorService: HealthIndicatorService,
     private readonly loop: SchedulerLoop,
@@ -43,10 +39,7 @@ export class DistributedSchedulerHealthIndicator {
       runningRuns: this.loop.runningCount,
       oldestOverdueMs: observation?.oldestOverdueMs ?? null,
     };
-    if (loopAlive && redisReachable) {
-      this.loggedError = undefined; // the next failure is news, even with the same text
-      return indicator.up(details);
-    }
+    if (loopAlive && redisReachable) return indicator.up(details);
     return indicator.down({ ...details, message: this.reason(sinceLastLookMs, observation?.error) });
   }
 
@@ -55,12 +48,10 @@ export class DistributedSchedulerHealthIndicator {
       return `the scheduler loop is ${this.loop.state === 'created' ? 'not started' : this.loop.state}`;
     if (!this.core.connection.isReady)
       return `Redis is not connected (status: ${this.core.connection.client.status}); no run starts until it is back`;
-    if (error !== undefined) {
-      // The answer is often public (a health endpoint): the operation and its arguments go to the log only.
-      if (error !== this.loggedError) this.logger.warn(`Scheduler health: down: the last look failed: ${error}`);
-      this.loggedError = error;
+    // The answer is often public (a health endpoint): the failed call and its arguments are in the loop's log line
+    // ("Stopped claiming runs: the look at Redis failed (…)"), not here.
+    if (error !== undefined)
       return "the scheduler's last look at Redis failed; no run starts until one succeeds (details in the log)";
-    }
     if (sinceLastLookMs === undefined) return 'the scheduler loop has not looked at Redis yet';
     return `the scheduler loop has not looked at Redis for ${Math.round(sinceLastLookMs)} ms`;
   }
