@@ -46,6 +46,7 @@ export type {
   TaskSource,
   TaskStatus,
   UpdateTaskPatch,
+  UpsertTaskInput,
 } from './scheduler/interfaces/scheduled-task.interface';
 export type {
   ScheduledHandler,
@@ -63,6 +64,8 @@ export type { RemovePodLinksOptions, SweepProgress } from './routing/interfaces/
 export type { MarkedPodSweep, SilentPodMark, SweptPodNotice } from './routing/interfaces/silent-pod.interface';
 export { StatefulDashboardModule } from './dashboard/stateful-dashboard.module';
 export type {
+  ActionsDashboardOptions,
+  ReadOnlyDashboardOptions,
   StatefulDashboardModuleAsyncOptions,
   StatefulDashboardOptions,
   StatefulDashboardOptionsFactory,

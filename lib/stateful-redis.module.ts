@@ -9,9 +9,9 @@ import { ConfigurableModuleClass, OPTIONS_TYPE } from './stateful-redis.module-d
 
 /**
  * `StatefulRedisModule.forRoot(options)` / `.forRootAsync({ imports, inject, useFactory | useClass | useExisting })`,
- * both with `isGlobal`. Sets up the shared core (connection, scripts, pipeline) once for the app and provides the
- * routing feature: `StatefulExecutorService` and `StatefulRedisHealthIndicator`. Re-exports `TerminusModule`, so
- * that a health controller can use `HealthCheckService` without importing it again.
+ * global unless `isGlobal: false`. Sets up the shared core (connection, scripts, pipeline) once for the app and
+ * provides the routing feature: `StatefulExecutorService` and `StatefulRedisHealthIndicator`. Re-exports
+ * `TerminusModule`, so that a health controller can use `HealthCheckService` without importing it again.
  */
 @Module({
   imports: [TerminusModule],

@@ -5,8 +5,9 @@
 #
 #   bash .ci/install-matrix/run.sh [app ...]     (default: every app under apps/)
 #
-# Each app is copied to a temporary folder with shared/ (main.ts, smoke-check.ts, tsconfig.json) unless it has its
-# own file of that name (nest12-scheduler has its own main.ts: the smoke check, then three replicas as child processes
+# Each app is copied to a temporary folder with shared/ (main.ts, smoke-check.ts, rooms.module.ts, tsconfig.json)
+# unless it has its own file of that name (rooms.module.ts: a feature module whose controller injects the services
+# without importing the library's modules; nest12-esm and nest12-cjs import it) (nest12-scheduler has its own main.ts: the smoke check, then three replicas as child processes
 # run a @DistributedCron every second for SCHEDULER_SOAK_SECONDS, default 60, each fire checked to run exactly once).
 # Works with CI=true and no stdin; removes its temporary folder and stops Redis on exit.
 set -euo pipefail
@@ -50,7 +51,7 @@ log "packed $(basename "$tarball"): $(tar -tzf "$tarball" | wc -l) files"
 run_app() {
   local app="$1" dir="$work/$1"
   cp -R "$here/apps/$app" "$dir"
-  for file in main.ts smoke-check.ts; do [ -e "$dir/src/$file" ] || cp "$here/shared/$file" "$dir/src/$file"; done
+  for file in main.ts smoke-check.ts rooms.module.ts; do [ -e "$dir/src/$file" ] || cp "$here/shared/$file" "$dir/src/$file"; done
   [ -e "$dir/tsconfig.json" ] || cp "$here/shared/tsconfig.json" "$dir/tsconfig.json"
   cd "$dir"
   log "$app: npm install $(basename "$tarball")"

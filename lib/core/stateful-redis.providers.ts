@@ -13,7 +13,9 @@ import { ScriptRunner } from './scripts/script-runner';
 import { STATEFUL_REDIS_RESOLVED_OPTIONS } from './stateful-redis.constants';
 import { STATEFUL_REDIS_MODULE_OPTIONS } from '../stateful-redis.module-definition';
 
-/** The core's providers: validated options (a bad option stops the app here), the connection, the scripts, the pipeline. */
+/**
+ * The core's providers: validated options (a bad option stops the app here), the connection, the scripts, the pipeline.
+ */
 export const statefulRedisCoreProviders: Provider[] = [
   {
     provide: STATEFUL_REDIS_RESOLVED_OPTIONS,

@@ -664,7 +664,9 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     return [...found.values()];
   }
 
-  /** Every live link of a uid with its pod and remaining TTL (`null`: persistent), sorted by service; one round trip. */
+  /**
+   * Every live link of a uid with its pod and remaining TTL (`null`: persistent), sorted by service; one round trip.
+   */
   async getUserLinks(namespace: string, uid: string): Promise<UserLink[]> {
     const operation = 'getUserLinks';
     assertNamespace(operation, namespace);
@@ -832,7 +834,8 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     this.metrics?.podBackAfterSweep(notice.namespace, notice.serviceName);
     this.logger.warn(
       `Pod ${notice.podId} of ${notice.namespace}/${notice.serviceName} reported after a sweep declared it silent ` +
-        `(last report ${new Date(notice.lastSeenAt).toISOString()}, marked ${new Date(notice.markedAt).toISOString()}): ` +
+        `(last report ${new Date(notice.lastSeenAt).toISOString()}, ` +
+        `marked ${new Date(notice.markedAt).toISOString()}): ` +
         `up to ${notice.linksRemoved} of its link(s) removed${notice.forgotten ? ', its state forgotten' : ''}; ` +
         'it must re-link the users it still serves (README: the restart pattern)',
     );

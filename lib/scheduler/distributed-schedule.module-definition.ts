@@ -8,5 +8,7 @@ export const {
 } = new ConfigurableModuleBuilder<DistributedScheduleModuleOptions>({ moduleName: 'DistributedSchedule' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createDistributedScheduleOptions')
-  .setExtras({ isGlobal: false }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  // Global by default, like ScheduleModule.forRoot(), BullModule.forRoot() and @liaoliaots/nestjs-redis: a controller
+  // of any feature module injects the services; `isGlobal: false` keeps them to the modules that import this one.
+  .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
   .build();

@@ -20,10 +20,11 @@ import { WakeSignal } from './runtime/wake.signal';
 import { WorkflowRegistry } from './runtime/workflow-registry';
 
 /**
- * `DistributedScheduleModule.forRoot(options)` / `.forRootAsync({ imports, inject, useFactory | useClass | useExisting })`,
- * both with `isGlobal`. Cron tasks and workflows on the Redis connection of `StatefulRedisModule` (import it
- * beside this one; no second Redis configuration): `@DistributedCron` and `@ScheduledWorkflow` methods are
- * found at init, the replica starts looking for due fires on application bootstrap and drains on shutdown.
+ * `DistributedScheduleModule.forRoot(options)` /
+ * `.forRootAsync({ imports, inject, useFactory | useClass | useExisting })`, global unless `isGlobal: false`. Cron
+ * tasks and workflows on the Redis connection of `StatefulRedisModule` (import it beside this one; no second Redis
+ * configuration): `@DistributedCron` and `@ScheduledWorkflow` methods are found at init, the replica starts looking
+ * for due fires on application bootstrap and drains on shutdown.
  * Provides `DistributedSchedulerService` and `DistributedSchedulerHealthIndicator`.
  */
 @Module({

@@ -43,8 +43,9 @@ export const distributedScheduleProviders: Provider[] = [
       if (!connection || !scripts || !pipeline || !options) {
         throw new StatefulError(
           ErrorCode.NOT_INITIALIZED,
-          'DistributedScheduleModule uses the Redis connection of StatefulRedisModule, which this application does not ' +
-            'import: add StatefulRedisModule.forRoot(...) or StatefulRedisModule.forRootAsync(...) to its imports',
+          'DistributedScheduleModule uses the Redis connection of StatefulRedisModule, ' +
+            'which this application does not import: add StatefulRedisModule.forRoot(...) or ' +
+            'StatefulRedisModule.forRootAsync(...) to its imports',
           { operation: 'DistributedScheduleModule' },
         );
       }

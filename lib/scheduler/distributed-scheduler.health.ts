@@ -48,7 +48,10 @@ export class DistributedSchedulerHealthIndicator {
       return `the scheduler loop is ${this.loop.state === 'created' ? 'not started' : this.loop.state}`;
     if (!this.core.connection.isReady)
       return `Redis is not connected (status: ${this.core.connection.client.status}); no run starts until it is back`;
-    if (error !== undefined) return `Redis is unreachable: ${error}; no run starts until it is back`;
+    // The answer is often public (a health endpoint): the failed call and its arguments are in the loop's log line
+    // ("Stopped claiming runs: the look at Redis failed (…)"), not here.
+    if (error !== undefined)
+      return "the scheduler's last look at Redis failed; no run starts until one succeeds (details in the log)";
     if (sinceLastLookMs === undefined) return 'the scheduler loop has not looked at Redis yet';
     return `the scheduler loop has not looked at Redis for ${Math.round(sinceLastLookMs)} ms`;
   }

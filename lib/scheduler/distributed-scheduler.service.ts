@@ -13,6 +13,7 @@ import type {
   ScheduledTask,
   TaskRun,
   UpdateTaskPatch,
+  UpsertTaskInput,
 } from './interfaces/scheduled-task.interface';
 import type { SchedulerStats } from './interfaces/scheduler-stats.interface';
 import { SCHEDULER_LIMITS } from './options/scheduler-limits';
@@ -23,6 +24,7 @@ import { definitionOf, toScheduledTask } from './runtime/store-adapter';
 import { WorkflowRegistry } from './runtime/workflow-registry';
 import { DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS } from './scheduler.constants';
 import { SchedulerStore } from './store/scheduler-store';
+import { serializeDefinition } from './store/store-reply-parsers';
 import type { StoredTask } from './store/stored-task.interface';
 import type { TaskDefinition } from './validation/task-definition';
 import { assertTaskName, validateNewTask, validatePatch } from './validation/task-input.validator';
@@ -62,6 +64,31 @@ export class DistributedSchedulerService {
     return toScheduledTask<P>(task);
   }
 
+  /**
+   * Adds the task, or brings an existing one (same `id`, required) to this definition: for tasks seeded from
+   * configuration at every boot. Unchanged: nothing written, its next fire and run-time state stay. Changed: saved
+   * like `updateTask` (version + 1, a run claimed ahead is cancelled, a new `cron` or `timeZone` computes the next
+   * fire from now). `enabled` only sets the state of a task it creates: `enableTask`/`disableTask` and the disabling
+   * after failures survive a reboot. A task declared in code (`@DistributedCron`) is refused (`ALREADY_EXISTS`).
+   */
+  async upsertTask<P = unknown>(input: UpsertTaskInput<P>): Promise<ScheduledTask<P>> {
+    const operation = 'upsertTask';
+    if (typeof input === 'object' && input !== null && (input as { id?: unknown }).id === undefined) {
+      throw invalidParameter(operation, 'id', 'is required: the same id at every boot finds the task again', undefined);
+    }
+    const definition = validateNewTask(operation, input, 'api', '');
+    await this.assertWorkflowKnown(operation, definition.workflow);
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.store.getTask(definition.id);
+      const saved =
+        current === null
+          ? await this.createUnlessAdded(operation, definition)
+          : await this.replaceIfChanged(operation, current, definition);
+      if (saved !== 'again') return toScheduledTask<P>(saved);
+      if (attempt === UPDATE_ATTEMPTS) throw this.keptChanging(operation, definition.id);
+    }
+  }
+
   /** Changes a task's options; a changed `cron` or `timeZone` (or enabling it) computes the next fire from now. */
   async updateTask<P = unknown>(id: string, patch: UpdateTaskPatch<P>): Promise<ScheduledTask<P>> {
     const operation = 'updateTask';
@@ -74,21 +101,29 @@ export class DistributedSchedulerService {
       const { nextRunAt, dueScore } = await this.scheduleAfterUpdate(operation, current, next);
       const saved = await this.store.saveTask(next, nextRunAt, dueScore, 'update', current.version);
       if (!saved.conflict) return toScheduledTask<P>(saved.task);
-      if (attempt === UPDATE_ATTEMPTS) {
-        throw new StatefulError(
-          ErrorCode.REDIS_OPERATION_ERROR,
-          `${operation}: task ${JSON.stringify(id)} kept changing concurrently; try again`,
-          {
-            operation,
-          },
-        );
-      }
+      if (attempt === UPDATE_ATTEMPTS) throw this.keptChanging(operation, id);
     }
   }
 
-  /** Removes a task and its history; `false` if unknown. A run in progress finishes; nothing fires after. */
+  /**
+   * Removes a task and its history; `false` if unknown. A run in progress finishes; nothing fires after. A task
+   * declared in code (`@DistributedCron`) that a live replica still declares is refused: the next restart would
+   * declare it again; `disableTask` stops it for good, and once the decorator is deleted and deployed, it can go.
+   */
   async removeTask(id: string): Promise<boolean> {
-    assertTaskName('removeTask', 'id', id);
+    const operation = 'removeTask';
+    assertTaskName(operation, 'id', id);
+    const task = await this.store.getTask(id);
+    if (task === null) return false;
+    if (task.source === 'decorator' && (await this.isWorkflowLive(task.workflow))) {
+      throw new StatefulError(
+        ErrorCode.INVALID_PARAMETER,
+        `${operation}: task ${JSON.stringify(id)} is declared in code (@DistributedCron) by a live replica of ` +
+          `namespace "${this.options.namespace}": a restart would declare it again. Stop it with disableTask(id) ` +
+          '(it stays disabled across restarts), or delete the decorator, deploy, then remove it',
+        { operation, field: 'id' },
+      );
+    }
     const removed = await this.store.removeTask(id);
     // Its metric series go now, on this replica; the others delete theirs when they hear of the removal.
     if (removed) this.executor.taskRemoved(id);
@@ -162,7 +197,7 @@ export class DistributedSchedulerService {
     this.registry.register('registerWorkflow', name, fn);
   }
 
-  /** This replica right now: `{ instanceId, running, maxConcurrent, runningTasks, availableSlots, registeredWorkflows }`. */
+  /** This replica now: `{ instanceId, running, maxConcurrent, runningTasks, availableSlots, registeredWorkflows }`. */
   getStats(): SchedulerStats {
     return this.loop.stats();
   }
@@ -199,11 +234,62 @@ export class DistributedSchedulerService {
     return { nextRunAt: current.nextRunAt, dueScore: dueScoreOf(next.id, current.nextRunAt, next.jitterMs) };
   }
 
+  /** upsertTask of an absent task: created, or 'again' when another replica's boot added it meanwhile. */
+  private async createUnlessAdded(operation: string, definition: TaskDefinition): Promise<StoredTask | 'again'> {
+    const { nextRunAt, dueScore } = await this.scheduleFromNow(operation, definition);
+    try {
+      return (await this.store.saveTask(definition, nextRunAt, dueScore, 'create', undefined, operation)).task;
+    } catch (error) {
+      if (error instanceof StatefulError && error.code === ErrorCode.ALREADY_EXISTS) return 'again';
+      throw error;
+    }
+  }
+
+  /**
+   * upsertTask of a stored task: kept when its definition is the same (`enabled` aside: run-time state), else saved
+   * as updateTask saves it; 'again' when it was changed or removed meanwhile.
+   */
+  private async replaceIfChanged(
+    operation: string,
+    current: StoredTask,
+    definition: TaskDefinition,
+  ): Promise<StoredTask | 'again'> {
+    if (current.source !== 'api') {
+      throw new StatefulError(
+        ErrorCode.ALREADY_EXISTS,
+        `${operation}: the task with id ${JSON.stringify(current.id)} in namespace "${this.options.namespace}" is ` +
+          'declared in code (@DistributedCron); its definition comes from the decorator',
+        { operation, field: 'id' },
+      );
+    }
+    const next: TaskDefinition = { ...definition, enabled: current.enabled };
+    if (serializeDefinition(next) === serializeDefinition(definitionOf(current))) return current;
+    const { nextRunAt, dueScore } = await this.scheduleAfterUpdate(operation, current, next);
+    try {
+      const saved = await this.store.saveTask(next, nextRunAt, dueScore, 'update', current.version, operation);
+      return saved.conflict ? 'again' : saved.task;
+    } catch (error) {
+      if (error instanceof StatefulError && error.code === ErrorCode.NOT_FOUND) return 'again';
+      throw error;
+    }
+  }
+
+  private keptChanging(operation: string, id: string): StatefulError {
+    return new StatefulError(
+      ErrorCode.REDIS_OPERATION_ERROR,
+      `${operation}: task ${JSON.stringify(id)} kept changing concurrently; try again`,
+      { operation },
+    );
+  }
+
   /** A workflow registered here, or announced by a replica seen within a few polls (each look is a heartbeat). */
+  private async isWorkflowLive(workflow: string): Promise<boolean> {
+    if (this.registry.has(workflow)) return true;
+    return (await this.store.liveWorkflows(liveReplicaMaxAgeMs(this.options))).has(workflow);
+  }
+
   private async assertWorkflowKnown(operation: string, workflow: string): Promise<void> {
-    if (this.registry.has(workflow)) return;
-    const live = await this.store.liveWorkflows(liveReplicaMaxAgeMs(this.options));
-    if (!live.has(workflow)) {
+    if (!(await this.isWorkflowLive(workflow))) {
       throw invalidParameter(
         operation,
         'workflow',

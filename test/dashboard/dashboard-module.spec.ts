@@ -222,3 +222,22 @@ describe('StatefulDashboardModule registration', () => {
     }
   });
 });
+
+describe('StatefulDashboardOptions: the type refuses what startup refuses', () => {
+  it('readOnly: false without a guard or allowedHosts does not compile (the build of this file checks it)', () => {
+    const guard = { canActivate: () => true };
+    // @ts-expect-error readOnly: false needs a guard (and allowedHosts)
+    const noGuard: StatefulDashboardOptions = { path: '/ops', readOnly: false, allowedHosts: LOCAL };
+    // @ts-expect-error readOnly: false needs allowedHosts
+    const noHosts: StatefulDashboardOptions = { path: '/ops', readOnly: false, guard };
+    const writable: StatefulDashboardOptions = { path: '/ops', readOnly: false, guard, allowedHosts: LOCAL };
+    const readOnly: StatefulDashboardOptions[] = [{ path: '/ops' }, { path: '/ops', readOnly: true, guard }];
+    const fromConfig = (flag: boolean): StatefulDashboardOptions => ({
+      path: '/ops',
+      readOnly: flag,
+      guard,
+      allowedHosts: LOCAL,
+    });
+    assert.equal([noGuard, noHosts, writable, ...readOnly, fromConfig(false)].length, 6);
+  });
+});

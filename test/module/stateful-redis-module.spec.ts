@@ -344,10 +344,26 @@ describe('isGlobal', () => {
 
   for (const [title, dynamicModule] of [
     ['forRoot', () => StatefulRedisModule.forRoot({ redis: server.url })],
-    ['forRoot with isGlobal: false', () => StatefulRedisModule.forRoot({ redis: server.url, isGlobal: false })],
     ['forRootAsync', () => StatefulRedisModule.forRootAsync({ useFactory: () => ({ redis: server.url }) })],
   ] as const) {
-    it(`${title} without isGlobal is not visible to a module that does not import it`, async () => {
+    it(`${title} without isGlobal is global by default: a module that does not import it injects the service`, async () => {
+      const moduleRef = await bootTestingModule([dynamicModule(), FeatureModule]);
+      try {
+        await assertWorks(moduleRef.get(FeatureService).stateful, `default-global-${title}`);
+      } finally {
+        await moduleRef.close();
+      }
+    });
+  }
+
+  for (const [title, dynamicModule] of [
+    ['forRoot', () => StatefulRedisModule.forRoot({ redis: server.url, isGlobal: false })],
+    [
+      'forRootAsync',
+      () => StatefulRedisModule.forRootAsync({ isGlobal: false, useFactory: () => ({ redis: server.url }) }),
+    ],
+  ] as const) {
+    it(`${title} with isGlobal: false is not visible to a module that does not import it`, async () => {
       let moduleRef: TestingModule | undefined;
       await assert.rejects(
         async () => {
@@ -361,9 +377,9 @@ describe('isGlobal', () => {
     });
   }
 
-  it('a module that imports it sees it without isGlobal', async () => {
+  it('a module that imports it sees it with isGlobal: false', async () => {
     @Module({
-      imports: [StatefulRedisModule.forRoot({ redis: server.url })],
+      imports: [StatefulRedisModule.forRoot({ redis: server.url, isGlobal: false })],
       providers: [FeatureService],
       exports: [FeatureService],
     })

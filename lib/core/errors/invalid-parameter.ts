@@ -20,3 +20,16 @@ export function invalidParameter(operation: string, field: string, rule: string,
     { operation, field },
   );
 }
+
+/**
+ * An `INVALID_PARAMETER` for a value of the wrong type, saying which: `must be an integer from 0 to 10, got a
+ * string ("100")` (an environment variable passed as it is reads at once for what it is).
+ */
+export function wrongTypeParameter(operation: string, field: string, rule: string, value: unknown): StatefulError {
+  const type = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  return new StatefulError(
+    ErrorCode.INVALID_PARAMETER,
+    `${operation}: invalid parameter "${field}": ${rule}, got ${type} (${describe(value)})`,
+    { operation, field },
+  );
+}

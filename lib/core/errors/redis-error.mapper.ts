@@ -81,7 +81,8 @@ export function toStatefulError(error: unknown, operation: string, inputs: strin
   const code = classifyRedisError(error);
   let reason = (error as Error)?.message ?? String(error);
   if (reason.includes(SCRIPT_ACL_DENIAL)) {
-    reason += ` (the Redis ACL user lacks a command of the library's Lua scripts; they need ${SCRIPT_COMMANDS.join(' ')})`;
+    const needed = SCRIPT_COMMANDS.join(' ');
+    reason += ` (the Redis ACL user lacks a command of the library's Lua scripts; they need ${needed})`;
   }
   return new StatefulError(code, `${operation}(${inputs}) failed: ${reason}`, { cause: error, operation });
 }

@@ -71,7 +71,9 @@ export class StatefulErrorFilter implements ExceptionFilter<StatefulError> {
   }
 }
 
-/** The two response shapes a Nest HTTP platform hands out: Express (`status().json()`) and Fastify (`code().send()`). */
+/**
+ * The two response shapes a Nest HTTP platform hands out: Express (`status().json()`) and Fastify (`code().send()`).
+ */
 interface HttpResponse {
   status?: (statusCode: number) => HttpResponse;
   json?: (body: unknown) => unknown;

@@ -107,6 +107,6 @@ export interface StatefulRedisModuleAsyncOptions extends ConfigurableModuleAsync
   useClass?: Type<StatefulRedisOptionsFactory>;
   /** A provider implementing `StatefulRedisOptionsFactory`, e.g. exported by one of `imports`. */
   useExisting?: Type<StatefulRedisOptionsFactory>;
-  /** Register the module as global: every module may inject its services without importing it. */
+  /** Default `true`: every module may inject its services without importing it; `false` limits them to importers. */
   isGlobal?: boolean;
 }

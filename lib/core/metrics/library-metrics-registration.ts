@@ -24,7 +24,8 @@ export function registerLibraryMetrics(
     if (existing !== undefined) {
       throw new StatefulError(
         ErrorCode.INVALID_PARAMETER,
-        `Invalid StatefulRedisModule options: the metrics registry already has a metric named "${name}" that this library did not register`,
+        `Invalid StatefulRedisModule options: the metrics registry already has a metric named "${name}" ` +
+          'that this library did not register',
         { field: 'metrics' },
       );
     }

@@ -129,7 +129,8 @@ export class OperationMetrics {
       ),
       new ScrapedMetric(
         METRIC_NAMES.podsBackAfterSweep,
-        'Reports of pods that a dead-pod sweep had declared silent (they may have lost links), by namespace and service.',
+        'Reports of pods that a dead-pod sweep had declared silent (they may have lost links), ' +
+          'by namespace and service.',
         'counter',
         () =>
           [...this.backAfterSweep].map(([key, value]) => {

@@ -41,16 +41,29 @@ function closest(key: string, known: string[]): string | undefined {
 }
 
 /**
+ * What other libraries call an option, by lowercased key, for the "did you mean" of a key no spelling
+ * distance leads from (e.g. `{ attempts: 'retry: { attempts }' }`); top level only.
+ */
+export type OptionAliases = { readonly [lowercasedKey: string]: string };
+
+/**
  * Stops on the first key of `options` (or of a nested object the shape describes) that `shape` does not
  * know: a misspelled option would otherwise be ignored and the app start without what was asked for.
  * `owner` names the options in the message (`Invalid StatefulRedisModule options: unknown option ...`).
  */
-export function assertKnownOptions(options: object, shape: OptionShape, owner: string, path = ''): void {
+export function assertKnownOptions(
+  options: object,
+  shape: OptionShape,
+  owner: string,
+  path = '',
+  aliases: OptionAliases = {},
+): void {
   const known = Object.keys(shape);
   for (const [key, value] of Object.entries(options)) {
     const nested = Object.hasOwn(shape, key) ? shape[key] : undefined;
     if (nested === undefined) {
-      const suggestion = closest(key, known);
+      const alias = path === '' && Object.hasOwn(aliases, key.toLowerCase()) ? aliases[key.toLowerCase()] : undefined;
+      const suggestion = alias ?? closest(key, known);
       const hint =
         suggestion === undefined ? ` (known: ${known.join(', ')})` : ` — did you mean "${path}${suggestion}"?`;
       throw new StatefulError(

@@ -6,6 +6,7 @@ import type {
   StatefulRedisModuleOptions,
 } from '../interfaces/stateful-redis-module-options.interface';
 import { assertKnownOptions, OptionShape } from './known-options';
+import { optionErrorReasons } from './option-error-reasons';
 import { StatefulRedisOptionsSchema } from './stateful-redis-options.schema';
 
 const DEFAULT_KEY_PREFIX = 'sf';
@@ -44,7 +45,7 @@ export function resolveOptions(options: StatefulRedisModuleOptions): ResolvedSta
   const errors = validateSync(schema, { forbidUnknownValues: false });
   if (errors.length > 0) {
     const fields = errors.map((error) => (error.property === 'connection' ? 'redis|cluster|client' : error.property));
-    const reasons = errors.flatMap((error) => Object.values(error.constraints ?? {}));
+    const reasons = optionErrorReasons(errors);
     throw new StatefulError(ErrorCode.INVALID_PARAMETER, `Invalid StatefulRedisModule options: ${reasons.join('; ')}`, {
       field: fields.join(','),
     });

@@ -56,7 +56,8 @@ export class StatefulRedisOptionsSchema implements StatefulRedisModuleOptions {
         CONNECTION_OPTIONS.filter((key) => (args?.object as Record<string, unknown>)[key] != null).length === 1,
       defaultMessage: (args?: ValidationArguments) => {
         const given = CONNECTION_OPTIONS.filter((key) => (args?.object as Record<string, unknown>)[key] != null);
-        return `exactly one of "redis", "cluster", "client" must be set (got ${given.length ? given.map((key) => `"${key}"`).join(', ') : 'none'})`;
+        const got = given.length ? given.map((key) => `"${key}"`).join(', ') : 'none';
+        return `exactly one of "redis", "cluster", "client" must be set (got ${got})`;
       },
     },
   })

@@ -11,7 +11,9 @@ export interface LuaScript {
 
 const INCLUDE = /^--- @include "([\w/-]+)"$/gm;
 
-/** The `lua/` folder of this package (the one with `includes/`), whether running from `dist/`, a test build, or sources. */
+/**
+ * The `lua/` folder of this package (the one with `includes/`), whether running from `dist/`, a test build, or sources.
+ */
 export function findLuaDirectory(start = __dirname): string {
   for (let dir = start; ; dir = dirname(dir)) {
     const candidate = join(dir, 'lua');
@@ -20,7 +22,10 @@ export function findLuaDirectory(start = __dirname): string {
   }
 }
 
-/** Reads `lua/<name>.lua` (or an absolute `<name>.lua`) and inlines its `--- @include "includes/x"` lines (each helper once). */
+/**
+ * Reads `lua/<name>.lua` (or an absolute `<name>.lua`) and inlines its `--- @include "includes/x"` lines (each helper
+ * once).
+ */
 export function readLuaScript(name: string, luaDirectory = findLuaDirectory()): LuaScript {
   const included = new Set<string>();
   const expand = (file: string): string =>

@@ -1,13 +1,15 @@
 import type { CanActivate, ConfigurableModuleAsyncOptions, Type } from '@nestjs/common';
 
-export interface StatefulDashboardOptions {
+/** What every registration of the dashboard may set. */
+interface StatefulDashboardOptionsBase {
   /** Where the dashboard is served, e.g. `/ops/dashboard` (under the app's global prefix, if any). */
   path: string;
   /** The routing namespaces shown and acted on; default: every namespace found by SCAN. */
   namespaces?: string[];
-  /** Default `true`: nothing can be changed. `false` enables the actions, and needs a `guard` and `allowedHosts`. */
-  readOnly?: boolean;
-  /** Runs before every dashboard route (pages, assets, JSON, actions): an instance, or a class the module's injector builds. */
+  /**
+   * Runs before every dashboard route (pages, assets, JSON, actions): an instance, or a class the module's
+   * injector builds.
+   */
   guard?: CanActivate | Type<CanActivate>;
   /**
    * The host names (each optionally with `:port`) the dashboard answers to, e.g. `['ops.example.com',
@@ -23,6 +25,26 @@ export interface StatefulDashboardOptions {
    */
   redact?: (text: string) => string;
 }
+
+/** A dashboard that shows and changes nothing (the default). */
+export interface ReadOnlyDashboardOptions extends StatefulDashboardOptionsBase {
+  /** Default `true`: nothing can be changed. */
+  readOnly?: true;
+}
+
+/** A dashboard with its actions: only behind a `guard`, answering only to `allowedHosts`. */
+export interface ActionsDashboardOptions extends StatefulDashboardOptionsBase {
+  /** `false` enables the actions (enable, disable, trigger a task, ...). */
+  readOnly: false;
+  guard: CanActivate | Type<CanActivate>;
+  allowedHosts: string[];
+}
+
+/**
+ * The options of `StatefulDashboardModule.register`: read-only, or with actions, which need a `guard` and
+ * `allowedHosts` (refused by the type here, and at startup for options built at run time).
+ */
+export type StatefulDashboardOptions = ReadOnlyDashboardOptions | ActionsDashboardOptions;
 
 /** A class that makes the options, for `registerAsync({ useClass })` or `registerAsync({ useExisting })`. */
 export interface StatefulDashboardOptionsFactory {

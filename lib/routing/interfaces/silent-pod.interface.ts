@@ -18,7 +18,7 @@ export interface MarkedPodSweep {
   podId: number;
   /** Links removed (or turned temporary) by this call. */
   removed: number;
-  /** `false`: the walk found the pod no longer the silent pod marked (it reported, or its state was written) and left it. */
+  /** `false`: the walk found the pod no longer the silent pod marked (it reported, or its state was written): kept. */
   stillMarked: boolean;
 }
 

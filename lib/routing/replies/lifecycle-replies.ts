@@ -12,8 +12,8 @@ function storedInteger(value: string | undefined): number | null {
 
 /**
  * `PodReport`s, sorted by pod id, from statefulGetPods' reply `{ states, weights, last reports, now, pods
- * written over }` (flat hashes) of the hashes at `keys`; corrupt pod ids are left out and reported. `timeoutMs`: the podLiveness
- * timeout, `undefined` when liveness is off (every pod is live).
+ * written over }` (flat hashes) of the hashes at `keys`; corrupt pod ids are left out and reported. `timeoutMs`: the
+ * podLiveness timeout, `undefined` when liveness is off (every pod is live).
  */
 export function parsePodReports(
   reply: unknown,

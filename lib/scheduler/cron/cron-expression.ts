@@ -64,6 +64,9 @@ function tryCompile(pattern: string, timeZone: string): { job: Cron } | { error:
   }
 }
 
+/** How many fields an expression has, as the messages say it. */
+const FIELD_COUNT_RULE = '5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first';
+
 /**
  * Compiles a cron expression into a croner job (never started: it only computes fire times), or throws
  * INVALID_PARAMETER naming `field`, with a message that names the cron field at fault and what is wrong.
@@ -78,22 +81,19 @@ export function compileCronExpression(operation: string, field: string, cron: st
     throw refuse(
       fields
         ? `nicknames are not accepted: write the 5 fields "${fields}" instead of "${text}"`
-        : `must be 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; "${text}" is not a schedule`,
+        : `must be ${FIELD_COUNT_RULE}; "${text}" is not a schedule`,
     );
   }
   const parts = text.length === 0 ? [] : text.split(/[ \t]+/);
   if (parts.length !== 5 && parts.length !== 6) {
     const yearHint = parts.length === 7 ? ' (a year field is not accepted)' : '';
-    throw refuse(
-      `must have 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; got ${parts.length}${yearHint}`,
-    );
+    throw refuse(`must have ${FIELD_COUNT_RULE}; it has ${parts.length}${yearHint}`);
   }
   const names = parts.length === 6 ? FIELDS_WITH_SECONDS : FIELDS_WITHOUT_SECONDS;
   parts.forEach((part, index) => {
     if (!FIELD_CHARACTERS.test(part)) {
-      throw refuse(
-        `${names[index]} field ${JSON.stringify(part)} holds a character no cron field takes (${FIELD_SYNTAX[names[index]]})`,
-      );
+      const syntax = FIELD_SYNTAX[names[index]];
+      throw refuse(`${names[index]} field ${JSON.stringify(part)} holds a character no cron field takes (${syntax})`);
     }
   });
   const pattern = parts.join(' ');
@@ -105,9 +105,8 @@ export function compileCronExpression(operation: string, field: string, cron: st
     );
     const reason = reasonOf(compiled.error);
     if (index < 0) throw refuse(`is not a valid cron expression: ${reason}`);
-    throw refuse(
-      `${names[index]} field ${JSON.stringify(parts[index])} is invalid (it takes ${FIELD_SYNTAX[names[index]]}): ${reason}`,
-    );
+    const syntax = FIELD_SYNTAX[names[index]];
+    throw refuse(`${names[index]} field ${JSON.stringify(parts[index])} is invalid (it takes ${syntax}): ${reason}`);
   }
   // Without a year field every expression repeats within 400 years, and croner searches up to year 3000.
   if (compiled.job.nextRun(new Date(0)) === null) {

@@ -14,7 +14,8 @@ export function assertTimeZone(operation: string, field: string, value: unknown)
     throw invalidParameter(
       operation,
       field,
-      'must be an IANA time zone name such as "Europe/Berlin" (letters, digits and _ + - /), not an offset such as "+02:00"',
+      'must be an IANA time zone name such as "Europe/Berlin" (letters, digits and _ + - /), ' +
+        'not an offset such as "+02:00"',
       value,
     );
   }

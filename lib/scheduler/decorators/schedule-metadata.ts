@@ -5,7 +5,9 @@ export const DISTRIBUTED_CRON_METADATA = Symbol('nestjs-stateful-redis:distribut
 /** Metadata key of `@ScheduledWorkflow` on a method. */
 export const SCHEDULED_WORKFLOW_METADATA = Symbol('nestjs-stateful-redis:scheduled-workflow');
 
-/** The options of `@DistributedCron`: the per-task options; `name` (required) is the task's id and its workflow's name. */
+/**
+ * The options of `@DistributedCron`: the per-task options; `name` (required) is the task's id and its workflow's name.
+ */
 export type DistributedCronOptions = ScheduledTaskOptions;
 
 /** What `@DistributedCron` stores on its method. */

@@ -71,8 +71,9 @@ export class ScheduleExplorer implements OnModuleInit {
     if (!wrapper.isDependencyTreeStatic() || !instance) {
       throw new StatefulError(
         ErrorCode.INVALID_PARAMETER,
-        `${decorator} on ${where}: ${String(wrapper.name)} is request-scoped (or depends on a request-scoped provider); ` +
-          'scheduled methods must live in a static (singleton) provider, which has an instance outside requests',
+        `${decorator} on ${where}: ${String(wrapper.name)} is request-scoped ` +
+          '(or depends on a request-scoped provider); scheduled methods must live in a static (singleton) provider, ' +
+          'which has an instance outside requests',
         { operation: decorator },
       );
     }

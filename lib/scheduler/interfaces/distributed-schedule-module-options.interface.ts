@@ -1,7 +1,10 @@
 import type { ConfigurableModuleAsyncOptions, Type } from '@nestjs/common';
 
 export interface DistributedScheduleModuleOptions {
-  /** Scheduler namespace: apps sharing a Redis keep separate task sets; default `default` (same rules as a routing namespace). */
+  /**
+   * Scheduler namespace: apps sharing a Redis keep separate task sets; default `default` (same rules as a routing
+   * namespace).
+   */
   namespace?: string;
   /** This replica's id, shown in stats and run history; default a random UUID. */
   instanceId?: string;
@@ -39,6 +42,8 @@ export interface DistributedScheduleModuleAsyncOptions extends ConfigurableModul
   useClass?: Type<DistributedScheduleOptionsFactory>;
   /** A provider implementing `DistributedScheduleOptionsFactory`, e.g. exported by one of `imports`. */
   useExisting?: Type<DistributedScheduleOptionsFactory>;
-  /** Register the module as global: every module may inject the scheduler service without importing it. */
+  /**
+   * Default `true`: every module may inject the scheduler service without importing it; `false` limits it to importers.
+   */
   isGlobal?: boolean;
 }

@@ -2,7 +2,10 @@
 export type TaskStatus =
   'pending' | 'running' | 'success' | 'failed' | 'cancelled' | 'retry' | 'skipped' | 'missed' | 'lost';
 
-/** A fire due while the previous run of the task still runs: record it `skipped`, run it after (at most one waiting), or run it anyway. */
+/**
+ * A fire due while the previous run of the task still runs: record it `skipped`, run it after (at most one waiting), or
+ * run it anyway.
+ */
 export type OverlapPolicy = 'skip' | 'bufferOne' | 'allow';
 
 /** Fires missed while no replica could run them: one late run then on from now, or each recorded `missed`. */
@@ -24,7 +27,10 @@ export interface ScheduledTaskOptions {
   name: string;
   /** IANA time zone the cron expression is read in; default `UTC`. */
   timeZone?: string;
-  /** Default `true`. With `@DistributedCron` only the initial state: a deploy never re-enables a task disabled at run time (`disableTask`, or after `maxConsecutiveFailures`). */
+  /**
+   * Default `true`. With `@DistributedCron` only the initial state: a deploy never re-enables a task disabled at run
+   * time (`disableTask`, or after `maxConsecutiveFailures`).
+   */
   enabled?: boolean;
   /** Default `'skip'`. */
   overlap?: OverlapPolicy;
@@ -50,11 +56,19 @@ export interface AddTaskInput<P = unknown> extends ScheduledTaskOptions {
   cron: string;
   /** A workflow registered by this process or announced by a live replica of the namespace. */
   workflow: string;
-  /** JSON (plain objects, arrays, strings, finite numbers, booleans, null), at most 64 KiB and 32 levels deep; default `null`. */
+  /**
+   * JSON (plain objects, arrays, strings, finite numbers, booleans, null), at most 64 KiB and 32 levels deep; default
+   * `null`.
+   */
   payload?: P;
 }
 
-/** The input of `DistributedSchedulerService.updateTask`: the options to change (`leaseMs: null`: the module's again). */
+/** The input of `DistributedSchedulerService.upsertTask`: `addTask`'s, its `id` required (the same at every boot). */
+export type UpsertTaskInput<P = unknown> = AddTaskInput<P> & { id: string };
+
+/**
+ * The input of `DistributedSchedulerService.updateTask`: the options to change (`leaseMs: null`: the module's again).
+ */
 export type UpdateTaskPatch<P = unknown> = Partial<Omit<AddTaskInput<P>, 'id' | 'leaseMs'>> & {
   leaseMs?: number | null;
 };

@@ -107,7 +107,9 @@ export class SchedulerMetrics {
     });
     this.podsSwept = new prom.Counter({
       name: SCHEDULER_METRIC_NAMES.podsSwept,
-      help: 'Silent pods forgotten by the built-in dead-pod sweep (podLiveness.sweepAfterMs), by namespace and service.',
+      help:
+        'Silent pods forgotten by the built-in dead-pod sweep (podLiveness.sweepAfterMs), ' +
+        'by namespace and service.',
       labelNames: ['namespace', 'service'],
       registers: [],
     });
@@ -119,7 +121,9 @@ export class SchedulerMetrics {
     });
     this.reshardingRetries = new prom.Counter({
       name: SCHEDULER_METRIC_NAMES.reshardingRetries,
-      help: "Scheduler calls sent again because the namespace's cluster slot was moving (the script did not run), by namespace and operation.",
+      help:
+        "Scheduler calls sent again because the namespace's cluster slot was moving (the script did not run), " +
+        'by namespace and operation.',
       labelNames: ['namespace', 'operation'],
       registers: [],
     });

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../../core/errors/error-code';
 import { StatefulError } from '../../core/errors/stateful.error';
 import { assertKnownOptions, OptionShape } from '../../core/options/known-options';
+import { optionErrorReasons } from '../../core/options/option-error-reasons';
 import type {
   DistributedScheduleModuleOptions,
   ResolvedDistributedScheduleOptions,
@@ -47,7 +48,7 @@ export function resolveScheduleOptions(
     forbidUnknownValues: false,
   });
   if (errors.length > 0) {
-    const reasons = errors.flatMap((error) => Object.values(error.constraints ?? {}));
+    const reasons = optionErrorReasons(errors);
     throw new StatefulError(ErrorCode.INVALID_PARAMETER, `Invalid ${OWNER} options: ${reasons.join('; ')}`, {
       field: errors.map((error) => error.property).join(','),
     });

@@ -19,9 +19,13 @@ export const SCHEDULER_LIMITS = {
   maxNamespaceLength: 253,
   maxInstanceIdLength: 256,
   maxPayloadBytes: 64 * 1024,
-  /** Arrays and objects in one another: Redis's cjson refuses past 1000, and nothing scheduled needs more than a few. */
+  /**
+   * Arrays and objects in one another: Redis's cjson refuses past 1000, and nothing scheduled needs more than a few.
+   */
   maxPayloadDepth: 32,
-  /** A failed attempt's error message as stored in its history entry (UTF-8); longer ones are cut, their length noted. */
+  /**
+   * A failed attempt's error message as stored in its history entry (UTF-8); longer ones are cut, their length noted.
+   */
   maxErrorMessageBytes: 2 * 1024,
   /** A failed attempt's stack as stored in its history entry (UTF-8); longer ones are cut, their length noted. */
   maxErrorStackBytes: 4 * 1024,

@@ -4,18 +4,25 @@
  * that while that slot migrates between cluster nodes Redis refuses a script (ASK, then TRYAGAIN: retried)
  * instead of running it over the keys moved so far. Hence no key name holds a task id:
  *
- * | key | type | content |
- * |---|---|---|
- * | `B:tasks` | hash | task id → definition JSON (declared fields but `enabled`) |
- * | `B:state` | hash | task id → state JSON: enabled, version, incarnation, createdAt, updatedAt, the policies the scripts apply (workflow, overlap, attempts, backoffMs, maxFailures, leaseMs), nextRunAt, lastFireAt, lastRunAt, lastStatus, runCount, failureCount, fence, running, retrying (retries waiting), buffered, released (a buffered fire in the pending runs, not claimed yet), startedFence (the highest token started), ahead ({ fence, startAt, scheduledAt } of a run claimed ahead whose start is not confirmed yet), historySeq |
- * | `B:history` | zset | every task's TaskRun JSONs, all scores 0, as `<id>}<sequence, 12 digits>}<json>`: a task's entries are one lexicographic range, at most historyLength |
- * | `B:due:<workflow>` | zset | task id → due score (nextRunAt + jitter offset), enabled tasks with a next fire |
- * | `B:pending:<workflow>` | zset | `<id>\|<scheduledAt>\|<attempt>\|<kind>\|<sequence>` → time it may start; kind retry, buffered or manual; sequence from `B:fence`, so that no two entries collide |
- * | `B:leases` | zset | `<id>\|<fence>` → lease expiry |
- * | `B:runs` | hash | `<id>\|<fence>` → run record JSON { taskId, fence, scheduledAt, startedAt, attempt, instanceId, workflow, incarnation, version, kind, ahead } |
- * | `B:replicas` | hash | instance id → heartbeat JSON { workflows, seenAt }; replicas silent too long are deleted |
- * | `B:fence` | string | the namespace's counter of fencing tokens (and task incarnations, pending sequences); when absent it starts from Redis TIME ms × 1000, so tokens keep increasing across a loss of Redis's data |
- * | `B:declared` | set | ids of the decorated tasks deployed: a reconnect restores only those missing from it (Redis lost them), not those removed at run time |
+ * - `B:tasks` (hash): task id → definition JSON (declared fields but `enabled`)
+ * - `B:state` (hash): task id → state JSON: enabled, version, incarnation, createdAt, updatedAt, the policies the
+ *   scripts apply (workflow, overlap, attempts, backoffMs, maxFailures, leaseMs), nextRunAt, lastFireAt, lastRunAt,
+ *   lastStatus, runCount, failureCount, fence, running, retrying (retries waiting), buffered, released (a buffered fire
+ *   in the pending runs, not claimed yet), startedFence (the highest token started), ahead ({ fence, startAt,
+ *   scheduledAt } of a run claimed ahead whose start is not confirmed yet), historySeq
+ * - `B:history` (zset): every task's TaskRun JSONs, all scores 0, as `<id>}<sequence, 12 digits>}<json>`: a task's
+ *   entries are one lexicographic range, at most historyLength
+ * - `B:due:<workflow>` (zset): task id → due score (nextRunAt + jitter offset), enabled tasks with a next fire
+ * - `B:pending:<workflow>` (zset): `<id>|<scheduledAt>|<attempt>|<kind>|<sequence>` → time it may start; kind
+ *   retry, buffered or manual; sequence from `B:fence`, so that no two entries collide
+ * - `B:leases` (zset): `<id>|<fence>` → lease expiry
+ * - `B:runs` (hash): `<id>|<fence>` → run record JSON { taskId, fence, scheduledAt, startedAt, attempt, instanceId,
+ *   workflow, incarnation, version, kind, ahead }
+ * - `B:replicas` (hash): instance id → heartbeat JSON { workflows, seenAt }; replicas silent too long are deleted
+ * - `B:fence` (string): the namespace's counter of fencing tokens (and task incarnations, pending sequences); when
+ *   absent it starts from Redis TIME ms × 1000, so tokens keep increasing across a loss of Redis's data
+ * - `B:declared` (set): ids of the decorated tasks deployed: a reconnect restores only those missing from it (Redis
+ *   lost them), not those removed at run time
  *
  * Channel `B:changed`: `<event>|<task id>` when the task set changes. Times are ms of the Redis clock.
  */

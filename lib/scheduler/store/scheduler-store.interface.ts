@@ -8,7 +8,10 @@ import type { ScheduledRunKind } from '../interfaces/scheduled-run-context.inter
  */
 export type SaveTaskMode = 'create' | 'upsertDecorated' | 'update' | 'createIfAbsent';
 
-/** The command the scripts tell replicas of a change with: `PUBLISH`, `SPUBLISH` (cluster), or none (the caller publishes). */
+/**
+ * The command the scripts tell replicas of a change with: `PUBLISH`, `SPUBLISH` (cluster), or none (the caller
+ * publishes).
+ */
 export type ChangePublishCommand = 'PUBLISH' | 'SPUBLISH' | 'none';
 
 /** What `saveTask` did. */
@@ -58,7 +61,9 @@ export interface ClaimedRun {
 
 /** A due fire found by `peek`. */
 export interface DueCandidate {
-  /** Its definition, and of its state only what a decision needs (nextRunAt, enabled, version): the rest is not read. */
+  /**
+   * Its definition, and of its state only what a decision needs (nextRunAt, enabled, version): the rest is not read.
+   */
   task: StoredTask;
   /** The task's `nextRunAt` (its due score adds the jitter). */
   fireTime: number;
@@ -82,7 +87,10 @@ export interface PeekResult {
   candidates: DueCandidate[];
   /** Pending entries (retries, buffered, manual) of the workflows due now: worth a `claim` even without candidates. */
   pendingDue: number;
-  /** Earliest future due or pending score of the workflows, or lease expiry of the namespace; `now` when more is due than returned. */
+  /**
+   * Earliest future due or pending score of the workflows, or lease expiry of the namespace; `now` when more is due
+   * than returned.
+   */
   nextWakeAt: number | null;
   /** Runs of the namespace reaped now (their leases expired). */
   lost: LostRun[];

@@ -141,7 +141,9 @@ export class SchedulerStore {
   );
   /** The workflows whose due and pending keys every call declares: those used here, and those scripts asked for. */
   private readonly workflows = new Set<string>();
-  /** Per replica, the ids of its claims that failed (their replies may have been lost), until a look gives them back. */
+  /**
+   * Per replica, the ids of its claims that failed (their replies may have been lost), until a look gives them back.
+   */
   private readonly lostClaims = new Map<string, string[]>();
   private readonly reshardingRetryMs: number;
   private readonly onReshardingRetry?: (operation: string) => void;
@@ -170,6 +172,7 @@ export class SchedulerStore {
    * nothing written. A changed definition of an enabled task that keeps its cron and time zone keeps its stored
    * next fire (`dueScore` is used when `nextRunAt` is that fire, else the stored due score stays); otherwise
    * `nextRunAt` null (or the task disabled) = no next fire. Enabling a disabled task resets its failureCount.
+   * `operation`: the public call named in errors and metrics (default: the mode's, e.g. `addTask` for `create`).
    */
   async saveTask(
     def: StoredTaskDefinition,
@@ -177,8 +180,16 @@ export class SchedulerStore {
     dueScore: number | null,
     mode: Exclude<SaveTaskMode, 'createIfAbsent'>,
     expectedVersion?: number,
+    operation: string = SAVE_OPERATIONS[mode],
   ): Promise<SaveTaskResult> {
-    const [status, task, waitMs] = await this.callSave<SaveReply>(def, nextRunAt, dueScore, mode, expectedVersion);
+    const [status, task, waitMs] = await this.callSave<SaveReply>(
+      def,
+      nextRunAt,
+      dueScore,
+      mode,
+      expectedVersion,
+      operation,
+    );
     await untilConfirmedStart(waitMs);
     return { changed: status === 'changed', conflict: status === 'conflict', task: parseTask(task) };
   }
@@ -197,7 +208,10 @@ export class SchedulerStore {
     return status === 'changed';
   }
 
-  /** Deletes a task (definition, state, due and pending entries, history); false if unknown. A run in progress finishes unrecorded. */
+  /**
+   * Deletes a task (definition, state, due and pending entries, history); false if unknown. A run in progress finishes
+   * unrecorded.
+   */
   async removeTask(id: string): Promise<boolean> {
     const [removed, waitMs] = await this.call<[removed: number, waitMs: number]>(
       'removeTask',
@@ -255,7 +269,10 @@ export class SchedulerStore {
     return tasks.map(parseTask).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  /** The runs holding a lease now (`running`, newest first), then the history, newest first; at most `limit`. NOT_FOUND for an unknown id. */
+  /**
+   * The runs holding a lease now (`running`, newest first), then the history, newest first; at most `limit`. NOT_FOUND
+   * for an unknown id.
+   */
   async getRuns(id: string, limit: number): Promise<TaskRun[]> {
     const [running, history] = await this.call<[string[], string[]]>('getRuns', { id, limit }, 'schedulerGetRuns', [
       id,
@@ -500,9 +517,10 @@ export class SchedulerStore {
     dueScore: number | null,
     mode: SaveTaskMode,
     expectedVersion: number | undefined,
+    operation: string = SAVE_OPERATIONS[mode],
   ): Promise<T> {
     this.workflows.add(def.workflow);
-    return this.call<T>(SAVE_OPERATIONS[mode], { id: def.id, mode, expectedVersion }, 'schedulerSaveTask', [
+    return this.call<T>(operation, { id: def.id, mode, expectedVersion }, 'schedulerSaveTask', [
       def.id,
       mode,
       serializeDefinition(def),

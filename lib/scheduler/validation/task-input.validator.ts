@@ -1,5 +1,5 @@
-import { invalidParameter } from '../../core/errors/invalid-parameter';
-import { assertKnownOptions, OptionShape } from '../../core/options/known-options';
+import { invalidParameter, wrongTypeParameter } from '../../core/errors/invalid-parameter';
+import { assertKnownOptions, OptionAliases, OptionShape } from '../../core/options/known-options';
 import { CronSchedule } from '../cron/cron-schedule';
 import type { AddTaskInput, TaskSource, UpdateTaskPatch } from '../interfaces/scheduled-task.interface';
 import { SCHEDULER_LIMITS as LIMITS } from '../options/scheduler-limits';
@@ -22,6 +22,17 @@ const TASK_OPTION_SHAPE: OptionShape = {
   maxConsecutiveFailures: true,
   jitterMs: true,
   leaseMs: true,
+};
+/** The names @nestjs/schedule (`disabled`) and BullMQ (`tz`, `pattern`, `attempts`, `backoff`, `data`) give options. */
+const TASK_OPTION_ALIASES: OptionAliases = {
+  disabled: 'enabled: false',
+  tz: 'timeZone',
+  pattern: 'cron',
+  attempts: 'retry: { attempts }',
+  retries: 'retry: { attempts }',
+  maxretries: 'retry: { attempts }',
+  backoff: 'retry: { backoffMs }',
+  data: 'payload',
 };
 const ADD_TASK_SHAPE: OptionShape = { ...TASK_OPTION_SHAPE, id: true, cron: true, workflow: true, payload: true };
 const PATCH_SHAPE: OptionShape = Object.fromEntries(PATCHABLE_FIELDS.map((field) => [field, ADD_TASK_SHAPE[field]]));
@@ -63,8 +74,10 @@ function assertInteger(
   min: number,
   max: number,
 ): asserts value is number {
+  const rule = `must be an integer from ${min} to ${max}`;
+  if (typeof value === 'string') throw wrongTypeParameter(operation, field, rule, value);
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidParameter(operation, field, `must be an integer from ${min} to ${max}`, value);
+    throw invalidParameter(operation, field, rule, value);
   }
 }
 
@@ -111,7 +124,10 @@ function payloadFault(value: unknown, path: string, depth: number, seen: Set<obj
   return undefined;
 }
 
-/** A payload: JSON values only (what every replica reads back the same), bounded in depth and in size (64 KiB as UTF-8 JSON). */
+/**
+ * A payload: JSON values only (what every replica reads back the same), bounded in depth and in size (64 KiB as UTF-8
+ * JSON).
+ */
 function assertPayload(operation: string, value: unknown): void {
   const fault = payloadFault(value, 'payload', 1, new Set());
   if (fault !== undefined) throw invalidParameter(operation, 'payload', fault, value);
@@ -176,7 +192,7 @@ function assertShape(
   what: string,
 ): asserts value is Record<string, unknown> {
   if (!isOptionsObject(value)) throw invalidParameter(operation, what, 'must be an object', value);
-  assertKnownOptions(value, shape, operation);
+  assertKnownOptions(value, shape, operation, '', TASK_OPTION_ALIASES);
 }
 
 /**

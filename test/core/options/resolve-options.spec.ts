@@ -305,3 +305,23 @@ describe('resolveOptions: invalid options', () => {
     assert.doesNotMatch(error.message, /hunter2pw/);
   });
 });
+
+describe('resolveOptions: a string where a number or a boolean belongs (an environment variable as it is)', () => {
+  for (const [field, value, expected] of [
+    ['commandTimeoutMs', '2000', 'an integer'],
+    ['connectTimeoutMs', '10000', 'an integer'],
+    ['healthCheckTimeoutMs', '', 'an integer'],
+    ['lazyConnect', 'true', 'a boolean'],
+  ] as const) {
+    it(`${field}: ${JSON.stringify(value)} says "got a string", in one rule`, () => {
+      const error = assertRejected({ redis: URL, [field]: value }, field);
+      assert.match(
+        error.message,
+        new RegExp(
+          `^Invalid StatefulRedisModule options: "${field}" must be ${expected}, got a string \\(${JSON.stringify(value)}\\)`,
+        ),
+      );
+      assert.doesNotMatch(error.message, /at least|at most/, 'no rule of the number it is not');
+    });
+  }
+});

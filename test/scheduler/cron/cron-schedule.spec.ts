@@ -50,11 +50,14 @@ describe('CronSchedule.parse', () => {
 
   // [expression, what the message must say]
   const refusedExpressions: Array<[cron: unknown, says: RegExp]> = [
-    ['', /must have 5 fields .*got 0/],
-    ['   ', /must have 5 fields .*got 0/],
-    ['* * * *', /must have 5 fields \(minute hour day-of-month month day-of-week\), or 6 with seconds first; got 4/],
-    ['0 0 0 * * * 2026', /got 7 \(a year field is not accepted\)/],
-    ['* * * * * * * *', /got 8/],
+    ['', /must have 5 fields .*it has 0/],
+    ['   ', /must have 5 fields .*it has 0/],
+    [
+      '* * * *',
+      /"cron": must have 5 fields \(minute hour day-of-month month day-of-week\), or 6 with seconds first; it has 4 \(got "\* \* \* \*"\)$/,
+    ],
+    ['0 0 0 * * * 2026', /it has 7 \(a year field is not accepted\)/],
+    ['* * * * * * * *', /it has 8/],
     ['@daily', /nicknames are not accepted: write the 5 fields "0 0 \* \* \*" instead of "@daily"/],
     ['@hourly', /write the 5 fields "0 \* \* \* \*"/],
     ['@reboot', /"@reboot" is not a schedule/],
@@ -76,9 +79,9 @@ describe('CronSchedule.parse', () => {
     ['60 * * * * *', /second field "60" is invalid \(it takes 0-59\)/],
     ['0 60 * * * *', /minute field "60" is invalid/],
     ['1:30 * * * *', /minute field "1:30" holds a character no cron field takes/],
-    ['2026-01-01T00:00:00', /got 1/],
+    ['2026-01-01T00:00:00', /it has 1/],
     ['0 9 * *\n1 *', /month field "\*\\n1" holds a character/],
-    ['* * * * *\n* * * * *', /got 9/],
+    ['* * * * *\n* * * * *', /it has 9/],
     ['0 0 30 2 *', /never fires: its day-of-month, month and day-of-week fields match no date/],
     ['0 0 31 4,6,9,11 *', /never fires/],
     ['0 0 * * * '.repeat(30), /must be at most 256 characters/],
@@ -247,5 +250,17 @@ describe('CronSchedule.firesBetween', () => {
     for (const limit of [-1, 1.5, NaN, '3']) {
       assert.equal(refusal(() => everyMinute.firesBetween(from, from + DAY, limit as number)).field, 'limit');
     }
+  });
+});
+
+describe('CronSchedule.parse: messages', () => {
+  it('a wrong field count says "got" once', () => {
+    let message = '';
+    try {
+      CronSchedule.parse('* * * *', 'UTC');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    assert.equal(message.match(/got/g)?.length, 1, message);
   });
 });

@@ -148,6 +148,8 @@ describe('claim ahead (lookAheadMs)', () => {
       scheduler.updateTask('once', { enabled: false }),
     'updateTask({ cron })': (scheduler: DistributedSchedulerService) =>
       scheduler.updateTask('once', { cron: '0 0 1 1 *' }),
+    'upsertTask with another cron': (scheduler: DistributedSchedulerService) =>
+      scheduler.upsertTask({ id: 'once', name: 'once', cron: '0 0 1 1 *', workflow: 'once' }),
   };
   for (const [change, apply] of Object.entries(changes)) {
     it(`a fire claimed ahead does not start when the task is changed by ${change} before its time`, async () => {
@@ -176,6 +178,22 @@ describe('claim ahead (lookAheadMs)', () => {
       onceStarts.map((start) => start.payload),
       [{ v: 2 }],
       'the fire ran once, never with the old payload',
+    );
+  });
+
+  it('upsertTask of the same definition leaves a fire claimed ahead alone; a changed payload runs it once, new', async () => {
+    const scheduler = await start(5_000, [OnceWorkflow]);
+    const fireAt = await claimOnceAhead(scheduler);
+    const { cron } = (await scheduler.getTask('once'))!;
+    const same = await scheduler.upsertTask({ id: 'once', name: 'once', cron, workflow: 'once' });
+    assert.equal(same.version, 1, 'unchanged: nothing written');
+    const changed = await scheduler.upsertTask({ id: 'once', name: 'once', cron, workflow: 'once', payload: { v: 2 } });
+    assert.equal(changed.version, 2);
+    await sleep(fireAt - Date.now() + 1_000);
+    assert.deepEqual(
+      onceStarts.map((start) => start.payload),
+      [{ v: 2 }],
+      'the fire ran once, never with the old definition',
     );
   });
 

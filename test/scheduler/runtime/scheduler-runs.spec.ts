@@ -435,6 +435,30 @@ describe('health', () => {
     assert.equal(task?.nextRunAt, null);
   });
 
+  it('a look that failed on a connected Redis (stalled) says so in short: no internal call text, details in the log', async () => {
+    const logger = new CapturingLogger();
+    await start([EverySecondTask], { pollIntervalMs: 100 }, logger, { commandTimeoutMs: 300 });
+    const indicator = app!.get(DistributedSchedulerHealthIndicator);
+    await pollUntil('up', 5_000, async () =>
+      (await indicator.isHealthy('scheduler')).scheduler.status === 'up' ? true : 'down',
+    );
+    await server.cli('CLIENT', 'PAUSE', '2500', 'ALL');
+    const down = await pollUntil('down while Redis stalls', 5_000, async () => {
+      const result = (await indicator.isHealthy('scheduler')).scheduler;
+      return result.status === 'down' && result.redisReachable === false ? result : JSON.stringify(result);
+    });
+    const message = String(down.message);
+    assert.doesNotMatch(message, /peek|instanceId|workflows=|limit=/, message);
+    assert.match(message, /^the scheduler's last look at Redis failed; no run starts until one succeeds/);
+    // The details, once: the loop's line (ClaimingNotice), however often the indicator is asked.
+    for (let i = 0; i < 5; i++) await indicator.isHealthy('scheduler');
+    const logged = logger.find('warn', /Stopped claiming runs: the look at Redis failed \(peek\(/);
+    assert.equal(logged.length, 1, `the details are logged once: ${logger.allText()}`);
+    await pollUntil('up again', 10_000, async () =>
+      (await indicator.isHealthy('scheduler')).scheduler.status === 'up' ? true : 'down',
+    );
+  });
+
   it('is down once the app has shut down', async () => {
     await start([]);
     const indicator = app!.get(DistributedSchedulerHealthIndicator);

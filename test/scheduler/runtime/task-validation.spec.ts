@@ -125,6 +125,17 @@ describe('addTask refuses bad input with INVALID_PARAMETER naming the field, not
     });
   }
 
+  it('upsertTask refuses every one of them the same way, nothing written', async () => {
+    for (const [title, field, change] of BAD_INPUTS) {
+      const input = { ...VALID, ...change };
+      for (const [key, value] of Object.entries(change))
+        if (value === undefined) delete (input as Record<string, unknown>)[key];
+      if (input.id === undefined) input.id = 'upserted';
+      const error = await refused(() => scheduler.upsertTask(input as never), ErrorCode.INVALID_PARAMETER, field);
+      assert.match(error.message, /upsertTask/, title);
+    }
+  });
+
   it('a misspelled option is named with the option meant', async () => {
     const error = await refused(
       () => scheduler.addTask({ ...VALID, overlapp: 'skip' } as never),
@@ -132,6 +143,35 @@ describe('addTask refuses bad input with INVALID_PARAMETER naming the field, not
       'overlapp',
     );
     assert.match(error.message, /did you mean "overlap"/);
+  });
+
+  for (const [given, meant] of [
+    ['disabled', 'enabled: false'],
+    ['tz', 'timeZone'],
+    ['pattern', 'cron'],
+    ['attempts', 'retry: { attempts }'],
+    ['retries', 'retry: { attempts }'],
+    ['maxRetries', 'retry: { attempts }'],
+    ['backoff', 'retry: { backoffMs }'],
+    ['data', 'payload'],
+  ] as const) {
+    it(`"${given}" (@nestjs/schedule's, BullMQ's) is named with the option meant: ${meant}`, async () => {
+      const error = await refused(
+        () => scheduler.addTask({ ...VALID, [given]: 1 } as never),
+        ErrorCode.INVALID_PARAMETER,
+        given,
+      );
+      assert.ok(error.message.endsWith(`unknown option "${given}" — did you mean "${meant}"?`), error.message);
+    });
+  }
+
+  it('a number option given as a string says "not a string"', async () => {
+    const error = await refused(
+      () => scheduler.addTask({ ...VALID, jitterMs: '100' } as never),
+      ErrorCode.INVALID_PARAMETER,
+      'jitterMs',
+    );
+    assert.match(error.message, /"jitterMs": must be an integer from 0 to \d+, got a string \("100"\)$/);
   });
 
   it('input not an object', async () => {

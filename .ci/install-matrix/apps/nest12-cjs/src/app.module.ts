@@ -1,16 +1,19 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { TerminusModule } from '@nestjs/terminus';
-import { StatefulRedisModule } from 'nestjs-stateful-redis';
+import { DistributedScheduleModule, StatefulRedisModule } from 'nestjs-stateful-redis';
+import { RoomsModule } from './rooms.module.js';
 
+// The README's Quick starts as written (ConfigModule, no isGlobal), with their controller in a feature module.
 @Module({
   imports: [
-    TerminusModule,
+    ConfigModule.forRoot(),
     StatefulRedisModule.forRootAsync({
-      imports: [ConfigModule.forRoot()],
+      imports: [ConfigModule],
       inject: [ConfigService],
       useFactory: (config: ConfigService) => ({ redis: config.getOrThrow<string>('REDIS_URL') }),
     }),
+    DistributedScheduleModule.forRoot({ namespace: `install-matrix-cjs-${process.pid}` }),
+    RoomsModule,
   ],
 })
 export class AppModule {}

@@ -1,17 +1,20 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { StatefulRedisModule } from 'nestjs-stateful-redis';
+import { DistributedScheduleModule, StatefulRedisModule } from 'nestjs-stateful-redis';
+import { RoomsModule } from './rooms.module.js';
 
 @Module({
   imports: [
     TerminusModule,
+    // No isGlobal: the services are global by default, RoomsModule's controller injects them.
     StatefulRedisModule.forRootAsync({
-      isGlobal: true,
       useFactory: async () => ({
         redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
         routableStates: ['running'],
       }),
     }),
+    DistributedScheduleModule.forRoot({ namespace: `install-matrix-esm-${process.pid}` }),
+    RoomsModule,
   ],
 })
 export class AppModule {}

@@ -266,7 +266,6 @@ async function main(): Promise<number> {
       `${disagreements.length ? `${disagreements.length} disagree` : 'agree'}; per replica ${perReplica.join(' ')}` +
       `${metricsChecked ? ' (own counts and runs metric agree)' : ''}; lag ${lag} (Redis TIME); ` +
       `SIGTERM drain ${drainMs} ms; replica log lines=${noise}; ${Math.round((Date.now() - began) / 1000)} s`;
-    await scheduler.removeTask(TASK_NAME);
     if (problems.length) {
       console.error(`scheduler soak FAILED: ${figures}`);
       for (const problem of problems) console.error(`  - ${problem}`);
