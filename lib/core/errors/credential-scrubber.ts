@@ -25,8 +25,8 @@ const SECRET_PROPERTY_SUFFIX = /[a-z0-9](Pass|Passwd|Password|Passphrase|Secret)
  * The user info runs to the last `@` before the host's end: a password may hold `@` (`redis://app:p@ss@cache`), a
  * host name never does. It holds `/`, `?` or `#` only when what follows `user:` is not a port (up to 5 digits):
  * such a password (`postgres://app:abc/def@db`, base64-generated) makes the URL invalid, and so stands in "Invalid
- * URL" errors; `https://host:8443/users/a@b.com` keeps its path. The scheme is bounded (schemes are short), and so is a password
- * holding `/` (256 characters), so that long runs of URL-like text cost linear time, not quadratic.
+ * URL" errors; `https://host:8443/users/a@b.com` keeps its path. The scheme is bounded (schemes are short), and so
+ * is a password holding `/` (256 characters), so that long runs of URL-like text cost linear time, not quadratic.
  */
 export const URL_USER_INFO = new RegExp(
   String.raw`\b([a-z][a-z0-9+.-]{0,31}://)` +
