@@ -55,6 +55,8 @@ const SERVICES_PER_STEP = 1_000;
 /** Default and largest `limit` of findServices. */
 const DEFAULT_FIND_SERVICES_LIMIT = 1_000;
 const MAX_FIND_SERVICES_LIMIT = 100_000;
+/** Sweep notices this process logged, remembered so that the same notice answered again is not logged twice. */
+const TOLD_NOTICES_KEPT = 1_000;
 
 /**
  * The shared directory of a stateful service: which pod owns which user, pod states and weights.
@@ -73,6 +75,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     );
   /** Pod-state keys found with names no method accepts, warned about once each (bounded). */
   private readonly unreadableServices = new Set<string>();
+  private readonly toldNotices = new Set<string>();
   private readonly reportUnreadableService = (key: string): void => {
     if (this.unreadableServices.has(key) || this.unreadableServices.size >= 1_000) return;
     this.unreadableServices.add(key);
@@ -829,6 +832,11 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
   }
 
   private tellSweptPod(notice: SweptPodNotice): void {
+    // A report answers its notice again for a while (a retry after a lost reply): logged and counted once here.
+    const told = `${notice.namespace}\n${notice.serviceName}\n${notice.podId}\n${notice.markedAt}`;
+    if (this.toldNotices.has(told)) return;
+    this.toldNotices.add(told);
+    if (this.toldNotices.size > TOLD_NOTICES_KEPT) this.toldNotices.delete(this.toldNotices.values().next().value!);
     this.metrics?.podBackAfterSweep(notice.namespace, notice.serviceName);
     this.logger.warn(
       `Pod ${notice.podId} of ${notice.namespace}/${notice.serviceName} reported after a sweep declared it silent ` +

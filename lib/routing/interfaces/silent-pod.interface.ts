@@ -25,7 +25,8 @@ export interface MarkedPodSweep {
 /**
  * What a pod learns at its first report after a sweep declared it silent (the answer of `setServiceState`,
  * `setPodWeight`, `heartbeat` and, per pod, `batchSetServiceState` with `asPodReport: true`). The pod may hold
- * users whose links the sweep removed: see the README's restart pattern for what it must do.
+ * users whose links the sweep removed: see the README's restart pattern for what it must do. Reports within 30 s
+ * of the first are answered the same notice (a retry after a lost reply still learns it): act once per `markedAt`.
  */
 export interface SweptPodNotice {
   namespace: string;

@@ -137,7 +137,10 @@ export class DeadPodSweeper implements OnModuleInit {
       `Pod ${mark.podId} of ${namespace}/${mark.serviceName} silent for ` +
         `${Math.round((mark.judgedAt - mark.lastSeenAt) / 1000)} s (sweepAfterMs ${this.sweepAfterMs()}): ` +
         `${result.removed} link(s) removed, ` +
-        (forgotten ? 'pod forgotten' : 'pod kept: it reported again during the sweep') +
+        (forgotten
+          ? 'pod forgotten'
+          : 'pod kept: it reported, or its state was written on its behalf, during the sweep (still silent: ' +
+            'the next fire takes it up again, counting on)') +
         ` (fire ${run.scheduledAt.toISOString()}, ${run.instanceId})`,
     );
   }
