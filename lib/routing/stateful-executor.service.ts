@@ -534,7 +534,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     const marks = mark === undefined ? undefined : this.assertMarks(operation, [mark], 'options.mark');
     if (mark !== undefined && (mark.serviceName !== serviceName || mark.podId !== podId))
       throw invalidParameter(operation, 'options.mark', 'must be the mark of that pod of that service', mark);
-    const removed = await walkPodLinks(this.walkDependencies(), {
+    const { removed } = await walkPodLinks(this.walkDependencies(), {
       operation,
       inputs: { namespace, serviceName, podId, lingerSeconds },
       namespace,
@@ -573,7 +573,9 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
    * The second step of the dead-pod sweep: removes the links of the marked pods of a namespace in one walk of its
    * keyspace. Every batch of removals is conditional on each pod still being the silent pod its mark describes
    * (state still `silent`, last report unchanged, entries not written by another implementation): a pod that
-   * reports, or whose state is written, stops losing links within one batch. Cost: one SCAN of every master.
+   * reports, or whose state is written, stops losing links within one batch. A pod whose removal fails (a key
+   * Redis cannot read as a link) or reaches Redis after its batch's settle time is answered `unfinished`, and the
+   * walk goes on for the others: do not forget it. Cost: one SCAN of every master.
    */
   async removeMarkedPodLinks(
     namespace: string,
@@ -589,9 +591,9 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     const pods: PodsByService<true> = new Map();
     for (const { serviceName, podId } of marks)
       pods.set(serviceName, (pods.get(serviceName) ?? new Map()).set(podId, true));
-    const removed =
+    const { removed, unfinished } =
       marks.length === 0
-        ? new Map()
+        ? { removed: new Map(), unfinished: new Map() }
         : await walkPodLinks(this.walkDependencies(), {
             operation,
             inputs: { namespace, pods: marks.length },
@@ -600,13 +602,18 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
             lingerSeconds: 0,
             onProgress,
             guard: (batch) => this.stepMarkedPods(namespace, 'batch', batch, byPod),
+            isolatePods: true,
           });
-    return marks.map(({ serviceName, podId }) => ({
-      serviceName,
-      podId,
-      removed: removed.get(serviceName)?.get(podId) ?? 0,
-      stillMarked: pods.get(serviceName)?.has(podId) ?? false,
-    }));
+    return marks.map(({ serviceName, podId }) => {
+      const why = unfinished.get(serviceName)?.get(podId);
+      return {
+        serviceName,
+        podId,
+        removed: removed.get(serviceName)?.get(podId) ?? 0,
+        stillMarked: pods.get(serviceName)?.has(podId) ?? false,
+        ...(why === undefined ? {} : { unfinished: why }),
+      };
+    });
   }
 
   /**

@@ -20,6 +20,11 @@ export interface MarkedPodSweep {
   removed: number;
   /** `false`: the walk found the pod no longer the silent pod marked (it reported, or its state was written) and left it. */
   stillMarked: boolean;
+  /**
+   * Set when some of the pod's links may be left: why (a removal failed, or reached Redis after its batch's settle
+   * time). The pod stays marked: the next sweep takes it up again; `forgetMarkedPods` must not be called for it.
+   */
+  unfinished?: string;
 }
 
 /**
