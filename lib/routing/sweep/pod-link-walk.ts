@@ -135,7 +135,9 @@ export async function walkPodLinks(
               serviceName,
               podId,
               why,
-              new StatefulError(ErrorCode.TIMEOUT, `${walk.operation}: ${why}; try again`, { operation: walk.operation }),
+              new StatefulError(ErrorCode.TIMEOUT, `${walk.operation}: ${why}; try again`, {
+                operation: walk.operation,
+              }),
             );
           }
           if (reply.value !== 1) return;
