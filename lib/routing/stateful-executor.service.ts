@@ -55,6 +55,8 @@ const SERVICES_PER_STEP = 1_000;
 /** Default and largest `limit` of findServices. */
 const DEFAULT_FIND_SERVICES_LIMIT = 1_000;
 const MAX_FIND_SERVICES_LIMIT = 100_000;
+/** Sweep notices this process logged, remembered so that the same notice answered again is not logged twice. */
+const TOLD_NOTICES_KEPT = 1_000;
 
 /**
  * The shared directory of a stateful service: which pod owns which user, pod states and weights.
@@ -73,6 +75,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     );
   /** Pod-state keys found with names no method accepts, warned about once each (bounded). */
   private readonly unreadableServices = new Set<string>();
+  private readonly toldNotices = new Set<string>();
   private readonly reportUnreadableService = (key: string): void => {
     if (this.unreadableServices.has(key) || this.unreadableServices.size >= 1_000) return;
     this.unreadableServices.add(key);
@@ -531,7 +534,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     const marks = mark === undefined ? undefined : this.assertMarks(operation, [mark], 'options.mark');
     if (mark !== undefined && (mark.serviceName !== serviceName || mark.podId !== podId))
       throw invalidParameter(operation, 'options.mark', 'must be the mark of that pod of that service', mark);
-    const removed = await walkPodLinks(this.walkDependencies(), {
+    const { removed } = await walkPodLinks(this.walkDependencies(), {
       operation,
       inputs: { namespace, serviceName, podId, lingerSeconds },
       namespace,
@@ -570,7 +573,9 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
    * The second step of the dead-pod sweep: removes the links of the marked pods of a namespace in one walk of its
    * keyspace. Every batch of removals is conditional on each pod still being the silent pod its mark describes
    * (state still `silent`, last report unchanged, entries not written by another implementation): a pod that
-   * reports, or whose state is written, stops losing links within one batch. Cost: one SCAN of every master.
+   * reports, or whose state is written, stops losing links within one batch. A pod whose removal fails (a key
+   * Redis cannot read as a link) or reaches Redis after its batch's settle time is answered `unfinished`, and the
+   * walk goes on for the others: do not forget it. Cost: one SCAN of every master.
    */
   async removeMarkedPodLinks(
     namespace: string,
@@ -586,9 +591,9 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     const pods: PodsByService<true> = new Map();
     for (const { serviceName, podId } of marks)
       pods.set(serviceName, (pods.get(serviceName) ?? new Map()).set(podId, true));
-    const removed =
+    const { removed, unfinished } =
       marks.length === 0
-        ? new Map()
+        ? { removed: new Map(), unfinished: new Map() }
         : await walkPodLinks(this.walkDependencies(), {
             operation,
             inputs: { namespace, pods: marks.length },
@@ -597,13 +602,18 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
             lingerSeconds: 0,
             onProgress,
             guard: (batch) => this.stepMarkedPods(namespace, 'batch', batch, byPod),
+            isolatePods: true,
           });
-    return marks.map(({ serviceName, podId }) => ({
-      serviceName,
-      podId,
-      removed: removed.get(serviceName)?.get(podId) ?? 0,
-      stillMarked: pods.get(serviceName)?.has(podId) ?? false,
-    }));
+    return marks.map(({ serviceName, podId }) => {
+      const why = unfinished.get(serviceName)?.get(podId);
+      return {
+        serviceName,
+        podId,
+        removed: removed.get(serviceName)?.get(podId) ?? 0,
+        stillMarked: pods.get(serviceName)?.has(podId) ?? false,
+        ...(why === undefined ? {} : { unfinished: why }),
+      };
+    });
   }
 
   /**
@@ -831,6 +841,11 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
   }
 
   private tellSweptPod(notice: SweptPodNotice): void {
+    // A report answers its notice again for a while (a retry after a lost reply): logged and counted once here.
+    const told = `${notice.namespace}\n${notice.serviceName}\n${notice.podId}\n${notice.markedAt}`;
+    if (this.toldNotices.has(told)) return;
+    this.toldNotices.add(told);
+    if (this.toldNotices.size > TOLD_NOTICES_KEPT) this.toldNotices.delete(this.toldNotices.values().next().value!);
     this.metrics?.podBackAfterSweep(notice.namespace, notice.serviceName);
     this.logger.warn(
       `Pod ${notice.podId} of ${notice.namespace}/${notice.serviceName} reported after a sweep declared it silent ` +

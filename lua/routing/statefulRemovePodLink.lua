@@ -12,7 +12,8 @@
     ARGV[4] Redis time (ms) after which the removal is refused ('' = never): a sweep's batch is only valid
             until its settleAt (statefulSweepSilentPods), after which the pod may have linked its users again
   Output:
-    1 if the link was removed (or turned temporary), 0 if not (nothing changed)
+    1 if the link was removed (or turned temporary), 0 if not (nothing changed), -1 if refused because it came
+    after ARGV[4] (nothing changed; the link may still point at the pod: the sweep of the pod is not done)
 ]]
 local rcall = redis.call
 --- @include "includes/podId"
@@ -26,7 +27,7 @@ if string.sub(KEYS[2], 1, #KEYS[1]) ~= KEYS[1] or string.sub(KEYS[2], #KEYS[1] +
   return 0
 end
 if ARGV[4] and ARGV[4] ~= '' and redisTimeMs() >= tonumber(ARGV[4]) then
-  return 0
+  return -1
 end
 -- Pod ids compare as numbers; a corrupt entry matches no pod.
 if canonicalPodId(rcall('GET', KEYS[2])) ~= tonumber(ARGV[3]) then

@@ -18,6 +18,7 @@
 local rcall = redis.call
 --- @include "includes/redisTimeMs"
 --- @include "includes/podEntries"
+--- @include "includes/sweepEntry"
 --- @include "includes/sweepNotice"
 
 local reports = ARGV[1] == '1'
@@ -27,11 +28,13 @@ for i = 2, #ARGV, 2 do
   local podId = ARGV[i]
   local known = rcall('HGET', KEYS[4], podId)
   rcall('HGET', KEYS[3], podId)
+  local sweep, sweepStored = readSweepEntry(KEYS[5], podId)
   pods[#pods + 1] = {
     id = podId,
     state = ARGV[i + 1],
     ownEntries = not known or known == podEntries(KEYS[1], KEYS[2], podId),
-    sweep = rcall('HGET', KEYS[5], podId),
+    sweep = sweep,
+    sweepStored = sweepStored,
   }
 end
 
@@ -40,7 +43,7 @@ local notices = {}
 for _, pod in ipairs(pods) do
   rcall('HSET', KEYS[1], pod.id, pod.state)
   if reports then
-    local notice = sweepNotice(KEYS[1], KEYS[5], pod.id, pod.sweep, pod.ownEntries, true)
+    local notice = sweepNotice(KEYS[1], KEYS[5], pod.id, pod.sweep, pod.sweepStored, pod.ownEntries, true, now)
     if notice then
       notices[#notices + 1] = pod.id
       notices[#notices + 1] = notice

@@ -2,7 +2,7 @@
   Writes what is known of a service's pods: their state, their weight and when they last reported.
   Every report of a pod (state, weight, heartbeat) records the Redis TIME of the report in the
   liveness hash, and the pod's entries in the pod-writes hash (see includes/podEntries), in the same
-  script; a report after a sweep declared the pod silent takes the sweep's entry out and answers it.
+  script; a report after a sweep declared the pod silent answers the sweep's entry (see includes/sweepNotice).
   Every key is read before the first write, so that an error (a key of the wrong type) writes nothing.
   Input:
     KEYS[1] pod states      sf:{ns:state:svc}
@@ -29,6 +29,7 @@
 local rcall = redis.call
 --- @include "includes/redisTimeMs"
 --- @include "includes/podEntries"
+--- @include "includes/sweepEntry"
 --- @include "includes/sweepNotice"
 local action, podId = ARGV[1], ARGV[2]
 
@@ -36,7 +37,7 @@ local action, podId = ARGV[1], ARGV[2]
 local known = rcall('HGET', KEYS[4], podId)
 local before = podEntries(KEYS[1], KEYS[2], podId)
 local lastSeen = rcall('HGET', KEYS[3], podId)
-local sweep = rcall('HGET', KEYS[5], podId)
+local sweep, sweepStored = readSweepEntry(KEYS[5], podId)
 -- The pod's entries are still as this library left them (no record: written before the record existed).
 local ownEntries = not known or known == before
 
@@ -50,8 +51,9 @@ end
 
 --- A report of the pod: its time, its entries as it left them, and the sweep it learns of (if any).
 local function report(setsState)
-  local notice = sweepNotice(KEYS[1], KEYS[5], podId, sweep, ownEntries, setsState)
-  rcall('HSET', KEYS[3], podId, redisTimeMs())
+  local now = redisTimeMs()
+  local notice = sweepNotice(KEYS[1], KEYS[5], podId, sweep, sweepStored, ownEntries, setsState, now)
+  rcall('HSET', KEYS[3], podId, now)
   rcall('HSET', KEYS[4], podId, podEntries(KEYS[1], KEYS[2], podId))
   return notice or 1
 end

@@ -9,12 +9,15 @@
     KEYS[3] pod liveness    sf:{ns:state:svc}seen
     KEYS[4] pod writes      sf:{ns:state:svc}writes
     KEYS[5] pod sweeps      sf:{ns:state:svc}sweeps   pod id -> JSON { lastSeenAt, markedAt, removed,
-                                                      mark, state (before the mark), forgotten }
+                                                      mark, state (before the mark), settleAt, forgotten,
+                                                      toldAt (the first report that answered it) }
     ARGV[1] action:
       'mark'   ARGV[2] ms, ARGV[3] silent state: marks every pod whose own last report is more than ARGV[2]
                ms old: its state becomes ARGV[3] (routable for no gateway, Java and Go ones included) and
                its sweep entry is recorded. A pod still marked by a sweep that did not finish keeps its
-               entry, so that its count of removed links goes on.
+               entry, so that its count of removed links goes on. So does a pod whose mark a write on its
+               behalf replaced before the pod learned of the sweep: it is marked again, and its entry keeps
+               the count and the latest settleAt of the earlier sweeps (the pod must learn all they did).
       'batch'  ARGV[2..n] triples: pod id, markedAt, links about to be removed: for each pod still marked,
                adds the count to its entry first (the pod never learns fewer links than it lost) and sets its
                settleAt to now + BATCH_SETTLE_MS: the batch's removals are refused after that (each checks it on
@@ -29,6 +32,7 @@
 local rcall = redis.call
 --- @include "includes/redisTimeMs"
 --- @include "includes/podEntries"
+--- @include "includes/sweepEntry"
 
 --- The pod's own last report (ms), or nil: no liveness entry, or entries written since by another implementation.
 local function ownLastReport(podId)
@@ -42,12 +46,11 @@ end
 
 --- The pod's sweep entry while the pod is still the silent pod that sweep marked, else nil.
 local function standingMark(podId, markedAt)
-  local entry = rcall('HGET', KEYS[5], podId)
-  if not entry then
+  local sweep = readSweepEntry(KEYS[5], podId)
+  if not sweep then
     return nil
   end
-  local sweep = cjson.decode(entry)
-  if sweep.forgotten or (markedAt and sweep.markedAt ~= markedAt) then
+  if sweep.forgotten or sweep.toldAt or (markedAt and sweep.markedAt ~= markedAt) then
     return nil
   end
   if rcall('HGET', KEYS[1], podId) ~= sweep.mark or ownLastReport(podId) ~= sweep.lastSeenAt then
@@ -75,7 +78,19 @@ if action == 'mark' then
       local sweep = standingMark(podId, nil)
       if not sweep then
         local previous = rcall('HGET', KEYS[1], podId)
+        -- An entry the pod was not told of yet: its links removed so far, and their settleAt, stay in it.
+        local untold = readSweepEntry(KEYS[5], podId)
+        if untold and (untold.toldAt or untold.forgotten) then
+          untold = nil
+        end
         sweep = { lastSeenAt = lastSeen, markedAt = now, removed = 0, mark = ARGV[3], state = previous }
+        if untold then
+          sweep.removed = untold.removed
+          sweep.settleAt = untold.settleAt
+          if previous == ARGV[3] then
+            sweep.state = untold.state
+          end
+        end
         rcall('HSET', KEYS[1], podId, ARGV[3])
         rcall('HSET', KEYS[4], podId, podEntries(KEYS[1], KEYS[2], podId))
         rcall('HSET', KEYS[5], podId, cjson.encode(sweep))

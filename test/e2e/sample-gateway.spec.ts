@@ -2,13 +2,15 @@
 // package (`nestjs-stateful-redis` resolves to dist/: run `npm run build` first), as a user's app would run.
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { ErrorCode, METRIC_NAMES } from 'nestjs-stateful-redis';
+import { ErrorCode, METRIC_NAMES, type ScheduledRunContext, StatefulExecutorService } from 'nestjs-stateful-redis';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { AppModule } from '../../sample/src/app.module';
 import { setUpApp } from '../../sample/src/app.setup';
 import { openSession, postAction } from '../dashboard/dashboard-client';
+import type { DrainPodPayload } from '../../sample/src/scheduler/drain-pod.payload';
+import { DrainPodWorkflow } from '../../sample/src/scheduler/drain-pod.workflow';
 import { RedisServer } from '../harness/redis-server';
 
 describe('sample gateway (e2e)', () => {
@@ -35,7 +37,7 @@ describe('sample gateway (e2e)', () => {
 
   async function registerPods(service: string, states: Record<number, string>): Promise<void> {
     for (const [podId, state] of Object.entries(states)) {
-      await http.put(`/namespaces/${ns}/services/${service}/pods/${podId}`).send({ state, weight: 0 }).expect(204);
+      await http.put(`/namespaces/${ns}/services/${service}/pods/${podId}`).send({ state, weight: 0 }).expect(200);
     }
   }
 
@@ -50,9 +52,9 @@ describe('sample gateway (e2e)', () => {
   describe('pods and workload', () => {
     it('PUT a pod state and weight, GET the pods, DELETE a pod', async () => {
       const pods = `/namespaces/${ns}/services/pods-svc/pods`;
-      await http.put(`${pods}/0`).send({ state: 'running' }).expect(204);
-      await http.put(`${pods}/1`).send({ state: 'draining', weight: 3 }).expect(204);
-      await http.put(`${pods}/1`).send({ weight: 5 }).expect(204);
+      await http.put(`${pods}/0`).send({ state: 'running' }).expect(200);
+      await http.put(`${pods}/1`).send({ state: 'draining', weight: 3 }).expect(200);
+      await http.put(`${pods}/1`).send({ weight: 5 }).expect(200);
       assert.deepEqual((await http.get(pods).expect(200)).body, { 0: 'running', 1: 'draining' });
       assert.equal(await server.cli('HGET', `sf:{${ns}:state:pods-svc}weight`, '1'), '5');
       await http.delete(`${pods}/1`).expect(204);
@@ -92,14 +94,14 @@ describe('sample gateway (e2e)', () => {
       for (const uid of ['u1', 'u2', 'u3'])
         placed.add((await http.post(`/namespaces/${ns}/services/drain/route/${uid}`).expect(200)).body.podId);
       assert.deepEqual([...placed].sort(), [0, 1, 2]);
-      await http.put(`/namespaces/${ns}/services/drain/pods/0`).send({ state: 'draining' }).expect(204);
+      await http.put(`/namespaces/${ns}/services/drain/pods/0`).send({ state: 'draining' }).expect(200);
       for (const uid of ['u4', 'u5', 'u6', 'u7']) {
         const { body } = await http.post(`/namespaces/${ns}/services/drain/route/${uid}`).expect(200);
         assert.notEqual(body.podId, 0, `${uid} went to the draining pod`);
       }
       // `states` in the body widens the routable states for this call.
-      await http.put(`/namespaces/${ns}/services/drain/pods/1`).send({ state: 'draining' }).expect(204);
-      await http.put(`/namespaces/${ns}/services/drain/pods/2`).send({ state: 'draining' }).expect(204);
+      await http.put(`/namespaces/${ns}/services/drain/pods/1`).send({ state: 'draining' }).expect(200);
+      await http.put(`/namespaces/${ns}/services/drain/pods/2`).send({ state: 'draining' }).expect(200);
       const { body } = await http
         .post(`/namespaces/${ns}/services/drain/route/u8`)
         .send({ states: ['draining'], persistSeconds: 60 })
@@ -231,6 +233,41 @@ describe('sample gateway (e2e)', () => {
       assert.ok([ErrorCode.LUA_SCRIPT_ERROR, ErrorCode.REDIS_OPERATION_ERROR].includes(body.code), body.code);
       assert.equal(body.statusCode, 500);
       assert.doesNotMatch(body.message, /WRONGTYPE|sf:\{/);
+    });
+  });
+
+  describe('a pod swept while silent', () => {
+    const swept = `/namespaces/${ns}/services/swept/pods`;
+
+    it("the drain task is not a report of the pod; the pod's next report over HTTP answers the sweep's notice", async () => {
+      const directory = app.get(StatefulExecutorService);
+      await http.put(`${swept}/0`).send({ state: 'running' }).expect(200);
+      await http.put(`${swept}/4`).send({ state: 'running' }).expect(200);
+      for (let i = 0; i < 20; i++) await directory.setLinkedPod(ns, `swept-u${i}`, 'swept', 4, -1);
+      // Pod 4 stops reporting: its last report 10 minutes ago.
+      const [seconds] = (await server.cli('TIME')).split('\n');
+      await server.cli('HSET', `sf:{${ns}:state:swept}seen`, '4', String((Number(seconds) - 600) * 1000));
+      const [mark] = await directory.markSilentPods(ns, 'swept', 60_000);
+      assert.equal(await directory.removePodLinks(ns, 'swept', 4, { mark }), 20);
+      assert.equal((await directory.forgetMarkedPods(ns, [mark])).length, 1);
+
+      // An operator's drain of pod 4 writes on its behalf: the pod stays silent and keeps its notice.
+      const payload: DrainPodPayload = { namespace: ns, service: 'swept', podId: 4, once: false };
+      await app.get(DrainPodWorkflow).drainPod({
+        payload,
+        taskId: 'drain',
+        scheduledAt: new Date(),
+        instanceId: 'e2e',
+      } as ScheduledRunContext<DrainPodPayload>);
+      const drained = (await directory.getPods(ns, 'swept')).find((pod) => pod.podId === 4);
+      // Not a report: no liveness entry of its own again (a forgotten pod's state written for it has none).
+      assert.deepEqual([drained?.state, drained?.lastSeenAt], ['draining', null]);
+
+      const { body } = await http.put(`${swept}/4`).send({ state: 'running' }).expect(200);
+      assert.equal(body.sweptNotice?.linksRemoved, 20);
+      assert.equal(body.sweptNotice?.forgotten, true);
+      assert.equal(typeof body.sweptNotice?.reclaimInMs, 'number');
+      assert.deepEqual((await http.put(`${swept}/0/heartbeat`).expect(200)).body, { sweptNotice: null });
     });
   });
 

@@ -20,12 +20,18 @@ export interface MarkedPodSweep {
   removed: number;
   /** `false`: the walk found the pod no longer the silent pod marked (it reported, or its state was written): kept. */
   stillMarked: boolean;
+  /**
+   * Set when some of the pod's links may be left: why (a removal failed, or reached Redis after its batch's settle
+   * time). The pod stays marked: the next sweep takes it up again; `forgetMarkedPods` must not be called for it.
+   */
+  unfinished?: string;
 }
 
 /**
  * What a pod learns at its first report after a sweep declared it silent (the answer of `setServiceState`,
  * `setPodWeight`, `heartbeat` and, per pod, `batchSetServiceState` with `asPodReport: true`). The pod may hold
- * users whose links the sweep removed: see the README's restart pattern for what it must do.
+ * users whose links the sweep removed: see the README's restart pattern for what it must do. Reports within 30 s
+ * of the first are answered the same notice (a retry after a lost reply still learns it): act once per `markedAt`.
  */
 export interface SweptPodNotice {
   namespace: string;

@@ -49,7 +49,11 @@ export async function currentShards(cluster: Cluster, operation: string): Promis
  * Fails the call (retryable) when a slot changed master since `before`: a failover or a migration during the scan
  * may have put keys where the scan did not look.
  */
-export async function assertShardsUnchanged(cluster: Cluster, before: ShardView, operation: string): Promise<void> {
+export async function assertShardsUnchanged(
+  cluster: Cluster,
+  before: ShardView,
+  operation: string,
+): Promise<ShardView> {
   const after = await currentShards(cluster, operation);
   const moved = after.owners.findIndex((owner, slot) => owner !== before.owners[slot]);
   if (moved !== -1) {
@@ -59,5 +63,38 @@ export async function assertShardsUnchanged(cluster: Cluster, before: ShardView,
         'scan (failover or resharding); its keys may have been missed: try again',
       { operation },
     );
+  }
+  return after;
+}
+
+/**
+ * Fails the call (retryable) when a master has a slot migrating or importing: `MIGRATE` moves that slot's keys
+ * from one master to the other while both are scanned, and a key moved after the target's SCAN passed its place,
+ * before the source's SCAN reached it, is seen by neither. Asked at the end of a walk: a migration under way during
+ * it is still under way then, or has changed the slot's owner (`assertShardsUnchanged`).
+ */
+export async function assertNoSlotMigrating(masters: Redis[], operation: string): Promise<void> {
+  let views: string[];
+  try {
+    views = await Promise.all(masters.map((master) => master.call('CLUSTER', 'NODES') as Promise<string>));
+  } catch (error) {
+    throw new StatefulError(
+      ErrorCode.REDIS_CONNECTION_ERROR,
+      `${operation}: the cluster's slot migrations could not be read`,
+      { cause: error, operation },
+    );
+  }
+  for (const view of views) {
+    // Only the node itself shows its own migrations: `[slot->-target]` and `[slot-<-source]` on its `myself` line.
+    const own = view.split('\n').find((line) => line.split(' ')[2]?.split(',').includes('myself'));
+    const moving = own?.match(/\[(\d+)-[<>]-(\w+)\]/);
+    if (moving) {
+      throw new StatefulError(
+        ErrorCode.CLUSTER_RESHARDING,
+        `${operation}: cluster slot ${moving[1]} is being migrated (resharding); a scan could miss the keys moved ` +
+          'meanwhile: try again once it is done',
+        { operation },
+      );
+    }
   }
 }

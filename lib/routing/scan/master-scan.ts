@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisClient } from '../../core/connection/redis-connection';
 import { escapeGlob } from '../keys/key-patterns';
-import { assertShardsUnchanged, currentShards } from './cluster-shards';
+import { assertNoSlotMigrating, assertShardsUnchanged, currentShards } from './cluster-shards';
 
 /** Keys SCAN examines per call: bounded work on the server and a bounded batch on the client. */
 const SCAN_COUNT = 1_000;
@@ -12,8 +12,8 @@ const SCAN_COUNT = 1_000;
  * SCAN and returns the keys found (as the library names them: without the ioredis client's own `keyPrefix`);
  * the next page of that master is asked for once `visitPage` has returned. Costs a full SCAN of each master.
  * On a cluster, every slot is covered or the call fails: the masters come from a fresh view of the shards, and
- * a master that cannot be scanned, or a slot that changed master during the walk, fails it with a retryable
- * `StatefulError` naming `operation`.
+ * a master that cannot be scanned, a slot that changed master during the walk, or a slot still migrating at its
+ * end, fails it with a retryable `StatefulError` naming `operation`.
  */
 export async function scanEveryMaster(
   client: RedisClient,
@@ -51,5 +51,10 @@ export async function scanEveryMaster(
   );
   const failure = walks.find((walk): walk is PromiseRejectedResult => walk.status === 'rejected');
   if (failure) throw failure.reason;
-  if (shards) await assertShardsUnchanged(client as Cluster, shards, operation);
+  if (shards) {
+    // Checked at the end only: the walk's removals are valid whatever moves (compare-and-delete); a migration under
+    // way during the walk is either still under way now, or it changed the slot's owner.
+    const after = await assertShardsUnchanged(client as Cluster, shards, operation);
+    await assertNoSlotMigrating(after.masters, operation);
+  }
 }

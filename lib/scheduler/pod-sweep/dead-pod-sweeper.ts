@@ -101,22 +101,14 @@ export class DeadPodSweeper implements OnModuleInit {
     try {
       // A lost lease stops the walk at its next batch: another replica runs the next fire.
       const onProgress = () => run.signal.throwIfAborted();
-      // One silent pod (the usual fire): the per-pod step, conditional on its mark; several: one walk for all.
-      const [only] = marks;
-      const swept =
-        marks.length === 1
-          ? [
-              {
-                ...only,
-                removed: await directory.removePodLinks(namespace, only.serviceName, only.podId, {
-                  mark: only,
-                  onProgress,
-                }),
-              },
-            ]
-          : await directory.removeMarkedPodLinks(namespace, marks, { onProgress });
-      const forgotten = await directory.forgetMarkedPods(namespace, marks);
-      swept.forEach((result, index) => this.report(run, namespace, marks[index], result, forgotten));
+      const swept = await directory.removeMarkedPodLinks(namespace, marks, { onProgress });
+      // A pod with links possibly left stays marked (and its service fails): the next fire takes it up again.
+      const done = marks.filter((_, index) => swept[index].unfinished === undefined);
+      const forgotten = await directory.forgetMarkedPods(namespace, done);
+      swept.forEach((result, index) => {
+        if (result.unfinished === undefined) this.report(run, namespace, marks[index], result, forgotten);
+        else failed(result.serviceName, new Error(`pod ${result.podId} kept marked: ${result.unfinished}`));
+      });
     } catch (error) {
       // The pods stay marked: the next fire sweeps them again (every step is conditional and idempotent).
       for (const serviceName of new Set(marks.map((mark) => mark.serviceName))) failed(serviceName, error);
@@ -137,7 +129,10 @@ export class DeadPodSweeper implements OnModuleInit {
       `Pod ${mark.podId} of ${namespace}/${mark.serviceName} silent for ` +
         `${Math.round((mark.judgedAt - mark.lastSeenAt) / 1000)} s (sweepAfterMs ${this.sweepAfterMs()}): ` +
         `${result.removed} link(s) removed, ` +
-        (forgotten ? 'pod forgotten' : 'pod kept: it reported again during the sweep') +
+        (forgotten
+          ? 'pod forgotten'
+          : 'pod kept: it reported, or its state was written on its behalf, during the sweep (still silent: ' +
+            'the next fire takes it up again, counting on)') +
         ` (fire ${run.scheduledAt.toISOString()}, ${run.instanceId})`,
     );
   }

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Logger, Param, Pos
 import { ApiBadRequestResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { StatefulExecutorService } from 'nestjs-stateful-redis';
 import { ApiErrorResponse } from '../common/api-error.response';
+import { PodReportAnswerResponse } from './pod-report-answer.response';
 import { PodReportResponse, SweepResponse } from './pod-report.response';
 import { PodParams } from './pod.params';
 import { SweepLinksQuery } from './sweep-links.query';
@@ -18,21 +19,27 @@ export class PodsController {
 
   constructor(private readonly directory: StatefulExecutorService) {}
 
+  /**
+   * The pod's own report. Its answer carries the sweep that declared the pod silent since its last report, if any:
+   * the pod must wait `reclaimInMs`, then link its users again (README: a pod that comes back).
+   */
   @Put('services/:svc/pods/:podId')
-  @HttpCode(HttpStatus.NO_CONTENT)
+  @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Report a pod: state (setServiceState) and/or weight (setPodWeight)' })
-  @ApiNoContentResponse()
-  async updatePod(@Param() { ns, svc, podId }: PodParams, @Body() pod: UpdatePodDto): Promise<void> {
-    if (pod.state !== undefined) await this.directory.setServiceState(ns, svc, podId, pod.state);
-    if (pod.weight !== undefined) await this.directory.setPodWeight(ns, svc, podId, pod.weight);
+  @ApiOkResponse({ type: PodReportAnswerResponse })
+  async updatePod(@Param() { ns, svc, podId }: PodParams, @Body() pod: UpdatePodDto): Promise<PodReportAnswerResponse> {
+    let notice = null;
+    if (pod.state !== undefined) notice = await this.directory.setServiceState(ns, svc, podId, pod.state);
+    if (pod.weight !== undefined) notice = (await this.directory.setPodWeight(ns, svc, podId, pod.weight)) ?? notice;
+    return { sweptNotice: notice };
   }
 
   @Put('services/:svc/pods/:podId/heartbeat')
-  @HttpCode(HttpStatus.NO_CONTENT)
+  @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'A pod with nothing else to report says it is alive (heartbeat)' })
-  @ApiNoContentResponse()
-  async heartbeat(@Param() { ns, svc, podId }: PodParams): Promise<void> {
-    await this.directory.heartbeat(ns, svc, podId);
+  @ApiOkResponse({ type: PodReportAnswerResponse })
+  async heartbeat(@Param() { ns, svc, podId }: PodParams): Promise<PodReportAnswerResponse> {
+    return { sweptNotice: await this.directory.heartbeat(ns, svc, podId) };
   }
 
   /**

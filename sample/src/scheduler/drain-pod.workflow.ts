@@ -27,8 +27,9 @@ export class DrainPodWorkflow {
   @ScheduledWorkflow('drain-pod')
   async drainPod(run: ScheduledRunContext<DrainPodPayload>): Promise<void> {
     const { namespace, service, podId, once } = run.payload;
-    // Setting a state is idempotent: a retry, or a second run of the same fire after a crash, is harmless.
-    await this.directory.setServiceState(namespace, service, podId, DRAINING_STATE);
+    // Setting a state is idempotent: a retry, or a second run of the same fire after a crash, is harmless. Written
+    // on the pod's behalf, not a report of it: a silent pod stays silent and keeps its sweep notice for itself.
+    await this.directory.setServiceState(namespace, service, podId, DRAINING_STATE, { asPodReport: false });
     this.logger.log(
       `drained ${namespace}/${service} pod ${podId} (task ${run.taskId}, fire ${run.scheduledAt.toISOString()}, on ${run.instanceId})`,
     );

@@ -97,4 +97,27 @@ describe('cluster scans under faults', () => {
     assert.ok(failures.length >= 1, 'the sweep that lost a master during its walk succeeded');
     assert.equal(await linksLeft(), 0);
   });
+  it('a slot migrating during a walk fails the call (CLUSTER_RESHARDING): MIGRATE could move keys past both SCANs', async () => {
+    await linkUsers();
+    const [source, destination] = await target.cluster.masters();
+    const own = (await source.cli('CLUSTER', 'NODES')).split('\n').find((line) => line.includes('myself'))!;
+    const slot = own.split(' ')[8].split('-')[0];
+    const sourceId = await source.cli('CLUSTER', 'MYID');
+    const destinationId = await destination.cli('CLUSTER', 'MYID');
+    await destination.cli('CLUSTER', 'SETSLOT', slot, 'IMPORTING', sourceId);
+    await source.cli('CLUSTER', 'SETSLOT', slot, 'MIGRATING', destinationId);
+    try {
+      await assert.rejects(app.service.removePodLinks(NS, SVC, POD), (error: unknown) => {
+        assert.ok(error instanceof StatefulError && error.code === 'CLUSTER_RESHARDING', String(error));
+        assert.match(error.message, new RegExp(`slot ${slot} is being migrated`));
+        return true;
+      });
+    } finally {
+      await source.cli('CLUSTER', 'SETSLOT', slot, 'STABLE');
+      await destination.cli('CLUSTER', 'SETSLOT', slot, 'STABLE');
+    }
+    // Once the migration is over, the walk runs again and finishes.
+    await app.service.removePodLinks(NS, SVC, POD);
+    assert.equal(await linksLeft(), 0);
+  });
 });

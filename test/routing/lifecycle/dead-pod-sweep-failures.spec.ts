@@ -161,6 +161,93 @@ describe('dead-pod sweep under failures', () => {
     }
   });
 
+  it('one bad key under a silent pod leaves that pod marked; the silent pods of other services are swept', async () => {
+    const moduleRef = await gateway('0 0 1 1 *');
+    const raw = new Redis(server.url);
+    try {
+      const directory = moduleRef.get(StatefulExecutorService);
+      const game = await serviceWithSilentPod(directory, raw, 'game', 600);
+      const chat = await serviceWithSilentPod(directory, raw, 'chat', 20);
+      // A link of chat's silent pod whose uid hash another writer left as a string: its removal fails (WRONGTYPE).
+      await raw.set(`sf:{${NS}:lk:bad}chat`, String(SILENT_POD));
+      await raw.set(`sf:{${NS}:lk:bad}`, 'oops');
+      const sweeper = moduleRef.get(DeadPodSweeper);
+
+      const failure = await sweeper.sweep(runAt(await redisNow(raw))).then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      assert.deepEqual(
+        (await directory.getPods(NS, 'game')).map((pod) => pod.podId),
+        [LIVE_POD],
+        'the silent pod of game is forgotten',
+      );
+      assert.deepEqual(await linkedToSilentPod(directory, 'game', game), []);
+      // chat's good links are gone too; its pod stays marked (silent) for the next fire, and the run fails naming it.
+      assert.deepEqual(await linkedToSilentPod(directory, 'chat', chat), []);
+      assert.deepEqual(
+        (await directory.getPods(NS, 'chat')).map((pod) => [pod.podId, pod.state]),
+        [
+          [LIVE_POD, 'running'],
+          [SILENT_POD, 'silent'],
+        ],
+      );
+      assert.match(
+        failure?.message ?? '',
+        /^1 service\(s\) not swept: sweep-failures\/chat: pod 2 kept marked: .*WRONGTYPE/,
+      );
+    } finally {
+      raw.disconnect();
+      await moduleRef.close();
+    }
+  });
+
+  it('removals refused after their settle time (a stall) keep the pod marked; the next fire finishes it', async () => {
+    const moduleRef = await gateway('0 0 1 1 *');
+    const raw = new Redis(server.url);
+    try {
+      const directory = moduleRef.get(StatefulExecutorService);
+      const uids = await serviceWithSilentPod(directory, raw, 'game', 50);
+      // The sweeping process freezes between the batch's guard and its removals for longer than the settle time.
+      const scripts = (directory as unknown as { scripts: { run: (...args: unknown[]) => Promise<unknown> } }).scripts;
+      const run = scripts.run.bind(scripts);
+      let stalled = false;
+      scripts.run = async (...args: unknown[]) => {
+        if (args[0] === 'statefulRemovePodLink' && !stalled) {
+          stalled = true;
+          await new Promise((resolve) => setTimeout(resolve, 2_500));
+        }
+        return run(...args);
+      };
+      const sweeper = moduleRef.get(DeadPodSweeper);
+
+      await assert.rejects(sweeper.sweep(runAt(await redisNow(raw))), /pod 2 kept marked: .*settle time/);
+      assert.ok(stalled);
+      assert.deepEqual(
+        (await directory.getPods(NS, 'game')).map((pod) => [pod.podId, pod.state]),
+        [
+          [LIVE_POD, 'running'],
+          [SILENT_POD, 'silent'],
+        ],
+        'the pod is not forgotten while links refused by the deadline may be left',
+      );
+      // The held removal was refused by Redis: its link is still there.
+      assert.equal((await linkedToSilentPod(directory, 'game', uids)).length, 1);
+
+      // The live pod reported meanwhile (the stall outlasted sweepAfterMs).
+      await directory.heartbeat(NS, 'game', LIVE_POD);
+      await sweeper.sweep(runAt(await redisNow(raw)));
+      assert.deepEqual(
+        (await directory.getPods(NS, 'game')).map((pod) => pod.podId),
+        [LIVE_POD],
+      );
+      assert.deepEqual(await linkedToSilentPod(directory, 'game', uids), []);
+    } finally {
+      raw.disconnect();
+      await moduleRef.close();
+    }
+  });
+
   it('the built-in task never disables itself: fire after fire fails and it stays enabled', async (t) => {
     const raw = new Redis(server.url);
     await unreadableService(raw, 'unreadable');
