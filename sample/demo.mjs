@@ -310,7 +310,7 @@ async function checkWalkThrough(base, namespace) {
     if (!condition) throw new Error(`walk-through check failed: ${what}`);
   };
   for (const pod of [0, 1, 2])
-    expect((await call('PUT', `${b}/pods/${pod}`, { state: 'running', weight: 0 })).status === 204, 'pods report in');
+    expect((await call('PUT', `${b}/pods/${pod}`, { state: 'running', weight: 0 })).status === 200, 'pods report in');
   // The pods keep reporting, as the walk-through's background loop does (quietly).
   let reporting = [0, 1, 2];
   const heartbeats = setInterval(() => {
@@ -337,7 +337,7 @@ async function checkWalkThrough(base, namespace) {
       placed[uid] = (await call('POST', `${b}/route/${uid}`)).body.podId;
     expect(new Set(Object.values(placed)).size === 3, 'the first users spread over the three pods');
     expect((await call('POST', `${b}/route/alice`)).body.podId === placed.alice, 'alice keeps her pod');
-    expect((await call('PUT', `${b}/pods/0`, { state: 'draining' })).status === 204, 'drain pod 0');
+    expect((await call('PUT', `${b}/pods/0`, { state: 'draining' })).status === 200, 'drain pod 0');
     for (const uid of ['erin', 'frank', 'gina', 'heidi']) {
       placed[uid] = (await call('POST', `${b}/route/${uid}`)).body.podId;
       expect(placed[uid] === 1 || placed[uid] === 2, `${uid} avoids the draining pod 0`);
@@ -598,7 +598,7 @@ async function checkScheduler([a, b], namespace) {
 
   // One run per fire: the sweep fires every second; gateway-a stops (SIGTERM) halfway, gateway-b carries on.
   expect(
-    (await call(a, 'PUT', `/namespaces/${namespace}/services/game/pods/3`, { state: 'terminated' })).status === 204,
+    (await call(a, 'PUT', `/namespaces/${namespace}/services/game/pods/3`, { state: 'terminated' })).status === 200,
     'pod 3 terminated',
   );
   const since = Date.now();
