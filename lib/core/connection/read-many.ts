@@ -66,7 +66,10 @@ async function readManyWith<V>(client: RedisClient, keys: string[], reader: Valu
 /** Replies by which a node declines a slot's keys for now, or for good: the cluster client's routing knows better. */
 const REDIRECTION = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN|LOADING|MASTERDOWN) /;
 
-/** Whether a failed `MGET` is read again through the cluster's routing: a redirection or a lost connection, not a refusal. */
+/**
+ * Whether a failed `MGET` is read again through the cluster's routing: a redirection or a lost connection, not a
+ * refusal.
+ */
 function isRoutable(error: Error): boolean {
   return error.name !== 'ReplyError' || REDIRECTION.test(error.message);
 }

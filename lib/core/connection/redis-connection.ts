@@ -69,7 +69,10 @@ export class RedisConnection {
     if (!this.closed) this.stallProbe.check();
   }
 
-  /** Whether calls need the library's own deadline: ioredis's `commandTimeout` covers only owned single-node clients. */
+  /**
+   * Whether calls need the library's own deadline: ioredis's `commandTimeout` covers only owned single-node
+   * clients.
+   */
   get needsCallDeadline(): boolean {
     return !this.owned || this.client.isCluster;
   }
@@ -81,7 +84,8 @@ export class RedisConnection {
   /** Connects and waits until Redis answers, at most `connectTimeoutMs`. */
   async open(): Promise<void> {
     if (this.isReady) return;
-    if (this.client.status === 'wait') this.client.connect().catch(() => undefined); // failures arrive as 'error' events
+    // failures arrive as 'error' events
+    if (this.client.status === 'wait') this.client.connect().catch(() => undefined);
     const timeoutMs = this.options.connectTimeoutMs;
     await new Promise<void>((resolve, reject) => {
       const settle = (failure?: string) => {

@@ -23,7 +23,10 @@ function describeUrl(url: string): string {
 
 function describeRedisOptions(options: Partial<RedisOptions>): string {
   if (options.sentinels?.length) {
-    return `Sentinel group "${options.name ?? 'mymaster'}" via ${options.sentinels.map((sentinel) => describeNode(sentinel as ClusterNode)).join(', ')}`;
+    return (
+      `Sentinel group "${options.name ?? 'mymaster'}" via ` +
+      `${options.sentinels.map((sentinel) => describeNode(sentinel as ClusterNode)).join(', ')}`
+    );
   }
   if (options.path) return `unix:${options.path}`;
   return `${options.host ?? '127.0.0.1'}:${options.port ?? 6379}`;

@@ -58,7 +58,10 @@ function coalesceNode(redis: Redis): void {
   } as SendCommand;
 }
 
-/** Makes the commands sent in one tick leave in one write, on a client and, for a cluster, on every node's connection. */
+/**
+ * Makes the commands sent in one tick leave in one write, on a client and, for a cluster, on every node's
+ * connection.
+ */
 export function coalesceWrites(client: Redis | Cluster): void {
   if (!client.isCluster) {
     coalesceNode(client as Redis);

@@ -69,7 +69,8 @@ export function resolveDashboardOptions(
       'must be a non-empty array of host names, each optionally with a port ' +
         '("ops.example.com", "localhost:3000", "[::1]"; leave it out to answer to any host)',
     );
-  // A page whose name an attacker rebinds to the app's address passes Origin and CSRF checks: only its Host gives it away.
+  // A page whose name an attacker rebinds to the app's address passes Origin and CSRF checks: only its Host gives it
+  // away.
   if (!readOnly && allowedHosts === undefined)
     throw invalid(
       'allowedHosts',

@@ -3,8 +3,10 @@
  * `X-Api-Key`, `apiKey` all read `apikey`). Broad on purpose: a hidden harmless value costs less than a shown
  * secret.
  */
-const SECRET_WORD =
-  /passw|passphrase|pwd|secret|token|credential|auth|jwt|cookie|session|signature|apikey|accesskey|signingkey|privatekey/;
+const SECRET_WORD = new RegExp(
+  'passw|passphrase|pwd|secret|token|credential|auth|jwt|cookie|session|signature|' +
+    'apikey|accesskey|signingkey|privatekey',
+);
 
 /** Endings that make a name a secret's: `key`, `keys` (`apiKey`, `signing_key`, `KEY`). */
 const SECRET_ENDING = /keys?$/;

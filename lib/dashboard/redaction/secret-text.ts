@@ -44,8 +44,11 @@ const VALUE = new RegExp(String.raw`${ESCAPED_QUOTED}|${QUOTED}|[^\s&;,"']+`, 'y
  * own line (`password:` then the value, indented). The key's line up to its colon in `head`, its indentation (a
  * list item's `- ` apart) in `indent`.
  */
-const YAML_BLOCK_KEY =
-  /^(?<head>(?<indent>[ \t]*)(?:-[ \t]+)?(["']?)(?<name>[A-Za-z][A-Za-z0-9_.-]{0,63})\3[ \t]*:)[ \t]*(?:[|>][1-9+-]{0,2})?[ \t]*(?:#[^\r\n]*)?(?=\r?\n)/gm;
+const YAML_BLOCK_KEY = new RegExp(
+  String.raw`^(?<head>(?<indent>[ \t]*)(?:-[ \t]+)?(["']?)(?<name>[A-Za-z][A-Za-z0-9_.-]{0,63})\3[ \t]*:)` +
+    String.raw`[ \t]*(?:[|>][1-9+-]{0,2})?[ \t]*(?:#[^\r\n]*)?(?=\r?\n)`,
+  'gm',
+);
 
 /** Where the lines indented deeper than `indent` that follow `from` (a line's end) end; `from` when there is none. */
 function endOfIndentedLines(text: string, from: number, indent: number): number {
@@ -148,7 +151,8 @@ export function redactText(text: string): string {
 }
 
 function redactPlainText(text: string): string {
-  // Authorization first: its value is a scheme and a credential, of which the named-value rule would take the scheme only.
+  // Authorization first: its value is a scheme and a credential, of which the named-value rule would take the scheme
+  // only.
   const withoutCredentials = text
     .replace(URL_USER_INFO, redactUserInfo)
     .replace(AUTHORIZATION, (match: string, name: string, value: string) =>

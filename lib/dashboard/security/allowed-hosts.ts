@@ -1,8 +1,10 @@
 import { type DashboardRequest, headerValues } from './http-request';
 
 /** A host name or IPv4 address, or an IPv6 address in brackets, then an optional port. */
-const HOST =
-  /^(?<name>\[[0-9a-f:.]+\]|[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*)(?::(?<port>\d{1,5}))?$/;
+const HOST = new RegExp(
+  String.raw`^(?<name>\[[0-9a-f:.]+\]|[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*)` +
+    String.raw`(?::(?<port>\d{1,5}))?$`,
+);
 
 interface HostName {
   name: string;

@@ -237,7 +237,9 @@ export class RoutingView {
       kind: 'table',
       id: 'pods',
       title: `Pods of ${service.serviceName}`,
-      note: `Namespace ${service.namespace} · workload ${workload ?? 'not set'} · routable states: ${routable.join(', ')}`,
+      note:
+        `Namespace ${service.namespace} · workload ${workload ?? 'not set'} · ` +
+        `routable states: ${routable.join(', ')}`,
       columns: [
         { title: 'Pod', numeric: true },
         { title: 'State' },

@@ -31,7 +31,10 @@ export function cronCell(task: ScheduledTask, withTimeZone = false): ViewCell {
   return { text: task.cron, mono: true, sub: sub.join(' · ') || undefined };
 }
 
-/** A fire time relative to now, under it the wall-clock time in the task's time zone (named, if asked); UTC on hover. */
+/**
+ * A fire time relative to now, under it the wall-clock time in the task's time zone (named, if asked); UTC on
+ * hover.
+ */
 export function taskMomentCell(
   at: Date | null,
   timeZone: string,

@@ -74,7 +74,8 @@ export class TaskView {
           value: {
             text:
               `overlap ${task.overlap} · misfire ${task.misfire} (grace ${formatDuration(task.misfireGraceMs)}) · ` +
-              `${retry.attempts} attempt${retry.attempts === 1 ? '' : 's'}, backoff ${formatDuration(retry.backoffMs)}` +
+              `${retry.attempts} attempt${retry.attempts === 1 ? '' : 's'}, ` +
+              `backoff ${formatDuration(retry.backoffMs)}` +
               (task.jitterMs > 0 ? ` · jitter ${formatDuration(task.jitterMs)}` : '') +
               (task.leaseMs !== null ? ` · lease ${formatDuration(task.leaseMs)}` : ''),
           },

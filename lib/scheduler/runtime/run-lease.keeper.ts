@@ -68,7 +68,8 @@ export class RunLeaseKeeper {
     for (const run of lost) {
       const outcome = run.retryAt === null ? 'recorded failed (no attempt left)' : 'retried';
       this.logger.warn(
-        `Run of task "${run.taskId}" (fence ${run.fence}, attempt ${run.attempt}) lost its lease: recorded lost and ${outcome}`,
+        `Run of task "${run.taskId}" (fence ${run.fence}, attempt ${run.attempt}) lost its lease: ` +
+          `recorded lost and ${outcome}`,
       );
       if (run.disabled)
         this.logger.warn(
@@ -105,8 +106,8 @@ export class RunLeaseKeeper {
     run.abort('lease lost', `the lease of task "${taskId}" was lost`);
     this.metrics?.leaseLost(this.options.namespace, taskId);
     this.logger.warn(
-      `Lease of task "${taskId}" (fence ${fence}, attempt ${run.claimed.attempt}) lost: ${why}. Its signal is aborted; ` +
-        'its completion will be refused and the attempt recorded lost',
+      `Lease of task "${taskId}" (fence ${fence}, attempt ${run.claimed.attempt}) lost: ${why}. ` +
+        'Its signal is aborted; its completion will be refused and the attempt recorded lost',
     );
   }
 }

@@ -29,9 +29,10 @@ const AHEAD_RUNS_PER_SLOT = 4;
 
 /**
  * Executes the runs this replica claimed: each at its start time (a run claimed ahead waits for it, and starts
- * only once Redis confirmed it: lease held, task unchanged), its handler called with its context while its lease is kept,
- * its end recorded. Anything the handler throws or rejects with is a failed attempt. Counts the slots: a run holds
- * one from its claim until its handler ends. On shutdown, waits for the handlers, then aborts and cancels the rest.
+ * only once Redis confirmed it: lease held, task unchanged), its handler called with its context while its lease is
+ * kept, its end recorded. Anything the handler throws or rejects with is a failed attempt. Counts the slots: a run
+ * holds one from its claim until its handler ends. On shutdown, waits for the handlers, then aborts and cancels the
+ * rest.
  */
 @Injectable()
 export class RunExecutor {
@@ -119,7 +120,10 @@ export class RunExecutor {
     this.metrics?.forgetTask(this.options.namespace, taskId);
   }
 
-  /** Waits for the running handlers up to `shutdownTimeoutMs`, then aborts those still going and records them cancelled. */
+  /**
+   * Waits for the running handlers up to `shutdownTimeoutMs`, then aborts those still going and records them
+   * cancelled.
+   */
   async drain(): Promise<void> {
     await this.giveBackUnstarted();
     const running = [...this.runs.values()];
@@ -205,8 +209,10 @@ export class RunExecutor {
       run.finishing = true;
       this.endHandler(run);
       this.logger.warn(
-        `Run of task "${claimed.taskId}" (fence ${claimed.fence}) ${how} not started: Redis is unreachable at its time; ` +
-          'it is given back once Redis answers (the same attempt, due again at once), or recorded lost if its lease runs out first',
+        `Run of task "${claimed.taskId}" (fence ${claimed.fence}) ${how} not started: ` +
+          'Redis is unreachable at its time; ' +
+          'it is given back once Redis answers (the same attempt, due again at once), ' +
+          'or recorded lost if its lease runs out first',
       );
       await this.finisher.finish(run, 'unstarted', undefined);
       return undefined;

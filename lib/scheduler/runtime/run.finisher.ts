@@ -76,7 +76,8 @@ export class RunFinisher {
         if (run.abortCause === 'lease lost' || leaseLeft <= 0) {
           run.stopRenewing();
           this.logger.warn(
-            `Could not record the end of task "${taskId}" (fence ${fence}): ${scrubText((failure as Error).message)}; ` +
+            `Could not record the end of task "${taskId}" (fence ${fence}): ` +
+              `${scrubText((failure as Error).message)}; ` +
               'its lease will expire and the run be recorded lost',
           );
           return;

@@ -126,7 +126,10 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     this.wakeSignal.wake();
   }
 
-  /** Saves the declared tasks (retried by the looks if Redis is not there yet), subscribes to changes, starts looking. */
+  /**
+   * Saves the declared tasks (retried by the looks if Redis is not there yet), subscribes to changes, starts
+   * looking.
+   */
   async onApplicationBootstrap(): Promise<void> {
     this.current = 'running';
     this.stopObservingSlots = this.metrics?.observeFreeSlots({

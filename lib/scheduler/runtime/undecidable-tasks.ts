@@ -36,7 +36,8 @@ export class UndecidableTasks {
     if (known?.version === version) return;
     this.logger.warn(
       `Task "${id}": no decision for its fire ${new Date(due.fireTime).toISOString()}: ${scrubText(error.message)}; ` +
-        `this replica passes it over (tries again every ${PASS_OVER_MS / 1000} s, warns again when its definition changes)`,
+        `this replica passes it over (tries again every ${PASS_OVER_MS / 1000} s, ` +
+        'warns again when its definition changes)',
     );
   }
 
