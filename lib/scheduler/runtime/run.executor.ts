@@ -265,6 +265,8 @@ export class RunExecutor {
     if (!run.waitingForTime) return;
     run.waitingForTime = false;
     this.waitingForTime--;
+    // Room for one more run claimed ahead: worth a look when the last one was short of it.
+    this.wakeSignal.slotFreed();
   }
 
   /**

@@ -254,10 +254,12 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     const claimNow = [...dueNow.slice(0, free), ...dueLater.slice(0, aheadRoom)];
     const claimed = await this.claimAndStart(claimNow, tasks, free, aheadRoom);
     this.backlogged = claimed > 0 && dueNow.length >= free;
-    // Every slot taken, more may be due: the end of a run is worth a look.
-    this.wakeSignal.waitingForSlots = claimed >= free && dueNow.length >= free;
-    // More may be due than one look could take: look again at once while slots are free.
-    if (claimed > 0 && (claimed >= free || candidates.length >= limit) && this.executor.freeSlots > 0) return 0;
+    // Every slot taken, more may be due (or more due later than the room for runs claimed ahead): the end of a run,
+    // or a run claimed ahead reaching its time, is worth a look.
+    this.wakeSignal.waitingForSlots = (claimed >= free && dueNow.length >= free) || dueLater.length > aheadRoom;
+    // More may be due than one look could take, or other replicas raced for some: look again at once while there
+    // is room, until a look claims nothing (a fire left unclaimed would wait for the next window).
+    if (claimed > 0 && (this.executor.freeSlots > 0 || this.executor.aheadRoom > 0)) return 0;
     return this.sleepAfterClaim(claimNow, peek.nextWakeAt, peek.now, claimed > 0);
   }
 
