@@ -60,7 +60,7 @@ local function finishOne(leaseMember, run, status, errorArgument, stackArgument)
   if status == 'unstarted' then
     local dueAt = giveBack(K, run, state, now)
     releaseBuffered(K, taskId, state, now)
-    return { 1, 0, dueAt }
+    return { 1, 0, dueAt or -1 }
   end
   if status == 'success' then
     pushHistory(K, taskId, state, historyLength, run.scheduledAt, run.startedAt, now, 'success', run.attempt,

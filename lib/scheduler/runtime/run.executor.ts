@@ -148,25 +148,33 @@ export class RunExecutor {
     // A claim's reply that came this late (a paused process, a congested network) may come after the lease expired
     // and the run was retried elsewhere: Redis confirms the lease first, as for a run claimed ahead.
     const replyCameLate = !claimedAhead && performance.now() - run.leaseHeldAt > claimed.leaseMs / 3;
-    if (claimedAhead || replyCameLate) {
-      const how = claimedAhead ? 'claimed ahead' : 'whose claim reply came late';
-      const confirmed = await this.confirm(run, how);
+    if (claimedAhead) {
+      // Its time is near. It takes its slot before Redis confirms it: a run Redis has started never waits for one
+      // (a change of its task meanwhile would find it in progress, and its handler would start long after).
+      this.timeCame(run);
+      if (!(await this.takeSlot(run, Math.min(this.options.lookAheadMs, claimed.leaseMs / 3)))) return;
+      const confirmed = await this.confirm(run, 'claimed ahead');
       if (confirmed === undefined) return;
       clock = confirmed;
-      if (claimedAhead) {
-        await this.aheadStarts.at(run.localStartAt);
-        this.timeCame(run);
-        // Given back meanwhile (a shutdown), or its lease lost: its handler is not called.
-        if (run.finishing || run.controller.signal.aborted) return;
-        // Its replica paused past its time: the lease may have run out meanwhile, Redis is asked again (lease only).
-        if (performance.now() - run.localStartAt > claimed.leaseMs / 3) {
-          const reconfirmed = await this.confirm(run, 'confirmed ahead, whose replica paused past its time');
-          if (reconfirmed === undefined) return;
-          clock = reconfirmed;
-        }
+      await this.aheadStarts.at(run.localStartAt);
+      // Given back meanwhile (a shutdown), or its lease lost: its handler is not called.
+      if (run.finishing || run.controller.signal.aborted) return;
+      // Its replica paused past its time: the lease may have run out meanwhile, Redis is asked again (lease only).
+      if (performance.now() - run.localStartAt > claimed.leaseMs / 3) {
+        const reconfirmed = await this.confirm(run, 'confirmed ahead, whose replica paused past its time');
+        if (reconfirmed === undefined) return;
+        clock = reconfirmed;
+      }
+    } else {
+      // Started by Redis at its claim, into a slot that was free then: one taken since by a run claimed ahead
+      // whose time came is not waited for (the run is given back at once, due again for any replica).
+      if (!(await this.takeSlot(run, 0))) return;
+      if (replyCameLate) {
+        const confirmed = await this.confirm(run, 'whose claim reply came late');
+        if (confirmed === undefined) return;
+        clock = confirmed;
       }
     }
-    if (!(await this.takeSlot(run))) return;
     const workflow = claimed.task.workflow;
     const handler = this.registry.handler(workflow);
     run.startedAt = performance.now();
@@ -270,12 +278,11 @@ export class RunExecutor {
   }
 
   /**
-   * Takes a slot for the run's handler. Runs claimed ahead whose time came together beyond the free slots wait
-   * for handlers to end, at most a third of the lease and of the look-ahead; a run that got none is given back
-   * (the same attempt, due again at once for any replica) and false is answered.
+   * Takes a slot for the run's handler, waiting at most `maxWaitMs` for a handler to end (runs claimed ahead whose
+   * time came together beyond the free slots); a run that got none is given back (the same attempt, due again at
+   * once for any replica) and false is answered.
    */
-  private async takeSlot(run: ActiveRun): Promise<boolean> {
-    const maxWaitMs = Math.min(this.options.lookAheadMs, run.claimed.leaseMs / 3);
+  private async takeSlot(run: ActiveRun, maxWaitMs: number): Promise<boolean> {
     const taken = await this.slots.take(maxWaitMs);
     if (taken && !run.finishing && !run.controller.signal.aborted) {
       run.holdsSlot = true;
@@ -286,8 +293,8 @@ export class RunExecutor {
     run.finishing = true;
     this.endHandler(run);
     this.logger.debug(
-      `Run of task "${run.claimed.taskId}" (fence ${run.claimed.fence}) found no free slot within ${maxWaitMs} ms ` +
-        'of its time: given back, due again at once for any replica',
+      `Run of task "${run.claimed.taskId}" (fence ${run.claimed.fence}) found no free slot within ${maxWaitMs} ms: ` +
+        'given back, due again at once for any replica',
     );
     await this.finisher.finish(run, 'unstarted', undefined);
     return false;

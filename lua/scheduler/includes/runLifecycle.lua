@@ -147,9 +147,16 @@ end
 -- A run claimed ahead that never started, given back (its replica stopped, died, or found Redis unreachable at its
 -- time): no attempt is used and nothing is recorded. When no later fire of its task was claimed since, the fire goes
 -- back into the schedule as if never claimed (its misfire policy then applies as to any late fire); else the same
--- attempt waits as a pending retry, never before its time. Returns when it is due again.
+-- attempt waits as a pending retry, never before its time. A fire of a task disabled since (after Redis confirmed
+-- the run, before its handler was called) is dropped, as disabling drops the next fire. Returns when it is due
+-- again, nil when dropped.
 local function giveBack(K, run, state, now)
-  if run.kind == 'scheduled' and state.enabled and state.lastFireAt == run.scheduledAt then
+  if run.kind == 'scheduled' and not state.enabled then
+    state.lastStatus = 'cancelled'
+    saveState(run.taskId, state)
+    return nil
+  end
+  if run.kind == 'scheduled' and state.lastFireAt == run.scheduledAt then
     state.nextRunAt = run.scheduledAt
     state.lastFireAt = run.scheduledAt - 1
     state.lastStatus = 'pending'
