@@ -44,6 +44,20 @@ describe('dead-pod sweep under failures', () => {
     ]);
   }
 
+  /** A gateway whose sweep never fires by itself (the tests fire it), its directory and a raw client, for `body`. */
+  async function withQuietGateway(
+    body: (moduleRef: TestingModule, directory: StatefulExecutorService, raw: Redis) => Promise<void>,
+  ): Promise<void> {
+    const moduleRef = await gateway('0 0 1 1 *');
+    const raw = new Redis(server.url);
+    try {
+      await body(moduleRef, moduleRef.get(StatefulExecutorService), raw);
+    } finally {
+      raw.disconnect();
+      await moduleRef.close();
+    }
+  }
+
   async function redisNow(raw: Redis): Promise<number> {
     const [seconds, micros] = await raw.time();
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
@@ -87,10 +101,7 @@ describe('dead-pod sweep under failures', () => {
   }
 
   it('a service that cannot be swept does not stop the others: they are swept, then the run fails naming it', async () => {
-    const moduleRef = await gateway('0 0 1 1 *');
-    const raw = new Redis(server.url);
-    try {
-      const directory = moduleRef.get(StatefulExecutorService);
+    await withQuietGateway(async (moduleRef, directory, raw) => {
       // Services are swept in name order: the unreadable one comes first.
       await unreadableService(raw, 'a-unreadable');
       const uids = await serviceWithSilentPod(directory, raw, 'b-readable', 30);
@@ -110,17 +121,11 @@ describe('dead-pod sweep under failures', () => {
       // The run still fails, to be retried: the unreadable service was not swept.
       assert.ok(failure, 'the run succeeded although a service was not swept');
       assert.match(failure.message, /^1 service\(s\) not swept: sweep-failures\/a-unreadable: /);
-    } finally {
-      raw.disconnect();
-      await moduleRef.close();
-    }
+    });
   });
 
   it('a lost lease stops the walk of a pod: links left, the pod still listed and silent for the next fire', async (t) => {
-    const moduleRef = await gateway('0 0 1 1 *');
-    const raw = new Redis(server.url);
-    try {
-      const directory = moduleRef.get(StatefulExecutorService);
+    await withQuietGateway(async (moduleRef, directory, raw) => {
       const uids = await serviceWithSilentPod(directory, raw, 'game', 3_000);
       // The lease is lost just after the pod was marked silent, as the walk of its links begins: the scheduler
       // aborts the run's signal then (its renewals failed).
@@ -155,17 +160,11 @@ describe('dead-pod sweep under failures', () => {
         [LIVE_POD],
       );
       assert.deepEqual(await linkedToSilentPod(directory, 'game', uids), []);
-    } finally {
-      raw.disconnect();
-      await moduleRef.close();
-    }
+    });
   });
 
   it('one bad key under a silent pod leaves that pod marked; the silent pods of other services are swept', async () => {
-    const moduleRef = await gateway('0 0 1 1 *');
-    const raw = new Redis(server.url);
-    try {
-      const directory = moduleRef.get(StatefulExecutorService);
+    await withQuietGateway(async (moduleRef, directory, raw) => {
       const game = await serviceWithSilentPod(directory, raw, 'game', 600);
       const chat = await serviceWithSilentPod(directory, raw, 'chat', 20);
       // A link of chat's silent pod whose uid hash another writer left as a string: its removal fails (WRONGTYPE).
@@ -196,17 +195,11 @@ describe('dead-pod sweep under failures', () => {
         failure?.message ?? '',
         /^1 service\(s\) not swept: sweep-failures\/chat: pod 2 kept marked: .*WRONGTYPE/,
       );
-    } finally {
-      raw.disconnect();
-      await moduleRef.close();
-    }
+    });
   });
 
   it('removals refused after their settle time (a stall) keep the pod marked; the next fire finishes it', async () => {
-    const moduleRef = await gateway('0 0 1 1 *');
-    const raw = new Redis(server.url);
-    try {
-      const directory = moduleRef.get(StatefulExecutorService);
+    await withQuietGateway(async (moduleRef, directory, raw) => {
       const uids = await serviceWithSilentPod(directory, raw, 'game', 50);
       // The sweeping process freezes between the batch's guard and its removals for longer than the settle time.
       const scripts = (directory as unknown as { scripts: { run: (...args: unknown[]) => Promise<unknown> } }).scripts;
@@ -242,10 +235,7 @@ describe('dead-pod sweep under failures', () => {
         [LIVE_POD],
       );
       assert.deepEqual(await linkedToSilentPod(directory, 'game', uids), []);
-    } finally {
-      raw.disconnect();
-      await moduleRef.close();
-    }
+    });
   });
 
   it('the built-in task never disables itself: fire after fire fails and it stays enabled', async (t) => {

@@ -4,6 +4,7 @@ import type { SilentPodMark, SweptPodNotice } from '../../../lib';
 import { mulberry32 } from '../../harness/prng';
 import { describeOnStandaloneAndCluster } from '../../harness/standalone-and-cluster';
 import { useTargetFixture } from '../../harness/target-fixture';
+import { silentPodFixture } from './silent-pod-fixture';
 
 /*
  * Issue 18, items 1, 2 and 5 on the directory's sweep steps: a sweep removes links only while the pod is still
@@ -16,37 +17,16 @@ const POD = 1;
 const SILENT_FOR_MS = 60_000;
 const SEED = Number(process.env.PROPERTY_SEED ?? 1812);
 const RUNS = Number(process.env.SWEEP_MARK_RUNS ?? 6);
-const keyOf = (suffix = '') => `sf:{${NS}:state:${SVC}}${suffix}`;
 
 describeOnStandaloneAndCluster('sweep of a marked pod', (target) => {
   const f = useTargetFixture(target, { podLiveness: { timeoutMs: 1_000 } });
 
-  async function redisNow(): Promise<number> {
-    const [seconds, micros] = await f.raw.time();
-    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-  }
-
-  /** Pod 0 live, pod POD `running` with `users` links and a last report 10 minutes old. */
-  async function silentPodWithUsers(users: number): Promise<string[]> {
-    await f.service.setServiceState(NS, SVC, 0, 'running');
-    await f.service.setServiceState(NS, SVC, POD, 'running');
-    const uids = Array.from({ length: users }, (_, i) => `u${i}`);
-    for (let from = 0; from < users; from += 500)
-      await Promise.all(uids.slice(from, from + 500).map((uid) => f.service.setLinkedPod(NS, uid, SVC, POD, -1)));
-    await f.raw.hset(keyOf('seen'), String(POD), String((await redisNow()) - 10 * 60_000));
-    return uids;
-  }
+  const fixture = silentPodFixture(f, NS, SVC, POD);
+  const { keyOf, redisNow, silentPodWithUsers } = fixture;
 
   const linksLeft = async (uids: string[]) => ((await f.service.batchGetLinkedPod(NS, uids, SVC))[POD] ?? []).length;
 
-  async function markedPod(): Promise<SilentPodMark> {
-    const marks = await f.service.markSilentPods(NS, SVC, SILENT_FOR_MS);
-    assert.deepEqual(
-      marks.map((mark) => mark.podId),
-      [POD],
-    );
-    return marks[0];
-  }
+  const markedPod = () => fixture.markedPod(SILENT_FOR_MS);
 
   it('a pod that reports right after the mark keeps every link, and its report answers the sweep (the repro)', async () => {
     const uids = await silentPodWithUsers(2_000);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { SilentPodMark } from '../../../lib';
 import { describeOnStandaloneAndCluster } from '../../harness/standalone-and-cluster';
 import { useTargetFixture } from '../../harness/target-fixture';
+import { silentPodFixture } from './silent-pod-fixture';
 
 /*
  * Issue 18, second review: the notice a pod gets at its report after a sweep tells the truth, whatever happened
@@ -16,34 +16,14 @@ const POD = 1;
 const SILENT_FOR_MS = 60_000;
 /** How long a told notice is answered again (includes/sweepNotice). */
 const NOTICE_REPEAT_MS = 30_000;
-const keyOf = (suffix = '') => `sf:{${NS}:state:${SVC}}${suffix}`;
 
 describeOnStandaloneAndCluster('the notice of a swept pod', (target) => {
   const f = useTargetFixture(target, { podLiveness: { timeoutMs: 1_000 } });
 
-  async function redisNow(): Promise<number> {
-    const [seconds, micros] = await f.raw.time();
-    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-  }
+  const fixture = silentPodFixture(f, NS, SVC, POD);
+  const { keyOf, redisNow, silentPodWithUsers } = fixture;
 
-  /** Pod 0 live, pod POD `running` with `users` links and a last report 10 minutes old. */
-  async function silentPodWithUsers(users: number): Promise<string[]> {
-    await f.service.setServiceState(NS, SVC, 0, 'running');
-    await f.service.setServiceState(NS, SVC, POD, 'running');
-    const uids = Array.from({ length: users }, (_, i) => `u${i}`);
-    await Promise.all(uids.map((uid) => f.service.setLinkedPod(NS, uid, SVC, POD, -1)));
-    await f.raw.hset(keyOf('seen'), String(POD), String((await redisNow()) - 10 * 60_000));
-    return uids;
-  }
-
-  async function markedPod(): Promise<SilentPodMark> {
-    const marks = await f.service.markSilentPods(NS, SVC, SILENT_FOR_MS);
-    assert.deepEqual(
-      marks.map((mark) => mark.podId),
-      [POD],
-    );
-    return marks[0];
-  }
+  const markedPod = () => fixture.markedPod(SILENT_FOR_MS);
 
   it('a write on the pod’s behalf between two fires keeps the first fire’s count in the notice', async () => {
     await silentPodWithUsers(300);

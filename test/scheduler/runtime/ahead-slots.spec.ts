@@ -1,21 +1,11 @@
-import { TestingModule } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { DistributedSchedulerService, ScheduledRunContext, TaskRun } from '../../../lib';
-import { RedisServer } from '../../harness/redis-server';
-import { useRedisServer } from '../../harness/redis-server-fixture';
 import { pollUntil, sleep } from '../../harness/wait';
-import { startSchedulerApp } from './scheduler-app';
+import { startSchedulerApp, useServerWithAppPerTest } from './scheduler-app';
 
-let server: RedisServer;
-let app: TestingModule | undefined;
-
-useRedisServer((started) => (server = started));
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-});
+const fixture = useServerWithAppPerTest();
 
 /** Handlers in flight now, and the most seen at once. */
 const concurrency = { now: 0, most: 0 };
@@ -26,10 +16,10 @@ async function start(
   namespace = 'ahead-slots',
 ): Promise<DistributedSchedulerService> {
   const started = await startSchedulerApp({
-    redis: { redis: server.url },
+    redis: { redis: fixture.server.url },
     scheduler: { namespace, maxConcurrent, lookAheadMs, pollIntervalMs: 100 },
   });
-  app = started.app;
+  fixture.app = started.app;
   return started.scheduler;
 }
 
@@ -76,7 +66,7 @@ describe('runs claimed ahead take a slot only at their time', () => {
     const from = Math.ceil(Date.now() / 1_000) * 1_000 + 2_000;
     const until = from + 3_000;
     // The runs claimed ahead of one fire time, seen in Redis: more than the 2 slots.
-    const raw = new Redis(server.port, server.host);
+    const raw = new Redis(fixture.server.port, fixture.server.host);
     let mostAhead = 0;
     try {
       const [runsKey] = await raw.keys('*ahead-slots*:runs');
@@ -152,7 +142,7 @@ describe('runs claimed ahead take a slot only at their time', () => {
       });
       for (const id of ['a', 'b'])
         await scheduler.addTask({ id, name: id, cron: '*/5 * * * * *', workflow: 'slow', payload: { v: 1 } });
-      const raw = new Redis(server.port, server.host);
+      const raw = new Redis(fixture.server.port, fixture.server.host);
       try {
         const [stateKey] = await raw.keys(`*gate-${change}*:state`);
         // Wait for a confirmation ahead of a fire (its 50 ms before it: read without pause), then change both tasks.

@@ -104,37 +104,48 @@ describe('anything a handler throws is a failed attempt at once', () => {
   });
 });
 
-describe('error messages are stored scrubbed of credentials and capped', () => {
-  const USER = 'scheduler-app';
-  const PASSWORD = 'acl-user-pw-7c41d9e0';
-  let server: RedisServer;
-  let app: TestingModule;
-  let scheduler: DistributedSchedulerService;
-  const logger = new CapturingLogger();
-
+/**
+ * A scheduler app whose connection logs in as the ACL user `user` (its password must reach no run history and no
+ * log line), for the tests of one describe block.
+ */
+function useAclSchedulerApp(user: string, password: string, namespace: string) {
+  const fixture = { logger: new CapturingLogger() } as {
+    logger: CapturingLogger;
+    server: RedisServer;
+    scheduler: DistributedSchedulerService;
+  };
+  let app: TestingModule | undefined;
   before(async () => {
-    server = await RedisServer.start();
-    await server.cli('ACL', 'SETUSER', USER, 'on', `>${PASSWORD}`, '~*', '&*', '+@all');
-    // The connection logs in as an ACL user: its password is what must not reach the history.
-    ({ app, scheduler } = await startSchedulerApp({
-      redis: { redis: { host: server.host, port: server.port, username: USER, password: PASSWORD } },
-      scheduler: { namespace: 'error-text', pollIntervalMs: 100, leaseMs: LEASE_MS },
-      logger,
+    fixture.server = await RedisServer.start();
+    await fixture.server.cli('ACL', 'SETUSER', user, 'on', `>${password}`, '~*', '&*', '+@all');
+    const { host, port } = fixture.server;
+    ({ app, scheduler: fixture.scheduler } = await startSchedulerApp({
+      redis: { redis: { host, port, username: user, password } },
+      scheduler: { namespace, pollIntervalMs: 100, leaseMs: LEASE_MS },
+      logger: fixture.logger,
     }));
   });
   after(async () => {
     await app?.close();
-    await server?.dispose();
+    await fixture.server?.dispose();
   });
+  return fixture;
+}
+
+describe('error messages are stored scrubbed of credentials and capped', () => {
+  const USER = 'scheduler-app';
+  const PASSWORD = 'acl-user-pw-7c41d9e0';
+  const f = useAclSchedulerApp(USER, PASSWORD, 'error-text');
+  const { logger } = f;
 
   it(`a 4 MiB message with the connection's password: stored without it, at most ${SCHEDULER_LIMITS.maxErrorMessageBytes} bytes, with its length`, async () => {
     const message =
       `login as ${USER} with ${PASSWORD} refused by redis://${USER}:${PASSWORD}@cache:6379; ` +
       `body: ${'x'.repeat(4 * 1024 * 1024)}`;
-    scheduler.registerWorkflow('loud', () => {
+    f.scheduler.registerWorkflow('loud', () => {
       throw new Error(message);
     });
-    await scheduler.addTask({
+    await f.scheduler.addTask({
       id: 'loud',
       name: 'loud',
       cron: '0 0 1 1 *',
@@ -142,8 +153,8 @@ describe('error messages are stored scrubbed of credentials and capped', () => {
       retry: { attempts: 2, backoffMs: 10 },
       maxConsecutiveFailures: 1,
     });
-    await scheduler.triggerTask('loud');
-    const runs = await settledRuns(scheduler, 'loud', ['retry', 'failed']);
+    await f.scheduler.triggerTask('loud');
+    const runs = await settledRuns(f.scheduler, 'loud', ['retry', 'failed']);
     for (const run of runs) {
       const error = run.error as string;
       assert.ok(Buffer.byteLength(error, 'utf8') <= SCHEDULER_LIMITS.maxErrorMessageBytes, `${error.length} chars`);
@@ -158,7 +169,7 @@ describe('error messages are stored scrubbed of credentials and capped', () => {
       const scrubbedLength = message.length - 2 * (PASSWORD.length - '[redacted]'.length);
       assert.ok(error.endsWith(`… [truncated, ${scrubbedLength} characters in all]`), error.slice(-80));
     }
-    const historyBytes = Number(await server.cli('MEMORY', 'USAGE', 'sf:{error-text:sched}:history:loud'));
+    const historyBytes = Number(await f.server.cli('MEMORY', 'USAGE', 'sf:{error-text:sched}:history:loud'));
     assert.ok(historyBytes < 16 * 1024, `history key: ${historyBytes} bytes`);
     // The warning of the disabled task quotes the stored message, not the thrown one.
     await pollUntil('the disabled warning', 5_000, async () =>
@@ -171,31 +182,15 @@ describe('error messages are stored scrubbed of credentials and capped', () => {
 describe('every failed attempt is logged once, its stack kept in the history', () => {
   const USER = 'stack-user';
   const PASSWORD = 'acl-stack-pw-2f9a61c3';
-  let server: RedisServer;
-  let app: TestingModule;
-  let scheduler: DistributedSchedulerService;
-  const logger = new CapturingLogger();
-
-  before(async () => {
-    server = await RedisServer.start();
-    await server.cli('ACL', 'SETUSER', USER, 'on', `>${PASSWORD}`, '~*', '&*', '+@all');
-    ({ app, scheduler } = await startSchedulerApp({
-      redis: { redis: { host: server.host, port: server.port, username: USER, password: PASSWORD } },
-      scheduler: { namespace: 'stacks', pollIntervalMs: 100, leaseMs: LEASE_MS },
-      logger,
-    }));
-  });
-  after(async () => {
-    await app?.close();
-    await server?.dispose();
-  });
+  const f = useAclSchedulerApp(USER, PASSWORD, 'stacks');
+  const { logger } = f;
 
   it('one ERROR line per failed attempt (task, fire time, attempt, scrubbed stack), a WARN summary per retry and for the end', async () => {
     function failingStep(): never {
       throw new Error(`upstream refused redis://${USER}:${PASSWORD}@cache:6379`);
     }
-    scheduler.registerWorkflow('flaky', () => failingStep());
-    await scheduler.addTask({
+    f.scheduler.registerWorkflow('flaky', () => failingStep());
+    await f.scheduler.addTask({
       id: 'flaky',
       name: 'flaky',
       cron: '0 0 1 1 *',
@@ -203,8 +198,8 @@ describe('every failed attempt is logged once, its stack kept in the history', (
       workflow: 'flaky',
       retry: { attempts: 3, backoffMs: 10 },
     });
-    await scheduler.triggerTask('flaky');
-    const runs = await settledRuns(scheduler, 'flaky', ['retry', 'retry', 'failed']);
+    await f.scheduler.triggerTask('flaky');
+    const runs = await settledRuns(f.scheduler, 'flaky', ['retry', 'retry', 'failed']);
     const fireTime = runs[0].scheduledAt.toISOString();
     await pollUntil('three error lines', 5_000, async () =>
       logger.find('error', /"flaky"/).length >= 3 ? true : `${logger.find('error', /"flaky"/).length} lines`,
@@ -234,7 +229,7 @@ describe('every failed attempt is logged once, its stack kept in the history', (
       if (depth === 0) throw new Error('deep');
       return recurse(depth - 1);
     }
-    scheduler.registerWorkflow('deep', () => {
+    f.scheduler.registerWorkflow('deep', () => {
       const limit = Error.stackTraceLimit;
       Error.stackTraceLimit = 2_000;
       try {
@@ -243,11 +238,11 @@ describe('every failed attempt is logged once, its stack kept in the history', (
         Error.stackTraceLimit = limit;
       }
     });
-    scheduler.registerWorkflow('plain', () => {
+    f.scheduler.registerWorkflow('plain', () => {
       throw 'just a string';
     });
     for (const id of ['deep', 'plain']) {
-      await scheduler.addTask({
+      await f.scheduler.addTask({
         id,
         name: id,
         cron: '0 0 1 1 *',
@@ -255,14 +250,14 @@ describe('every failed attempt is logged once, its stack kept in the history', (
         workflow: id,
         retry: { attempts: 1 },
       });
-      await scheduler.triggerTask(id);
+      await f.scheduler.triggerTask(id);
     }
-    const [deep] = await settledRuns(scheduler, 'deep', ['failed']);
+    const [deep] = await settledRuns(f.scheduler, 'deep', ['failed']);
     const stack = deep.errorStack as string;
     assert.ok(Buffer.byteLength(stack, 'utf8') <= SCHEDULER_LIMITS.maxErrorStackBytes, `${stack.length} chars`);
     assert.match(stack, /recurse/);
     assert.match(stack, /… \[truncated, \d+ characters in all\]$/);
-    const [plain] = await settledRuns(scheduler, 'plain', ['failed']);
+    const [plain] = await settledRuns(f.scheduler, 'plain', ['failed']);
     assert.equal(plain.error, 'just a string');
     assert.equal(plain.errorStack, null);
     assert.equal(logger.find('error', /"plain"/).length, 1, logger.allText());

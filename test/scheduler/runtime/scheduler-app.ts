@@ -1,5 +1,6 @@
 import type { LoggerService, Provider, Type } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
+import { afterEach } from 'node:test';
 import {
   DistributedScheduleModule,
   DistributedScheduleModuleOptions,
@@ -8,6 +9,8 @@ import {
   StatefulRedisModuleOptions,
 } from '../../../lib';
 import { silentLogger } from '../../harness/capturing-logger';
+import type { RedisServer } from '../../harness/redis-server';
+import { useRedisServer } from '../../harness/redis-server-fixture';
 
 export interface SchedulerAppOptions {
   redis: StatefulRedisModuleOptions;
@@ -28,4 +31,15 @@ export async function startSchedulerApp(
     .compile();
   await app.init();
   return { app, scheduler: app.get(DistributedSchedulerService) };
+}
+
+/** The spec file's Redis server, and the app a test starts (set `app`), closed after each test. */
+export function useServerWithAppPerTest(): { server: RedisServer; app?: TestingModule } {
+  const fixture = {} as { server: RedisServer; app?: TestingModule };
+  useRedisServer((started) => (fixture.server = started));
+  afterEach(async () => {
+    await fixture.app?.close();
+    fixture.app = undefined;
+  });
+  return fixture;
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DistributedSchedulerService, ErrorCode, StatefulError } from '../../../lib';
 import { RedisServer } from '../../harness/redis-server';
+import { namespaceSnapshot } from './namespace-snapshot';
 import { startSchedulerApp } from './scheduler-app';
 
 const NAMESPACE = 'validation';
@@ -27,15 +28,7 @@ after(async () => {
   await server?.dispose();
 });
 
-/** Every key of the namespace and its content but the replicas' heartbeats. */
-async function snapshot(): Promise<string> {
-  const keys = (await server.cli('--scan', '--pattern', `${BASE}:*`))
-    .split('\n')
-    .filter((key) => key && key !== `${BASE}:replicas`)
-    .sort();
-  const contents = await Promise.all(keys.map(async (key) => `${key} ${await server.cli('DUMP', key)}`));
-  return contents.join('\n');
-}
+const snapshot = () => namespaceSnapshot(server, BASE);
 
 async function refused(action: () => Promise<unknown>, code: ErrorCode, field?: string): Promise<StatefulError> {
   const before = await snapshot();

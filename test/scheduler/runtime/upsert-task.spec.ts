@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { TestingModule } from '@nestjs/testing';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
-import { after, afterEach, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import {
   DistributedCron,
   DistributedSchedulerService,
@@ -10,9 +9,8 @@ import {
   ScheduledRunContext,
   StatefulError,
 } from '../../../lib';
-import type { RedisServer } from '../../harness/redis-server';
-import { useRedisServer } from '../../harness/redis-server-fixture';
-import { startSchedulerApp } from './scheduler-app';
+import { namespaceSnapshot } from './namespace-snapshot';
+import { startSchedulerApp, useServerWithAppPerTest } from './scheduler-app';
 
 /*
  * upsertTask: tasks seeded from configuration at every boot (issue 19). The first boot creates the task, the
@@ -25,16 +23,9 @@ const NAMESPACE = 'upsert';
 const BASE = `sf:{${NAMESPACE}:sched}`;
 const SEED = { id: 'nightly-export', name: 'nightly export', cron: '0 2 * * *', workflow: 'export', payload: { t: 1 } };
 
-let server: RedisServer;
-let app: TestingModule | undefined;
-
-useRedisServer((started) => (server = started));
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-});
+const fixture = useServerWithAppPerTest();
 after(async () => {
-  await app?.close();
+  await fixture.app?.close();
 });
 
 @Injectable()
@@ -45,26 +36,18 @@ class Declared {
 
 /** One boot of an app that seeds its tasks: a new scheduler, `export` registered. */
 async function boot(providers: unknown[] = [], registry?: Registry): Promise<DistributedSchedulerService> {
-  await app?.close();
+  await fixture.app?.close();
   const started = await startSchedulerApp({
-    redis: { redis: server.url, ...(registry ? { metrics: { registry } } : {}) },
+    redis: { redis: fixture.server.url, ...(registry ? { metrics: { registry } } : {}) },
     scheduler: { namespace: NAMESPACE, pollIntervalMs: 60_000 },
     providers: providers as never[],
   });
-  app = started.app;
+  fixture.app = started.app;
   started.scheduler.registerWorkflow('export', () => undefined);
   return started.scheduler;
 }
 
-/** Every key of the namespace and its content but the replicas' heartbeats. */
-async function snapshot(): Promise<string> {
-  const keys = (await server.cli('--scan', '--pattern', `${BASE}:*`))
-    .split('\n')
-    .filter((key) => key && key !== `${BASE}:replicas`)
-    .sort();
-  const contents = await Promise.all(keys.map(async (key) => `${key} ${await server.cli('DUMP', key)}`));
-  return contents.join('\n');
-}
+const snapshot = () => namespaceSnapshot(fixture.server, BASE);
 
 describe('upsertTask', () => {
   it('seeding at every boot: created once, then unchanged (nothing written), no ALREADY_EXISTS', async () => {
