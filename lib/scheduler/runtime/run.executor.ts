@@ -31,8 +31,8 @@ const AHEAD_RUNS_PER_SLOT = 4;
  * Executes the runs this replica claimed: each at its start time (a run claimed ahead waits for it, and starts
  * only once Redis confirmed it: lease held, task unchanged), its handler called with its context while its lease is
  * kept, its end recorded. Anything the handler throws or rejects with is a failed attempt. Counts the slots: a run
- * holds one from its claim until its handler ends. On shutdown, waits for the handlers, then aborts and cancels the
- * rest.
+ * claimed when due holds one from its claim, a run claimed ahead from just before its confirmation, until its
+ * handler ends. On shutdown, waits for the handlers, then aborts and cancels the rest.
  */
 @Injectable()
 export class RunExecutor {

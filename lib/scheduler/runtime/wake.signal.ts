@@ -6,7 +6,10 @@ import { Injectable } from '@nestjs/common';
  */
 @Injectable()
 export class WakeSignal {
-  /** Set by the loop when its last look was limited by the free slots: a freed slot is then worth a look. */
+  /**
+   * Set by the loop when its last look was limited by the free slots or by the room for runs claimed ahead: a freed
+   * slot, or a run claimed ahead reaching its time, is then worth a look.
+   */
   waitingForSlots = false;
   private wakeSleeper?: () => void;
   private wakeRequested = false;
