@@ -31,7 +31,8 @@
     ARGV[7] claim id, unique per call, recorded with each run (should the reply be lost, schedulerPeek gives the
             claim's runs back)
     ARGV[8] most runs to claim ahead
-    ARGV[9..n] workflows this replica runs
+    ARGV[9] start window (ms): a change of a task waits this long after a run of it started (includes/runLifecycle)
+    ARGV[10..n] workflows this replica runs
   Output:
     { now, runs }: Redis time (ms) of the claim, and the runs started: { { id, fence, scheduledAt, attempt,
     startedAt, leaseMs, kind, task }, ... }, kind being scheduled, retry, buffered or manual, task = { id,
@@ -52,10 +53,11 @@ local instanceId, maxClaims, defaultLeaseMs, historyLength =
   ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local decisions = cjson.decode(ARGV[5])
 local lookAheadMs = tonumber(ARGV[6])
-local claim = { instanceId = instanceId, id = ARGV[7], defaultLeaseMs = defaultLeaseMs }
+local claim =
+  { instanceId = instanceId, id = ARGV[7], defaultLeaseMs = defaultLeaseMs, startWindowMs = tonumber(ARGV[9]) }
 local maxAhead = tonumber(ARGV[8])
 local workflows = {}
-for i = 9, #ARGV do
+for i = 10, #ARGV do
   workflows[#workflows + 1] = ARGV[i]
 end
 local undeclared = undeclaredWorkflowsReply(K, workflows)

@@ -51,6 +51,8 @@ export class ActiveRun {
     readonly claimed: ClaimedRun,
     readonly instanceId: string,
     leaseFrom: number,
+    /** `performance.now()` when its claim was sent: Redis started a run claimed when due after that. */
+    readonly claimSentAt: number,
   ) {
     this.leaseHeldAt = leaseFrom;
   }

@@ -8,6 +8,11 @@ import { SchedulerStore } from '../store/scheduler-store';
 import type { LostRun, StartRunResult } from '../store/scheduler-store.interface';
 import type { ActiveRun } from './active-run';
 
+/** What Redis answered about a start, and when (`performance.now()`) the question was sent. */
+export interface ConfirmedStart extends StartRunResult {
+  sentAt: number;
+}
+
 /** How many times a start is asked for while Redis says its time has not come (a clock running fast). */
 const MAX_EARLY_ASKS = 5;
 
@@ -39,10 +44,11 @@ export class RunLeaseKeeper {
   /**
    * From `leadMs` before its time, asks Redis whether a run claimed ahead may start (its lease held, its task
    * present, enabled and unchanged), never trusting that no change message was heard: a change that cancelled it
-   * may have been lost in a reconnect, or not read yet by a busy event loop. Asked about a run started already,
-   * Redis checks its lease only. `'unreachable'` when Redis could not answer.
+   * may have been lost in a reconnect, or not read yet by a busy event loop. Asked about a run started already
+   * (its start window passed), Redis checks its lease and its task alike. `'unreachable'` when Redis could not
+   * answer.
    */
-  async confirmStart(run: ActiveRun, leadMs: number): Promise<StartRunResult | 'unreachable'> {
+  async confirmStart(run: ActiveRun, leadMs: number): Promise<ConfirmedStart | 'unreachable'> {
     const { taskId, fence, leaseMs } = run.claimed;
     const { instanceId } = this.options;
     for (let asked = 1; ; asked++) {
@@ -59,7 +65,7 @@ export class RunLeaseKeeper {
         continue;
       }
       if (confirmation.started) run.leaseHeld(sentAt);
-      return confirmation;
+      return { ...confirmation, sentAt };
     }
   }
 

@@ -6,6 +6,7 @@ import type { ResolvedDistributedScheduleOptions } from '../interfaces/distribut
 import type { SchedulerMetrics } from '../metrics/scheduler-metrics';
 import { DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS, SCHEDULER_METRICS } from '../scheduler.constants';
 import type { ClaimedRun } from '../store/scheduler-store.interface';
+import { HANDLER_START_DEADLINE_MS } from '../store/start-window';
 import { ActiveRun } from './active-run';
 import { AheadStarts } from './ahead-starts';
 import { attemptFailure, AttemptFailure } from './attempt-failure';
@@ -20,9 +21,22 @@ import { WorkflowRegistry } from './workflow-registry';
 /**
  * How long before its start time a run claimed ahead is confirmed in Redis (ms): enough for the confirmations of
  * the hundreds of runs due at one whole second to be answered before it; a change of the task that comes in
- * between waits this long at most (it returns once the run has started).
+ * between waits for the run's start window to end (`START_WINDOW_MS` after its start).
  */
 const START_CONFIRMATION_LEAD_MS = 50;
+
+/** A run started in Redis may be asked about again this many times when each reply comes past its start window. */
+const MAX_START_RECHECKS = 3;
+
+/**
+ * Redis's time as a reply told it: `redisMs` when Redis ran the call, which was at the latest at `sentAt` + the
+ * local time since (`performance.now()` when the call was sent), and `localMs` when the reply was taken in.
+ */
+interface RedisInstant {
+  redisMs: number;
+  sentAt: number;
+  localMs: number;
+}
 
 /** Runs a replica may hold claimed ahead, waiting for their time (they take no slot until then), per slot. */
 const AHEAD_RUNS_PER_SLOT = 4;
@@ -31,8 +45,10 @@ const AHEAD_RUNS_PER_SLOT = 4;
  * Executes the runs this replica claimed: each at its start time (a run claimed ahead waits for it, and starts
  * only once Redis confirmed it: lease held, task unchanged), its handler called with its context while its lease is
  * kept, its end recorded. Anything the handler throws or rejects with is a failed attempt. Counts the slots: a run
- * claimed when due holds one from its claim, a run claimed ahead from just before its confirmation, until its
- * handler ends. On shutdown, waits for the handlers, then aborts and cancels the rest.
+ * claimed when due takes one at its claim, a run claimed ahead at its time (those beyond the free slots wait for one),
+ * until its handler ends. A handler is called within its run's start window (`HANDLER_START_DEADLINE_MS` after its
+ * start in Redis), or Redis is asked again first: a change of the task meanwhile gives the run back. On shutdown,
+ * waits for the handlers, then aborts and cancels the rest.
  */
 @Injectable()
 export class RunExecutor {
@@ -84,7 +100,7 @@ export class RunExecutor {
    */
   start(claimed: ClaimedRun, claimSentAt: number, startAt: number): void {
     const aheadMs = Math.max(claimed.startedAt - claimed.claimedAt, 0);
-    const run = new ActiveRun(claimed, this.options.instanceId, claimSentAt + aheadMs);
+    const run = new ActiveRun(claimed, this.options.instanceId, claimSentAt + aheadMs, claimSentAt);
     this.runs.set(run.key, run);
     this.leases.watch(run);
     run.localStartAt = startAt;
@@ -142,38 +158,34 @@ export class RunExecutor {
     // Cancelled by a shutdown, or its lease lost, before its time came: the handler is not called.
     if (run.finishing || run.controller.signal.aborted) return;
     const { claimed } = run;
-    // Redis's time at a local instant: the claim's reply (the claim started the run), or the confirmation's.
-    let clock = { redisMs: claimed.claimedAt, localMs: run.claimedAt };
-    const claimedAhead = claimed.startedAt > claimed.claimedAt;
-    // A claim's reply that came this late (a paused process, a congested network) may come after the lease expired
-    // and the run was retried elsewhere: Redis confirms the lease first, as for a run claimed ahead.
-    const replyCameLate = !claimedAhead && performance.now() - run.leaseHeldAt > claimed.leaseMs / 3;
-    if (claimedAhead) {
-      // Its time is near. It takes its slot before Redis confirms it: a run Redis has started never waits for one
-      // (a change of its task meanwhile would find it in progress, and its handler would start long after).
-      this.timeCame(run);
-      if (!(await this.takeSlot(run, Math.min(this.options.lookAheadMs, claimed.leaseMs / 3)))) return;
+    // The claim's reply: the claim started a run claimed when due.
+    let clock: RedisInstant = { redisMs: claimed.claimedAt, sentAt: run.claimSentAt, localMs: run.claimedAt };
+    if (claimed.startedAt > claimed.claimedAt) {
+      // Claimed ahead: confirmed in Redis a little before its time, then it takes its slot at its time (those
+      // beyond the free slots wait for a handler to end, at most a third of the lease or the look-ahead).
       const confirmed = await this.confirm(run, 'claimed ahead');
       if (confirmed === undefined) return;
       clock = confirmed;
       await this.aheadStarts.at(run.localStartAt);
       // Given back meanwhile (a shutdown), or its lease lost: its handler is not called.
       if (run.finishing || run.controller.signal.aborted) return;
-      // Its replica paused past its time: the lease may have run out meanwhile, Redis is asked again (lease only).
-      if (performance.now() - run.localStartAt > claimed.leaseMs / 3) {
-        const reconfirmed = await this.confirm(run, 'confirmed ahead, whose replica paused past its time');
-        if (reconfirmed === undefined) return;
-        clock = reconfirmed;
+      this.timeCame(run);
+      if (!(await this.takeSlot(run, Math.min(this.options.lookAheadMs, claimed.leaseMs / 3)))) return;
+    } else if (!(await this.takeSlot(run, 0))) {
+      // Started by Redis at its claim, into a slot that was free then: one taken since by a run claimed ahead whose
+      // time came is not waited for (the run is given back at once, due again for any replica).
+      return;
+    }
+    // Its start window may have passed (it waited for a slot, its replica paused, a reply came late): a change of
+    // its task may have returned meanwhile, so Redis is asked again (task and lease) before the handler is called.
+    for (let asked = 0; this.pastStartWindow(run, clock); asked++) {
+      if (asked === MAX_START_RECHECKS) {
+        await this.giveBack(run, `its start was confirmed ${asked} times, each reply past its start window`);
+        return;
       }
-    } else {
-      // Started by Redis at its claim, into a slot that was free then: one taken since by a run claimed ahead
-      // whose time came is not waited for (the run is given back at once, due again for any replica).
-      if (!(await this.takeSlot(run, 0))) return;
-      if (replyCameLate) {
-        const confirmed = await this.confirm(run, 'whose claim reply came late');
-        if (confirmed === undefined) return;
-        clock = confirmed;
-      }
+      const rechecked = await this.confirm(run, 'started in Redis, its start window passed');
+      if (rechecked === undefined) return;
+      clock = rechecked;
     }
     const workflow = claimed.task.workflow;
     const handler = this.registry.handler(workflow);
@@ -203,10 +215,20 @@ export class RunExecutor {
   }
 
   /**
-   * Asks Redis whether the run may start (see `RunLeaseKeeper.confirmStart`); answers Redis's time at a local
-   * instant of the reply, or undefined when it must not start (then it is ended: given back, or left to Redis).
+   * Whether the run's handler would now be called past its start window: Redis's time now, at the latest (counted
+   * from when the last call was sent), is `HANDLER_START_DEADLINE_MS` past the run's start in Redis or later.
    */
-  private async confirm(run: ActiveRun, how: string): Promise<{ redisMs: number; localMs: number } | undefined> {
+  private pastStartWindow(run: ActiveRun, clock: RedisInstant): boolean {
+    const startedInRedisAt = Math.max(run.claimed.startedAt, clock.redisMs);
+    const redisNowAtLatest = clock.redisMs + (performance.now() - clock.sentAt);
+    return redisNowAtLatest - startedInRedisAt >= HANDLER_START_DEADLINE_MS;
+  }
+
+  /**
+   * Asks Redis whether the run may start (see `RunLeaseKeeper.confirmStart`); answers Redis's time as the reply
+   * told it, or undefined when it must not start (then it is ended: given back, or left to Redis).
+   */
+  private async confirm(run: ActiveRun, how: string): Promise<RedisInstant | undefined> {
     const { claimed } = run;
     const confirmation = this.core.connection.isReady
       ? await this.leases.confirmStart(run, START_CONFIRMATION_LEAD_MS)
@@ -229,14 +251,14 @@ export class RunExecutor {
       run.finishing = true;
       this.endHandler(run);
       this.logger.log(
-        `Run of task "${claimed.taskId}" (fence ${claimed.fence}) ${how} not started: the task was removed, ` +
-          'disabled or changed before its time, or the lease was lost',
+        `Run of task "${claimed.taskId}" (fence ${claimed.fence}) ${how} not started: its task was removed, ` +
+          'disabled or changed, or its lease was lost',
       );
       return undefined;
     }
     // Given back meanwhile (a shutdown): its handler is not called; its finish gives the run back.
     if (run.finishing) return undefined;
-    return { redisMs: confirmation.startedAt, localMs: performance.now() };
+    return { redisMs: confirmation.startedAt, sentAt: confirmation.sentAt, localMs: performance.now() };
   }
 
   /**
@@ -290,14 +312,18 @@ export class RunExecutor {
     }
     if (taken) this.slots.give();
     if (run.finishing || run.controller.signal.aborted) return false;
+    await this.giveBack(run, `found no free slot within ${maxWaitMs} ms`);
+    return false;
+  }
+
+  /** Gives a run whose handler was not called back (the same attempt, due again at once for any replica). */
+  private async giveBack(run: ActiveRun, why: string): Promise<void> {
     run.finishing = true;
     this.endHandler(run);
     this.logger.debug(
-      `Run of task "${run.claimed.taskId}" (fence ${run.claimed.fence}) found no free slot within ${maxWaitMs} ms: ` +
-        'given back, due again at once for any replica',
+      `Run of task "${run.claimed.taskId}" (fence ${run.claimed.fence}) ${why}: given back, due again at once`,
     );
     await this.finisher.finish(run, 'unstarted', undefined);
-    return false;
   }
 
   /** Shutdown timeout: aborts every run still going and records it `cancelled` (retried elsewhere per its policy). */

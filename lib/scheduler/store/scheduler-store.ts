@@ -23,7 +23,7 @@ import type {
   SaveTaskResult,
 } from './scheduler-store.interface';
 import { TickBatcher } from './tick-batcher';
-import { untilConfirmedStart } from './until-confirmed-start';
+import { START_WINDOW_MS, untilStartWindowEnds } from './start-window';
 import { toStoreError } from './store-error.mapper';
 import {
   parseHistoryEntry,
@@ -190,7 +190,7 @@ export class SchedulerStore {
       expectedVersion,
       operation,
     );
-    await untilConfirmedStart(waitMs);
+    await untilStartWindowEnds(waitMs);
     return { changed: status === 'changed', conflict: status === 'conflict', task: parseTask(task) };
   }
 
@@ -219,7 +219,7 @@ export class SchedulerStore {
       'schedulerRemoveTask',
       [id, this.publishArgument],
     );
-    await untilConfirmedStart(waitMs);
+    await untilStartWindowEnds(waitMs);
     return removed === 1;
   }
 
@@ -241,7 +241,7 @@ export class SchedulerStore {
       optionalNumber(dueScore),
       this.publishArgument,
     ]);
-    await untilConfirmedStart(waitMs);
+    await untilStartWindowEnds(waitMs);
     return parseTask(task);
   }
 
@@ -394,6 +394,7 @@ export class SchedulerStore {
         lookAheadMs,
         claimId,
         maxAhead,
+        START_WINDOW_MS,
         ...workflows,
       ],
     ).catch((error: unknown) => {
@@ -440,9 +441,10 @@ export class SchedulerStore {
    * Confirms, from `leadMs` before its start time, the start of a run claimed ahead: it starts only while
    * `instanceId` holds its lease and its task is present, enabled and of the version claimed (a change of the
    * task cancels it anyway). A confirmed run starts in Redis at its start time (now, if that has passed): its
-   * lease runs `leaseMs` from then, and a change of its task before then waits for it. Asked about a run started
-   * already (claimed when due, or confirmed), only its lease is checked and renewed. The confirmations of one tick
-   * go in one call.
+   * lease runs `leaseMs` from then, and a change of its task waits until its start window ends (`START_WINDOW_MS`
+   * after it). Asked about a run started already (claimed when due, or confirmed) whose handler could not be called
+   * within that window, its lease and its task are checked alike (a changed one is given back) and a new window
+   * opens. The confirmations of one tick go in one call.
    */
   confirmStart(run: StartRunInput): Promise<StartRunResult> {
     return this.starts.add(run);
@@ -473,7 +475,7 @@ export class SchedulerStore {
 
   /** One call for the start confirmations of one replica's runs due in the same tick (see `TickBatcher`). */
   private async startMany(runs: StartRunInput[]): Promise<StartRunResult[]> {
-    const args: Array<string | number> = [runs[0].instanceId, runs[0].leadMs];
+    const args: Array<string | number> = [runs[0].instanceId, runs[0].leadMs, START_WINDOW_MS];
     for (const run of runs) args.push(run.taskId, run.fence, run.leaseMs);
     const inputs = runs.length === 1 ? { taskId: runs[0].taskId, fence: runs[0].fence } : { runs: runs.length };
     const [now, started] = await this.call<StartReply>('startRuns', inputs, 'schedulerStartRuns', args);

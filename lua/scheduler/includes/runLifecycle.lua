@@ -45,9 +45,17 @@ local function laterRunStarted(state, fence)
   return (tonumber(state.startedFence) or 0) > tonumber(fence)
 end
 
--- claim: { instanceId, id, defaultLeaseMs } of the claim call, its id recorded so that the runs of a claim whose
--- reply was lost can be found and given back (schedulerPeek). ahead: a fire claimed ahead (it starts at startAt,
--- once its replica confirms the start).
+-- The run started in Redis at `startAt` (its claim, or the confirmation of a run claimed ahead): its handler is
+-- called within the start window after it, or its replica asks Redis again first (schedulerStartRuns, `recheck`);
+-- a change of its task waits for the window's end (confirmedStartWaitMs), so that once the change has returned no
+-- handler of the old definition starts.
+local function openStartWindow(state, startAt, startWindowMs)
+  state.startsBy = math.max(tonumber(state.startsBy) or 0, startAt + startWindowMs)
+end
+
+-- claim: { instanceId, id, defaultLeaseMs, startWindowMs } of the claim call, its id recorded so that the runs of a
+-- claim whose reply was lost can be found and given back (schedulerPeek). ahead: a fire claimed ahead (it starts at
+-- startAt, once its replica confirms the start).
 local function startRun(K, taskId, state, scheduledAt, attempt, kind, claim, startAt, ahead, withTask)
   local leaseMs = tonumber(state.leaseMs) or 0
   if leaseMs <= 0 then
@@ -73,6 +81,7 @@ local function startRun(K, taskId, state, scheduledAt, attempt, kind, claim, sta
   state.fence = fence
   if not ahead then
     noteStarted(state, fence)
+    openStartWindow(state, startAt, claim.startWindowMs)
   end
   state.lastRunAt = startAt
   state.lastStatus = 'running'
@@ -206,13 +215,13 @@ local function cancelAheadRun(K, taskId, state, now)
   return ahead
 end
 
--- How long (ms) until the latest start Redis confirmed ahead for the task's runs (schedulerStartRuns), 0 when it
--- has come: a removal, disable or definition change returns only after it, so that no handler of the old
--- definition starts once the change has returned (the run is in progress by then, like any run started before).
+-- How long (ms) until the start window of the task's latest run started in Redis ends (openStartWindow), 0 when it
+-- has: a removal, disable or definition change returns only after it, so that no handler of the old definition
+-- starts once the change has returned (its handler was called by then, or will not be without Redis asked again).
 local function confirmedStartWaitMs(state, now)
-  local startsAt = state and tonumber(state.startsAt)
-  if startsAt and startsAt > now then
-    return startsAt - now
+  local startsBy = state and tonumber(state.startsBy)
+  if startsBy and startsBy > now then
+    return startsBy - now
   end
   return 0
 end

@@ -9,8 +9,8 @@ import { TaskCalls } from './task-calls';
  * and a comparison concludes only when the intervals do not overlap: a violation is certain, never a matter
  * of clock error. Where faults make a promise conditional (nothing vanishes "with no crash"), fires near a
  * fault are left out, with margins; the other invariants hold through faults. One gap is left open on
- * purpose: a replica paused between a start confirmed in Redis and the handler call would start "after" a
- * change committed meanwhile; a gap of microseconds, which no SIGSTOP of these runs is likely to meet.
+ * purpose: a replica paused between its last look at the run's start window and the handler call would start
+ * "after" a change returned meanwhile; a gap of microseconds, which no SIGSTOP of these runs is likely to meet.
  */
 
 export interface InvariantReport {
@@ -161,8 +161,9 @@ function checkOncePerFire(index: HistoryIndex): InvariantReport {
 }
 
 /**
- * 2. Nothing starts after a committed remove, disable or definition change for the old definition: Redis decides
- * no start after the change returned (a start decided before it is a run in progress).
+ * 2. Nothing starts after a committed remove, disable or definition change for the old definition: no handler is
+ * called after the change returned, even of a run Redis started before it (a change waits for the start window of
+ * its task's latest run; a handler not called within it is checked again first).
  */
 function checkNothingAfterChanges(index: HistoryIndex): InvariantReport {
   const violations: string[] = [];
@@ -178,7 +179,7 @@ function checkNothingAfterChanges(index: HistoryIndex): InvariantReport {
       const after = removal.end?.hi ?? Infinity;
       for (const run of runs) {
         counts.compared++;
-        if (index.startDecidedAt(run) > after)
+        if (run.start.lo > after)
           violations.push(`${taskId}: ${describeRun(run)} started after removeTask returned at ${at(after)}`);
       }
     }
@@ -188,7 +189,7 @@ function checkNothingAfterChanges(index: HistoryIndex): InvariantReport {
         counts.compared++;
         const how = period.by.op === 'addTask' ? 'added disabled' : `${period.by.op} returned at ${at(period.from)}`;
         const until = period.until === Infinity ? 'never enabled again' : `enabled again from ${at(period.until)}`;
-        if (index.startDecidedAt(run) > period.from && run.start.hi < period.until)
+        if (run.start.lo > period.from && run.start.hi < period.until)
           violations.push(`${taskId}: ${describeRun(run)} started while disabled (${how}, ${until})`);
         else if (run.scheduledAt > period.from && run.scheduledAt < period.until)
           violations.push(`${taskId}: ${describeRun(run)} ran a fire time of a disabled period (${how}, ${until})`);
@@ -199,7 +200,7 @@ function checkNothingAfterChanges(index: HistoryIndex): InvariantReport {
       const after = call.end?.hi ?? Infinity;
       for (const run of runs) {
         counts.compared++;
-        if (index.startDecidedAt(run) > after && run.version !== null && run.version < version) {
+        if (run.start.lo > after && run.version !== null && run.version < version) {
           const kind = run.attempt === 1 ? 'started' : 'retried';
           violations.push(
             `${taskId}: ${describeRun(run)} ${kind} with payload v${run.version} ` +
@@ -213,7 +214,7 @@ function checkNothingAfterChanges(index: HistoryIndex): InvariantReport {
       const after = change.end?.hi ?? Infinity;
       for (const run of runs.filter(scheduled)) {
         counts.compared++;
-        if (run.scheduledAt < change.begin.lo && index.startDecidedAt(run) > after)
+        if (run.scheduledAt < change.begin.lo && run.start.lo > after)
           violations.push(
             `${taskId}: ${describeRun(run)}, a fire of the old cron, started after updateTask ` +
               `to "${change.intent.cron}" returned at ${at(after)}`,

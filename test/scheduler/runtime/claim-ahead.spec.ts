@@ -160,7 +160,7 @@ describe('claim ahead (lookAheadMs)', () => {
       await sleep(fireAt - Date.now() + 700);
       assert.deepEqual(onceStarts, [], `the handler started after ${change}`);
       assert.equal(
-        logger.find('log', /claimed ahead not started: the task was removed, disabled or changed/).length,
+        logger.find('log', /claimed ahead not started: its task was removed, disabled or changed/).length,
         1,
       );
       // Nothing left holding a lease: the run was cancelled in Redis.

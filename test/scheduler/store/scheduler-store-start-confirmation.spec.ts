@@ -4,6 +4,7 @@ import { ScriptRunner } from '../../../lib/core/scripts/script-runner';
 import { SchedulerStore } from '../../../lib/scheduler/store/scheduler-store';
 import { schedulerKeys } from '../../../lib/scheduler/store/scheduler-keys';
 import type { ClaimDecision, ClaimedRun } from '../../../lib/scheduler/store/scheduler-store.interface';
+import { START_WINDOW_MS } from '../../../lib/scheduler/store/start-window';
 import { describeOnTargets } from '../../harness/redis-target';
 import { sleep } from '../../harness/wait';
 import {
@@ -174,16 +175,39 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     assert.deepEqual((await confirmAtItsTime(again)).started, [true]);
   });
 
-  it('a run claimed when due, its claim reply late, is confirmed by its lease alone: a change since finds it started', async () => {
-    const fireTime = await f.dueTask('due-late');
+  it("a change of a task whose run started at its claim returns once that run's start window has passed", async () => {
+    await f.dueTask('window');
     const [run] = await f.claimDue(f.store, { instanceId: 'a' });
-    assert.equal(run.scheduledAt, fireTime);
-    await f.store.saveTask(definition('due-late', { payload: { v: 2 } }), null, null, 'update');
+    await f.store.saveTask(definition('window', { payload: { v: 2 } }), null, null, 'update');
+    const returnedAt = await f.store.now();
+    assert.ok(
+      returnedAt >= run.claimedAt + START_WINDOW_MS,
+      `returned ${returnedAt - run.claimedAt} ms after the claim, within the ${START_WINDOW_MS} ms start window`,
+    );
+  });
+
+  it('a run started at its claim, asked about again past its start window, starts if its task is unchanged', async () => {
+    await f.dueTask('due-late');
+    const [run] = await f.claimDue(f.store, { instanceId: 'a' });
     const { started } = await f.store.confirmStart({ ...run, instanceId: 'a', leadMs: 0 });
-    assert.equal(started, true, 'Redis started it at the claim, before the change: a run in progress');
+    assert.equal(started, true);
     const [entry] = await f.store.getRuns('due-late', 1);
     assert.equal(entry.status, 'running');
     assert.equal(entry.startedAt?.getTime(), run.claimedAt, 'its start stays the claim');
+  });
+
+  it('a run started at its claim whose task changed before it was asked about again is given back: it runs for the new definition', async () => {
+    const fireTime = await f.dueTask('due-changed');
+    const [run] = await f.claimDue(f.store, { instanceId: 'a' });
+    await f.store.saveTask(definition('due-changed', { payload: { v: 2 } }), null, null, 'update');
+    const { started } = await f.store.confirmStart({ ...run, instanceId: 'a', leadMs: 0 });
+    assert.equal(started, false, 'its handler must not start: the change returned');
+    assert.equal(await f.raw.zcard(`${BASE}:leases`), 0, 'its lease released');
+    const [again] = await f.claimDue(f.store, { instanceId: 'b' });
+    assert.equal(again?.scheduledAt, fireTime, 'the same fire, due again');
+    assert.ok(again.fence > run.fence);
+    assert.deepEqual(again.task.payload, { v: 2 });
+    assert.equal(again.attempt, 1, 'no attempt used');
   });
 
   it('a run claimed ahead confirmed after a later run of its task started (its replica paused) is given back: tokens follow starts', async () => {
