@@ -9,6 +9,10 @@
 # unless it has its own file of that name (rooms.module.ts: a feature module whose controller injects the services
 # without importing the library's modules; nest12-esm and nest12-cjs import it) (nest12-scheduler has its own main.ts: the smoke check, then three replicas as child processes
 # run a @DistributedCron every second for SCHEDULER_SOAK_SECONDS, default 60, each fire checked to run exactly once).
+# nest12-readme is a new app written from the README alone: only its package.json (what `nest new` installs) and
+# src/check.ts are in the repository; its sources are the README's Quick start blocks (test/docs/write-readme-app.ts
+# writes each block whose first line names a file under src/), the packages of the README's `npm install` lines are
+# installed beside the tarball, and src/check.ts runs `node dist/main.js` and checks what the README promises.
 # Works with CI=true and no stdin; removes its temporary folder and stops Redis on exit.
 set -euo pipefail
 
@@ -48,14 +52,34 @@ log "npm pack (prepack builds dist/)"
 tarball="$work/$(cd "$root" && npm pack --silent --pack-destination "$work" | tail -n 1)"
 log "packed $(basename "$tarball"): $(tar -tzf "$tarball" | wc -l) files"
 
+# The README app's writer (TypeScript, compiled once into the temporary folder).
+readme_tools=""
+readme_app_writer() {
+  if [ -z "$readme_tools" ]; then
+    readme_tools="$work/readme-tools"
+    (cd "$root" && npx --no-install tsc --ignoreConfig --outDir "$readme_tools" --rootDir test/docs --module node20 \
+      --moduleResolution node16 --target ES2022 --types node --strict --skipLibCheck test/docs/write-readme-app.ts) >&2 || return 1
+  fi
+  echo "$readme_tools/write-readme-app.js"
+}
+
 run_app() {
-  local app="$1" dir="$work/$1"
+  local app="$1" dir="$work/$1" extra_packages=() entry=main.js
   cp -R "$here/apps/$app" "$dir"
-  for file in main.ts smoke-check.ts rooms.module.ts; do [ -e "$dir/src/$file" ] || cp "$here/shared/$file" "$dir/src/$file"; done
+  if [ "$app" = nest12-readme ]; then
+    log "$app: sources from the README's Quick start"
+    local writer packages
+    writer="$(readme_app_writer)"
+    packages="$(node "$writer" "$root/README.md" "$dir")"
+    read -r -a extra_packages <<<"$packages"
+    entry=check.js
+  else
+    for file in main.ts smoke-check.ts rooms.module.ts; do [ -e "$dir/src/$file" ] || cp "$here/shared/$file" "$dir/src/$file"; done
+  fi
   [ -e "$dir/tsconfig.json" ] || cp "$here/shared/tsconfig.json" "$dir/tsconfig.json"
   cd "$dir"
-  log "$app: npm install $(basename "$tarball")"
-  npm install --no-audit --no-fund --prefer-offline --loglevel=error "$tarball"
+  log "$app: npm install $(basename "$tarball") ${extra_packages[*]}"
+  npm install --no-audit --no-fund --prefer-offline --loglevel=error "$tarball" "${extra_packages[@]}"
   log "$app: tsc"
   npx --no-install tsc -p tsconfig.json
   # The package's own declarations, checked against this app's versions of Nest, ioredis, terminus, class-validator.
@@ -66,8 +90,8 @@ run_app() {
     echo "$app: the package's .d.ts files do not compile against this app's dependencies" >&2
     return 1
   fi
-  log "$app: node dist/main.js"
-  timeout 120 node dist/main.js
+  log "$app: node dist/$entry"
+  timeout 120 node "dist/$entry"
   node -e "
     const versions = ['@nestjs/core', '@nestjs/terminus', 'ioredis', 'class-validator', 'prom-client', '@liaoliaots/nestjs-redis']
       .map((name) => { try { return name + '@' + require('./node_modules/' + name + '/package.json').version; } catch { return null; } })
