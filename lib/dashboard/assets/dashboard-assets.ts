@@ -38,7 +38,7 @@ export function readDashboardAssets(directory: string): ReadonlyMap<string, Dash
       } catch (error) {
         throw new Error(
           `nestjs-stateful-redis: the dashboard's ${name} is missing from ${directory}; ` +
-            'in a clone of the repository, run npm run build',
+            'an installed package is incomplete (reinstall it); in a clone of the repository, run npm run build',
           { cause: error },
         );
       }
