@@ -4,7 +4,7 @@ import { scrubText } from '../core/errors/credential-scrubber';
 import { StatefulError } from '../core/errors/stateful.error';
 import { httpStatusOf } from '../core/filters/stateful-error.filter';
 import { ActionRefusal, DashboardActions } from './actions/dashboard-actions';
-import { DASHBOARD_ASSETS } from './assets/dashboard-assets';
+import { dashboardAssets } from './assets/dashboard-assets';
 import { DASHBOARD_LOGGER_CONTEXT, DASHBOARD_RESOLVED_OPTIONS } from './dashboard.constants';
 import { dashboardReply, HTML, JSON_TYPE, setDashboardHeaders } from './dashboard-reply';
 import type { ResolvedStatefulDashboardOptions } from './interfaces/stateful-dashboard-options.interface';
@@ -56,7 +56,10 @@ export class DashboardController {
     private readonly userLookupView: UserLookupView,
     private readonly schedulerView: SchedulerView,
     private readonly taskView: TaskView,
-  ) {}
+  ) {
+    // Read now: a package without its browser files fails at boot, not at the first page.
+    dashboardAssets();
+  }
 
   /** The dashboard's own path (without a trailing slash: paths are matched exactly) leads to its first page. */
   @Get()
@@ -89,7 +92,7 @@ export class DashboardController {
 
   @Get('assets/:name')
   asset(@Req() request: DashboardRequest, @Res() response: unknown): void {
-    const asset = DASHBOARD_ASSETS.get(lastSegment(request));
+    const asset = dashboardAssets().get(lastSegment(request));
     if (asset === undefined) {
       this.reply(response, 404, JSON_TYPE, JSON.stringify({ statusCode: 404, message: 'No such asset' }));
       return;

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { DASHBOARD_ICON } from './dashboard-icon.asset';
-import { DASHBOARD_SCRIPT } from './dashboard-script.asset';
-import { DASHBOARD_STYLE } from './dashboard-style.asset';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** The files the dashboard serves, by name. */
+export type DashboardAssetName = 'dashboard.js' | 'dashboard.css' | 'icon.svg';
 
 /** A file the dashboard serves from memory. */
 export interface DashboardAsset {
@@ -11,18 +13,49 @@ export interface DashboardAsset {
   version: string;
 }
 
-function asset(contentType: string, body: string): DashboardAsset {
-  return { contentType, body, version: createHash('sha256').update(body).digest('hex').slice(0, 12) };
+const CONTENT_TYPES: Record<DashboardAssetName, string> = {
+  'dashboard.js': 'text/javascript; charset=utf-8',
+  'dashboard.css': 'text/css; charset=utf-8',
+  'icon.svg': 'image/svg+xml',
+};
+
+/**
+ * `dist/browser/` of this package, where `npm run build` writes the browser files (browser/build.mjs) and from
+ * where the package ships them. The package's own name resolves to its package.json (Node's self-reference through
+ * `exports`), installed or in this repository, from dist/ or a test build: nothing walks up from this file.
+ */
+export function browserDirectory(): string {
+  return join(dirname(require.resolve('nestjs-stateful-redis/package.json')), 'dist', 'browser');
 }
 
-/** Every asset by file name: the package ships them as code, no file to find at run time, no build step, no CDN. */
-export const DASHBOARD_ASSETS: ReadonlyMap<string, DashboardAsset> = new Map([
-  ['dashboard.js', asset('text/javascript; charset=utf-8', DASHBOARD_SCRIPT)],
-  ['dashboard.css', asset('text/css; charset=utf-8', DASHBOARD_STYLE)],
-  ['icon.svg', asset('image/svg+xml', DASHBOARD_ICON)],
-]);
+/** Reads the browser files of `directory`: a package without them (not built) is refused with what to do. */
+export function readDashboardAssets(directory: string): ReadonlyMap<string, DashboardAsset> {
+  return new Map(
+    Object.entries(CONTENT_TYPES).map(([name, contentType]) => {
+      let body: string;
+      try {
+        body = readFileSync(join(directory, name), 'utf8');
+      } catch (error) {
+        throw new Error(
+          `nestjs-stateful-redis: the dashboard's ${name} is missing from ${directory}; ` +
+            'an installed package is incomplete (reinstall it); in a clone of the repository, run npm run build',
+          { cause: error },
+        );
+      }
+      return [name, { contentType, body, version: createHash('sha256').update(body).digest('hex').slice(0, 12) }];
+    }),
+  );
+}
+
+let assets: ReadonlyMap<string, DashboardAsset> | undefined;
+
+/** Every asset by file name, read once, at the dashboard's first use (its controller's creation). */
+export function dashboardAssets(): ReadonlyMap<string, DashboardAsset> {
+  assets ??= readDashboardAssets(browserDirectory());
+  return assets;
+}
 
 /** The URL of one of the assets above, relative to a dashboard page. */
-export function assetUrl(name: 'dashboard.js' | 'dashboard.css' | 'icon.svg'): string {
-  return `assets/${name}?v=${(DASHBOARD_ASSETS.get(name) as DashboardAsset).version}`;
+export function assetUrl(name: DashboardAssetName): string {
+  return `assets/${name}?v=${(dashboardAssets().get(name) as DashboardAsset).version}`;
 }

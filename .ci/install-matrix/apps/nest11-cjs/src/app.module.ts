@@ -1,6 +1,6 @@
 import { Injectable, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { StatefulRedisModule, type StatefulRedisModuleOptions } from 'nestjs-stateful-redis';
+import { StatefulDashboardModule, StatefulRedisModule, type StatefulRedisModuleOptions } from 'nestjs-stateful-redis';
 
 /** An options factory class: `forRootAsync({ useClass })` calls `createStatefulRedisOptions()`. */
 @Injectable()
@@ -16,6 +16,11 @@ class StatefulRedisConfig {
 }
 
 @Module({
-  imports: [TerminusModule, StatefulRedisModule.forRootAsync({ useClass: StatefulRedisConfig })],
+  imports: [
+    TerminusModule,
+    StatefulRedisModule.forRootAsync({ useClass: StatefulRedisConfig }),
+    // Its controller reads the browser files (dist/browser/ of the installed package) at boot, or refuses to boot.
+    StatefulDashboardModule.register({ path: '/ops' }),
+  ],
 })
 export class AppModule {}

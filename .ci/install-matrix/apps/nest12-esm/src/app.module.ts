@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { DistributedScheduleModule, StatefulRedisModule } from 'nestjs-stateful-redis';
+import { DistributedScheduleModule, StatefulDashboardModule, StatefulRedisModule } from 'nestjs-stateful-redis';
 import { RoomsModule } from './rooms.module.js';
 
 @Module({
@@ -15,6 +15,8 @@ import { RoomsModule } from './rooms.module.js';
     }),
     DistributedScheduleModule.forRoot({ namespace: `install-matrix-esm-${process.pid}` }),
     RoomsModule,
+    // Its controller reads the browser files (dist/browser/ of the installed package) at boot, or refuses to boot.
+    StatefulDashboardModule.register({ path: '/ops' }),
   ],
 })
 export class AppModule {}
