@@ -371,7 +371,14 @@ async function checkWalkThrough(base, namespace) {
     for (;;) {
       const pods = (await api({ base }, 'GET', `/namespaces/${namespace}/services/game/pod-reports`)).body;
       if (!pods.some((pod) => pod.podId === 1)) break;
-      if (Date.now() > deadline) throw new Error(`walk-through check failed: pod 1 not swept: ${JSON.stringify(pods)}`);
+      if (Date.now() > deadline) {
+        // What the sweep did meanwhile, to tell a slow machine from a sweep that fails.
+        const runs = (await call('GET', `${base}/scheduler/tasks/stateful-redis.dead-pod-sweep/runs?limit=10`)).body;
+        const outcomes = runs.map((run) => `${run.status}${run.error ? ` (${run.error})` : ''}`).join(', ');
+        throw new Error(
+          `walk-through check failed: pod 1 not swept in 30 s: ${JSON.stringify(pods)}; sweeps: ${outcomes}`,
+        );
+      }
       await sleep(500);
     }
     const reports = await call('GET', `${b}/pod-reports`);
