@@ -11,6 +11,7 @@ import { ActiveRun } from './active-run';
 import { AheadStarts } from './ahead-starts';
 import { attemptFailure, AttemptFailure } from './attempt-failure';
 import { ChangeSubscriber } from './change-subscriber';
+import { RedisClock } from './redis-clock';
 import { RunFinisher } from './run.finisher';
 import { RunLeaseKeeper } from './run-lease.keeper';
 import { SlotGate } from './slot-gate';
@@ -23,7 +24,7 @@ import { WorkflowRegistry } from './workflow-registry';
  * the hundreds of runs due at one whole second to be answered before it; a change of the task that comes in
  * between waits for the run's start window to end (`START_WINDOW_MS` after its start).
  */
-const START_CONFIRMATION_LEAD_MS = 50;
+const START_CONFIRMATION_LEAD_MS = 100;
 
 /** A run started in Redis may be asked about again this many times when each reply comes past its start window. */
 const MAX_START_RECHECKS = 3;
@@ -69,6 +70,7 @@ export class RunExecutor {
     private readonly leases: RunLeaseKeeper,
     private readonly finisher: RunFinisher,
     private readonly wakeSignal: WakeSignal,
+    private readonly redisClock: RedisClock,
     changes: ChangeSubscriber,
     @Inject(SCHEDULER_METRICS) private readonly metrics: SchedulerMetrics | null,
   ) {
@@ -166,6 +168,11 @@ export class RunExecutor {
       const confirmed = await this.confirm(run, 'claimed ahead');
       if (confirmed === undefined) return;
       clock = confirmed;
+      // The confirmation's reply is small and comes just before the start: often a tighter bound on Redis's clock
+      // than the claim's (a large reply), so the run starts nearer its time, never before it.
+      this.redisClock.observe(confirmed.redisMs, confirmed.localMs);
+      const confirmedStart = this.redisClock.localTimeOf(claimed.startedAt, confirmed.redisMs - confirmed.localMs);
+      run.localStartAt = Math.min(run.localStartAt, confirmedStart);
       await this.aheadStarts.at(run.localStartAt);
       // Given back meanwhile (a shutdown), or its lease lost: its handler is not called.
       if (run.finishing || run.controller.signal.aborted) return;

@@ -148,7 +148,7 @@ describe('runs claimed ahead take a slot only at their time', () => {
       const raw = new Redis(fixture.server.port, fixture.server.host);
       try {
         const [stateKey] = await raw.keys(`*gate-${change}*:state`);
-        // Wait for a confirmation ahead of a fire (its 50 ms before it: read without pause), then change both tasks.
+        // Wait for a confirmation ahead of a fire (its 100 ms before it: read without pause), then change both tasks.
         let confirmedFor = 0;
         for (const giveUpAt = Date.now() + 15_000; confirmedFor === 0 && Date.now() < giveUpAt;) {
           const states = (await raw.hmget(stateKey, 'a', 'b')).map(
