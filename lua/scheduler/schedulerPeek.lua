@@ -7,7 +7,7 @@
     KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, then the due
                and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] instance id
-    ARGV[2] most candidates to return
+    ARGV[2] most candidates due by now to return
     ARGV[3] history length
     ARGV[4] publish command: PUBLISH, SPUBLISH or '' (the caller publishes)
     ARGV[5] JSON list of task ids to pass over (due fires this replica cannot decide on): neither returned,
@@ -17,7 +17,8 @@
     ARGV[8] age (ms) past which another replica's heartbeat is deleted, 0 to keep them all this time
     ARGV[9] JSON list of the ids of this replica's claims whose replies were lost: their runs, which the replica
             never learned of (no handler started), are given back (includes/runLifecycle giveBack)
-    ARGV[10..n] workflows this replica runs
+    ARGV[10] most candidates due later (within the look-ahead) to return
+    ARGV[11..n] workflows this replica runs
   Output:
     { now, candidates, pendingDue, nextWakeAt, lost, givenBack }: now: Redis time (ms); candidates, pendingDue and
     nextWakeAt as includes/collectDue returns them; lost: { { taskId, fence, attempt, retryAt or -1,
@@ -44,7 +45,7 @@ for _, taskId in ipairs(cjson.decode(ARGV[5])) do
   passOverCount = passOverCount + 1
 end
 local workflows = {}
-for i = 10, #ARGV do
+for i = 11, #ARGV do
   workflows[#workflows + 1] = ARGV[i]
 end
 
@@ -114,7 +115,7 @@ for i, run in ipairs(orphanRuns) do
   end
 end
 
-local candidates, pendingDue, nextWakeAt = collectDue(K, workflows, limit, passOver, passOverCount, now,
-  tonumber(ARGV[6]), tonumber(ARGV[7]))
+local candidates, pendingDue, nextWakeAt = collectDue(K, workflows, limit, tonumber(ARGV[10]), passOver,
+  passOverCount, now, tonumber(ARGV[6]), tonumber(ARGV[7]))
 writeStates(K)
 return { now, candidates, pendingDue, nextWakeAt, lost, givenBack }

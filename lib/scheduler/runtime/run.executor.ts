@@ -194,6 +194,11 @@ export class RunExecutor {
       if (rechecked === undefined) return;
       clock = rechecked;
     }
+    // The connection was lost since Redis confirmed it: fail closed, as when it cannot be confirmed.
+    if (!this.core.connection.isReady) {
+      await this.giveBackUnreachable(run, 'confirmed');
+      return;
+    }
     const workflow = claimed.task.workflow;
     const handler = this.registry.handler(workflow);
     run.startedAt = performance.now();
@@ -240,18 +245,9 @@ export class RunExecutor {
     const confirmation = this.core.connection.isReady
       ? await this.leases.confirmStart(run, START_CONFIRMATION_LEAD_MS)
       : 'unreachable';
-    // Redis unreachable at its time (or its clock still before it): fail closed, as a look would. Nothing ran, so
-    // the run is given back once Redis answers: the same attempt is due again, for any replica.
+    // Redis unreachable at its time (or its clock still before it).
     if (confirmation === 'unreachable' || confirmation.notYetMs !== undefined) {
-      run.finishing = true;
-      this.endHandler(run);
-      this.logger.warn(
-        `Run of task "${claimed.taskId}" (fence ${claimed.fence}) ${how} not started: ` +
-          'Redis is unreachable at its time; ' +
-          'it is given back once Redis answers (the same attempt, due again at once), ' +
-          'or recorded lost if its lease runs out first',
-      );
-      await this.finisher.finish(run, 'unstarted', undefined);
+      await this.giveBackUnreachable(run, how);
       return undefined;
     }
     if (!confirmation.started) {
@@ -321,6 +317,22 @@ export class RunExecutor {
     if (run.finishing || run.controller.signal.aborted) return false;
     await this.giveBack(run, `found no free slot within ${maxWaitMs} ms`);
     return false;
+  }
+
+  /**
+   * Redis unreachable at the run's time: fail closed, as a look would. Nothing ran, so the run is given back once
+   * Redis answers (the same attempt, due again at once for any replica), or recorded lost if its lease runs out first.
+   */
+  private async giveBackUnreachable(run: ActiveRun, how: string): Promise<void> {
+    const { taskId, fence } = run.claimed;
+    run.finishing = true;
+    this.endHandler(run);
+    this.logger.warn(
+      `Run of task "${taskId}" (fence ${fence}) ${how} not started: Redis is unreachable at its time; ` +
+        'it is given back once Redis answers (the same attempt, due again at once), ' +
+        'or recorded lost if its lease runs out first',
+    );
+    await this.finisher.finish(run, 'unstarted', undefined);
   }
 
   /** Gives a run whose handler was not called back (the same attempt, due again at once for any replica). */

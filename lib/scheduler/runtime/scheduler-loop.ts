@@ -203,9 +203,9 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     const { instanceId, historyLength, pollIntervalMs, lookAheadMs, maxConcurrent } = this.options;
     const workflows = this.registry.names();
     // At least one candidate even without a free slot: the health indicator reports the oldest overdue fire. With
-    // free slots, up to `maxConcurrent` more are decided on, for the slots that free up next (the backlog), and as
-    // many as may be claimed ahead.
-    const limit = free > 0 ? free + maxConcurrent + aheadRoom : 1;
+    // free slots, up to `maxConcurrent` more due now are decided on, for the slots that free up next (the backlog),
+    // and as many due later as may be claimed ahead.
+    const limit = free > 0 ? free + maxConcurrent : 1;
     const peek = await this.store.peek(
       instanceId,
       workflows,
@@ -215,6 +215,7 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
       lookAheadMs,
       Math.random(),
       this.heartbeatMaxAgeToPrune(),
+      free > 0 ? aheadRoom : 0,
     );
     this.redisClock.observe(peek.now, performance.now());
     this.leases.reportReaped(peek.lost);
@@ -254,9 +255,9 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     const claimNow = [...dueNow.slice(0, free), ...dueLater.slice(0, aheadRoom)];
     const claimed = await this.claimAndStart(claimNow, tasks, free, aheadRoom);
     this.backlogged = claimed > 0 && dueNow.length >= free;
-    // Every slot taken, more may be due (or more due later than the room for runs claimed ahead): the end of a run,
+    // Every slot taken, more may be due (or the room for runs claimed ahead filled: more may be due later): the end of a run,
     // or a run claimed ahead reaching its time, is worth a look.
-    this.wakeSignal.waitingForSlots = (claimed >= free && dueNow.length >= free) || dueLater.length > aheadRoom;
+    this.wakeSignal.waitingForSlots = (claimed >= free && dueNow.length >= free) || dueLater.length >= aheadRoom;
     // More may be due than one look could take, or other replicas raced for some: look again at once while there
     // is room, until a look claims nothing (a fire left unclaimed would wait for the next window).
     if (claimed > 0 && (this.executor.freeSlots > 0 || this.executor.aheadRoom > 0)) return 0;

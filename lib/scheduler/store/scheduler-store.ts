@@ -323,6 +323,7 @@ export class SchedulerStore {
     lookAheadMs = 0,
     windowAt = 0,
     heartbeatMaxAgeMs = 0,
+    aheadLimit = limit,
   ): Promise<PeekResult> {
     for (const workflow of workflows) this.workflows.add(workflow);
     const lostClaims = [...(this.lostClaims.get(instanceId) ?? [])];
@@ -340,6 +341,7 @@ export class SchedulerStore {
         windowAt,
         heartbeatMaxAgeMs,
         JSON.stringify(lostClaims),
+        aheadLimit,
         ...workflows,
       ],
     );

@@ -2,9 +2,11 @@
   The due fires of a replica's workflows, as schedulerPeek returns them: those due by now, and those due within the
   look-ahead window that may be claimed ahead (a fire of a task with a run in progress or a retry waiting, and
   overlap other than `allow`, is not: overlap is decided at its due time, so it is left out and its due score is a
-  wake-up time). When more are due than `limit`, they are taken from a window of the due ones placed by windowAt (a
-  fraction in [0, 1)), so that replicas looking at once ask for different fires. passOver: a set of task ids left
-  out (not counted toward limit), passOverCount its size.
+  wake-up time). At most `limit` are due by now and `aheadLimit` due later (the room for runs claimed ahead: a look
+  with few free slots does not read hundreds of fires it cannot take). When more are due than asked for, they are
+  taken from a window of the due ones placed by windowAt (a fraction in [0, 1)), so that replicas looking at once
+  ask for different fires. passOver: a set of task ids left out (not counted toward the limits), passOverCount its
+  size.
   Returns candidates, pendingDue, nextWakeAt: candidates { { task, fireTime }, ... } earliest due score first,
   task = { id, definition JSON, JSON of what a decision needs of the state: nextRunAt, enabled, version },
   fireTime = the task's nextRunAt; pendingDue: pending entries (retry, buffered, manual) of the workflows due by
@@ -16,7 +18,7 @@
 --- @include "scheduler/includes/taskState"
 --- @include "scheduler/includes/runLifecycle"
 
-local function collectDue(K, workflows, limit, passOver, passOverCount, now, lookAheadMs, windowAt)
+local function collectDue(K, workflows, limit, aheadLimit, passOver, passOverCount, now, lookAheadMs, windowAt)
   local horizon = now + lookAheadMs
   local due = {}
   local pendingDue = 0
@@ -31,7 +33,7 @@ local function collectDue(K, workflows, limit, passOver, passOverCount, now, loo
       wakeAtScore(tonumber(reply[2]) - earlier)
     end
   end
-  local want = limit + passOverCount + 1
+  local want = limit + aheadLimit + passOverCount + 1
   for _, workflow in ipairs(workflows) do
     local dueKey, pendingKey = K.due[workflow], K.pending[workflow]
     local offset = 0
@@ -56,25 +58,42 @@ local function collectDue(K, workflows, limit, passOver, passOverCount, now, loo
   end)
 
   local candidates = {}
+  local dueNow, dueLater = 0, 0
   for _, entry in ipairs(due) do
-    if #candidates >= limit then
-      nextWakeAt = now
-      break
-    end
     local taskId, score = entry[1], entry[2]
-    local state = readState(K, taskId)
-    if not state or not state.nextRunAt or not state.enabled then
-      -- An index entry without a schedule behind it (should not happen): drop it rather than spin on it.
-      rcall('ZREM', K.due[entry[3]], taskId)
-    elseif score > now and busyRuns(state) > 0 and state.overlap ~= 'allow' then
-      wakeAtScore(score)
-    else
-      local definition = rcall('HGET', K.tasks, taskId)
-      if definition then
-        local decisionState = cjson.encode({ nextRunAt = state.nextRunAt, enabled = true, version = state.version })
-        candidates[#candidates + 1] = { { taskId, definition, decisionState }, state.nextRunAt }
+    local later = score > now
+    if later and dueLater >= aheadLimit then
+      if aheadLimit > 0 then
+        -- More due later than returned (other replicas may take those returned): look again at once.
+        nextWakeAt = now
       else
+        -- No room to claim ahead: claimed once room frees (its replica looks again then), or once due.
+        wakeAtScore(score)
+      end
+      break
+    elseif not later and dueNow >= limit then
+      -- Due by now beyond the limit: more is due than returned, look again at once.
+      nextWakeAt = now
+    else
+      local state = readState(K, taskId)
+      if not state or not state.nextRunAt or not state.enabled then
+        -- An index entry without a schedule behind it (should not happen): drop it rather than spin on it.
         rcall('ZREM', K.due[entry[3]], taskId)
+      elseif later and busyRuns(state) > 0 and state.overlap ~= 'allow' then
+        wakeAtScore(score)
+      else
+        local definition = rcall('HGET', K.tasks, taskId)
+        if definition then
+          local decisionState = cjson.encode({ nextRunAt = state.nextRunAt, enabled = true, version = state.version })
+          candidates[#candidates + 1] = { { taskId, definition, decisionState }, state.nextRunAt }
+          if later then
+            dueLater = dueLater + 1
+          else
+            dueNow = dueNow + 1
+          end
+        else
+          rcall('ZREM', K.due[entry[3]], taskId)
+        end
       end
     end
   end
