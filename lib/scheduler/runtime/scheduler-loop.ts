@@ -255,8 +255,8 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     const claimNow = [...dueNow.slice(0, free), ...dueLater.slice(0, aheadRoom)];
     const claimed = await this.claimAndStart(claimNow, tasks, free, aheadRoom);
     this.backlogged = claimed > 0 && dueNow.length >= free;
-    // Every slot taken, more may be due (or the room for runs claimed ahead filled: more may be due later): the end of a run,
-    // or a run claimed ahead reaching its time, is worth a look.
+    // Every slot taken, more may be due (or the room for runs claimed ahead filled: more may be due later): the end
+    // of a run, or a run claimed ahead reaching its time, is worth a look.
     this.wakeSignal.waitingForSlots = (claimed >= free && dueNow.length >= free) || dueLater.length >= aheadRoom;
     // More may be due than one look could take, or other replicas raced for some: look again at once while there
     // is room, until a look claims nothing (a fire left unclaimed would wait for the next window).

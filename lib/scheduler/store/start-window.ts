@@ -14,7 +14,7 @@ export const START_WINDOW_MS = 200;
  */
 export const HANDLER_START_DEADLINE_MS = 150;
 
-/** A change's wait for the start window of its task's latest run to end (`waitMs` of Redis's clock; +1 for rounding). */
+/** A change's wait for the start window of its task's latest run to end (`waitMs` of Redis's clock, +1 rounding). */
 export async function untilStartWindowEnds(waitMs: number | undefined): Promise<void> {
   if (waitMs !== undefined && waitMs > 0) await sleep(Math.ceil(waitMs) + 1);
 }
