@@ -263,7 +263,11 @@ export class DistributedSchedulerService {
       );
     }
     const next: TaskDefinition = { ...definition, enabled: current.enabled };
-    if (serializeDefinition(next) === serializeDefinition(definitionOf(current))) return current;
+    if (serializeDefinition(next) === serializeDefinition(definitionOf(current))) {
+      // Unchanged, maybe by a call that still waits for a run's start window: this one waits as long.
+      await this.store.untilStartWindowEnds(current);
+      return current;
+    }
     const { nextRunAt, dueScore } = await this.scheduleAfterUpdate(operation, current, next);
     try {
       const saved = await this.store.saveTask(next, nextRunAt, dueScore, 'update', current.version, operation);

@@ -182,9 +182,11 @@ local function claimPending()
     if action == 'run' and claimedNow >= maxClaims then
       break
     end
-    -- A run of the task claimed ahead, not started yet, holds a lower fencing token: this one waits until that
-    -- one has started, so that tokens keep increasing in the order the runs start.
-    if not (action == 'run' and state.ahead) then
+    -- A run of the task claimed ahead, not started yet (not confirmed, or confirmed for a time still to come),
+    -- holds a lower fencing token: this one waits until that one has started, so that tokens keep increasing in
+    -- the order the runs start.
+    local aheadNotStarted = state and (state.ahead or (tonumber(state.startsAt) or 0) > now)
+    if not (action == 'run' and aheadNotStarted) then
       if action == 'defer' then
         rcall('ZADD', pendingKey, now + RETRY_DEFER_MS, member)
       else

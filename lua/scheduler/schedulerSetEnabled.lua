@@ -37,7 +37,8 @@ if undeclared then
 end
 local now = nowMs()
 if state.enabled == enabled then
-  return { 'unchanged', readTask(K, taskId), 0 }
+  -- Disabled already (by a call that may still be waiting): this one too returns once the start window has ended.
+  return { 'unchanged', readTask(K, taskId), enabled and 0 or confirmedStartWaitMs(state, now) }
 end
 local waitMs = 0
 if enabled then

@@ -53,9 +53,10 @@ for i, run in ipairs(runs) do
   local expiry = run and tonumber(rcall('ZSCORE', K.leases, leaseMember))
   local state = run and runTaskState(K, run)
   local starts = 0
-  if expiry and expiry > now and run.ahead and state and laterRunStarted(state, run.fence) then
-    -- Its replica paused past its time while a later run of the task started: it would start out of token order.
-    -- Nothing of it ran: given back (the same attempt due again, with a new token).
+  if expiry and expiry > now and state and laterRunStarted(state, run.fence) then
+    -- Its replica paused past its time (or the run waited for a slot past its start window) while a later run of
+    -- the task started: it would start out of token order. Nothing of it ran: given back (the same attempt due
+    -- again, with a new token).
     giveBackRun(K, leaseMember, run, now)
   elseif expiry and expiry > now then
     -- A run claimed ahead is confirmed, and a run started already whose start window passed is asked about again,
@@ -82,6 +83,8 @@ for i, run in ipairs(runs) do
       if state.ahead and state.ahead.fence == run.fence then
         state.ahead = nil
       end
+      -- Until its time, a pending run of the task (a higher token) waits for it (schedulerClaim).
+      state.startsAt = startAt
       openStartWindow(state, startAt, startWindowMs)
       saveState(run.taskId, state)
       starts = 1

@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 
 /** How long a reading of Redis's clock stays usable: a step of Redis's wall clock is forgotten after this. */
@@ -9,10 +8,8 @@ const READING_TTL_MS = 10_000;
  * A reply that carries Redis's time `redisMs` and arrives at local `receivedAt` shows that the offset
  * (Redis − local) is at least `redisMs − receivedAt`: Redis read its clock before the reply left. The largest of
  * the recent such bounds is the tightest; small, fast replies (an idle look) make it tight to about a
- * millisecond. A local deadline computed from it never falls before the Redis time it stands for. Shared by the
- * loop (its looks' replies) and the executor (the start confirmations' replies, small and sent just before a start).
+ * millisecond. A local deadline computed from it never falls before the Redis time it stands for.
  */
-@Injectable()
 export class RedisClock {
   private readonly readings: Array<{ bound: number; at: number }> = [];
 

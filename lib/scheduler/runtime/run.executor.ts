@@ -11,7 +11,6 @@ import { ActiveRun } from './active-run';
 import { AheadStarts } from './ahead-starts';
 import { attemptFailure, AttemptFailure } from './attempt-failure';
 import { ChangeSubscriber } from './change-subscriber';
-import { RedisClock } from './redis-clock';
 import { RunFinisher } from './run.finisher';
 import { RunLeaseKeeper } from './run-lease.keeper';
 import { SlotGate } from './slot-gate';
@@ -70,7 +69,6 @@ export class RunExecutor {
     private readonly leases: RunLeaseKeeper,
     private readonly finisher: RunFinisher,
     private readonly wakeSignal: WakeSignal,
-    private readonly redisClock: RedisClock,
     changes: ChangeSubscriber,
     @Inject(SCHEDULER_METRICS) private readonly metrics: SchedulerMetrics | null,
   ) {
@@ -168,11 +166,11 @@ export class RunExecutor {
       const confirmed = await this.confirm(run, 'claimed ahead');
       if (confirmed === undefined) return;
       clock = confirmed;
-      // The confirmation's reply is small and comes just before the start: often a tighter bound on Redis's clock
-      // than the claim's (a large reply), so the run starts nearer its time, never before it.
-      this.redisClock.observe(confirmed.redisMs, confirmed.localMs);
-      const confirmedStart = this.redisClock.localTimeOf(claimed.startedAt, confirmed.redisMs - confirmed.localMs);
-      run.localStartAt = Math.min(run.localStartAt, confirmedStart);
+      // Its local start, from the confirmation's reply alone: small and just before the start, it bounds Redis's
+      // clock more tightly than the claim's (a large reply), and it is the newest reading (a clock stepped back
+      // since an older one would make that one start the run early). Never before its time; rounded up so that the
+      // runs of one confirmation share one timer.
+      run.localStartAt = Math.ceil(claimed.startedAt - (confirmed.redisMs - confirmed.localMs));
       await this.aheadStarts.at(run.localStartAt);
       // Given back meanwhile (a shutdown), or its lease lost: its handler is not called.
       if (run.finishing || run.controller.signal.aborted) return;
@@ -261,7 +259,7 @@ export class RunExecutor {
     }
     // Given back meanwhile (a shutdown): its handler is not called; its finish gives the run back.
     if (run.finishing) return undefined;
-    return { redisMs: confirmation.startedAt, sentAt: confirmation.sentAt, localMs: performance.now() };
+    return { redisMs: confirmation.startedAt, sentAt: confirmation.sentAt, localMs: confirmation.repliedAt };
   }
 
   /**

@@ -117,6 +117,8 @@ export interface StartRunResult {
   notYetMs?: number;
   /** Redis time of the confirmation (the run's recorded start is its start time, or this if that had passed). */
   startedAt: number;
+  /** `performance.now()` when the reply was taken in: the same for every run of one call. */
+  repliedAt: number;
 }
 
 /**

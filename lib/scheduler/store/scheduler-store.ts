@@ -288,6 +288,15 @@ export class SchedulerStore {
    * Redis TIME (ms) of the node holding the namespace: the clock every due decision and next fire uses.
    * `operation` names the public call it is part of, in errors and metrics.
    */
+  /**
+   * Waits until the start window of the task's latest run has ended: a change found nothing to do (another call
+   * made it, and may still be waiting) returns no sooner than one that changed the task.
+   */
+  async untilStartWindowEnds(task: StoredTask): Promise<void> {
+    if (task.startsBy === null) return;
+    await untilStartWindowEnds(task.startsBy - (await this.now()));
+  }
+
   now(operation = 'now'): Promise<number> {
     return this.call<number>(operation, {}, 'schedulerNow', []);
   }
@@ -481,8 +490,11 @@ export class SchedulerStore {
     for (const run of runs) args.push(run.taskId, run.fence, run.leaseMs);
     const inputs = runs.length === 1 ? { taskId: runs[0].taskId, fence: runs[0].fence } : { runs: runs.length };
     const [now, started] = await this.call<StartReply>('startRuns', inputs, 'schedulerStartRuns', args);
+    const repliedAt = performance.now();
     return started.map((flag) =>
-      flag < 0 ? { started: false, startedAt: now, notYetMs: -flag } : { started: flag === 1, startedAt: now },
+      flag < 0
+        ? { started: false, startedAt: now, notYetMs: -flag, repliedAt }
+        : { started: flag === 1, startedAt: now, repliedAt },
     );
   }
 

@@ -7,6 +7,7 @@ export type TaskReply = [id: string, definition: string, state: string];
 /** The state JSON's fields the replicas read (lua/scheduler/includes/taskState; fence is a string: 16 digits). */
 interface StoredState {
   enabled?: boolean;
+  startsBy?: number;
   version?: number;
   createdAt?: number;
   updatedAt?: number;
@@ -63,6 +64,7 @@ export function parseTask([, definition, stateJson]: TaskReply): StoredTask {
   task.running = state.running ?? 0;
   task.buffered = numberOrNull(state.buffered);
   task.fence = Number(state.fence ?? 0);
+  task.startsBy = numberOrNull(state.startsBy);
   return task;
 }
 

@@ -26,4 +26,6 @@ export interface StoredTask extends StoredTaskDefinition {
   buffered: number | null;
   /** The fencing token of the latest attempt (0 before the first). */
   fence: number;
+  /** When the start window of its latest run started in Redis ends (a change returns only after it). */
+  startsBy: number | null;
 }

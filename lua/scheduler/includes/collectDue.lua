@@ -33,20 +33,25 @@ local function collectDue(K, workflows, limit, aheadLimit, passOver, passOverCou
       wakeAtScore(tonumber(reply[2]) - earlier)
     end
   end
-  local want = limit + aheadLimit + passOverCount + 1
-  for _, workflow in ipairs(workflows) do
-    local dueKey, pendingKey = K.due[workflow], K.pending[workflow]
+  -- Up to `want` entries of `dueKey` scored in (min, max], from a window placed by windowAt when more are there.
+  local function readWindow(dueKey, workflow, min, max, want)
+    local count = rcall('ZCOUNT', dueKey, min, max)
     local offset = 0
-    local dueCount = rcall('ZCOUNT', dueKey, '-inf', horizon)
-    if dueCount > want then
-      offset = math.floor(windowAt * (dueCount - want + 1))
+    if count > want then
+      offset = math.floor(windowAt * (count - want + 1))
     end
-    local entries = rcall('ZRANGEBYSCORE', dueKey, '-inf', horizon, 'WITHSCORES', 'LIMIT', offset, want)
+    local entries = rcall('ZRANGEBYSCORE', dueKey, min, max, 'WITHSCORES', 'LIMIT', offset, want)
     for i = 1, #entries, 2 do
       if not passOver[entries[i]] then
         due[#due + 1] = { entries[i], tonumber(entries[i + 1]), workflow }
       end
     end
+  end
+  for _, workflow in ipairs(workflows) do
+    local dueKey, pendingKey = K.due[workflow], K.pending[workflow]
+    -- Those due by now and those due later are read apart: the many due later never hide one due now.
+    readWindow(dueKey, workflow, '-inf', now, limit + passOverCount + 1)
+    readWindow(dueKey, workflow, '(' .. now, horizon, aheadLimit + passOverCount + 1)
     pendingDue = pendingDue + rcall('ZCOUNT', pendingKey, '-inf', now)
     wakeAt(rcall('ZRANGEBYSCORE', dueKey, '(' .. horizon, '+inf', 'WITHSCORES', 'LIMIT', 0, 1),
       math.floor(lookAheadMs / 2))
