@@ -1,5 +1,6 @@
 export { ErrorCode } from './core/errors/error-code';
 export { StatefulError } from './core/errors/stateful.error';
+export { isLoggedStartupFailure } from './core/errors/startup-failure';
 export type { StatefulErrorOptions } from './core/errors/stateful.error';
 export { StatefulRedisHealthIndicator } from './core/health/stateful-redis.health';
 export type {

@@ -9,8 +9,9 @@
 # unless it has its own file of that name (rooms.module.ts: a feature module whose controller injects the services
 # without importing the library's modules; nest12-esm and nest12-cjs import it) (nest12-scheduler has its own main.ts: the smoke check, then three replicas as child processes
 # run a @DistributedCron every second for SCHEDULER_SOAK_SECONDS, default 60, each fire checked to run exactly once).
-# nest12-readme is a new app written from the README alone: only its package.json (what `nest new` installs) and
-# src/check.ts are in the repository; its sources are the README's Quick start blocks (test/docs/write-readme-app.ts
+# nest12-readme is a new app written from the README alone, ESM like the one `nest new` makes: only its package.json
+# ("type": "module", the runtime packages `nest new` installs), its tsconfig.json (`nest new`'s compiler options:
+# nodenext, isolatedModules, emitDecoratorMetadata) and src/check.ts are in the repository; its sources are the README's Quick start blocks (test/docs/write-readme-app.ts
 # writes each block whose first line names a file under src/), the packages of the README's `npm install` lines are
 # installed beside the tarball, and src/check.ts runs `node dist/main.js` and checks what the README promises.
 # Works with CI=true and no stdin; removes its temporary folder and stops Redis on exit.

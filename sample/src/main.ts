@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
+import { isLoggedStartupFailure } from 'nestjs-stateful-redis';
 import { AppModule } from './app.module';
 import { setUpApp } from './app.setup';
 
@@ -15,8 +16,11 @@ async function bootstrap(): Promise<void> {
   );
 }
 
-bootstrap().catch((error: Error) => {
-  // e.g. REDIS_CONNECTION_ERROR: "Cannot connect to Redis at 127.0.0.1:6379 within 10000 ms: ..."
-  new Logger('Gateway').fatal(`Could not start: ${error.message}`);
+bootstrap().catch((error: unknown) => {
+  // The library has logged its own failures already (e.g. REDIS_CONNECTION_ERROR: "Startup failed: Cannot connect to
+  // Redis at 127.0.0.1:6379 within 10000 ms: ..."); anything else is logged here. Exit code 1, no rejection dump.
+  if (!isLoggedStartupFailure(error)) {
+    new Logger('Gateway').fatal(`Could not start: ${String(error)}`, error instanceof Error ? error.stack : undefined);
+  }
   process.exit(1);
 });

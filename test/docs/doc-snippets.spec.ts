@@ -3,7 +3,16 @@
 // Each block is a file of its own; blocks whose first line names an app file (`// src/app.module.ts`) are written
 // at that path, one folder per document, so that they import each other as the README's Quick start does.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import ts from 'typescript';
@@ -37,9 +46,16 @@ const BROKEN_DOCUMENT = [
   '',
 ].join('\n');
 
+/**
+ * The checks of the app `nest new` (NestJS 12) makes: ESM (`"type": "module"` is written beside the snippets),
+ * `nodenext`, and `isolatedModules` with `emitDecoratorMetadata`, under which a type imported as a value and used in
+ * a decorated signature is error TS1272. Its own tsconfig is looser elsewhere (`strict` off); the snippets stay strict.
+ */
 const COMPILER_OPTIONS: ts.CompilerOptions = {
-  module: ts.ModuleKind.Node20,
-  moduleResolution: ts.ModuleResolutionKind.Node16,
+  module: ts.ModuleKind.NodeNext,
+  moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  resolvePackageJsonExports: true,
+  isolatedModules: true,
   moduleDetection: ts.ModuleDetectionKind.Force,
   target: ts.ScriptTarget.ES2022,
   lib: ['lib.es2024.d.ts'],
@@ -143,8 +159,12 @@ describe('TypeScript blocks of README.md and docs/', () => {
 
   before(() => {
     assert.ok(existsSync(join(root, 'dist/index.d.ts')), 'dist/ is missing: run `npm run build` first');
-    // Inside the checkout, so that `nestjs-stateful-redis` resolves to the package itself (its `exports`: dist/).
+    // Inside the checkout, so that the checkout's node_modules/ resolve; an ESM package of its own, as `nest new`
+    // makes, with `nestjs-stateful-redis` linked to the checkout (its `exports`: dist/).
     dir = mkdtempSync(join(root, '.build-doc-snippets-'));
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(root, join(dir, 'node_modules/nestjs-stateful-redis'), 'dir');
     const all = [...documents(), { name: 'broken.md', text: BROKEN_DOCUMENT }];
     all.forEach(({ name, text }, index) => {
       const written = writeSnippets(join(dir, `${index}`), name, text);

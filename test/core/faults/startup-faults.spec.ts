@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
-import { ErrorCode, NO_POD, StatefulExecutorService } from '../../../lib';
+import { ErrorCode, isLoggedStartupFailure, NO_POD, StatefulExecutorService } from '../../../lib';
 import { readLuaScript } from '../../../lib/core/scripts/lua-script';
 import { ROUTING_SCRIPTS, SCRIPT_NAMES } from '../../../lib/routing/routing-script-names';
 import { CapturingLogger } from '../../harness/capturing-logger';
@@ -77,6 +77,8 @@ describe('Redis unreachable at startup', () => {
     assert.equal(errors.length, 1, logger.allText());
     assert.equal(errors[0].message, `Startup failed: ${error.message}`);
     assert.equal(errors[0].context, 'StatefulRedis');
+    assert.ok(isLoggedStartupFailure(error));
+    assert.ok(!isLoggedStartupFailure(new Error(error.message)) && !isLoggedStartupFailure('text'));
     assert.ok(!logger.allText().includes('s3cretPassw0rdXyz'), logger.allText());
     await moduleRef.close();
   });
