@@ -39,6 +39,19 @@ describeOnTargets('SchedulerStore claim ahead', (target) => {
     assert.equal(task?.running, 1, 'a run claimed ahead holds its place');
   });
 
+  it('fires due now are read apart from those due later: many due later never hide one due now', async () => {
+    // Review of issue 17: one window over both let 300 fires due later push 2 overdue ones out of a look.
+    const overdue = ['late-1', 'late-2'];
+    for (const id of overdue) await f.dueTask(id, {}, 200);
+    for (let i = 0; i < 300; i++) await f.dueTask(`later-${i}`, {}, -AHEAD_MS);
+    for (const windowAt of [0, 0.5, 0.99]) {
+      const peek = await f.store.peek('a', [WORKFLOW], 3, HISTORY, [], LOOK_AHEAD_MS, windowAt, 0, 5);
+      const dueNow = peek.candidates.filter((due) => due.fireTime <= peek.now).map((due) => due.task.id);
+      assert.deepEqual(dueNow.sort(), overdue, `window at ${windowAt}: both fires due now are returned`);
+      assert.equal(peek.candidates.length - dueNow.length, 5, 'and as many due later as asked for');
+    }
+  });
+
   it('a fire ahead is not claimed without its due score, nor beyond the window', async () => {
     const fireTime = await f.dueTask('later', {}, -AHEAD_MS);
     const [candidate] = (await peekAhead(LOOK_AHEAD_MS)).candidates;

@@ -295,6 +295,42 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     );
   });
 
+  it('a run confirmed ahead holds back a pending run of its task until its time: tokens follow the starts', async () => {
+    // Review of issue 17: the confirmation cleared the "claimed ahead" mark 100 ms before the run's time, and a
+    // manual run claimed meanwhile started first with a higher token (overlap allow).
+    const run = await claimAhead('held', { overlap: 'allow' });
+    assert.equal((await f.store.confirmStart({ ...run, instanceId: 'a', leadMs: AHEAD_MS + 1_000 })).started, true);
+    await f.store.trigger('held');
+    assert.deepEqual(await f.claimDue(f.store, { instanceId: 'b' }), [], 'the manual run waits for the confirmed one');
+    await sleep(Math.max(run.startedAt - (await f.store.now()), 0) + 5);
+    const [manual] = await f.claimDue(f.store, { instanceId: 'b' });
+    assert.equal(manual?.kind, 'manual', 'claimed once the confirmed run reached its time');
+    assert.ok(manual.fence > run.fence);
+  });
+
+  it('a run asked about again past its start window is given back when a later run of its task started', async () => {
+    const run = await claimAhead('overtaken', { overlap: 'allow' });
+    await confirmAtItsTime(run);
+    await f.store.trigger('overtaken');
+    const [manual] = await f.claimDue(f.store, { instanceId: 'b' });
+    assert.ok(manual.fence > run.fence, 'a later run started');
+    const { started } = await f.store.confirmStart({ ...run, instanceId: 'a', leadMs: 0 });
+    assert.equal(started, false, 'the earlier token must not start after it');
+  });
+
+  it('a second disableTask racing the first returns once the start window has ended, like the first', async () => {
+    const run = await claimAhead('twice');
+    assert.equal((await f.store.confirmStart({ ...run, instanceId: 'a', leadMs: AHEAD_MS + 1_000 })).started, true);
+    // Sent together: the second finds the task disabled already, and must not return before the first.
+    const returnedAt = await Promise.all(
+      [1, 2].map(async () => {
+        await f.store.setEnabled('twice', false, null, null);
+        return f.store.now();
+      }),
+    );
+    for (const at of returnedAt) assert.ok(at >= run.startedAt + START_WINDOW_MS, `returned at ${at}, too early`);
+  });
+
   it('a run given back unstarted uses no attempt and records nothing: its fire is back in the schedule', async () => {
     const run = await claimAhead('given-back', { retry: { attempts: 1, backoffMs: 10 } });
     const result = await f.store.finish({
