@@ -4,7 +4,7 @@
   or failed), and returns the due fires of its workflows with their tasks: those due now, and those due within
   the look-ahead window that may be claimed ahead (see includes/collectDue).
   Input:
-    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, then the due
+    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
                and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] instance id
     ARGV[2] most candidates due by now to return
@@ -88,6 +88,8 @@ if undeclared then
 end
 
 rcall('HSET', K.replicas, instanceId, cjson.encode({ workflows = workflows, seenAt = now }))
+-- The start windows of removed tasks that have ended (schedulerRemoveTask) are forgotten.
+rcall('ZREMRANGEBYSCORE', K.removed, '-inf', now)
 if heartbeatMaxAge > 0 then
   local heartbeats = rcall('HGETALL', K.replicas)
   for i = 1, #heartbeats, 2 do

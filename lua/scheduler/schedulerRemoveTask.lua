@@ -2,9 +2,11 @@
   Removes a task: its definition, state, due and pending entries and history. A run in progress keeps
   its lease until it finishes; its finish is accepted and records nothing. A run claimed ahead whose start
   was not confirmed is cancelled (nothing fires after the removal); one confirmed to start a moment from now is
-  in progress, and the caller waits for its start before returning (includes/runLifecycle confirmedStartWaitMs).
+  in progress, and the caller waits for its start window to end before returning (includes/runLifecycle
+  confirmedStartWaitMs); that end is kept in `removed` until then, so that a removal racing this one, which finds
+  the task gone, waits as long.
   Input:
-    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, then the due
+    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
                and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] task id
     ARGV[2] publish command: PUBLISH, SPUBLISH or '' (the caller publishes)
@@ -21,12 +23,17 @@ local rcall = redis.call
 
 local K = namespaceKeys(KEYS)
 local taskId = ARGV[1]
-if rcall('HEXISTS', K.tasks, taskId) == 0 then
-  return { 0, 0 }
-end
 local now = nowMs()
+if rcall('HEXISTS', K.tasks, taskId) == 0 then
+  -- Removed already, maybe by a call still waiting for a run's start window: this one waits as long.
+  local windowEnd = tonumber(rcall('ZSCORE', K.removed, taskId))
+  return { 0, windowEnd and math.max(windowEnd - now, 0) or 0 }
+end
 local state = readState(K, taskId)
 local waitMs = confirmedStartWaitMs(state, now)
+if waitMs > 0 then
+  rcall('ZADD', K.removed, now + waitMs, taskId)
+end
 if state then
   local undeclared = undeclaredWorkflowsReply(K, { state.workflow })
   if undeclared then

@@ -33,6 +33,7 @@ export const SCRIPT_COMMANDS = [
   // scheduler (also: the channel `<keyPrefix>:{<ns>:sched}:changed` for PUBLISH / SPUBLISH)
   ...['HGET', 'HVALS', 'INCR', 'PUBLISH', 'SPUBLISH', 'TIME'],
   ...['SADD', 'ZADD', 'ZCOUNT', 'ZRANGE', 'ZRANGEBYSCORE', 'ZREM', 'ZSCORE', 'ZREMRANGEBYLEX', 'ZREVRANGEBYLEX'],
+  'ZREMRANGEBYSCORE',
 ] as const;
 
 /**

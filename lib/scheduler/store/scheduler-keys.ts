@@ -23,6 +23,8 @@
  *   absent it starts from Redis TIME ms × 1000, so tokens keep increasing across a loss of Redis's data
  * - `B:declared` (set): ids of the decorated tasks deployed: a reconnect restores only those missing from it (Redis
  *   lost them), not those removed at run time
+ * - `B:removed` (zset): id of a task removed while a run's start window was open → when that window ends: a second
+ *   removal racing the first finds the task gone and still waits as long; entries past their time are deleted
  *
  * Channel `B:changed`: `<event>|<task id>` when the task set changes. Times are ms of the Redis clock.
  */
@@ -36,7 +38,17 @@ export function schedulerChangedChannel(keyPrefix: string, namespace: string): s
 }
 
 /** The namespace's keys of fixed name, in the order the scripts take them (lua/scheduler/includes/namespaceKeys). */
-const FIXED_KEY_SUFFIXES = ['tasks', 'state', 'history', 'leases', 'runs', 'replicas', 'fence', 'declared'] as const;
+const FIXED_KEY_SUFFIXES = [
+  'tasks',
+  'state',
+  'history',
+  'leases',
+  'runs',
+  'replicas',
+  'fence',
+  'declared',
+  'removed',
+] as const;
 
 /** KEYS of every scheduler script: the fixed keys, then the due and pending keys of each of `workflows`. */
 export function schedulerKeys(base: string, workflows: Iterable<string>): string[] {

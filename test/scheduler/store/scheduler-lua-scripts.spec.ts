@@ -35,6 +35,7 @@ const COMMANDS: Record<string, number> = {
       'ZRANGEBYSCORE',
       'ZCOUNT',
       'ZREMRANGEBYLEX',
+      'ZREMRANGEBYSCORE',
       'ZREVRANGEBYLEX',
       'SET',
       'INCR',
@@ -46,7 +47,7 @@ const COMMANDS: Record<string, number> = {
   SPUBLISH: -1,
 };
 /** The keys `namespaceKeys` gives a script (every one declared in KEYS): its fixed ones and, per workflow, two. */
-const FIXED_KEYS = ['tasks', 'state', 'history', 'leases', 'runs', 'replicas', 'fence', 'declared'];
+const FIXED_KEYS = ['tasks', 'state', 'history', 'leases', 'runs', 'replicas', 'fence', 'declared', 'removed'];
 /** A key argument: one of the namespace's keys from K, by name or per workflow. */
 const KEY_EXPRESSION = new RegExp(`^K\\.(?:${FIXED_KEYS.join('|')}|(?:due|pending)\\[[\\w.\\[\\]]+\\])$`);
 

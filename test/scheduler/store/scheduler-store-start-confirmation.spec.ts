@@ -331,6 +331,19 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     for (const at of returnedAt) assert.ok(at >= run.startedAt + START_WINDOW_MS, `returned at ${at}, too early`);
   });
 
+  it('a second removeTask racing the first finds the task gone and still returns once the start window has ended', async () => {
+    const run = await claimAhead('gone');
+    assert.equal((await f.store.confirmStart({ ...run, instanceId: 'a', leadMs: AHEAD_MS + 1_000 })).started, true);
+    const removals = await Promise.all(
+      [1, 2].map(async () => ({ removed: await f.store.removeTask('gone'), at: await f.store.now() })),
+    );
+    assert.deepEqual(removals.map((removal) => removal.removed).sort(), [false, true]);
+    for (const { at } of removals) assert.ok(at >= run.startedAt + START_WINDOW_MS, `returned at ${at}, too early`);
+    // Once that window has ended, a look forgets it.
+    await f.store.peek('a', [WORKFLOW], 5, HISTORY);
+    assert.equal(await f.raw.zcard(`${BASE}:removed`), 0);
+  });
+
   it('a run given back unstarted uses no attempt and records nothing: its fire is back in the schedule', async () => {
     const run = await claimAhead('given-back', { retry: { attempts: 1, backoffMs: 10 } });
     const result = await f.store.finish({
