@@ -117,6 +117,26 @@ export class RedisConnection {
       this.client.once('ready', ready);
       this.client.on('error', refused);
     });
+    await this.checkDatabase();
+  }
+
+  /**
+   * ioredis selects the configured database at connect, and carries on in database 0 when Redis refuses it (an
+   * index the server does not have): asked again here, so that a wrong database fails the start instead.
+   */
+  private async checkDatabase(): Promise<void> {
+    const db = this.client.isCluster ? 0 : ((this.client as Redis).options.db ?? 0);
+    if (db === 0) return;
+    try {
+      await (this.client as Redis).select(db);
+    } catch (error) {
+      if (this.owned && !this.options.lazyConnect) this.client.disconnect();
+      throw new StatefulError(
+        ErrorCode.REDIS_CONNECTION_ERROR,
+        `Cannot use database ${db} of Redis at ${this.endpoint}: ${(error as Error).message}`,
+        { cause: error, operation: 'connect' },
+      );
+    }
   }
 
   /** Closes an owned connection (a borrowed one is left open) and stops listening to it. */

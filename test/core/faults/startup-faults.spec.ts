@@ -93,6 +93,16 @@ describe('Redis unreachable at startup', () => {
     await moduleRef.close();
   });
 
+  it('a database the server does not have fails the start, naming it (ioredis alone would carry on in 0)', async () => {
+    const server = await RedisServer.start();
+    servers.push(server);
+    const moduleRef = await compileStatefulModule({ redis: `${server.url}/99`, connectTimeoutMs: 2_000 });
+    const { error } = await failure(() => moduleRef.init());
+    assert.equal(error.code, ErrorCode.REDIS_CONNECTION_ERROR);
+    assert.match(error.message, /database 99 .*DB index is out of range/);
+    await moduleRef.close();
+  });
+
   for (const [title, credentials] of [
     ['password only', ':s3cretPassw0rdXyz'],
     ['user and password', 'appuser:s3cretPassw0rdXyz'],
