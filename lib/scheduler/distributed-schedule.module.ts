@@ -12,6 +12,7 @@ import { DistributedSchedulerService } from './distributed-scheduler.service';
 import type { DistributedScheduleModuleAsyncOptions } from './interfaces/distributed-schedule-module-options.interface';
 import { DeadPodSweeper } from './pod-sweep/dead-pod-sweeper';
 import { DeclaredTasksSync } from './runtime/declared-tasks.sync';
+import { RedisClock } from './runtime/redis-clock';
 import { RunExecutor } from './runtime/run.executor';
 import { RunFinisher } from './runtime/run.finisher';
 import { RunLeaseKeeper } from './runtime/run-lease.keeper';
@@ -35,6 +36,7 @@ import { WorkflowRegistry } from './runtime/workflow-registry';
     ScheduleExplorer,
     DeclaredTasksSync,
     WakeSignal,
+    RedisClock,
     RunLeaseKeeper,
     RunFinisher,
     RunExecutor,

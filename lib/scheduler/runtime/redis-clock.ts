@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 
 /** How long a reading of Redis's clock stays usable: a step of Redis's wall clock is forgotten after this. */
@@ -10,6 +11,7 @@ const READING_TTL_MS = 10_000;
  * the recent such bounds is the tightest; small, fast replies (an idle look) make it tight to about a
  * millisecond. A local deadline computed from it never falls before the Redis time it stands for.
  */
+@Injectable()
 export class RedisClock {
   private readonly readings: Array<{ bound: number; at: number }> = [];
 
@@ -19,6 +21,21 @@ export class RedisClock {
     // Only readings that may still be the largest are kept: older and smaller ones never will be.
     while (this.readings.length > 0 && this.readings[this.readings.length - 1].bound <= bound) this.readings.pop();
     this.readings.push({ bound, at: receivedAt });
+  }
+
+  /**
+   * The offset bound of a call sent at `sentAt` and answered at `repliedAt` (`performance.now()`) with Redis's time
+   * `redisMs`: the offset is at least `redisMs − repliedAt` and at most `redisMs − sentAt` (Redis read its clock in
+   * between). A recent reading above that upper bound shows Redis's clock stepped back since: every reading is
+   * forgotten, and this call's own bound is used. Otherwise the tightest bound known is, as for `localTimeOf`.
+   */
+  boundAfter(redisMs: number, sentAt: number, repliedAt: number): number {
+    const lower = redisMs - repliedAt;
+    while (this.readings.length > 0 && repliedAt - this.readings[0].at > READING_TTL_MS) this.readings.shift();
+    const best = this.readings.length > 0 ? this.readings[0].bound : lower;
+    if (best > redisMs - sentAt) this.readings.splice(0);
+    this.observe(redisMs, repliedAt);
+    return Math.max(this.readings[0].bound, lower);
   }
 
   /**

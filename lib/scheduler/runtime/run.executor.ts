@@ -11,6 +11,7 @@ import { ActiveRun } from './active-run';
 import { AheadStarts } from './ahead-starts';
 import { attemptFailure, AttemptFailure } from './attempt-failure';
 import { ChangeSubscriber } from './change-subscriber';
+import { RedisClock } from './redis-clock';
 import { RunFinisher } from './run.finisher';
 import { RunLeaseKeeper } from './run-lease.keeper';
 import { SlotGate } from './slot-gate';
@@ -69,6 +70,7 @@ export class RunExecutor {
     private readonly leases: RunLeaseKeeper,
     private readonly finisher: RunFinisher,
     private readonly wakeSignal: WakeSignal,
+    private readonly redisClock: RedisClock,
     changes: ChangeSubscriber,
     @Inject(SCHEDULER_METRICS) private readonly metrics: SchedulerMetrics | null,
   ) {
@@ -166,11 +168,11 @@ export class RunExecutor {
       const confirmed = await this.confirm(run, 'claimed ahead');
       if (confirmed === undefined) return;
       clock = confirmed;
-      // Its local start, from the confirmation's reply alone: small and just before the start, it bounds Redis's
-      // clock more tightly than the claim's (a large reply), and it is the newest reading (a clock stepped back
-      // since an older one would make that one start the run early). Never before its time; rounded up so that the
-      // runs of one confirmation share one timer.
-      run.localStartAt = Math.ceil(claimed.startedAt - (confirmed.redisMs - confirmed.localMs));
+      // Its local start, from the confirmation's reply (small, just before the start) and the tighter readings of
+      // recent looks, unless the confirmation shows Redis's clock stepped back since them (they would start it
+      // early). Never before its time; rounded up so that the runs of one confirmation share one timer.
+      const bound = this.redisClock.boundAfter(confirmed.redisMs, confirmed.sentAt, confirmed.localMs);
+      run.localStartAt = Math.ceil(claimed.startedAt - bound);
       await this.aheadStarts.at(run.localStartAt);
       // Given back meanwhile (a shutdown), or its lease lost: its handler is not called.
       if (run.finishing || run.controller.signal.aborted) return;

@@ -56,8 +56,6 @@ export interface LoopObservation {
 @Injectable()
 export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('DistributedScheduler');
-  /** Redis's clock against the local one, from the replies of looks: when a run claimed ahead starts locally. */
-  private readonly redisClock = new RedisClock();
   private readonly undecidable = new UndecidableTasks(this.logger);
   private readonly claimingNotice = new ClaimingNotice(this.logger);
   private current: LoopState = 'created';
@@ -81,6 +79,8 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     private readonly leases: RunLeaseKeeper,
     private readonly changes: ChangeSubscriber,
     private readonly wakeSignal: WakeSignal,
+    /** Redis's clock against the local one (looks and confirmations): when a run claimed ahead starts locally. */
+    private readonly redisClock: RedisClock,
     @Inject(SCHEDULER_METRICS) private readonly metrics: SchedulerMetrics | null,
   ) {
     this.backlog = new DecidedBacklog(options.pollIntervalMs);

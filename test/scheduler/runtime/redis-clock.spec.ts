@@ -30,6 +30,19 @@ describe('RedisClock', () => {
     assert.ok(Math.abs(clock.localTimeOf(5_000 + now, 4_000 - 1) - (now + 1_001)) < 1e-6);
   });
 
+  it("a confirmation keeps a tighter earlier reading, and drops every reading it shows Redis's clock stepped back from", () => {
+    const clock = new RedisClock();
+    const now = performance.now();
+    // True offset 1 000 000 ms; a look's quick reply (1 ms), then a confirmation sent at now, answered 12 ms later.
+    clock.observe(1_000_000 + now - 1, now);
+    const bound = clock.boundAfter(1_000_000 + now + 4, now, now + 12);
+    assert.equal(bound, 1_000_000 - 1, 'the look bound the offset more tightly: kept');
+    // Redis's clock steps back 300 ms: the next confirmation's upper bound is below the readings: they are dropped.
+    const stepped = clock.boundAfter(1_000_000 - 300 + now + 20 + 4, now + 20, now + 20 + 12);
+    assert.ok(stepped <= 1_000_000 - 300, `bound ${stepped - (1_000_000 - 300)} ms above the true offset: runs early`);
+    assert.equal(stepped, 1_000_000 - 300 - 8);
+  });
+
   it('forgets readings older than 10 s (a step of the Redis wall clock back is not trusted for long)', () => {
     const clock = new RedisClock();
     const now = performance.now();
