@@ -30,12 +30,11 @@ export class RedisClock {
    * forgotten, and this call's own bound is used. Otherwise the tightest bound known is, as for `localTimeOf`.
    */
   boundAfter(redisMs: number, sentAt: number, repliedAt: number): number {
-    const lower = redisMs - repliedAt;
-    while (this.readings.length > 0 && repliedAt - this.readings[0].at > READING_TTL_MS) this.readings.shift();
-    const best = this.readings.length > 0 ? this.readings[0].bound : lower;
-    if (best > redisMs - sentAt) this.readings.splice(0);
+    const best = this.tightestBound(repliedAt);
+    if (best !== undefined && best > redisMs - sentAt) this.readings.splice(0);
     this.observe(redisMs, repliedAt);
-    return Math.max(this.readings[0].bound, lower);
+    // The readings are kept largest first, this call's own among them.
+    return this.readings[0].bound;
   }
 
   /**
@@ -43,9 +42,12 @@ export class RedisClock {
    * before. `fallbackBound` is a bound of the caller's own (from the reply that brought `redisMs`).
    */
   localTimeOf(redisMs: number, fallbackBound: number): number {
-    const now = performance.now();
+    return redisMs - Math.max(this.tightestBound(performance.now()) ?? -Infinity, fallbackBound);
+  }
+
+  /** The largest bound of the readings still usable at `now` (older ones are forgotten), undefined without any. */
+  private tightestBound(now: number): number | undefined {
     while (this.readings.length > 0 && now - this.readings[0].at > READING_TTL_MS) this.readings.shift();
-    const best = this.readings.length > 0 ? Math.max(this.readings[0].bound, fallbackBound) : fallbackBound;
-    return redisMs - best;
+    return this.readings[0]?.bound;
   }
 }

@@ -9,7 +9,8 @@
  *   scripts apply (workflow, overlap, attempts, backoffMs, maxFailures, leaseMs), nextRunAt, lastFireAt, lastRunAt,
  *   lastStatus, runCount, failureCount, fence, running, retrying (retries waiting), buffered, released (a buffered fire
  *   in the pending runs, not claimed yet), startedFence (the highest token started), ahead ({ fence, startAt,
- *   scheduledAt } of a run claimed ahead whose start is not confirmed yet), historySeq
+ *   scheduledAt } of a run claimed ahead whose start is not confirmed yet), startsAt (the start time of the latest
+ *   run confirmed ahead), startsBy (when the start window of its latest run ends), historySeq
  * - `B:history` (zset): every task's TaskRun JSONs, all scores 0, as `<id>}<sequence, 12 digits>}<json>`: a task's
  *   entries are one lexicographic range, at most historyLength
  * - `B:due:<workflow>` (zset): task id → due score (nextRunAt + jitter offset), enabled tasks with a next fire
