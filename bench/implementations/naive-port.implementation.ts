@@ -1,4 +1,4 @@
-import { readLuaScript } from '../../lib/core/scripts/lua-script';
+import { ROUTING_SCRIPTS } from '../../lib/routing/routing-script-names';
 import type { Implementation } from './implementation';
 import { redisClientImplementation } from './redis-client.implementation';
 
@@ -9,7 +9,7 @@ import { redisClientImplementation } from './redis-client.implementation';
 export function naivePort(url: string, name: string): Implementation {
   return redisClientImplementation(url, name, {
     script: (client, script) => {
-      const { source } = readLuaScript(`routing/${script}`);
+      const { source } = ROUTING_SCRIPTS[script];
       return (numKeys, ...keysAndArgs) => client.eval(source, numKeys, ...keysAndArgs);
     },
     batchGet: async (client, keys) => {

@@ -1,5 +1,5 @@
 import type { RedisOptions } from 'ioredis';
-import { readLuaScript } from '../../lib/core/scripts/lua-script';
+import { ROUTING_SCRIPTS } from '../../lib/routing/routing-script-names';
 import type { Implementation } from './implementation';
 import { redisClientImplementation } from './redis-client.implementation';
 
@@ -14,7 +14,7 @@ export function rawIoredis(url: string, name: string, options: RedisOptions = {}
     name,
     {
       script: (client, script) => {
-        const { sha } = readLuaScript(`routing/${script}`);
+        const { sha } = ROUTING_SCRIPTS[script];
         return (numKeys, ...keysAndArgs) => client.evalsha(sha, numKeys, ...keysAndArgs);
       },
       batchGet: (client, keys) => client.mget(keys),

@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { LINGER_SECONDS, SERVICE, namespaceFor, uids } from '../workload';
 import type { Implementation } from './implementation';
+import type { ScriptName } from '../../lib/routing/routing-script-names';
 import { redisKeys } from './redis-keys';
 import { workloadOperations } from './workload-operations';
 
@@ -10,7 +11,7 @@ type ScriptCall = (numKeys: number, ...keysAndArgs: Array<string | number>) => P
 /** What differs between implementations that drive a plain ioredis client themselves. */
 export interface RedisClientStrategy {
   /** How the library's script `name` is sent (e.g. `EVALSHA` by SHA, or `EVAL` with its full source). */
-  script(client: Redis, name: string): ScriptCall;
+  script(client: Redis, name: ScriptName): ScriptCall;
   /** How the link keys of a batch are read (e.g. one `MGET`, or one awaited `GET` per key). */
   batchGet(client: Redis, keys: string[]): Promise<unknown>;
 }
@@ -33,7 +34,7 @@ export function redisClientImplementation(
     podWeights: POD_WEIGHTS_KEY,
   } = redisKeys(namespace);
   const client = new Redis(url, options);
-  const script = (scriptName: string) => strategy.script(client, scriptName);
+  const script = (scriptName: ScriptName) => strategy.script(client, scriptName);
   const trySet = script('statefulTrySetLink');
   const setIfAbsent = script('statefulSetLinkIfAbsent');
   const pickPod = script('statefulGetServicePod');

@@ -1,4 +1,5 @@
 import type { ScriptSet } from '../core/scripts/script-runner';
+import { ROUTING_LUA } from './routing-scripts.generated';
 
 /** The scripts of `lua/` named as in the Java and Go implementations, so that operators recognise them. */
 export const IN_HOUSE_SCRIPT_NAMES = [
@@ -30,7 +31,7 @@ export const SCRIPT_NAMES = [...IN_HOUSE_SCRIPT_NAMES, ...LIFECYCLE_SCRIPT_NAMES
 
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
-/** The routing feature's script set: each name → `routing/<name>` under `lua/`. */
-export const ROUTING_SCRIPTS = Object.fromEntries(
-  SCRIPT_NAMES.map((name) => [name, `routing/${name}`]),
-) as ScriptSet<ScriptName>;
+/** The routing feature's script set, built from `lua/routing/` (each name: its file, its key count from its header). */
+export const ROUTING_SCRIPTS = ROUTING_LUA satisfies ScriptSet<ScriptName>;
+
+export type RoutingScripts = typeof ROUTING_SCRIPTS;

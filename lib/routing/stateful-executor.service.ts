@@ -15,6 +15,7 @@ import type { ResolvedStatefulRedisOptions } from '../core/interfaces/stateful-r
 import type { TrySetLinkedPodResult } from './interfaces/try-set-linked-pod-result.interface';
 import { KeyPatterns } from './keys/key-patterns';
 import { KeySchema } from './keys/key-schema';
+import { ScriptKeys } from './keys/script-keys';
 import { FeatureSend, OperationPipeline } from '../core/operations/operation-pipeline';
 import { NearCache } from './near-cache/near-cache';
 import { parsePodReports, parseUserLinks } from './replies/lifecycle-replies';
@@ -27,10 +28,10 @@ import {
 import { type PodsByService, walkPodLinks } from './sweep/pod-link-walk';
 import { parsePodId, parsePodIdBuffer, parsePodMap, parseServiceLinks, setEntry } from './replies/reply-parsers';
 import { scanEveryMaster } from './scan/master-scan';
-import { ScriptRunner } from '../core/scripts/script-runner';
+import { type FeatureScripts, ScriptRunner } from '../core/scripts/script-runner';
 import { STATEFUL_REDIS_RESOLVED_OPTIONS } from '../core/stateful-redis.constants';
 import { invalidParameter } from '../core/errors/invalid-parameter';
-import { ROUTING_SCRIPTS, ScriptName } from './routing-script-names';
+import { ROUTING_SCRIPTS, type RoutingScripts, type ScriptName } from './routing-script-names';
 import { NO_POD, SILENT_POD_STATE } from './routing.constants';
 import {
   assertAsPodReport,
@@ -66,6 +67,8 @@ const TOLD_NOTICES_KEPT = 1_000;
 export class StatefulExecutorService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('StatefulRedis');
   private readonly keys: KeySchema;
+  private readonly scriptKeys: ScriptKeys;
+  private readonly scripts: FeatureScripts<RoutingScripts>;
   private readonly patterns: KeyPatterns;
   /** A stored value that is not a pod id reads as none (see canonicalPodId); operators should hear of it. */
   private readonly reportCorrupt = (key: string, value: string): void =>
@@ -92,16 +95,17 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
   constructor(
     @Inject(STATEFUL_REDIS_RESOLVED_OPTIONS) private readonly options: ResolvedStatefulRedisOptions,
     private readonly connection: RedisConnection,
-    private readonly scripts: ScriptRunner,
+    scripts: ScriptRunner,
     pipeline: OperationPipeline,
     @Inject(NearCache) private readonly nearCache: NearCache | null,
     @Inject(OperationMetrics) private readonly metrics: OperationMetrics | null,
   ) {
     this.keys = new KeySchema(options.keyPrefix);
     this.patterns = new KeyPatterns(this.keys);
+    this.scriptKeys = new ScriptKeys(this.keys);
     this.send = pipeline.forFeature('routing');
     // Before any init hook: the core preloads every registered script when it connects.
-    scripts.register(ROUTING_SCRIPTS);
+    this.scripts = scripts.register(ROUTING_SCRIPTS);
   }
 
   /** Runs after the core's init (the core module is global): the connection is open, the scripts loaded. */
@@ -138,7 +142,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     assertState(operation, state);
     const asPodReport = assertAsPodReport(operation, options, true);
     const reply = await this.send(operation, { namespace, serviceName, podId, state, asPodReport }, () =>
-      this.scripts.run('statefulSetState', this.podKeys(namespace, serviceName), [
+      this.scripts.run('statefulSetState', this.scriptKeys.podWrite(namespace, serviceName), [
         asPodReport ? 'state' : 'stateOnly',
         podId,
         state,
@@ -261,12 +265,18 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
       const existing = parsePodId(await this.connection.client.get(linkKey), linkKey, this.reportCorrupt);
       if (existing !== NO_POD) return existing;
       // The service's keys and the uid's keys live in different slots: pick on one, link on the other.
-      const podKeys = this.podKeys(namespace, serviceName);
       const liveness = this.options.podLiveness;
       // With podLiveness, pods whose last report is older than the timeout (judged on Redis TIME) are skipped.
       const chosen = liveness
-        ? await this.scripts.run('statefulGetLiveServicePod', podKeys.slice(0, 4), [uid, liveness.timeoutMs, ...states])
-        : await this.scripts.run('statefulGetServicePod', podKeys.slice(0, 2), [uid, ...states]);
+        ? await this.scripts.run('statefulGetLiveServicePod', this.scriptKeys.podRead(namespace, serviceName), [
+            uid,
+            liveness.timeoutMs,
+            ...states,
+          ])
+        : await this.scripts.run('statefulGetServicePod', this.scriptKeys.podPick(namespace, serviceName), [
+            uid,
+            ...states,
+          ]);
       if (chosen === null) return NO_POD;
       const [linked, created] = (await this.runLinkWrite('statefulComputeLinkIfAbsent', namespace, uid, serviceName, [
         serviceName,
@@ -274,7 +284,11 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
         persistSeconds,
       ])) as [string, number];
       // Only the caller that created the link counts the new user; the pods' next report corrects it.
-      if (created === 1) await this.scripts.run('statefulSetState', podKeys, ['assign', linked]);
+      if (created === 1)
+        await this.scripts.run('statefulSetState', this.scriptKeys.podWrite(namespace, serviceName), [
+          'assign',
+          linked,
+        ]);
       return parsePodId(linked, linkKey, this.reportCorrupt);
     });
   }
@@ -418,7 +432,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     assertPodId(operation, podId);
     assertWeight(operation, weight);
     const reply = await this.send(operation, { namespace, serviceName, podId, weight }, () =>
-      this.scripts.run('statefulSetState', this.podKeys(namespace, serviceName), ['weight', podId, weight]),
+      this.scripts.run('statefulSetState', this.scriptKeys.podWrite(namespace, serviceName), ['weight', podId, weight]),
     );
     return this.noticeOf(reply, { namespace, serviceName, podId });
   }
@@ -433,7 +447,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     assertServiceName(operation, serviceName);
     assertPodId(operation, podId);
     const reply = await this.send(operation, { namespace, serviceName, podId }, () =>
-      this.scripts.run('statefulSetState', this.podKeys(namespace, serviceName), ['heartbeat', podId]),
+      this.scripts.run('statefulSetState', this.scriptKeys.podWrite(namespace, serviceName), ['heartbeat', podId]),
     );
     return this.noticeOf(reply, { namespace, serviceName, podId });
   }
@@ -443,7 +457,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     const operation = 'getPods';
     assertNamespace(operation, namespace);
     assertServiceName(operation, serviceName);
-    const keys = this.podKeys(namespace, serviceName).slice(0, 4);
+    const keys = this.scriptKeys.podRead(namespace, serviceName);
     const reply = await this.send(operation, { namespace, serviceName }, () =>
       this.scripts.run('statefulGetPods', keys, []),
     );
@@ -499,7 +513,10 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
       const replies = await this.send(operation, { namespace, services: services.length }, () =>
         Promise.all(
           step.map(([service, pairs]) =>
-            this.scripts.run('statefulSetServiceStates', this.podKeys(namespace, service), [reports, ...pairs]),
+            this.scripts.run('statefulSetServiceStates', this.scriptKeys.podWrite(namespace, service), [
+              reports,
+              ...pairs,
+            ]),
           ),
         ),
       );
@@ -560,7 +577,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     if (!Number.isSafeInteger(silentForMs) || silentForMs < 0)
       throw invalidParameter(operation, 'silentForMs', 'must be an integer >= 0 (ms)', silentForMs);
     const reply = await this.send(operation, { namespace, serviceName, silentForMs }, () =>
-      this.scripts.run('statefulSweepSilentPods', this.podKeys(namespace, serviceName), [
+      this.scripts.run('statefulSweepSilentPods', this.scriptKeys.podWrite(namespace, serviceName), [
         'mark',
         silentForMs,
         SILENT_POD_STATE,
@@ -716,7 +733,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     assertServiceName(operation, serviceName);
     assertPodId(operation, podId);
     await this.send(operation, { namespace, serviceName, podId }, () =>
-      this.scripts.run('statefulSetState', this.podKeys(namespace, serviceName), ['remove', podId]),
+      this.scripts.run('statefulSetState', this.scriptKeys.podWrite(namespace, serviceName), ['remove', podId]),
     );
   }
 
@@ -748,17 +765,12 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     serviceName: string,
     args: Array<string | number>,
   ): Promise<unknown> {
-    const keys = this.linkKeys(namespace, uid, serviceName);
+    const keys = this.scriptKeys.link(namespace, uid, serviceName);
     const write = this.scripts.run(name, keys, args);
     const nearCache = this.nearCache;
     return nearCache === null ? write : write.finally(() => nearCache.invalidate(keys[1]));
   }
 
-  private linkKeys(namespace: string, uid: string, serviceName: string): string[] {
-    return [this.keys.uidLinks(namespace, uid), this.keys.link(namespace, uid, serviceName)];
-  }
-
-  /** The keys of statefulSetState and statefulGetPods: pod states, weights and last reports. */
   /** `markSilentPod` / `removeSilentPod`: one script, conditional on the pod's last report. */
   private async writeIfSilent(
     operation: 'markSilentPod' | 'removeSilentPod',
@@ -775,20 +787,14 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
       throw invalidParameter(operation, 'lastSeenAt', 'must be an integer >= 0 (ms)', lastSeenAt);
     const action = operation === 'markSilentPod' ? 'markIfSilent' : 'removeIfSilent';
     const written = await this.send(operation, { namespace, serviceName, podId, lastSeenAt }, () =>
-      this.scripts.run('statefulSetState', this.podKeys(namespace, serviceName), [action, podId, lastSeenAt, ...extra]),
+      this.scripts.run('statefulSetState', this.scriptKeys.podWrite(namespace, serviceName), [
+        action,
+        podId,
+        lastSeenAt,
+        ...extra,
+      ]),
     );
     return written === 1;
-  }
-
-  /** The keys of statefulSetState and statefulSweepSilentPods (the first four: statefulGetPods). */
-  private podKeys(namespace: string, serviceName: string): string[] {
-    return [
-      this.keys.podStates(namespace, serviceName),
-      this.keys.podWeights(namespace, serviceName),
-      this.keys.podSeen(namespace, serviceName),
-      this.keys.podWrites(namespace, serviceName),
-      this.keys.podSweeps(namespace, serviceName),
-    ];
   }
 
   private walkDependencies() {
@@ -816,7 +822,7 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
     const services = [...pods];
     const replies = await Promise.all(
       services.map(([service, counts]) =>
-        this.scripts.run('statefulSweepSilentPods', this.podKeys(namespace, service), [
+        this.scripts.run('statefulSweepSilentPods', this.scriptKeys.podWrite(namespace, service), [
           step,
           ...[...counts].flatMap(([podId, count]) => [podId, marks.get(`${service}\n${podId}`)!.markedAt, count]),
         ]),

@@ -12,8 +12,8 @@
     { pod linked after the call (decimal string), 1 if this call created the link else 0 }
 ]]
 local rcall = redis.call
---- @include "includes/podId"
---- @include "includes/writeLink"
+--- @include "routing/includes/podId"
+--- @include "routing/includes/writeLink"
 
 -- A corrupt entry is no link: it is overwritten.
 local current = rcall('GET', KEYS[2])

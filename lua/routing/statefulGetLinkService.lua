@@ -8,7 +8,7 @@
     flat list { service, stored value, service, stored value, ... } (the client checks each is a pod id)
 ]]
 local rcall = redis.call
---- @include "includes/linkKeysOf"
+--- @include "routing/includes/linkKeysOf"
 
 local links = {}
 local services, linkKeys = linkKeysOf(KEYS[1])

@@ -15,9 +15,9 @@
     the chosen pod id (decimal string), or nil when no live pod is routable
 ]]
 local rcall = redis.call
---- @include "includes/redisTimeMs"
---- @include "includes/podEntries"
---- @include "includes/pickPod"
+--- @include "routing/includes/redisTimeMs"
+--- @include "routing/includes/podEntries"
+--- @include "routing/includes/pickPod"
 
 local routable = {}
 for i = 3, #ARGV do

@@ -12,8 +12,8 @@
       flat last reports { pod id, ms, ... }, Redis TIME in ms, { pod id, ... } written over since }
 ]]
 local rcall = redis.call
---- @include "includes/redisTimeMs"
---- @include "includes/podEntries"
+--- @include "routing/includes/redisTimeMs"
+--- @include "routing/includes/podEntries"
 
 local seen = rcall('HGETALL', KEYS[3])
 local overwritten = {}

@@ -11,7 +11,7 @@
     the chosen pod id (decimal string), or nil when no pod is routable
 ]]
 local rcall = redis.call
---- @include "includes/pickPod"
+--- @include "routing/includes/pickPod"
 
 local routable = {}
 for i = 2, #ARGV do

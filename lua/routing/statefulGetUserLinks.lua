@@ -7,7 +7,7 @@
     flat list { service, stored value, PTTL in ms (-1 persistent), ... } (the client checks each is a pod id)
 ]]
 local rcall = redis.call
---- @include "includes/linkKeysOf"
+--- @include "routing/includes/linkKeysOf"
 
 local links = {}
 local services, linkKeys = linkKeysOf(KEYS[1])

@@ -9,8 +9,8 @@
     1 if a live link existed, 0 if not (nothing changed, but a corrupt entry is deleted)
 ]]
 local rcall = redis.call
---- @include "includes/podId"
---- @include "includes/removeLink"
+--- @include "routing/includes/podId"
+--- @include "routing/includes/removeLink"
 
 local current = rcall('GET', KEYS[2])
 if not current then

@@ -10,8 +10,8 @@
     1 if the live link pointed at the pod and was removed, 0 if not (nothing changed)
 ]]
 local rcall = redis.call
---- @include "includes/podId"
---- @include "includes/removeLink"
+--- @include "routing/includes/podId"
+--- @include "routing/includes/removeLink"
 
 -- Pod ids compare as numbers; a corrupt entry matches no pod.
 if canonicalPodId(rcall('GET', KEYS[2])) ~= tonumber(ARGV[3]) then

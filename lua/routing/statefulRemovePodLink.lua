@@ -16,9 +16,9 @@
     after ARGV[4] (nothing changed; the link may still point at the pod: the sweep of the pod is not done)
 ]]
 local rcall = redis.call
---- @include "includes/podId"
---- @include "includes/redisTimeMs"
---- @include "includes/removeLink"
+--- @include "routing/includes/podId"
+--- @include "routing/includes/redisTimeMs"
+--- @include "routing/includes/removeLink"
 
 -- The link key must be the uid hash's key followed by the service name: a key the SCAN pattern
 -- matched by accident is never touched. A link key the uid hash does not name (a partial write of

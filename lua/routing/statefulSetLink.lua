@@ -10,7 +10,7 @@
     the value linked before as stored (the client reads a corrupt one as none), or nil when there was none
 ]]
 local rcall = redis.call
---- @include "includes/writeLink"
+--- @include "routing/includes/writeLink"
 
 local previous = rcall('GET', KEYS[2])
 writeLink(KEYS[1], KEYS[2], ARGV[1], ARGV[2], tonumber(ARGV[3]))

@@ -10,8 +10,8 @@
     the pod linked after the call (decimal string)
 ]]
 local rcall = redis.call
---- @include "includes/podId"
---- @include "includes/writeLink"
+--- @include "routing/includes/podId"
+--- @include "routing/includes/writeLink"
 
 -- A corrupt entry is no link: it is overwritten.
 local current = rcall('GET', KEYS[2])

@@ -16,10 +16,10 @@
     report (reports only)
 ]]
 local rcall = redis.call
---- @include "includes/redisTimeMs"
---- @include "includes/podEntries"
---- @include "includes/sweepEntry"
---- @include "includes/sweepNotice"
+--- @include "routing/includes/redisTimeMs"
+--- @include "routing/includes/podEntries"
+--- @include "routing/includes/sweepEntry"
+--- @include "routing/includes/sweepNotice"
 
 local reports = ARGV[1] == '1'
 -- Reads first: a wrong type on any key fails here, before anything is written.

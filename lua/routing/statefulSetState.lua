@@ -27,10 +27,10 @@
     the others: 1 if something was written, else 0
 ]]
 local rcall = redis.call
---- @include "includes/redisTimeMs"
---- @include "includes/podEntries"
---- @include "includes/sweepEntry"
---- @include "includes/sweepNotice"
+--- @include "routing/includes/redisTimeMs"
+--- @include "routing/includes/podEntries"
+--- @include "routing/includes/sweepEntry"
+--- @include "routing/includes/sweepNotice"
 local action, podId = ARGV[1], ARGV[2]
 
 -- Reads first: a wrong type on any key fails here, before anything is written (no half report).

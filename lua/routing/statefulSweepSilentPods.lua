@@ -30,9 +30,9 @@
     'forget': flat { pod id, 1 if the pod was still marked (and the step done) else 0, ... }
 ]]
 local rcall = redis.call
---- @include "includes/redisTimeMs"
---- @include "includes/podEntries"
---- @include "includes/sweepEntry"
+--- @include "routing/includes/redisTimeMs"
+--- @include "routing/includes/podEntries"
+--- @include "routing/includes/sweepEntry"
 
 --- The pod's own last report (ms), or nil: no liveness entry, or entries written since by another implementation.
 local function ownLastReport(podId)

@@ -11,8 +11,8 @@
     { 1, pod id } when linked, { 0, owning pod } when another pod holds a persistent link
 ]]
 local rcall = redis.call
---- @include "includes/podId"
---- @include "includes/writeLink"
+--- @include "routing/includes/podId"
+--- @include "routing/includes/writeLink"
 
 -- Pod ids compare as numbers; a corrupt entry is no link and is overwritten.
 local current = rcall('GET', KEYS[2])

@@ -9,15 +9,14 @@ import {
   StatefulRedisHealthIndicator,
   StatefulRedisModule,
 } from '../../lib';
-import { readLuaScript } from '../../lib/core/scripts/lua-script';
 import type { RedisServer } from '../harness/redis-server';
 import { useRedisServer } from '../harness/redis-server-fixture';
 import { bootTestingModule } from '../harness/stateful-app';
-import { ECHO_SCRIPT_FILE, EchoFeatureModule, EchoService } from './fixtures/echo-feature.module';
+import { ECHO_SCRIPTS, EchoFeatureModule, EchoService } from './fixtures/echo-feature.module';
 
 let server: RedisServer;
 useRedisServer((started) => (server = started), { flushScripts: true });
-const echoSha = readLuaScript(ECHO_SCRIPT_FILE).sha;
+const echoSha = ECHO_SCRIPTS.testFeatureEcho.sha;
 
 describe('a second feature module beside StatefulRedisModule (no isGlobal)', () => {
   for (const [title, stateful] of [

@@ -1,42 +1,32 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+/**
+ * How many keys a script takes, as its header documents them: exactly that many, or `'1..n'` for one or more
+ * (`KEYS[1..n]`).
+ */
+export type KeyCount = number | '1..n';
 
-/** One Lua script of `lua/`, with its includes inlined, ready for `SCRIPT LOAD` / `EVALSHA`. */
-export interface LuaScript {
-  readonly name: string;
-  readonly source: string;
+/**
+ * One Lua script, built from `lua/` with its includes inlined (tools/lua-scripts.cjs writes each feature's
+ * `*-scripts.generated.ts`), ready for `SCRIPT LOAD` / `EVALSHA`.
+ */
+export interface LuaScript<N extends string = string, K extends KeyCount = KeyCount> {
+  readonly name: N;
+  readonly keys: K;
   readonly sha: string;
+  readonly source: string;
 }
 
-const INCLUDE = /^--- @include "([\w/-]+)"$/gm;
+type Tuple<K extends number, T extends string[] = []> = number extends K
+  ? string[]
+  : T['length'] extends K
+    ? T
+    : Tuple<K, [...T, string]>;
 
-/**
- * The `lua/` folder of this package (the one with `includes/`), whether running from `dist/`, a test build, or sources.
- */
-export function findLuaDirectory(start = __dirname): string {
-  for (let dir = start; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'lua');
-    if (existsSync(join(candidate, 'includes'))) return candidate;
-    if (dirname(dir) === dir) throw new Error(`nestjs-stateful-redis: no lua/ folder found above ${start}`);
-  }
-}
+/** The keys of a call to a script taking `K` keys: a tuple of that length, or at least one key for `'1..n'`. */
+export type KeysOf<K extends KeyCount> = K extends number ? Tuple<K> : [string, ...string[]];
 
-/**
- * Reads `lua/<name>.lua` (or an absolute `<name>.lua`) and inlines its `--- @include "includes/x"` lines (each helper
- * once).
- */
-export function readLuaScript(name: string, luaDirectory = findLuaDirectory()): LuaScript {
-  const included = new Set<string>();
-  const expand = (file: string): string =>
-    readFileSync(isAbsolute(file) ? `${file}.lua` : join(luaDirectory, `${file}.lua`), 'utf8').replace(
-      INCLUDE,
-      (_line, include: string) => {
-        if (included.has(include)) return '';
-        included.add(include);
-        return expand(include);
-      },
-    );
-  const source = expand(name);
-  return { name, source, sha: createHash('sha1').update(source).digest('hex') };
+/** Why a call with `given` keys is refused, or `undefined` when the script takes that many. */
+export function keyCountMismatch(script: LuaScript, given: number): string | undefined {
+  if (script.keys === '1..n' ? given >= 1 : given === script.keys) return undefined;
+  const expected = script.keys === '1..n' ? 'one or more keys' : `${script.keys} key(s)`;
+  return `nestjs-stateful-redis: Lua script "${script.name}" takes ${expected}, called with ${given}`;
 }

@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { isNoScriptError } from '../errors/redis-error.mapper';
-import { LuaScript, readLuaScript } from './lua-script';
+import { keyCountMismatch, type KeysOf, type LuaScript } from './lua-script';
 
 type RedisClient = Redis | Cluster;
 
@@ -24,8 +24,16 @@ export function evalScript(
   });
 }
 
-/** A feature's scripts: name → file under `lua/` without `.lua` (`routing/statefulSetLink`), or an absolute path. */
-export type ScriptSet<N extends string = string> = Readonly<Record<N, string>>;
+/** A feature's scripts by name (its `*-scripts.generated.ts`). */
+export type ScriptSet<N extends string = string> = { readonly [Name in N]: LuaScript<Name> };
+
+/**
+ * A feature's view of the script runner (what `register` returns): `run` takes only the feature's script names,
+ * each with a tuple of as many keys as the script takes (the runner refuses another count at run time too).
+ */
+export interface FeatureScripts<S extends ScriptSet> {
+  run<N extends keyof S & string>(name: N, keys: KeysOf<S[N]['keys']>, args: Array<string | number>): Promise<unknown>;
+}
 
 /**
  * Runs the library's Lua scripts by SHA. A `NOSCRIPT` reply (restart, failover, `SCRIPT FLUSH`)
@@ -38,22 +46,29 @@ export class ScriptRunner {
 
   constructor(private readonly client: RedisClient) {}
 
-  /** Adds a feature's scripts; a name already registered must name the same script. */
-  register(set: ScriptSet): void {
-    for (const [name, file] of Object.entries<string>(set)) {
-      const script = { ...readLuaScript(file), name };
+  /**
+   * Adds a feature's scripts; a name already registered must name the same script. Returns the feature's view of
+   * this runner.
+   */
+  register<S extends ScriptSet>(set: S): FeatureScripts<S> {
+    for (const script of Object.values<LuaScript>(set)) {
+      const name = script.name;
       const existing = this.scripts.get(name);
       if (existing !== undefined && existing.sha !== script.sha) {
         throw new Error(`nestjs-stateful-redis: two different Lua scripts are registered as "${name}"`);
       }
       this.scripts.set(name, script);
     }
+    return this;
   }
 
+  /** Runs a registered script; rejects, sending nothing, when it is not registered or takes another number of keys. */
   run(name: string, keys: string[], args: Array<string | number>): Promise<unknown> {
     const script = this.scripts.get(name);
     if (script === undefined)
       return Promise.reject(new Error(`nestjs-stateful-redis: no Lua script registered as "${name}"`));
+    const mismatch = keyCountMismatch(script, keys.length);
+    if (mismatch !== undefined) return Promise.reject(new Error(mismatch));
     return evalScript(this.client, script, keys, args);
   }
 

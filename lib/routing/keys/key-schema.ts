@@ -36,7 +36,7 @@ export class KeySchema {
   /**
    * Hash `podId -> [state, weight]` (JSON) as this library last wrote them or saw them in the pod's report. An
    * addition: a pod whose entries differ was written since by another implementation, so its liveness entry is
-   * not its own last report (see lua/includes/podEntries.lua).
+   * not its own last report (see lua/routing/includes/podEntries.lua).
    */
   podWrites(namespace: string, serviceName: string): string {
     return `${this.prefix}:{${namespace}:state:${serviceName}}writes`;

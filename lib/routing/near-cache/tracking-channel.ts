@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { coalesceWrites } from '../../core/connection/write-coalescing';
-import { readLuaScript } from '../../core/scripts/lua-script';
 import { evalScript } from '../../core/scripts/script-runner';
+import { ROUTING_SCRIPTS } from '../routing-script-names';
 
 /** The Pub/Sub channel on which Redis sends the invalidations of a RESP2 client that tracks with `REDIRECT`. */
 const INVALIDATION_CHANNEL = '__redis__:invalidate';
@@ -13,7 +13,7 @@ export interface TrackingListener {
   lost(): void;
 }
 
-const READ_LINKS = readLuaScript('routing/statefulGetLinkService');
+const READ_LINKS = ROUTING_SCRIPTS.statefulGetLinkService;
 
 /** Makes the two connections of a channel to one Redis node, not connected yet (`lazyConnect`). */
 export type NodeConnectionFactory = (role: 'reader' | 'subscriber') => Redis;

@@ -7,7 +7,7 @@ const MAX_POD_ID = 2 ** 31 - 1;
 export type CorruptEntryReporter = (key: string, value: string) => void;
 
 /**
- * The one rule for stored pod ids, on every path (lua/includes/podId.lua applies it inside the scripts):
+ * The one rule for stored pod ids, on every path (lua/routing/includes/podId.lua applies it inside the scripts):
  * only a canonical decimal integer in 0..2^31-1 ("0", "7", "2147483647") is a pod id. Anything else
  * ("01", "", " 1", "1.0", "-1", "2147483648") is a corrupt entry, left by a manual fix or another
  * implementation: reads answer NO_POD (or leave it out) and report it, writes overwrite it, and no

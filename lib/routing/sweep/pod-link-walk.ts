@@ -3,7 +3,8 @@ import type { RedisClient } from '../../core/connection/redis-connection';
 import type { FeatureSend } from '../../core/operations/operation-pipeline';
 import { ErrorCode } from '../../core/errors/error-code';
 import { StatefulError } from '../../core/errors/stateful.error';
-import type { ScriptRunner } from '../../core/scripts/script-runner';
+import type { FeatureScripts } from '../../core/scripts/script-runner';
+import type { RoutingScripts } from '../routing-script-names';
 import type { SweepProgress } from '../interfaces/sweep-options.interface';
 import type { KeyPatterns } from '../keys/key-patterns';
 import type { NearCache } from '../near-cache/near-cache';
@@ -49,7 +50,7 @@ export interface PodLinkWalk {
 export interface PodLinkWalkDependencies {
   client: RedisClient;
   patterns: KeyPatterns;
-  scripts: ScriptRunner;
+  scripts: FeatureScripts<RoutingScripts>;
   nearCache: NearCache | null;
   send: FeatureSend;
 }

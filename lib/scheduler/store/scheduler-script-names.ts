@@ -1,4 +1,5 @@
 import type { ScriptSet } from '../../core/scripts/script-runner';
+import { SCHEDULER_LUA } from './scheduler-scripts.generated';
 
 /** The scheduler's scripts, one file each in `lua/scheduler/`. */
 export const SCHEDULER_SCRIPT_NAMES = [
@@ -19,7 +20,5 @@ export const SCHEDULER_SCRIPT_NAMES = [
 
 export type SchedulerScriptName = (typeof SCHEDULER_SCRIPT_NAMES)[number];
 
-/** The scheduler feature's script set: each name → `scheduler/<name>` under `lua/`. */
-export const SCHEDULER_SCRIPTS = Object.fromEntries(
-  SCHEDULER_SCRIPT_NAMES.map((name) => [name, `scheduler/${name}`]),
-) as ScriptSet<SchedulerScriptName>;
+/** The scheduler feature's script set, built from `lua/scheduler/` (each takes the namespace's keys, `KEYS[1..n]`). */
+export const SCHEDULER_SCRIPTS = SCHEDULER_LUA satisfies ScriptSet<SchedulerScriptName>;

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { ErrorCode } from '../../core/errors/error-code';
 import { classifyRedisError } from '../../core/errors/redis-error.mapper';
 import type { FeatureSend, OperationInputs } from '../../core/operations/operation-pipeline';
-import type { ScriptRunner, ScriptSet } from '../../core/scripts/script-runner';
+import type { FeatureScripts, ScriptSet } from '../../core/scripts/script-runner';
 import type { TaskRun } from '../interfaces/scheduled-task.interface';
 import { SCHEDULER_SCRIPTS, SchedulerScriptName } from './scheduler-script-names';
 import { schedulerBaseKey, schedulerChangedChannel, schedulerKeys } from './scheduler-keys';
@@ -149,7 +149,7 @@ export class SchedulerStore {
   private readonly onReshardingRetry?: (operation: string) => void;
 
   constructor(
-    private readonly scripts: ScriptRunner,
+    private readonly scripts: FeatureScripts<ScriptSet<SchedulerScriptName>>,
     client: Redis | Cluster,
     keyPrefix: string,
     private readonly namespace: string,

@@ -3,13 +3,13 @@ import { Cluster } from 'ioredis';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, NO_POD, StatefulRedisHealthIndicator } from '../../../lib';
-import { readLuaScript } from '../../../lib/core/scripts/lua-script';
 import { RedisCluster } from '../../harness/redis-cluster';
 import type { RedisServer } from '../../harness/redis-server';
 import { eventually, sleep } from '../../harness/wait';
 import { startStatefulApp, StatefulApp } from '../../harness/stateful-app';
 import { awaitRecovery, LinkLoad } from './load';
 import { waitForReplica } from './replication';
+import { ROUTING_SCRIPTS } from '../../../lib/routing/routing-script-names';
 
 const NS = 'fo';
 const SVC = 'game';
@@ -133,9 +133,9 @@ describe('Redis Cluster: a master killed under load', () => {
       'statefulGetLinkService',
       'statefulGetServicePod',
       'statefulSetState',
-    ]) {
+    ] as const) {
       assert.equal(
-        await promoted.cli('SCRIPT', 'EXISTS', readLuaScript(`routing/${name}`).sha),
+        await promoted.cli('SCRIPT', 'EXISTS', ROUTING_SCRIPTS[name].sha),
         '1',
         `${name} not cached on ${promoted.port}`,
       );

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, StatefulRedisHealthIndicator } from '../../../lib';
-import { readLuaScript } from '../../../lib/core/scripts/lua-script';
 import { ROUTING_SCRIPTS, SCRIPT_NAMES } from '../../../lib/routing/routing-script-names';
 import { RedisSentinelGroup } from '../../harness/redis-sentinel';
 import { eventually, sleep } from '../../harness/wait';
@@ -13,7 +12,7 @@ const NS = 'sentinel';
 const SVC = 'chat';
 const COMMAND_TIMEOUT_MS = 1_000;
 const FAULT_CODES: string[] = [ErrorCode.REDIS_CONNECTION_ERROR, ErrorCode.TIMEOUT, ErrorCode.REDIS_OPERATION_ERROR];
-const SHAS = SCRIPT_NAMES.map((name) => readLuaScript(ROUTING_SCRIPTS[name]).sha);
+const SHAS = SCRIPT_NAMES.map((name) => ROUTING_SCRIPTS[name].sha);
 
 describe('Sentinel: the master killed under load', () => {
   let group: RedisSentinelGroup;

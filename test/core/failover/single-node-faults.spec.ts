@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, NO_POD, StatefulExecutorService, StatefulRedisHealthIndicator } from '../../../lib';
 import { RedisConnection } from '../../../lib/core/connection/redis-connection';
-import { readLuaScript } from '../../../lib/core/scripts/lua-script';
 import { ROUTING_SCRIPTS, SCRIPT_NAMES } from '../../../lib/routing/routing-script-names';
 import { RedisServer } from '../../harness/redis-server';
 import { eventually, sleep } from '../../harness/wait';
@@ -14,7 +13,7 @@ const COMMAND_TIMEOUT_MS = 300;
 const HEALTH_TIMEOUT_MS = 300;
 /** Scheduling slack on a busy 2-core machine; the point is "bounded", not "exact". */
 const MARGIN_MS = 1_500;
-const SHAS = SCRIPT_NAMES.map((name) => readLuaScript(ROUTING_SCRIPTS[name]).sha);
+const SHAS = SCRIPT_NAMES.map((name) => ROUTING_SCRIPTS[name].sha);
 
 /**
  * Every key of a namespace with its type, value and TTL (whole seconds, -1 none), names with the namespace replaced by
@@ -280,7 +279,7 @@ describe('single node: slow Redis, Redis restarted empty under load, lost replie
     const quick = await startStatefulApp({ redis: server.url, commandTimeoutMs: COMMAND_TIMEOUT_MS });
     t.after(() => quick.close());
     const client = quick.app.get(RedisConnection).client as Redis;
-    const linkSha = readLuaScript(ROUTING_SCRIPTS.statefulComputeLinkIfAbsent).sha;
+    const linkSha = ROUTING_SCRIPTS.statefulComputeLinkIfAbsent.sha;
     const sendEvalsha = client.evalsha.bind(client) as (...args: unknown[]) => Promise<unknown>;
     let sleeping: Promise<{ awake: Promise<unknown> }> | undefined;
     const patchable = client as unknown as { evalsha: (...args: unknown[]) => Promise<unknown> };

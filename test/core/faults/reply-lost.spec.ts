@@ -5,7 +5,6 @@ import { ReplyDroppingProxy } from '../../harness/reply-dropping-proxy';
 import { useRedisServer } from '../../harness/redis-server-fixture';
 import type { RedisServer } from '../../harness/redis-server';
 import { sleep } from '../../harness/wait';
-import { readLuaScript } from '../../../lib/core/scripts/lua-script';
 import { SCHEDULER_SCRIPTS } from '../../../lib/scheduler/store/scheduler-script-names';
 import { startSchedulerApp } from '../../scheduler/runtime/scheduler-app';
 
@@ -65,7 +64,7 @@ describe('a reply lost with its connection', () => {
 
     await scheduler.addTask({ id: 'removed-once', name: 'r', cron: '0 0 1 1 *', workflow: 'wf' });
     // The removal's own script (removeTask reads the task first: a lost reply there removes nothing).
-    proxy.arm(readLuaScript(SCHEDULER_SCRIPTS.schedulerRemoveTask).sha);
+    proxy.arm(SCHEDULER_SCRIPTS.schedulerRemoveTask.sha);
     const remove = await outcome(() => scheduler.removeTask('removed-once'));
     assert.notEqual(remove.value, false, 'a task it removed itself is not "unknown"');
     assert.equal(await scheduler.getTask('removed-once'), null);

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { createServer, Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { ErrorCode, isLoggedStartupFailure, NO_POD, StatefulExecutorService } from '../../../lib';
-import { readLuaScript } from '../../../lib/core/scripts/lua-script';
 import { ROUTING_SCRIPTS, SCRIPT_NAMES } from '../../../lib/routing/routing-script-names';
 import { CapturingLogger } from '../../harness/capturing-logger';
 import { freePort } from '../../harness/free-port';
@@ -11,7 +10,7 @@ import { eventually } from '../../harness/wait';
 import { compileStatefulModule, failure } from '../../harness/stateful-app';
 
 const MARGIN_MS = 5_000;
-const SHAS = SCRIPT_NAMES.map((name) => readLuaScript(ROUTING_SCRIPTS[name]).sha);
+const SHAS = SCRIPT_NAMES.map((name) => ROUTING_SCRIPTS[name].sha);
 const servers: RedisServer[] = [];
 
 after(async () => {

@@ -4,7 +4,6 @@ import { TestingModule } from '@nestjs/testing';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { StatefulExecutorService, StatefulRedisHealthIndicator, StatefulRedisModuleOptions } from '../../../lib';
-import { readLuaScript } from '../../../lib/core/scripts/lua-script';
 import { ROUTING_SCRIPTS, SCRIPT_NAMES } from '../../../lib/routing/routing-script-names';
 import { RedisServer } from '../../harness/redis-server';
 import { eventually } from '../../harness/wait';
@@ -89,7 +88,7 @@ describe('StatefulRedisHealthIndicator', () => {
     await service.setLinkedPod('ns', 'u', 'svc', 1, -1);
     await assertUp(false);
     // SCRIPT LOAD of every script (as after a restart) makes it true again.
-    for (const name of SCRIPT_NAMES) await server.cli('SCRIPT', 'LOAD', readLuaScript(ROUTING_SCRIPTS[name]).source);
+    for (const name of SCRIPT_NAMES) await server.cli('SCRIPT', 'LOAD', ROUTING_SCRIPTS[name].source);
     await assertUp(true);
   });
 

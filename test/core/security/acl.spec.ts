@@ -14,7 +14,7 @@ import {
   StatefulRedisModuleOptions,
 } from '../../../lib';
 import { SCRIPT_COMMANDS } from '../../../lib/core/errors/redis-error.mapper';
-import { findLuaDirectory } from '../../../lib/core/scripts/lua-script';
+import { LUA_DIRECTORY } from '../../harness/lua-files';
 import { RedisCluster } from '../../harness/redis-cluster';
 import { RedisServer } from '../../harness/redis-server';
 import { CapturingLogger } from '../../harness/capturing-logger';
@@ -141,7 +141,7 @@ describe('Redis ACL (standalone)', () => {
   }
 
   it('the documented command list covers every command the Lua scripts call, and no more', () => {
-    const dir = findLuaDirectory();
+    const dir = LUA_DIRECTORY;
     const files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
       .map((f) => join(dir, f))
       .filter((f) => f.endsWith('.lua'));

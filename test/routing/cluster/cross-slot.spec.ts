@@ -2,7 +2,6 @@ import calculateSlot = require('cluster-key-slot');
 import type { Cluster } from 'ioredis';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { readLuaScript } from '../../../lib/core/scripts/lua-script';
 import { ROUTING_SCRIPTS, SCRIPT_NAMES } from '../../../lib/routing/routing-script-names';
 import { ClusterTarget } from '../../harness/cluster-target';
 import { clusterClientOf, writeBySlot } from '../../harness/cluster-writes';
@@ -11,7 +10,7 @@ import { useTargetFixture } from '../../harness/target-fixture';
 
 const NS = 'xslot';
 const SVC = 'svc';
-const SHAS = SCRIPT_NAMES.map((name) => readLuaScript(ROUTING_SCRIPTS[name]).sha);
+const SHAS = SCRIPT_NAMES.map((name) => ROUTING_SCRIPTS[name].sha);
 
 /** The master port serving a key's slot, as the app's client routes it. */
 function masterPortOf(client: Cluster, key: string): number {

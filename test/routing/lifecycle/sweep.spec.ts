@@ -2,10 +2,10 @@ import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, it } from 'node:test';
 import { NO_POD, type SweepProgress } from '../../../lib';
-import { readLuaScript } from '../../../lib/core/scripts/lua-script';
 import type { RedisTarget } from '../../harness/redis-target';
 import { describeOnStandaloneAndCluster } from '../../harness/standalone-and-cluster';
 import { startStatefulApp, type StatefulApp } from '../../harness/stateful-app';
+import { ROUTING_SCRIPTS } from '../../../lib/routing/routing-script-names';
 
 /** Two apps on one Redis, the second with a key prefix that is itself a glob: neither may sweep the other's keys. */
 const PREFIXES = ['sf', 'sf*'] as const;
@@ -225,7 +225,7 @@ describeOnStandaloneAndCluster('removePodLinks', (target) => {
   });
 
   it('its script deletes only a link of that service for that uid, still pointing at the pod', async () => {
-    const { source } = readLuaScript('routing/statefulRemovePodLink');
+    const { source } = ROUTING_SCRIPTS.statefulRemovePodLink;
     const raw = target.rawClient();
     try {
       const hash = 'sf:{ns:lk:u}';

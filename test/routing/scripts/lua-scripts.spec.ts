@@ -3,14 +3,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { SCRIPT_COMMANDS } from '../../../lib/core/errors/redis-error.mapper';
-import { findLuaDirectory, readLuaScript } from '../../../lib/core/scripts/lua-script';
 import { IN_HOUSE_SCRIPT_NAMES, ROUTING_SCRIPTS, SCRIPT_NAMES } from '../../../lib/routing/routing-script-names';
+import { LUA_DIRECTORY, luaTool, PACKAGE_ROOT, readLuaSource } from '../../harness/lua-files';
 import { documentedEntries, redisCalls, usedEntries } from '../../harness/lua-source';
 
-const luaDirectory = findLuaDirectory();
+const routingDirectory = join(LUA_DIRECTORY, 'routing');
 /** The routing feature's code that runs scripts: the service, and the walk of a pod's links it delegates to. */
 const serviceSource = ['stateful-executor.service.ts', 'sweep/pod-link-walk.ts']
-  .map((file) => readFileSync(join(luaDirectory, '..', 'lib', 'routing', file), 'utf8'))
+  .map((file) => readFileSync(join(PACKAGE_ROOT, 'lib', 'routing', file), 'utf8'))
   .join('\n');
 
 /**
@@ -23,9 +23,9 @@ const KEY_EXPRESSION = /^(KEYS\[\d\]|hashKey|linkKey|linkKeys\[i\]|unpack\(linkK
 /** Calls (not definitions) of the include helpers that take keys: the uid hash first, then the link key for two. */
 const INCLUDE_CALL =
   /(?<!function )\b(?:(writeLink|removeLink)\(([^,)]+), ([^,)]+)|(readLinkTtls|linkKeysOf|syncUidHash)\(([^,)]+))/g;
-/** Every helper function defined in lua/includes. */
-const INCLUDE_FUNCTIONS = readdirSync(join(luaDirectory, 'includes')).flatMap((file) =>
-  [...readFileSync(join(luaDirectory, 'includes', file), 'utf8').matchAll(/local function (\w+)\(/g)].map(
+/** Every helper function defined in lua/routing/includes. */
+const INCLUDE_FUNCTIONS = readdirSync(join(routingDirectory, 'includes')).flatMap((file) =>
+  [...readFileSync(join(routingDirectory, 'includes', file), 'utf8').matchAll(/local function (\w+)\(/g)].map(
     (match) => match[1],
   ),
 );
@@ -34,7 +34,7 @@ describe('Lua scripts', () => {
   it('lua/routing/ holds exactly the named scripts, the eleven in-house names among them', () => {
     assert.equal(IN_HOUSE_SCRIPT_NAMES.length, 11);
     for (const name of IN_HOUSE_SCRIPT_NAMES) assert.ok((SCRIPT_NAMES as readonly string[]).includes(name));
-    const files = readdirSync(join(luaDirectory, 'routing'))
+    const files = readdirSync(routingDirectory)
       .filter((file) => file.endsWith('.lua'))
       .map((file) => file.replace(/\.lua$/, ''));
     assert.deepEqual(files.sort(), [...SCRIPT_NAMES].sort());
@@ -42,7 +42,7 @@ describe('Lua scripts', () => {
 
   for (const name of SCRIPT_NAMES) {
     it(`${name} has a header naming KEYS, ARGV and the reply, and is used by the service`, () => {
-      const text = readFileSync(join(luaDirectory, `${ROUTING_SCRIPTS[name]}.lua`), 'utf8');
+      const text = readFileSync(join(routingDirectory, `${name}.lua`), 'utf8');
       assert.match(text, /^--\[\[/);
       assert.match(text, /Input:\s*\n\s*KEYS\[1\]/);
       assert.match(text, /Output:/);
@@ -50,7 +50,7 @@ describe('Lua scripts', () => {
     });
 
     it(`${name} touches only keys from KEYS or derived from KEYS[1] inside its hash tag`, () => {
-      const { source } = readLuaScript(ROUTING_SCRIPTS[name]);
+      const { source } = ROUTING_SCRIPTS[name];
       for (const { command, args } of redisCalls(source)) {
         assert.ok(KEY_COMMANDS.has(command), `${name}: ${command} is not a known key command`);
         // EXISTS checks the hash and every derived link key at once (see includes/linkKeysOf); others take one key.
@@ -84,9 +84,9 @@ describe('Lua scripts', () => {
     });
 
     it(`${name} documents in its header every KEYS and ARGV entry it uses, and uses every one it documents`, () => {
-      const text = readFileSync(join(luaDirectory, `${ROUTING_SCRIPTS[name]}.lua`), 'utf8');
+      const text = readFileSync(join(routingDirectory, `${name}.lua`), 'utf8');
       const header = /^--\[\[([\s\S]*?)\]\]/.exec(text)?.[1] ?? '';
-      const body = readLuaScript(ROUTING_SCRIPTS[name]).source.slice(text.indexOf(']]'));
+      const body = ROUTING_SCRIPTS[name].source.slice(text.indexOf(']]'));
       for (const table of ['KEYS', 'ARGV']) {
         const documented = documentedEntries(header, table);
         const used = usedEntries(body, table);
@@ -95,12 +95,12 @@ describe('Lua scripts', () => {
     });
   }
 
-  for (const include of readdirSync(join(luaDirectory, 'includes')).map(
-    (file) => `includes/${file.replace(/\.lua$/, '')}`,
+  for (const include of readdirSync(join(routingDirectory, 'includes')).map(
+    (file) => `routing/includes/${file.replace(/\.lua$/, '')}`,
   )) {
     it(`${include} includes every helper it calls, touches neither KEYS nor ARGV, and has a header`, () => {
-      const { source } = readLuaScript(include);
-      assert.match(readFileSync(join(luaDirectory, `${include}.lua`), 'utf8'), /^--\[\[[\s\S]*?\]\]\n/);
+      const source = readLuaSource(include);
+      assert.match(readFileSync(join(LUA_DIRECTORY, `${include}.lua`), 'utf8'), /^--\[\[[\s\S]*?\]\]\n/);
       for (const helper of INCLUDE_FUNCTIONS) {
         const called = source.search(new RegExp(`(?<!function )\\b${helper}\\(`));
         if (called === -1) continue;
@@ -112,14 +112,18 @@ describe('Lua scripts', () => {
   }
 
   it('inlines each include once and resolves nested includes', () => {
-    const { source, sha } = readLuaScript('routing/statefulSetLink');
+    const { source, sha } = ROUTING_SCRIPTS.statefulSetLink;
     assert.equal(source.match(/local function syncUidHash/g)?.length, 1);
     assert.equal(source.match(/local function writeLink/g)?.length, 1);
     assert.doesNotMatch(source, /@include/);
     assert.match(sha, /^[0-9a-f]{40}$/);
   });
 
-  it('fails clearly when the lua folder cannot be found', () => {
-    assert.throws(() => findLuaDirectory('/'), /no lua\/ folder found/);
+  it('each script takes as many keys as its header documents (KEYS[1] to KEYS[n])', () => {
+    for (const name of SCRIPT_NAMES) {
+      const header = /^--\[\[([\s\S]*?)\]\]/.exec(ROUTING_SCRIPTS[name].source)?.[1] ?? '';
+      assert.equal(ROUTING_SCRIPTS[name].keys, documentedEntries(header, 'KEYS').length, name);
+      assert.equal(luaTool.readLuaScript(name, `routing/${name}`).sha, ROUTING_SCRIPTS[name].sha, name);
+    }
   });
 });

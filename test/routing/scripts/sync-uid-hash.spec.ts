@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { readLuaScript } from '../../../lib/core/scripts/lua-script';
+import { readLuaSource } from '../../harness/lua-files';
 import { RedisServer } from '../../harness/redis-server';
 
 /**
@@ -37,7 +37,7 @@ describe('syncUidHash at the edge of a link expiry', () => {
 
   it('counts a link whose PTTL is 0 as temporary: the hash gets a TTL, not none', async () => {
     // The include alone: it pulls in what it uses itself.
-    const script = `local rcall = redis.call\n${readLuaScript('includes/removeLink').source}\n${AT_PTTL_ZERO}`;
+    const script = `local rcall = redis.call\n${readLuaSource('routing/includes/removeLink')}\n${AT_PTTL_ZERO}`;
     const hashKey = 'sf:{t:lk:u}';
     const keys = [hashKey, `${hashKey}persistent`, `${hashKey}temporary`];
     const [temporaryTtl, hashTtl] = (await client.eval(script, keys.length, ...keys)) as number[];

@@ -15,9 +15,9 @@ import { RedisServer } from '../../harness/redis-server';
 import { useRedisServer } from '../../harness/redis-server-fixture';
 import { pollUntil, sleep } from '../../harness/wait';
 import { execFileSync } from 'node:child_process';
-import { readLuaScript } from '../../../lib/core/scripts/lua-script';
 import { schedulerKeys } from '../../../lib/scheduler/store/scheduler-keys';
 import { startSchedulerApp } from './scheduler-app';
+import { SCHEDULER_SCRIPTS } from '../../../lib/scheduler/store/scheduler-script-names';
 
 /** What a handler saw as it started: its fire time and Redis TIME (ms) read at once. */
 const seen: Array<{ scheduledAt: number; redisNow: number }> = [];
@@ -229,7 +229,7 @@ describe('claim ahead (lookAheadMs)', () => {
     const scheduler = app!.get(DistributedSchedulerService);
     const fireAt = await claimOnceAhead(scheduler);
     // Blocked from before the removal (made by another client) until after the fire time.
-    const removal = readLuaScript('scheduler/schedulerRemoveTask');
+    const removal = SCHEDULER_SCRIPTS.schedulerRemoveTask;
     const keys = schedulerKeys('sf:{ahead:sched}', ['once']);
     execFileSync('redis-cli', [
       '-p',

@@ -14,7 +14,6 @@ import {
   StatefulError,
   StatefulRedisModule,
 } from '../../../lib';
-import { readLuaScript } from '../../../lib/core/scripts/lua-script';
 import { SchedulerStore } from '../../../lib/scheduler/store/scheduler-store';
 import { CapturingLogger, silentLogger } from '../../harness/capturing-logger';
 import { RedisServer } from '../../harness/redis-server';
@@ -124,7 +123,7 @@ describe('DistributedScheduleModule beside StatefulRedisModule (no isGlobal)', (
         );
         assert.equal(stats.running, true);
         // Registered with the core's runner before its preload: in Redis before any call.
-        const shas = Object.values(SchedulerStore.SCRIPTS).map((file) => readLuaScript(file).sha);
+        const shas = Object.values(SchedulerStore.SCRIPTS).map((script) => script.sha);
         assert.equal(await server.cli('SCRIPT', 'EXISTS', ...shas), shas.map(() => '1').join('\n'));
         scheduler.registerWorkflow('w', () => undefined);
         await scheduler.addTask({ id: 't', name: 't', cron: '0 0 * * *', workflow: 'w' });

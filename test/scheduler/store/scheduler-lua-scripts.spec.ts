@@ -2,15 +2,14 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { findLuaDirectory, readLuaScript } from '../../../lib/core/scripts/lua-script';
 import { SCHEDULER_SCRIPT_NAMES, SCHEDULER_SCRIPTS } from '../../../lib/scheduler/store/scheduler-script-names';
 import { schedulerKeys } from '../../../lib/scheduler/store/scheduler-keys';
+import { LUA_DIRECTORY, PACKAGE_ROOT, readLuaSource } from '../../harness/lua-files';
 import { documentedEntries, redisCalls, usedEntries } from '../../harness/lua-source';
 
-const luaDirectory = findLuaDirectory();
-const schedulerDirectory = join(luaDirectory, 'scheduler');
-const storeSource = readFileSync(join(luaDirectory, '..', 'lib', 'scheduler', 'store', 'scheduler-store.ts'), 'utf8');
-const keysSource = readFileSync(join(luaDirectory, '..', 'lib', 'scheduler', 'store', 'scheduler-keys.ts'), 'utf8');
+const schedulerDirectory = join(LUA_DIRECTORY, 'scheduler');
+const storeSource = readFileSync(join(PACKAGE_ROOT, 'lib', 'scheduler', 'store', 'scheduler-store.ts'), 'utf8');
+const keysSource = readFileSync(join(PACKAGE_ROOT, 'lib', 'scheduler', 'store', 'scheduler-keys.ts'), 'utf8');
 const namespaceKeysSource = readFileSync(join(schedulerDirectory, 'includes', 'namespaceKeys.lua'), 'utf8');
 const includeNames = readdirSync(join(schedulerDirectory, 'includes')).map(
   (file) => `scheduler/includes/${file.replace(/\.lua$/, '')}`,
@@ -116,7 +115,7 @@ describe('scheduler Lua scripts', () => {
   });
 
   for (const name of SCHEDULER_SCRIPT_NAMES) {
-    const file = join(luaDirectory, `${SCHEDULER_SCRIPTS[name]}.lua`);
+    const file = join(schedulerDirectory, `${name}.lua`);
 
     it(`${name} opens with a header (Input: the namespace's keys, ARGV, Output), binds rcall, and is run by SchedulerStore`, () => {
       const text = readFileSync(file, 'utf8');
@@ -130,7 +129,7 @@ describe('scheduler Lua scripts', () => {
     it(`${name} documents every ARGV entry it uses and uses every one it documents; KEYS only through namespaceKeys`, () => {
       const text = readFileSync(file, 'utf8');
       const header = /^--\[\[([\s\S]*?)\]\]/.exec(text)?.[1] ?? '';
-      const body = code(readLuaScript(SCHEDULER_SCRIPTS[name]).source);
+      const body = code(SCHEDULER_SCRIPTS[name].source);
       assert.deepEqual(
         usedEntries(body, 'ARGV'),
         documentedEntries(header, 'ARGV'),
@@ -144,7 +143,7 @@ describe('scheduler Lua scripts', () => {
     });
 
     it(`${name} touches only keys it declared in KEYS (through K), and publishes only on the namespace's channel`, () => {
-      const { source } = readLuaScript(SCHEDULER_SCRIPTS[name]);
+      const { source } = SCHEDULER_SCRIPTS[name];
       assert.deepEqual(keysOutsideTheNamespace(source), [], name);
       assert.doesNotMatch(source, /'[^'\n]*\{[^'\n]*'/, `${name}: a string literal with a hash tag`);
       assert.doesNotMatch(source, /@include/, `${name}: an include left unresolved`);
@@ -153,9 +152,9 @@ describe('scheduler Lua scripts', () => {
 
   for (const include of includeNames) {
     it(`${include} has a header, touches neither KEYS nor ARGV, and includes every helper it calls`, () => {
-      const text = readFileSync(join(luaDirectory, `${include}.lua`), 'utf8');
+      const text = readFileSync(join(LUA_DIRECTORY, `${include}.lua`), 'utf8');
       assert.match(text, /^--\[\[[\s\S]*?\]\]\n/);
-      const source = code(readLuaScript(include).source);
+      const source = code(readLuaSource(include));
       assert.doesNotMatch(source, /\b(?:KEYS|ARGV)\b/);
       assert.deepEqual(keysOutsideTheNamespace(source), [], include);
       for (const [, helper] of source.matchAll(/(?<!function )\b(\w+)\(/g)) {
@@ -172,12 +171,12 @@ describe('scheduler Lua scripts', () => {
 
   it('every script calls only helpers it includes, each defined once', () => {
     const helpers = includeNames.flatMap((include) =>
-      [...readFileSync(join(luaDirectory, `${include}.lua`), 'utf8').matchAll(/local function (\w+)\(/g)].map(
+      [...readFileSync(join(LUA_DIRECTORY, `${include}.lua`), 'utf8').matchAll(/local function (\w+)\(/g)].map(
         (match) => match[1],
       ),
     );
     for (const name of SCHEDULER_SCRIPT_NAMES) {
-      const { source } = readLuaScript(SCHEDULER_SCRIPTS[name]);
+      const { source } = SCHEDULER_SCRIPTS[name];
       for (const helper of helpers) {
         const called = source.search(new RegExp(`(?<!function )\\b${helper}\\(`));
         if (called === -1) continue;

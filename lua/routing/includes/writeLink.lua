@@ -2,8 +2,8 @@
   Writes one link: the link key (persistent when ttlSeconds is -1, else temporary) and its field in the
   uid's hash, then re-syncs the hash's TTL. Every key is read before the first write.
 ]]
---- @include "includes/readLinkTtls"
---- @include "includes/syncUidHash"
+--- @include "routing/includes/readLinkTtls"
+--- @include "routing/includes/syncUidHash"
 
 local function writeLink(hashKey, linkKey, service, podId, ttlSeconds)
   local ttls = readLinkTtls(hashKey)

@@ -2,8 +2,8 @@
   Removes one link now (lingerSeconds <= 0), or turns it into a temporary link that lives lingerSeconds
   more, then re-syncs the uid's hash. Every key is read before the first write.
 ]]
---- @include "includes/readLinkTtls"
---- @include "includes/syncUidHash"
+--- @include "routing/includes/readLinkTtls"
+--- @include "routing/includes/syncUidHash"
 
 local function removeLink(hashKey, linkKey, service, lingerSeconds)
   local ttls = readLinkTtls(hashKey)

@@ -3,7 +3,7 @@
   script aborted by a slot migration (see linkKeysOf) has written nothing.
   Returns { service = PTTL in ms }: -2 gone, -1 persistent, >= 0 temporary.
 ]]
---- @include "includes/linkKeysOf"
+--- @include "routing/includes/linkKeysOf"
 
 local function readLinkTtls(hashKey)
   local services, linkKeys = linkKeysOf(hashKey)
