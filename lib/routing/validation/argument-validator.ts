@@ -88,6 +88,25 @@ export function assertPodId(operation: string, value: unknown): asserts value is
   }
 }
 
+/** A service's arguments, checked in this order: namespace, service name. */
+export function assertServiceRef(operation: string, namespace: unknown, serviceName: unknown): void {
+  assertNamespace(operation, namespace);
+  assertServiceName(operation, serviceName);
+}
+
+/** A pod's arguments, checked in this order: namespace, service name, pod id. */
+export function assertPodRef(operation: string, namespace: unknown, serviceName: unknown, podId: unknown): void {
+  assertServiceRef(operation, namespace, serviceName);
+  assertPodId(operation, podId);
+}
+
+/** A link's arguments, checked in this order: namespace, uid, service name. */
+export function assertLinkRef(operation: string, namespace: unknown, uid: unknown, serviceName: unknown): void {
+  assertNamespace(operation, namespace);
+  assertUid(operation, uid);
+  assertServiceName(operation, serviceName);
+}
+
 export function assertWeight(operation: string, value: unknown): asserts value is number {
   if (!Number.isSafeInteger(value) || (value as number) < 0) {
     throw invalidParameter(operation, 'weight', 'must be an integer >= 0', value);

@@ -8,8 +8,8 @@ import { LUA_DIRECTORY, luaTool, PACKAGE_ROOT, readLuaSource } from '../../harne
 import { documentedEntries, redisCalls, usedEntries } from '../../harness/lua-source';
 
 const routingDirectory = join(LUA_DIRECTORY, 'routing');
-/** The routing feature's code that runs scripts: the service, and the walk of a pod's links it delegates to. */
-const serviceSource = ['stateful-executor.service.ts', 'sweep/pod-link-walk.ts']
+/** The routing feature's code that runs scripts: the service, and the sweep and the walk of links it delegates to. */
+const serviceSource = ['stateful-executor.service.ts', 'sweep/silent-pod-sweep.ts', 'sweep/pod-link-walk.ts']
   .map((file) => readFileSync(join(PACKAGE_ROOT, 'lib', 'routing', file), 'utf8'))
   .join('\n');
 
