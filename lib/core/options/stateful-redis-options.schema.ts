@@ -14,6 +14,7 @@ import {
   ValidationArguments,
 } from 'class-validator';
 import type { StatefulRedisModuleOptions } from '../interfaces/stateful-redis-module-options.interface';
+import { isOptionsObject } from '../validation/guards';
 
 const CONNECTION_OPTIONS = ['redis', 'cluster', 'client'] as const;
 const MAX_TIMEOUT_MS = 600_000;
@@ -21,17 +22,13 @@ const MAX_NEAR_CACHE_ENTRIES = 10_000_000;
 /** The longest liveness timeout: what a Node.js timer can wait (about 24.8 days). */
 const MAX_LIVENESS_MS = 2 ** 31 - 1;
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function isLivenessMs(value: unknown): boolean {
   return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= MAX_LIVENESS_MS;
 }
 
 /** What is wrong with a `podLiveness` option, naming the field, or `undefined` when it is valid. */
 function podLivenessProblem(value: unknown): string | undefined {
-  if (!isPlainObject(value)) return '"podLiveness" must be an object { timeoutMs, sweepAfterMs?, sweepCron? }';
+  if (!isOptionsObject(value)) return '"podLiveness" must be an object { timeoutMs, sweepAfterMs?, sweepCron? }';
   if (!isLivenessMs(value.timeoutMs))
     return `"podLiveness.timeoutMs" must be an integer from 1 to ${MAX_LIVENESS_MS} (ms)`;
   // The cron expression itself is checked by the scheduler that runs the sweep task.
@@ -68,7 +65,7 @@ export class StatefulRedisOptionsSchema implements StatefulRedisModuleOptions {
     name: 'isRedisConnection',
     validator: {
       validate: (value: unknown) =>
-        typeof value === 'string' ? /^rediss?:\/\/[^\s]+$/.test(value) : isPlainObject(value),
+        typeof value === 'string' ? /^rediss?:\/\/[^\s]+$/.test(value) : isOptionsObject(value),
       defaultMessage: () => '"redis" must be a redis:// or rediss:// URL or an ioredis options object',
     },
   })
@@ -78,7 +75,7 @@ export class StatefulRedisOptionsSchema implements StatefulRedisModuleOptions {
   @ValidateBy({
     name: 'isClusterConnection',
     validator: {
-      validate: (value: unknown) => isPlainObject(value) && Array.isArray(value.nodes) && value.nodes.length > 0,
+      validate: (value: unknown) => isOptionsObject(value) && Array.isArray(value.nodes) && value.nodes.length > 0,
       defaultMessage: () => '"cluster" must be an object with a non-empty "nodes" array',
     },
   })
@@ -89,7 +86,7 @@ export class StatefulRedisOptionsSchema implements StatefulRedisModuleOptions {
     name: 'isRedisClient',
     validator: {
       validate: (value: unknown) =>
-        isPlainObject(value) && typeof value.evalsha === 'function' && typeof value.status === 'string',
+        isOptionsObject(value) && typeof value.evalsha === 'function' && typeof value.status === 'string',
       defaultMessage: () => '"client" must be an ioredis Redis or Cluster instance',
     },
   })
@@ -142,9 +139,9 @@ export class StatefulRedisOptionsSchema implements StatefulRedisModuleOptions {
     validator: {
       validate: (value: unknown) =>
         typeof value === 'boolean' ||
-        (isPlainObject(value) &&
+        (isOptionsObject(value) &&
           (value.registry === undefined ||
-            (isPlainObject(value.registry) &&
+            (isOptionsObject(value.registry) &&
               typeof value.registry.registerMetric === 'function' &&
               typeof value.registry.getSingleMetric === 'function'))),
       defaultMessage: () => '"metrics" must be a boolean or { registry?: a prom-client Registry }',
@@ -157,7 +154,7 @@ export class StatefulRedisOptionsSchema implements StatefulRedisModuleOptions {
     name: 'isNearCacheOptions',
     validator: {
       validate: (value: unknown) =>
-        isPlainObject(value) &&
+        isOptionsObject(value) &&
         Object.keys(value).every((key) => key === 'maxEntries') &&
         (value.maxEntries === undefined ||
           (Number.isInteger(value.maxEntries) &&
