@@ -17,6 +17,9 @@ import type { StatefulRedisModuleOptions } from '../interfaces/stateful-redis-mo
 import { isOptionsObject } from '../validation/guards';
 
 const CONNECTION_OPTIONS = ['redis', 'cluster', 'client'] as const;
+export const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_HEALTH_CHECK_TIMEOUT_MS = 1_000;
 const MAX_TIMEOUT_MS = 600_000;
 const MAX_NEAR_CACHE_ENTRIES = 10_000_000;
 /** The longest liveness timeout: what a Node.js timer can wait (about 24.8 days). */
@@ -44,7 +47,10 @@ function podLivenessProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-/** The module options as class-validator sees them; every message names its option. */
+/**
+ * The module options as class-validator sees them, every message naming its option, each with its default (given
+ * options replace them); `connection` is no option: it checks that exactly one connection option is set.
+ */
 export class StatefulRedisOptionsSchema implements StatefulRedisModuleOptions {
   @ValidateBy({
     name: 'exactlyOneConnection',
@@ -97,7 +103,7 @@ export class StatefulRedisOptionsSchema implements StatefulRedisModuleOptions {
   @IsNotEmpty({ message: '"keyPrefix" must not be empty' })
   @MaxLength(64, { message: '"keyPrefix" must be at most 64 characters' })
   @Matches(/^[^{}\s\p{Cc}]*$/u, { message: '"keyPrefix" must not contain braces, whitespace or control characters' })
-  keyPrefix?: string;
+  keyPrefix: string = 'sf';
 
   @IsOptional()
   @IsArray({ message: '"routableStates" must be an array of states' })
@@ -105,33 +111,33 @@ export class StatefulRedisOptionsSchema implements StatefulRedisModuleOptions {
   @IsString({ each: true, message: '"routableStates" must contain only strings' })
   @IsNotEmpty({ each: true, message: '"routableStates" must not contain empty states' })
   @MaxLength(256, { each: true, message: '"routableStates" entries must be at most 256 characters' })
-  routableStates?: string[];
+  routableStates: string[] = ['running'];
 
   @IsOptional()
   @IsInt({ message: '"commandTimeoutMs" must be an integer' })
   @Min(1, { message: '"commandTimeoutMs" must be at least 1' })
   @Max(MAX_TIMEOUT_MS, { message: `"commandTimeoutMs" must be at most ${MAX_TIMEOUT_MS}` })
-  commandTimeoutMs?: number;
+  commandTimeoutMs: number = DEFAULT_COMMAND_TIMEOUT_MS;
 
   @IsOptional()
   @IsInt({ message: '"connectTimeoutMs" must be an integer' })
   @Min(1, { message: '"connectTimeoutMs" must be at least 1' })
   @Max(MAX_TIMEOUT_MS, { message: `"connectTimeoutMs" must be at most ${MAX_TIMEOUT_MS}` })
-  connectTimeoutMs?: number;
+  connectTimeoutMs: number = DEFAULT_CONNECT_TIMEOUT_MS;
 
   @IsOptional()
   @IsInt({ message: '"healthCheckTimeoutMs" must be an integer' })
   @Min(1, { message: '"healthCheckTimeoutMs" must be at least 1' })
   @Max(MAX_TIMEOUT_MS, { message: `"healthCheckTimeoutMs" must be at most ${MAX_TIMEOUT_MS}` })
-  healthCheckTimeoutMs?: number;
+  healthCheckTimeoutMs: number = DEFAULT_HEALTH_CHECK_TIMEOUT_MS;
 
   @IsOptional()
   @IsBoolean({ message: '"lazyConnect" must be a boolean' })
-  lazyConnect?: boolean;
+  lazyConnect: boolean = false;
 
   @IsOptional()
   @IsBoolean({ message: '"logOperations" must be a boolean' })
-  logOperations?: boolean;
+  logOperations: boolean = false;
 
   @IsOptional()
   @ValidateBy({
@@ -147,7 +153,7 @@ export class StatefulRedisOptionsSchema implements StatefulRedisModuleOptions {
       defaultMessage: () => '"metrics" must be a boolean or { registry?: a prom-client Registry }',
     },
   })
-  metrics?: StatefulRedisModuleOptions['metrics'];
+  metrics: NonNullable<StatefulRedisModuleOptions['metrics']> = true;
 
   @IsOptional()
   @ValidateBy({
