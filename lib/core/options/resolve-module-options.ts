@@ -30,8 +30,8 @@ function knownOptions(schema: new () => object, crossChecks: { readonly [propert
 /**
  * Checks the options of `owner` (e.g. `DistributedScheduleModule`) and applies the defaults, in this order: an
  * object; no unknown key (with a "did you mean"); every value valid (every broken rule in one message); then the
- * schema's defaults for the options not given (`undefined`, or `null` where the schema allows it). A bad option stops the app with
- * an INVALID_PARAMETER `StatefulError` naming it.
+ * schema's defaults for the options not given (`undefined`, or `null` where the schema allows it). A bad option
+ * stops the app with an INVALID_PARAMETER `StatefulError` naming it.
  */
 export function resolveModuleOptions<Resolved extends object>(
   owner: string,

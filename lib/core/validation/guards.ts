@@ -8,7 +8,7 @@ export function isOptionsObject(value: unknown): value is Record<string, unknown
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A plain object: made by a literal (`{}`), `JSON.parse` or `Object.create(null)`; not an array or a class instance. */
+/** A plain object: made by a literal, `JSON.parse` or `Object.create(null)`; not an array or a class instance. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (!isOptionsObject(value)) return false;
   const prototype: unknown = Object.getPrototypeOf(value);
