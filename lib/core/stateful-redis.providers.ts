@@ -11,7 +11,7 @@ import { OperationPipeline } from './operations/operation-pipeline';
 import { resolveOptions } from './options/resolve-options';
 import { ScriptRunner } from './scripts/script-runner';
 import { STATEFUL_REDIS_RESOLVED_OPTIONS } from './stateful-redis.constants';
-import { STATEFUL_REDIS_MODULE_OPTIONS } from '../stateful-redis.module-definition';
+import { STATEFUL_REDIS_MODULE_OPTIONS } from './stateful-redis.module-definition';
 
 /**
  * The core's providers: validated options (a bad option stops the app here), the connection, the scripts, the pipeline.
