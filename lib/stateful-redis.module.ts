@@ -15,7 +15,7 @@ import { ConfigurableModuleClass, OPTIONS_TYPE } from './core/stateful-redis.mod
  */
 @Module({
   imports: [TerminusModule],
-  providers: [...routingProviders, StatefulExecutorService, StatefulRedisHealthIndicator],
+  providers: [...routingProviders, StatefulRedisHealthIndicator],
   exports: [StatefulExecutorService, StatefulRedisHealthIndicator, TerminusModule],
 })
 export class StatefulRedisModule extends ConfigurableModuleClass {
