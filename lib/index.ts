@@ -14,7 +14,11 @@ export type { ComputeLinkedPodOptions } from './routing/interfaces/compute-linke
 export type { TrySetLinkedPodResult } from './routing/interfaces/try-set-linked-pod-result.interface';
 export { StatefulExecutorService } from './routing/stateful-executor.service';
 export { NO_POD } from './routing/routing.constants';
-export { ASYNC_OPTIONS_TYPE, OPTIONS_TYPE, STATEFUL_REDIS_MODULE_OPTIONS } from './stateful-redis.module-definition';
+export {
+  ASYNC_OPTIONS_TYPE,
+  OPTIONS_TYPE,
+  STATEFUL_REDIS_MODULE_OPTIONS,
+} from './core/stateful-redis.module-definition';
 export { StatefulRedisModule } from './stateful-redis.module';
 export type {
   StatefulRedisMetricsOptions,

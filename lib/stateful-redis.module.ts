@@ -5,7 +5,7 @@ import { StatefulRedisCoreModule } from './core/stateful-redis-core.module';
 import type { StatefulRedisModuleAsyncOptions } from './core/interfaces/stateful-redis-module-options.interface';
 import { routingProviders } from './routing/routing.providers';
 import { StatefulExecutorService } from './routing/stateful-executor.service';
-import { ConfigurableModuleClass, OPTIONS_TYPE } from './stateful-redis.module-definition';
+import { ConfigurableModuleClass, OPTIONS_TYPE } from './core/stateful-redis.module-definition';
 
 /**
  * `StatefulRedisModule.forRoot(options)` / `.forRootAsync({ imports, inject, useFactory | useClass | useExisting })`,
@@ -15,7 +15,7 @@ import { ConfigurableModuleClass, OPTIONS_TYPE } from './stateful-redis.module-d
  */
 @Module({
   imports: [TerminusModule],
-  providers: [...routingProviders, StatefulExecutorService, StatefulRedisHealthIndicator],
+  providers: [...routingProviders, StatefulRedisHealthIndicator],
   exports: [StatefulExecutorService, StatefulRedisHealthIndicator, TerminusModule],
 })
 export class StatefulRedisModule extends ConfigurableModuleClass {

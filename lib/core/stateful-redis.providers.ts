@@ -11,7 +11,8 @@ import { OperationPipeline } from './operations/operation-pipeline';
 import { resolveOptions } from './options/resolve-options';
 import { ScriptRunner } from './scripts/script-runner';
 import { STATEFUL_REDIS_RESOLVED_OPTIONS } from './stateful-redis.constants';
-import { STATEFUL_REDIS_MODULE_OPTIONS } from '../stateful-redis.module-definition';
+import { StatefulRedisCore } from './stateful-redis-core';
+import { STATEFUL_REDIS_MODULE_OPTIONS } from './stateful-redis.module-definition';
 
 /**
  * The core's providers: validated options (a bad option stops the app here), the connection, the scripts, the pipeline.
@@ -39,15 +40,21 @@ export const statefulRedisCoreProviders: Provider[] = [
   },
   ConnectionLifecycle,
   OperationPipeline,
+  {
+    provide: StatefulRedisCore,
+    useFactory: (
+      connection: RedisConnection,
+      scripts: ScriptRunner,
+      pipeline: OperationPipeline,
+      options: ResolvedStatefulRedisOptions,
+      metrics: OperationMetrics | null,
+    ) => new StatefulRedisCore(connection, scripts, pipeline, options, metrics),
+    inject: [RedisConnection, ScriptRunner, OperationPipeline, STATEFUL_REDIS_RESOLVED_OPTIONS, OperationMetrics],
+  },
 ];
 
-/** What every feature module may inject from the core. */
-export const statefulRedisCoreExports = [
-  STATEFUL_REDIS_MODULE_OPTIONS,
-  STATEFUL_REDIS_RESOLVED_OPTIONS,
-  RedisConnection,
-  ScriptRunner,
-  OperationMetrics,
-  ConnectionLifecycle,
-  OperationPipeline,
-];
+/**
+ * What the core exports: `StatefulRedisCore`, the one way a feature reaches it, and the options as given (a public
+ * token an app may inject).
+ */
+export const statefulRedisCoreExports = [StatefulRedisCore, STATEFUL_REDIS_MODULE_OPTIONS];

@@ -1,50 +1,38 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit, Optional } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { RedisConnection } from '../core/connection/redis-connection';
 import { ErrorCode } from '../core/errors/error-code';
 import { StatefulError } from '../core/errors/stateful.error';
-import type { ResolvedStatefulRedisOptions } from '../core/interfaces/stateful-redis-module-options.interface';
-import { OperationPipeline } from '../core/operations/operation-pipeline';
-import { STATEFUL_REDIS_RESOLVED_OPTIONS } from '../core/stateful-redis.constants';
+import { requireCore, StatefulRedisCore } from '../core/stateful-redis-core';
 import { StatefulExecutorService } from '../routing/stateful-executor.service';
 import { DistributedSchedulerService } from '../scheduler/distributed-scheduler.service';
 import { DASHBOARD_OWNER } from './dashboard.constants';
 
-interface Required {
+/** What the dashboard cannot work without, found at init. */
+interface RequiredSources {
+  core: StatefulRedisCore;
   routing: StatefulExecutorService;
-  connection: RedisConnection;
-  pipeline: OperationPipeline;
-  redisOptions: ResolvedStatefulRedisOptions;
 }
 
 /**
- * What the dashboard shows and uses, found wherever the app provides it (no import or `isGlobal` needed):
- * the routing directory and the connection of `StatefulRedisModule` (required: the app stops at init with a
- * message saying so), the scheduler of `DistributedScheduleModule` (optional: the scheduler page says so).
+ * What the dashboard shows and uses: the core of `StatefulRedisModule` (required: the app stops at init with the
+ * message of `requireCore`), and two services of other features found wherever the app provides them (no import or
+ * `isGlobal` needed): the routing directory of `StatefulRedisModule`, and the scheduler of
+ * `DistributedScheduleModule` (optional: the scheduler page says so).
  */
 @Injectable()
 export class DashboardSources implements OnModuleInit {
-  private found?: Required;
+  private found?: RequiredSources;
   private schedulerService: DistributedSchedulerService | null = null;
 
-  constructor(private readonly moduleRef: ModuleRef) {}
+  constructor(
+    @Optional() @Inject(StatefulRedisCore) private readonly statefulRedisCore: StatefulRedisCore | null,
+    private readonly moduleRef: ModuleRef,
+  ) {}
 
   onModuleInit(): void {
-    try {
-      this.found = {
-        routing: this.moduleRef.get(StatefulExecutorService, { strict: false }),
-        connection: this.moduleRef.get(RedisConnection, { strict: false }),
-        pipeline: this.moduleRef.get(OperationPipeline, { strict: false }),
-        redisOptions: this.moduleRef.get(STATEFUL_REDIS_RESOLVED_OPTIONS, { strict: false }),
-      };
-    } catch {
-      throw new StatefulError(
-        ErrorCode.NOT_INITIALIZED,
-        `${DASHBOARD_OWNER} shows the directory of StatefulRedisModule, which this application does not import: ` +
-          'add StatefulRedisModule.forRoot(...) or StatefulRedisModule.forRootAsync(...) to its imports',
-        { operation: DASHBOARD_OWNER },
-      );
-    }
+    const core = requireCore(DASHBOARD_OWNER, this.statefulRedisCore);
+    // Provided beside the core by StatefulRedisModule, visible to this module or not (`isGlobal: false`).
+    this.found = { core, routing: this.moduleRef.get(StatefulExecutorService, { strict: false }) };
     try {
       this.schedulerService = this.moduleRef.get(DistributedSchedulerService, { strict: false });
     } catch {
@@ -58,8 +46,8 @@ export class DashboardSources implements OnModuleInit {
   }
 
   /** The core's connection and pipeline, and its options (`keyPrefix`, `routableStates`). */
-  get core(): Omit<Required, 'routing'> {
-    return this.required;
+  get core(): StatefulRedisCore {
+    return this.required.core;
   }
 
   /**
@@ -67,7 +55,7 @@ export class DashboardSources implements OnModuleInit {
    * clock may be seconds away from. One round trip; a view reads it once.
    */
   async redisTime(): Promise<number> {
-    const { connection, pipeline } = this.required;
+    const { connection, pipeline } = this.core;
     const [seconds, microseconds] = await pipeline.send('dashboard', 'dashboardRedisTime', {}, () =>
       connection.client.time(),
     );
@@ -79,7 +67,7 @@ export class DashboardSources implements OnModuleInit {
     return this.schedulerService;
   }
 
-  private get required(): Required {
+  private get required(): RequiredSources {
     if (!this.found) throw new StatefulError(ErrorCode.NOT_INITIALIZED, `${DASHBOARD_OWNER} is not initialised yet`);
     return this.found;
   }

@@ -1,26 +1,20 @@
 import type { Provider } from '@nestjs/common';
-import { RedisConnection } from '../core/connection/redis-connection';
-import type { ResolvedStatefulRedisOptions } from '../core/interfaces/stateful-redis-module-options.interface';
-import { OperationMetrics } from '../core/metrics/operation-metrics';
-import {
-  HealthDetails,
-  STATEFUL_REDIS_HEALTH_DETAILS,
-  STATEFUL_REDIS_RESOLVED_OPTIONS,
-} from '../core/stateful-redis.constants';
+import { HealthDetails, STATEFUL_REDIS_HEALTH_DETAILS } from '../core/stateful-redis.constants';
+import { optionalCore, requireCore, StatefulRedisCore } from '../core/stateful-redis-core';
 import { NearCache } from './near-cache/near-cache';
+import { StatefulExecutorService } from './stateful-executor.service';
+
+const OWNER = 'StatefulExecutorService';
 
 /**
- * The routing feature's own providers besides its service: the near-cache (or `null` when it is off), whose
- * tracking state is reported by the metrics and the health indicator.
+ * The routing feature's providers, on the core of `StatefulRedisModule`: its service, and the near-cache (or `null`
+ * when it is off), whose tracking state is reported by the metrics and the health indicator.
  */
 export const routingProviders: Provider[] = [
   {
     provide: NearCache,
-    useFactory: (
-      options: ResolvedStatefulRedisOptions,
-      connection: RedisConnection,
-      metrics: OperationMetrics | null,
-    ) => {
+    useFactory: (core: StatefulRedisCore | null) => {
+      const { options, connection, metrics } = requireCore(OWNER, core);
       if (!options.nearCache) return null;
       const { maxEntries } = options.nearCache;
       const { keyPrefix, connectTimeoutMs } = options;
@@ -28,7 +22,13 @@ export const routingProviders: Provider[] = [
       if (metrics) nearCache.onClose(metrics.observeNearCache(() => nearCache.trackingStatus()));
       return nearCache;
     },
-    inject: [STATEFUL_REDIS_RESOLVED_OPTIONS, RedisConnection, OperationMetrics],
+    inject: [optionalCore],
+  },
+  {
+    provide: StatefulExecutorService,
+    useFactory: (core: StatefulRedisCore | null, nearCache: NearCache | null) =>
+      new StatefulExecutorService(requireCore(OWNER, core), nearCache),
+    inject: [optionalCore, NearCache],
   },
   {
     provide: STATEFUL_REDIS_HEALTH_DETAILS,

@@ -1,13 +1,12 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { readMany, readManyBuffers, readManySteps } from '../core/connection/read-many';
-import { RedisConnection } from '../core/connection/redis-connection';
+import type { RedisConnection } from '../core/connection/redis-connection';
 import { scrubText } from '../core/errors/credential-scrubber';
 import { invalidParameter } from '../core/errors/invalid-parameter';
 import type { ResolvedStatefulRedisOptions } from '../core/interfaces/stateful-redis-module-options.interface';
-import { OperationMetrics } from '../core/metrics/operation-metrics';
-import { FeatureSend, type OperationInputs, OperationPipeline } from '../core/operations/operation-pipeline';
-import { type FeatureScripts, ScriptRunner } from '../core/scripts/script-runner';
-import { STATEFUL_REDIS_RESOLVED_OPTIONS } from '../core/stateful-redis.constants';
+import type { FeatureSend, OperationInputs } from '../core/operations/operation-pipeline';
+import type { FeatureScripts } from '../core/scripts/script-runner';
+import type { StatefulRedisCore } from '../core/stateful-redis-core';
 import type { ComputeLinkedPodOptions } from './interfaces/compute-linked-pod-options.interface';
 import type { FindServicesOptions } from './interfaces/find-services-options.interface';
 import type { PodReport } from './interfaces/pod-report.interface';
@@ -20,7 +19,7 @@ import type { UserLink } from './interfaces/user-link.interface';
 import { KeyPatterns } from './keys/key-patterns';
 import { KeySchema } from './keys/key-schema';
 import { ScriptKeys } from './keys/script-keys';
-import { NearCache } from './near-cache/near-cache';
+import type { NearCache } from './near-cache/near-cache';
 import { parsePodReports, parseUserLinks } from './replies/lifecycle-replies';
 import { parsePodId, parsePodIdBuffer, parsePodMap, parseServiceLinks, setEntry } from './replies/reply-parsers';
 import { parseSweptPodNotices } from './replies/sweep-replies';
@@ -59,6 +58,8 @@ const SERVICES_PER_STEP = 1_000;
 @Injectable()
 export class StatefulExecutorService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('StatefulRedis');
+  private readonly options: ResolvedStatefulRedisOptions;
+  private readonly connection: RedisConnection;
   private readonly keys: KeySchema;
   private readonly scriptKeys: ScriptKeys;
   private readonly scripts: FeatureScripts<RoutingScripts>;
@@ -77,13 +78,12 @@ export class StatefulExecutorService implements OnModuleInit, OnApplicationShutd
   private nearCacheInUse = false;
 
   constructor(
-    @Inject(STATEFUL_REDIS_RESOLVED_OPTIONS) private readonly options: ResolvedStatefulRedisOptions,
-    private readonly connection: RedisConnection,
-    scripts: ScriptRunner,
-    pipeline: OperationPipeline,
-    @Inject(NearCache) private readonly nearCache: NearCache | null,
-    @Inject(OperationMetrics) metrics: OperationMetrics | null,
+    core: StatefulRedisCore,
+    private readonly nearCache: NearCache | null,
   ) {
+    const { options, connection, scripts, pipeline, metrics } = core;
+    this.options = options;
+    this.connection = connection;
     this.keys = new KeySchema(options.keyPrefix);
     this.scriptKeys = new ScriptKeys(this.keys);
     this.send = pipeline.forFeature('routing');

@@ -1,11 +1,5 @@
 import type { Provider } from '@nestjs/common';
-import { RedisConnection } from '../core/connection/redis-connection';
-import { ErrorCode } from '../core/errors/error-code';
-import { StatefulError } from '../core/errors/stateful.error';
-import type { ResolvedStatefulRedisOptions } from '../core/interfaces/stateful-redis-module-options.interface';
-import { OperationPipeline } from '../core/operations/operation-pipeline';
-import { ScriptRunner } from '../core/scripts/script-runner';
-import { STATEFUL_REDIS_RESOLVED_OPTIONS } from '../core/stateful-redis.constants';
+import { optionalCore, requireCore, type StatefulRedisCore } from '../core/stateful-redis-core';
 import { DISTRIBUTED_SCHEDULE_MODULE_OPTIONS } from './distributed-schedule.module-definition';
 import type {
   DistributedScheduleModuleOptions,
@@ -14,11 +8,13 @@ import type {
 import { createSchedulerMetrics, type SchedulerMetrics } from './metrics/scheduler-metrics';
 import { resolveScheduleOptions } from './options/resolve-schedule-options';
 import { ChangeSubscriber } from './runtime/change-subscriber';
-import { SchedulerCore } from './runtime/scheduler-core';
-import { DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS, SCHEDULER_FEATURE, SCHEDULER_METRICS } from './scheduler.constants';
+import {
+  DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS,
+  SCHEDULER_CORE,
+  SCHEDULER_FEATURE,
+  SCHEDULER_METRICS,
+} from './scheduler.constants';
 import { SchedulerStore } from './store/scheduler-store';
-
-const optional = (token: unknown) => ({ token: token as string, optional: true });
 
 /**
  * The scheduler's providers besides its services: options validated once (a bad option stops the app), the
@@ -33,36 +29,15 @@ export const distributedScheduleProviders: Provider[] = [
     inject: [DISTRIBUTED_SCHEDULE_MODULE_OPTIONS],
   },
   {
-    provide: SchedulerCore,
-    useFactory: (
-      connection?: RedisConnection,
-      scripts?: ScriptRunner,
-      pipeline?: OperationPipeline,
-      options?: ResolvedStatefulRedisOptions,
-    ) => {
-      if (!connection || !scripts || !pipeline || !options) {
-        throw new StatefulError(
-          ErrorCode.NOT_INITIALIZED,
-          'DistributedScheduleModule uses the Redis connection of StatefulRedisModule, ' +
-            'which this application does not import: add StatefulRedisModule.forRoot(...) or ' +
-            'StatefulRedisModule.forRootAsync(...) to its imports',
-          { operation: 'DistributedScheduleModule' },
-        );
-      }
-      return new SchedulerCore(connection, scripts, pipeline, options);
-    },
-    inject: [
-      optional(RedisConnection),
-      optional(ScriptRunner),
-      optional(OperationPipeline),
-      optional(STATEFUL_REDIS_RESOLVED_OPTIONS),
-    ],
+    provide: SCHEDULER_CORE,
+    useFactory: (core: StatefulRedisCore | null) => requireCore('DistributedScheduleModule', core),
+    inject: [optionalCore],
   },
   {
     provide: SchedulerStore,
     useFactory: (
       options: ResolvedDistributedScheduleOptions,
-      core: SchedulerCore,
+      core: StatefulRedisCore,
       metrics: SchedulerMetrics | null,
     ) => {
       core.scripts.register(SchedulerStore.SCRIPTS);
@@ -73,17 +48,17 @@ export const distributedScheduleProviders: Provider[] = [
         onReshardingRetry: (operation) => metrics?.reshardingRetry(options.namespace, operation),
       });
     },
-    inject: [DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS, SchedulerCore, SCHEDULER_METRICS],
+    inject: [DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS, SCHEDULER_CORE, SCHEDULER_METRICS],
   },
   {
     provide: ChangeSubscriber,
-    useFactory: (core: SchedulerCore, store: SchedulerStore) =>
+    useFactory: (core: StatefulRedisCore, store: SchedulerStore) =>
       new ChangeSubscriber(core.connection.client, store.changedChannel),
-    inject: [SchedulerCore, SchedulerStore],
+    inject: [SCHEDULER_CORE, SchedulerStore],
   },
   {
     provide: SCHEDULER_METRICS,
-    useFactory: (core: SchedulerCore) => createSchedulerMetrics(core.options.metrics),
-    inject: [SchedulerCore],
+    useFactory: (core: StatefulRedisCore) => createSchedulerMetrics(core.options.metrics),
+    inject: [SCHEDULER_CORE],
   },
 ];

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { StatefulRedisCore } from '../core/stateful-redis-core';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { performance } from 'node:perf_hooks';
 import type { ResolvedDistributedScheduleOptions } from './interfaces/distributed-schedule-module-options.interface';
-import { SchedulerCore } from './runtime/scheduler-core';
 import { SchedulerLoop } from './runtime/scheduler-loop';
-import { DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS } from './scheduler.constants';
+import { DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS, SCHEDULER_CORE } from './scheduler.constants';
 
 /**
  * Terminus indicator of this replica's scheduler: `up` while its loop runs and its last look at Redis
@@ -20,7 +20,7 @@ export class DistributedSchedulerHealthIndicator {
   constructor(
     private readonly healthIndicatorService: HealthIndicatorService,
     private readonly loop: SchedulerLoop,
-    private readonly core: SchedulerCore,
+    @Inject(SCHEDULER_CORE) private readonly core: StatefulRedisCore,
     @Inject(DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS) private readonly options: ResolvedDistributedScheduleOptions,
   ) {}
 

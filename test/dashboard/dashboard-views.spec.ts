@@ -75,7 +75,7 @@ const options = (readOnly: boolean, guarded = true): ResolvedStatefulDashboardOp
 
 function view(runs: TaskRun[], readOnly: boolean, guarded = true) {
   const scheduler = { getTask: async () => task, getRuns: async () => runs };
-  const core = { redisOptions: { redis: 'redis://127.0.0.1:1' }, connection: { client: { options: {} } } };
+  const core = { options: { redis: 'redis://127.0.0.1:1' }, connection: { client: { options: {} } } };
   const sources = { scheduler, core } as unknown as DashboardSources;
   const settings = options(readOnly, guarded);
   return new TaskView(settings, sources, new RunDetailsRedactor(settings, sources)).build({ id: 'sweep' }, NOW);
@@ -226,7 +226,7 @@ describe('routing view', () => {
     };
     const sources = {
       routing,
-      core: { redisOptions: { routableStates: ['running'] } },
+      core: { options: { routableStates: ['running'] } },
       redisTime: async () => REDIS_NOW,
     } as unknown as DashboardSources;
     const resolved = options(false);

@@ -1,20 +1,12 @@
 import { ErrorCode } from '../errors/error-code';
 import { StatefulError } from '../errors/stateful.error';
+import { isPlainObject } from '../validation/guards';
 
 /**
  * The keys an options object may have. `true`: any value (checked elsewhere, or passed through to ioredis);
  * a nested shape: the value's own keys are checked too when it is a plain object.
  */
 export type OptionShape = { readonly [key: string]: true | OptionShape };
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    Object.getPrototypeOf(value) === Object.prototype
-  );
-}
 
 /** Edit distance (insert, delete, substitute one character). */
 function distance(a: string, b: string): number {

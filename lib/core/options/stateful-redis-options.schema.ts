@@ -14,16 +14,16 @@ import {
   ValidationArguments,
 } from 'class-validator';
 import type { StatefulRedisModuleOptions } from '../interfaces/stateful-redis-module-options.interface';
+import { isOptionsObject } from '../validation/guards';
 
 const CONNECTION_OPTIONS = ['redis', 'cluster', 'client'] as const;
+export const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_HEALTH_CHECK_TIMEOUT_MS = 1_000;
 const MAX_TIMEOUT_MS = 600_000;
 const MAX_NEAR_CACHE_ENTRIES = 10_000_000;
 /** The longest liveness timeout: what a Node.js timer can wait (about 24.8 days). */
 const MAX_LIVENESS_MS = 2 ** 31 - 1;
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isLivenessMs(value: unknown): boolean {
   return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= MAX_LIVENESS_MS;
@@ -31,7 +31,7 @@ function isLivenessMs(value: unknown): boolean {
 
 /** What is wrong with a `podLiveness` option, naming the field, or `undefined` when it is valid. */
 function podLivenessProblem(value: unknown): string | undefined {
-  if (!isPlainObject(value)) return '"podLiveness" must be an object { timeoutMs, sweepAfterMs?, sweepCron? }';
+  if (!isOptionsObject(value)) return '"podLiveness" must be an object { timeoutMs, sweepAfterMs?, sweepCron? }';
   if (!isLivenessMs(value.timeoutMs))
     return `"podLiveness.timeoutMs" must be an integer from 1 to ${MAX_LIVENESS_MS} (ms)`;
   // The cron expression itself is checked by the scheduler that runs the sweep task.
@@ -47,7 +47,10 @@ function podLivenessProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-/** The module options as class-validator sees them; every message names its option. */
+/**
+ * The module options as class-validator sees them, every message naming its option, each with its default (given
+ * options replace them); `connection` is no option: it checks that exactly one connection option is set.
+ */
 export class StatefulRedisOptionsSchema implements StatefulRedisModuleOptions {
   @ValidateBy({
     name: 'exactlyOneConnection',
@@ -68,7 +71,7 @@ export class StatefulRedisOptionsSchema implements StatefulRedisModuleOptions {
     name: 'isRedisConnection',
     validator: {
       validate: (value: unknown) =>
-        typeof value === 'string' ? /^rediss?:\/\/[^\s]+$/.test(value) : isPlainObject(value),
+        typeof value === 'string' ? /^rediss?:\/\/[^\s]+$/.test(value) : isOptionsObject(value),
       defaultMessage: () => '"redis" must be a redis:// or rediss:// URL or an ioredis options object',
     },
   })
@@ -78,7 +81,7 @@ export class StatefulRedisOptionsSchema implements StatefulRedisModuleOptions {
   @ValidateBy({
     name: 'isClusterConnection',
     validator: {
-      validate: (value: unknown) => isPlainObject(value) && Array.isArray(value.nodes) && value.nodes.length > 0,
+      validate: (value: unknown) => isOptionsObject(value) && Array.isArray(value.nodes) && value.nodes.length > 0,
       defaultMessage: () => '"cluster" must be an object with a non-empty "nodes" array',
     },
   })
@@ -89,7 +92,7 @@ export class StatefulRedisOptionsSchema implements StatefulRedisModuleOptions {
     name: 'isRedisClient',
     validator: {
       validate: (value: unknown) =>
-        isPlainObject(value) && typeof value.evalsha === 'function' && typeof value.status === 'string',
+        isOptionsObject(value) && typeof value.evalsha === 'function' && typeof value.status === 'string',
       defaultMessage: () => '"client" must be an ioredis Redis or Cluster instance',
     },
   })
@@ -100,7 +103,7 @@ export class StatefulRedisOptionsSchema implements StatefulRedisModuleOptions {
   @IsNotEmpty({ message: '"keyPrefix" must not be empty' })
   @MaxLength(64, { message: '"keyPrefix" must be at most 64 characters' })
   @Matches(/^[^{}\s\p{Cc}]*$/u, { message: '"keyPrefix" must not contain braces, whitespace or control characters' })
-  keyPrefix?: string;
+  keyPrefix: string = 'sf';
 
   @IsOptional()
   @IsArray({ message: '"routableStates" must be an array of states' })
@@ -108,33 +111,33 @@ export class StatefulRedisOptionsSchema implements StatefulRedisModuleOptions {
   @IsString({ each: true, message: '"routableStates" must contain only strings' })
   @IsNotEmpty({ each: true, message: '"routableStates" must not contain empty states' })
   @MaxLength(256, { each: true, message: '"routableStates" entries must be at most 256 characters' })
-  routableStates?: string[];
+  routableStates: string[] = ['running'];
 
   @IsOptional()
   @IsInt({ message: '"commandTimeoutMs" must be an integer' })
   @Min(1, { message: '"commandTimeoutMs" must be at least 1' })
   @Max(MAX_TIMEOUT_MS, { message: `"commandTimeoutMs" must be at most ${MAX_TIMEOUT_MS}` })
-  commandTimeoutMs?: number;
+  commandTimeoutMs: number = DEFAULT_COMMAND_TIMEOUT_MS;
 
   @IsOptional()
   @IsInt({ message: '"connectTimeoutMs" must be an integer' })
   @Min(1, { message: '"connectTimeoutMs" must be at least 1' })
   @Max(MAX_TIMEOUT_MS, { message: `"connectTimeoutMs" must be at most ${MAX_TIMEOUT_MS}` })
-  connectTimeoutMs?: number;
+  connectTimeoutMs: number = DEFAULT_CONNECT_TIMEOUT_MS;
 
   @IsOptional()
   @IsInt({ message: '"healthCheckTimeoutMs" must be an integer' })
   @Min(1, { message: '"healthCheckTimeoutMs" must be at least 1' })
   @Max(MAX_TIMEOUT_MS, { message: `"healthCheckTimeoutMs" must be at most ${MAX_TIMEOUT_MS}` })
-  healthCheckTimeoutMs?: number;
+  healthCheckTimeoutMs: number = DEFAULT_HEALTH_CHECK_TIMEOUT_MS;
 
   @IsOptional()
   @IsBoolean({ message: '"lazyConnect" must be a boolean' })
-  lazyConnect?: boolean;
+  lazyConnect: boolean = false;
 
   @IsOptional()
   @IsBoolean({ message: '"logOperations" must be a boolean' })
-  logOperations?: boolean;
+  logOperations: boolean = false;
 
   @IsOptional()
   @ValidateBy({
@@ -142,22 +145,22 @@ export class StatefulRedisOptionsSchema implements StatefulRedisModuleOptions {
     validator: {
       validate: (value: unknown) =>
         typeof value === 'boolean' ||
-        (isPlainObject(value) &&
+        (isOptionsObject(value) &&
           (value.registry === undefined ||
-            (isPlainObject(value.registry) &&
+            (isOptionsObject(value.registry) &&
               typeof value.registry.registerMetric === 'function' &&
               typeof value.registry.getSingleMetric === 'function'))),
       defaultMessage: () => '"metrics" must be a boolean or { registry?: a prom-client Registry }',
     },
   })
-  metrics?: StatefulRedisModuleOptions['metrics'];
+  metrics: NonNullable<StatefulRedisModuleOptions['metrics']> = true;
 
   @IsOptional()
   @ValidateBy({
     name: 'isNearCacheOptions',
     validator: {
       validate: (value: unknown) =>
-        isPlainObject(value) &&
+        isOptionsObject(value) &&
         Object.keys(value).every((key) => key === 'maxEntries') &&
         (value.maxEntries === undefined ||
           (Number.isInteger(value.maxEntries) &&

@@ -1,6 +1,7 @@
 import type { Cluster, ClusterNode, Redis } from 'ioredis';
 import { connectionPasswords } from '../../core/connection/connection-passwords';
 import type { ResolvedStatefulRedisOptions } from '../../core/interfaces/stateful-redis-module-options.interface';
+import { isPlainObject } from '../../core/validation/guards';
 
 /** Option names that name an ACL user, at any depth of the connection's options (sentinels, cluster nodes). */
 const USER_FIELDS = new Set(['username', 'sentinelUsername']);
@@ -12,12 +13,6 @@ const DEFAULT_USER = 'default';
 const MAX_DEPTH = 6;
 
 const REDACTED = '[redacted]';
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
 
 function userOfUrl(text: string): string[] {
   try {

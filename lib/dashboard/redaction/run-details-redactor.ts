@@ -63,7 +63,7 @@ export class RunDetailsRedactor {
 
   private applyRules(text: string): string {
     const { core } = this.sources;
-    this.connectionRule ??= connectionCredentialsRule(core.redisOptions, core.connection.client);
+    this.connectionRule ??= connectionCredentialsRule(core.options, core.connection.client);
     const withoutCredentials = this.connectionRule(text);
     const appRule = this.options.redact;
     if (appRule === null) return withoutCredentials;

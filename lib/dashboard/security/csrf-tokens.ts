@@ -98,8 +98,8 @@ export class CsrfTokens {
   }
 
   private async readOrCreateSecret(): Promise<Buffer> {
-    const { connection, pipeline, redisOptions } = this.sources.core;
-    const key = `${redisOptions.keyPrefix}:dashboard:csrf-secret`;
+    const { connection, pipeline, options } = this.sources.core;
+    const key = `${options.keyPrefix}:dashboard:csrf-secret`;
     const client = connection.client;
     let stored: string | null = null;
     // The answer is only "read": with logOperations on, the pipeline logs it, and the secret must stay out of logs.

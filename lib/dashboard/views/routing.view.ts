@@ -167,7 +167,7 @@ export class RoutingView {
 
   private servicesTable(overview: Overview, selected: ServiceRef | undefined): ViewBlock {
     const { services, truncated, summaries, workloads } = overview;
-    const routable = this.sources.core.redisOptions.routableStates;
+    const routable = this.sources.core.options.routableStates;
     const notes = [`Found by SCAN, at most every 30 s${truncated ? `; the first ${services.length} shown` : ''}.`];
     notes.push(
       services.length > OVERVIEW_POD_LIMIT
@@ -231,7 +231,7 @@ export class RoutingView {
 
   /** The pods of a service; their last report relative to `redisNow`, the clock the reports and liveness use. */
   private podsTable(service: ServiceRef, pods: PodReport[], workload: string | undefined, redisNow: number): ViewBlock {
-    const routable = this.sources.core.redisOptions.routableStates;
+    const routable = this.sources.core.options.routableStates;
     const actions = !this.options.readOnly;
     return {
       kind: 'table',

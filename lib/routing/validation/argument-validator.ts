@@ -1,4 +1,5 @@
 import { invalidParameter } from '../../core/errors/invalid-parameter';
+import { isPlainObject } from '../../core/validation/guards';
 
 const MAX_POD_ID = 2 ** 31 - 1;
 const MAX_PERSIST_SECONDS = 2 ** 31 - 1;
@@ -203,24 +204,18 @@ function isPodIdKey(key: string): boolean {
   return /^(?:0|[1-9]\d{0,9})$/.test(key) && Number(key) <= MAX_POD_ID;
 }
 
-function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
-
 /**
  * `{ service: { podId: state } }` of batchSetServiceState, checked as a whole (each service name, pod id and
  * state, the field naming the entry: `states["svc"]["3"]`); returns it as `[service, [podId, state, ...]]` pairs.
  */
 export function assertServiceStates(operation: string, value: unknown): Array<[string, string[]]> {
-  if (!isPlainRecord(value))
+  if (!isPlainObject(value))
     throw invalidParameter(operation, 'states', 'must be an object { service: { podId: state } }', value);
   const services: Array<[string, string[]]> = [];
   for (const [serviceName, pods] of Object.entries(value)) {
     const field = `states[${JSON.stringify(serviceName)}]`;
     assertServiceName(operation, serviceName, field);
-    if (!isPlainRecord(pods)) throw invalidParameter(operation, field, 'must be an object { podId: state }', pods);
+    if (!isPlainObject(pods)) throw invalidParameter(operation, field, 'must be an object { podId: state }', pods);
     const pairs: string[] = [];
     for (const [podId, state] of Object.entries(pods)) {
       const podField = `${field}[${JSON.stringify(podId)}]`;

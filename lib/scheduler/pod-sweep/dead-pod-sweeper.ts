@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import type { StatefulRedisCore } from '../../core/stateful-redis-core';
 import { ModuleRef } from '@nestjs/core';
 import { scrubText } from '../../core/errors/credential-scrubber';
 import type { ServiceRef } from '../../routing/interfaces/service-ref.interface';
@@ -6,9 +7,8 @@ import type { SilentPodMark } from '../../routing/interfaces/silent-pod.interfac
 import { StatefulExecutorService } from '../../routing/stateful-executor.service';
 import type { ScheduledRunContext } from '../interfaces/scheduled-run-context.interface';
 import type { SchedulerMetrics } from '../metrics/scheduler-metrics';
-import { SchedulerCore } from '../runtime/scheduler-core';
 import { WorkflowRegistry } from '../runtime/workflow-registry';
-import { SCHEDULER_METRICS } from '../scheduler.constants';
+import { SCHEDULER_CORE, SCHEDULER_METRICS } from '../scheduler.constants';
 import { SCHEDULER_LIMITS } from '../options/scheduler-limits';
 import { validateDecoratedTask } from '../validation/task-input.validator';
 
@@ -37,7 +37,7 @@ export class DeadPodSweeper implements OnModuleInit {
   private discoveredAt = -Infinity;
 
   constructor(
-    private readonly core: SchedulerCore,
+    @Inject(SCHEDULER_CORE) private readonly core: StatefulRedisCore,
     private readonly registry: WorkflowRegistry,
     private readonly moduleRef: ModuleRef,
     @Inject(SCHEDULER_METRICS) private readonly metrics: SchedulerMetrics | null,

@@ -1,9 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { StatefulRedisCore } from '../../core/stateful-redis-core';
 import { CronSchedule } from '../cron/cron-schedule';
 import { SchedulerStore } from '../store/scheduler-store';
 import type { TaskDefinition } from '../validation/task-definition';
 import { dueScoreOf } from './claim-decisions';
-import { SchedulerCore } from './scheduler-core';
+import { SCHEDULER_CORE } from '../scheduler.constants';
 import { WorkflowRegistry } from './workflow-registry';
 
 /** The first fire of a declared task after Redis's `now`, or null when its expression has none. */
@@ -23,7 +24,7 @@ export class DeclaredTasksSync {
   private recheck = false;
 
   constructor(
-    core: SchedulerCore,
+    @Inject(SCHEDULER_CORE) core: StatefulRedisCore,
     private readonly store: SchedulerStore,
     private readonly registry: WorkflowRegistry,
   ) {

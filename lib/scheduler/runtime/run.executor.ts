@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { StatefulRedisCore } from '../../core/stateful-redis-core';
 import { performance } from 'node:perf_hooks';
 import { scrubText } from '../../core/errors/credential-scrubber';
 import { describeThrown } from '../../core/errors/describe-thrown';
 import type { ResolvedDistributedScheduleOptions } from '../interfaces/distributed-schedule-module-options.interface';
 import type { SchedulerMetrics } from '../metrics/scheduler-metrics';
-import { DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS, SCHEDULER_METRICS } from '../scheduler.constants';
+import { DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS, SCHEDULER_CORE, SCHEDULER_METRICS } from '../scheduler.constants';
 import type { ClaimedRun } from '../store/scheduler-store.interface';
 import { HANDLER_START_DEADLINE_MS } from '../store/start-window';
 import { ActiveRun } from './active-run';
@@ -15,7 +16,6 @@ import { RedisClock } from './redis-clock';
 import { RunFinisher } from './run.finisher';
 import { RunLeaseKeeper } from './run-lease.keeper';
 import { SlotGate } from './slot-gate';
-import { SchedulerCore } from './scheduler-core';
 import { WakeSignal } from './wake.signal';
 import { WorkflowRegistry } from './workflow-registry';
 
@@ -65,7 +65,7 @@ export class RunExecutor {
 
   constructor(
     @Inject(DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS) private readonly options: ResolvedDistributedScheduleOptions,
-    private readonly core: SchedulerCore,
+    @Inject(SCHEDULER_CORE) private readonly core: StatefulRedisCore,
     private readonly registry: WorkflowRegistry,
     private readonly leases: RunLeaseKeeper,
     private readonly finisher: RunFinisher,

@@ -6,12 +6,13 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
+import type { StatefulRedisCore } from '../../core/stateful-redis-core';
 import { performance } from 'node:perf_hooks';
 import { scrubText } from '../../core/errors/credential-scrubber';
 import type { ResolvedDistributedScheduleOptions } from '../interfaces/distributed-schedule-module-options.interface';
 import type { SchedulerStats } from '../interfaces/scheduler-stats.interface';
 import type { SchedulerMetrics } from '../metrics/scheduler-metrics';
-import { DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS, SCHEDULER_METRICS } from '../scheduler.constants';
+import { DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS, SCHEDULER_CORE, SCHEDULER_METRICS } from '../scheduler.constants';
 import { SchedulerStore } from '../store/scheduler-store';
 import type { ClaimDecision } from '../store/scheduler-store.interface';
 import type { StoredTask } from '../store/stored-task.interface';
@@ -24,7 +25,6 @@ import { checkEvictionPolicy } from './eviction-policy.check';
 import { RedisClock } from './redis-clock';
 import { RunExecutor } from './run.executor';
 import { RunLeaseKeeper } from './run-lease.keeper';
-import { SchedulerCore } from './scheduler-core';
 import { UndecidableTasks } from './undecidable-tasks';
 import { WakeSignal } from './wake.signal';
 import { WorkflowRegistry } from './workflow-registry';
@@ -71,7 +71,7 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
 
   constructor(
     @Inject(DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS) private readonly options: ResolvedDistributedScheduleOptions,
-    private readonly core: SchedulerCore,
+    @Inject(SCHEDULER_CORE) private readonly core: StatefulRedisCore,
     private readonly store: SchedulerStore,
     private readonly registry: WorkflowRegistry,
     private readonly declaredTasks: DeclaredTasksSync,

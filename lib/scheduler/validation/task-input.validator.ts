@@ -1,5 +1,6 @@
 import { invalidParameter, wrongTypeParameter } from '../../core/errors/invalid-parameter';
 import { assertKnownOptions, OptionAliases, OptionShape } from '../../core/options/known-options';
+import { isOptionsObject, isPlainObject } from '../../core/validation/guards';
 import { CronSchedule } from '../cron/cron-schedule';
 import type { AddTaskInput, TaskSource, UpdateTaskPatch } from '../interfaces/scheduled-task.interface';
 import { SCHEDULER_LIMITS as LIMITS } from '../options/scheduler-limits';
@@ -36,17 +37,6 @@ const TASK_OPTION_ALIASES: OptionAliases = {
 };
 const ADD_TASK_SHAPE: OptionShape = { ...TASK_OPTION_SHAPE, id: true, cron: true, workflow: true, payload: true };
 const PATCH_SHAPE: OptionShape = Object.fromEntries(PATCHABLE_FIELDS.map((field) => [field, ADD_TASK_SHAPE[field]]));
-
-/** An options object: a plain object or a class instance (a validated DTO), not an array or null. */
-function isOptionsObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
 
 /** Code points, so that a name of 512 emoji is as valid as one of 512 letters. */
 function codePoints(value: string): number {

@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { StatefulRedisModuleOptions } from './core/interfaces/stateful-redis-module-options.interface';
+import type { StatefulRedisModuleOptions } from './interfaces/stateful-redis-module-options.interface';
 
 export const {
   ConfigurableModuleClass,
