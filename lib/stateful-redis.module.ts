@@ -5,7 +5,7 @@ import { StatefulRedisCoreModule } from './core/stateful-redis-core.module';
 import type { StatefulRedisModuleAsyncOptions } from './core/interfaces/stateful-redis-module-options.interface';
 import { routingProviders } from './routing/routing.providers';
 import { StatefulExecutorService } from './routing/stateful-executor.service';
-import { ConfigurableModuleClass, OPTIONS_TYPE } from './core/stateful-redis.module-definition';
+import { STATEFUL_REDIS_OPTIONS_TYPE, StatefulRedisConfigurableModule } from './core/stateful-redis.module-definition';
 
 /**
  * `StatefulRedisModule.forRoot(options)` / `.forRootAsync({ imports, inject, useFactory | useClass | useExisting })`,
@@ -18,8 +18,8 @@ import { ConfigurableModuleClass, OPTIONS_TYPE } from './core/stateful-redis.mod
   providers: [...routingProviders, StatefulRedisHealthIndicator],
   exports: [StatefulExecutorService, StatefulRedisHealthIndicator, TerminusModule],
 })
-export class StatefulRedisModule extends ConfigurableModuleClass {
-  static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
+export class StatefulRedisModule extends StatefulRedisConfigurableModule {
+  static override forRoot(options: typeof STATEFUL_REDIS_OPTIONS_TYPE): DynamicModule {
     return withCore(super.forRoot(options));
   }
 

@@ -2,10 +2,10 @@ import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { StatefulRedisModuleOptions } from './interfaces/stateful-redis-module-options.interface';
 
 export const {
-  ConfigurableModuleClass,
+  ConfigurableModuleClass: StatefulRedisConfigurableModule,
   MODULE_OPTIONS_TOKEN: STATEFUL_REDIS_MODULE_OPTIONS,
-  OPTIONS_TYPE,
-  ASYNC_OPTIONS_TYPE,
+  OPTIONS_TYPE: STATEFUL_REDIS_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: STATEFUL_REDIS_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<StatefulRedisModuleOptions>({ moduleName: 'StatefulRedis' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createStatefulRedisOptions')
@@ -13,3 +13,14 @@ export const {
   // of any feature module injects the services; `isGlobal: false` keeps them to the modules that import this one.
   .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
   .build();
+
+/**
+ * @deprecated Use `STATEFUL_REDIS_OPTIONS_TYPE`: each module's exports are named after it.
+ * @alias
+ */
+export const OPTIONS_TYPE = STATEFUL_REDIS_OPTIONS_TYPE;
+/**
+ * @deprecated Use `STATEFUL_REDIS_ASYNC_OPTIONS_TYPE`: each module's exports are named after it.
+ * @alias
+ */
+export const ASYNC_OPTIONS_TYPE = STATEFUL_REDIS_ASYNC_OPTIONS_TYPE;

@@ -88,6 +88,7 @@ function withDashboard(definition: DynamicModule): DynamicModule {
   return {
     ...definition,
     controllers: [controller],
+    exports: [STATEFUL_DASHBOARD_MODULE_OPTIONS],
     providers: [
       ...(definition.providers ?? []),
       resolvedOptions,

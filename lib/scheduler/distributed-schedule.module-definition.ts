@@ -5,6 +5,7 @@ export const {
   ConfigurableModuleClass: DistributedScheduleConfigurableModule,
   MODULE_OPTIONS_TOKEN: DISTRIBUTED_SCHEDULE_MODULE_OPTIONS,
   OPTIONS_TYPE: DISTRIBUTED_SCHEDULE_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: DISTRIBUTED_SCHEDULE_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<DistributedScheduleModuleOptions>({ moduleName: 'DistributedSchedule' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createDistributedScheduleOptions')

@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ScheduleExplorer } from './discovery/schedule.explorer';
 import {
+  DISTRIBUTED_SCHEDULE_MODULE_OPTIONS,
   DISTRIBUTED_SCHEDULE_OPTIONS_TYPE,
   DistributedScheduleConfigurableModule,
 } from './distributed-schedule.module-definition';
@@ -45,7 +46,7 @@ import { WorkflowRegistry } from './runtime/workflow-registry';
     DistributedSchedulerHealthIndicator,
     DeadPodSweeper,
   ],
-  exports: [DistributedSchedulerService, DistributedSchedulerHealthIndicator],
+  exports: [DistributedSchedulerService, DistributedSchedulerHealthIndicator, DISTRIBUTED_SCHEDULE_MODULE_OPTIONS],
 })
 export class DistributedScheduleModule extends DistributedScheduleConfigurableModule {
   static override forRoot(options: typeof DISTRIBUTED_SCHEDULE_OPTIONS_TYPE = {}): DynamicModule {

@@ -1,4 +1,4 @@
-import { Controller, Get, INestApplication, Injectable, Module, Param, Post } from '@nestjs/common';
+import { Controller, Get, Inject, INestApplication, Injectable, Module, Param, Post } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
@@ -6,14 +6,21 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import request from 'supertest';
 import {
+  DISTRIBUTED_SCHEDULE_MODULE_OPTIONS,
   DistributedScheduleModule,
+  type DistributedScheduleModuleOptions,
   DistributedSchedulerHealthIndicator,
   DistributedSchedulerService,
   NO_POD,
   ScheduledWorkflow,
+  STATEFUL_DASHBOARD_MODULE_OPTIONS,
+  STATEFUL_REDIS_MODULE_OPTIONS,
+  StatefulDashboardModule,
+  type StatefulDashboardOptions,
   StatefulExecutorService,
   StatefulRedisHealthIndicator,
   StatefulRedisModule,
+  type StatefulRedisModuleOptions,
 } from '../../lib';
 import { silentLogger } from '../harness/capturing-logger';
 import type { RedisServer } from '../harness/redis-server';
@@ -156,4 +163,43 @@ describe('a feature module injects the services without isGlobal (the Quick star
       );
     });
   }
+});
+
+/** What an app of each module may inject besides its services: the options it gave, by the module's own token. */
+@Injectable()
+class GivenOptions {
+  constructor(
+    @Inject(STATEFUL_REDIS_MODULE_OPTIONS) readonly redis: StatefulRedisModuleOptions,
+    @Inject(DISTRIBUTED_SCHEDULE_MODULE_OPTIONS) readonly scheduler: DistributedScheduleModuleOptions,
+  ) {}
+}
+
+@Module({ providers: [GivenOptions], exports: [GivenOptions] })
+class GivenOptionsModule {}
+
+@Injectable()
+class GivenDashboardOptions {
+  constructor(@Inject(STATEFUL_DASHBOARD_MODULE_OPTIONS) readonly dashboard: StatefulDashboardOptions) {}
+}
+
+describe("every module exports its options token (the barrel's one shape for the three modules)", () => {
+  it('the core and the scheduler (global) in any module, the dashboard in a module that imports it', async () => {
+    const dashboard = StatefulDashboardModule.register({ path: '/ops', namespaces: ['prod'] });
+    @Module({ imports: [dashboard], providers: [GivenDashboardOptions] })
+    class OpsModule {}
+    const app = await startApp([
+      StatefulRedisModule.forRoot({ redis: server.url, keyPrefix: 'given' }),
+      DistributedScheduleModule.forRoot({ namespace: 'given-options' }),
+      GivenOptionsModule,
+      OpsModule,
+    ]);
+    try {
+      const given = app.get(GivenOptions);
+      assert.equal(given.redis.keyPrefix, 'given');
+      assert.equal(given.scheduler.namespace, 'given-options');
+      assert.deepEqual(app.get(GivenDashboardOptions).dashboard.namespaces, ['prod']);
+    } finally {
+      await app.close();
+    }
+  });
 });
