@@ -60,7 +60,7 @@ export class DistributedSchedulerService {
     const definition = validateNewTask(operation, input, 'api', randomUUID());
     await this.assertWorkflowKnown(operation, definition.workflow);
     const { nextRunAt, dueScore } = await this.scheduleFromNow(operation, definition);
-    const { task } = await this.store.saveTask(definition, nextRunAt, dueScore, 'create');
+    const { task } = await this.store.saveTask({ definition, nextRunAt, dueScore, mode: 'create' });
     return toScheduledTask<P>(task);
   }
 
@@ -99,7 +99,13 @@ export class DistributedSchedulerService {
       const next = validatePatch(operation, before, patch);
       if (next.workflow !== before.workflow) await this.assertWorkflowKnown(operation, next.workflow);
       const { nextRunAt, dueScore } = await this.scheduleAfterUpdate(operation, current, next);
-      const saved = await this.store.saveTask(next, nextRunAt, dueScore, 'update', current.version);
+      const saved = await this.store.saveTask({
+        definition: next,
+        nextRunAt,
+        dueScore,
+        mode: 'update',
+        expectedVersion: current.version,
+      });
       if (!saved.conflict) return toScheduledTask<P>(saved.task);
       if (attempt === UPDATE_ATTEMPTS) throw this.keptChanging(operation, id);
     }
@@ -136,13 +142,13 @@ export class DistributedSchedulerService {
     assertTaskName(operation, 'id', id);
     const current = await this.readTask(operation, id);
     const { nextRunAt, dueScore } = await this.scheduleFromNow(operation, { ...definitionOf(current), enabled: true });
-    return toScheduledTask(await this.store.setEnabled(id, true, nextRunAt, dueScore));
+    return toScheduledTask(await this.store.setEnabled({ id, enabled: true, nextRunAt, dueScore }));
   }
 
   /** Disables a task's schedule; it stays listed, a run in progress finishes, a trigger still runs it. */
   async disableTask(id: string): Promise<ScheduledTask> {
     assertTaskName('disableTask', 'id', id);
-    return toScheduledTask(await this.store.setEnabled(id, false, null, null));
+    return toScheduledTask(await this.store.setEnabled({ id, enabled: false, nextRunAt: null, dueScore: null }));
   }
 
   /** One run now, outside the schedule (the overlap policy applies). */
@@ -238,7 +244,7 @@ export class DistributedSchedulerService {
   private async createUnlessAdded(operation: string, definition: TaskDefinition): Promise<StoredTask | 'again'> {
     const { nextRunAt, dueScore } = await this.scheduleFromNow(operation, definition);
     try {
-      return (await this.store.saveTask(definition, nextRunAt, dueScore, 'create', undefined, operation)).task;
+      return (await this.store.saveTask({ definition, nextRunAt, dueScore, mode: 'create', operation })).task;
     } catch (error) {
       if (error instanceof StatefulError && error.code === ErrorCode.ALREADY_EXISTS) return 'again';
       throw error;
@@ -270,7 +276,14 @@ export class DistributedSchedulerService {
     }
     const { nextRunAt, dueScore } = await this.scheduleAfterUpdate(operation, current, next);
     try {
-      const saved = await this.store.saveTask(next, nextRunAt, dueScore, 'update', current.version, operation);
+      const saved = await this.store.saveTask({
+        definition: next,
+        nextRunAt,
+        dueScore,
+        mode: 'update',
+        expectedVersion: current.version,
+        operation,
+      });
       return saved.conflict ? 'again' : saved.task;
     } catch (error) {
       if (error instanceof StatefulError && error.code === ErrorCode.NOT_FOUND) return 'again';
