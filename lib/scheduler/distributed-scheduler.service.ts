@@ -25,6 +25,7 @@ import { WorkflowRegistry } from './runtime/workflow-registry';
 import { DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS } from './scheduler.constants';
 import { SchedulerStore } from './store/scheduler-store';
 import { serializeDefinition } from './store/store-reply-parsers';
+import type { SaveTaskResult } from './store/scheduler-store.interface';
 import type { StoredTask } from './store/stored-task.interface';
 import type { TaskDefinition } from './validation/task-definition';
 import { assertTaskName, validateNewTask, validatePatch } from './validation/task-input.validator';
@@ -98,14 +99,7 @@ export class DistributedSchedulerService {
       const before = definitionOf(current);
       const next = validatePatch(operation, before, patch);
       if (next.workflow !== before.workflow) await this.assertWorkflowKnown(operation, next.workflow);
-      const { nextRunAt, dueScore } = await this.scheduleAfterUpdate(operation, current, next);
-      const saved = await this.store.saveTask({
-        definition: next,
-        nextRunAt,
-        dueScore,
-        mode: 'update',
-        expectedVersion: current.version,
-      });
+      const saved = await this.saveOver(operation, current, next);
       if (!saved.conflict) return toScheduledTask<P>(saved.task);
       if (attempt === UPDATE_ATTEMPTS) throw this.keptChanging(operation, id);
     }
@@ -240,6 +234,13 @@ export class DistributedSchedulerService {
     return { nextRunAt: current.nextRunAt, dueScore: dueScoreOf(next.id, current.nextRunAt, next.jitterMs) };
   }
 
+  /** Saves `next` over `current` with its next fire, unless another version was stored since (`conflict`). */
+  private async saveOver(operation: string, current: StoredTask, next: TaskDefinition): Promise<SaveTaskResult> {
+    const { nextRunAt, dueScore } = await this.scheduleAfterUpdate(operation, current, next);
+    const expectedVersion = current.version;
+    return this.store.saveTask({ definition: next, nextRunAt, dueScore, mode: 'update', expectedVersion, operation });
+  }
+
   /** upsertTask of an absent task: created, or 'again' when another replica's boot added it meanwhile. */
   private async createUnlessAdded(operation: string, definition: TaskDefinition): Promise<StoredTask | 'again'> {
     const { nextRunAt, dueScore } = await this.scheduleFromNow(operation, definition);
@@ -274,16 +275,8 @@ export class DistributedSchedulerService {
       await this.store.untilStartWindowEnds(current);
       return current;
     }
-    const { nextRunAt, dueScore } = await this.scheduleAfterUpdate(operation, current, next);
     try {
-      const saved = await this.store.saveTask({
-        definition: next,
-        nextRunAt,
-        dueScore,
-        mode: 'update',
-        expectedVersion: current.version,
-        operation,
-      });
+      const saved = await this.saveOver(operation, current, next);
       return saved.conflict ? 'again' : saved.task;
     } catch (error) {
       if (error instanceof StatefulError && error.code === ErrorCode.NOT_FOUND) return 'again';

@@ -7,17 +7,7 @@ import type { ClaimDecision, ClaimedRun } from '../../../lib/scheduler/store/sch
 import { START_WINDOW_MS } from '../../../lib/scheduler/store/start-window';
 import { describeOnTargets } from '../../harness/redis-target';
 import { sleep } from '../../harness/wait';
-import {
-  ahead,
-  BASE,
-  definition,
-  NAMESPACE,
-  onTime,
-  PREFIX,
-  replicaOptions,
-  useStoreFixture,
-  WORKFLOW,
-} from './store-fixture';
+import { ahead, BASE, definition, freshStore, onTime, useStoreFixture, WORKFLOW } from './store-fixture';
 
 /** The look-ahead window of these tests, and how far ahead their fires are due (inside it). */
 const LOOK_AHEAD_MS = 5_000;
@@ -104,17 +94,17 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     );
   });
 
+  /** An update of task `id`'s payload (no next fire given: it keeps its own). */
+  const updatePayload = (id: string) =>
+    f.store.saveTask({
+      definition: definition(id, { payload: { v: 2 } }),
+      nextRunAt: null,
+      dueScore: null,
+      mode: 'update',
+    });
+
   for (const [change, apply] of [
-    [
-      'updateTask (payload)',
-      (id: string) =>
-        f.store.saveTask({
-          definition: definition(id, { payload: { v: 2 } }),
-          nextRunAt: null,
-          dueScore: null,
-          mode: 'update',
-        }),
-    ],
+    ['updateTask (payload)', updatePayload],
     ['disableTask', (id: string) => f.store.setEnabled({ id, enabled: false, nextRunAt: null, dueScore: null })],
     ['removeTask', (id: string) => f.store.removeTask(id)],
   ] as const) {
@@ -134,16 +124,7 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
   }
 
   for (const [change, apply] of [
-    [
-      'updateTask (payload)',
-      (id: string) =>
-        f.store.saveTask({
-          definition: definition(id, { payload: { v: 2 } }),
-          nextRunAt: null,
-          dueScore: null,
-          mode: 'update',
-        }),
-    ],
+    ['updateTask (payload)', updatePayload],
     [
       'updateTask (enabled false)',
       (id: string) =>
@@ -527,9 +508,7 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
       dueScore: null,
       mode: 'create',
     });
-    const scripts = new ScriptRunner(f.raw);
-    scripts.register(SchedulerStore.SCRIPTS);
-    const fresh = new SchedulerStore(scripts, f.raw, PREFIX, NAMESPACE, replicaOptions('fresh'));
+    const fresh = freshStore(f.raw, 'fresh');
     await fresh.trigger('elsewhere');
     assert.equal(
       (await fresh.setEnabled({ id: 'elsewhere', enabled: false, nextRunAt: null, dueScore: null })).enabled,

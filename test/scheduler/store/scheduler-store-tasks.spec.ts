@@ -3,22 +3,11 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { ErrorCode } from '../../../lib/core/errors/error-code';
 import { StatefulError } from '../../../lib/core/errors/stateful.error';
-import { ScriptRunner } from '../../../lib/core/scripts/script-runner';
-import { SchedulerStore } from '../../../lib/scheduler/store/scheduler-store';
 import type { StoredTaskDefinition } from '../../../lib/scheduler/store/stored-task.interface';
 import { describeOnTargets } from '../../harness/redis-target';
 import { pollUntil, sleep } from '../../harness/wait';
 import type { SaveTaskInput } from '../../../lib/scheduler/store/scheduler-store.interface';
-import {
-  BASE,
-  definition,
-  NAMESPACE,
-  onTime,
-  PREFIX,
-  replicaOptions,
-  useStoreFixture,
-  WORKFLOW,
-} from './store-fixture';
+import { BASE, definition, freshStore, NAMESPACE, onTime, useStoreFixture, WORKFLOW } from './store-fixture';
 
 async function refusal(action: () => Promise<unknown>): Promise<StatefulError> {
   try {
@@ -505,12 +494,7 @@ describeOnTargets('SchedulerStore tasks', (target) => {
         status: 'failed',
       });
       await f.store.removeTask('p');
-      const scripts = new ScriptRunner(f.raw);
-      scripts.register(SchedulerStore.SCRIPTS);
-      const quiet = new SchedulerStore(scripts, f.raw, PREFIX, NAMESPACE, {
-        ...replicaOptions('quiet'),
-        publish: 'none',
-      });
+      const quiet = freshStore(f.raw, 'quiet', { publish: 'none' });
       await quiet.saveTask({ definition: definition('q'), nextRunAt: null, dueScore: null, mode: 'create' });
       await f.store.saveTask({ definition: definition('last'), nextRunAt: null, dueScore: null, mode: 'create' });
       await pollUntil('the last message', 5_000, async () =>

@@ -2,11 +2,11 @@ import type { Cluster, Redis } from 'ioredis';
 import { after, before, beforeEach } from 'node:test';
 import { ScriptRunner } from '../../../lib/core/scripts/script-runner';
 import type { ClaimDecision, ClaimedRun, DueCandidate } from '../../../lib/scheduler/store/scheduler-store.interface';
-import { SchedulerStore } from '../../../lib/scheduler/store/scheduler-store';
+import { SchedulerStore, type SchedulerStoreOptions } from '../../../lib/scheduler/store/scheduler-store';
 import type { StoredTaskDefinition } from '../../../lib/scheduler/store/stored-task.interface';
 import type { RedisTarget } from '../../harness/redis-target';
 
-export const PREFIX = 'sf';
+const PREFIX = 'sf';
 export const NAMESPACE = 'store';
 /** KEYS[1] of every scheduler script of the namespace. */
 export const BASE = `${PREFIX}:{${NAMESPACE}:sched}`;
@@ -54,7 +54,7 @@ export function ahead(candidate: DueCandidate): ClaimDecision {
 }
 
 /** What a replica's store is given beyond its instance id (see `SchedulerStoreOptions`). */
-export interface ReplicaSettings {
+interface ReplicaSettings {
   /** The store whose connection it uses: `store` (default) or `other`. */
   on?: SchedulerStore;
   /** Default `HISTORY`. */
@@ -105,11 +105,22 @@ function whenReady(client: Redis | Cluster): Promise<void> {
 }
 
 /** The options of replica `instanceId`'s store: `HISTORY`, no look-ahead unless `settings` say otherwise. */
-export function replicaOptions(
+function replicaOptions(
   instanceId: string,
   settings: Omit<ReplicaSettings, 'on'> = {},
 ): { instanceId: string; historyLength: number; lookAheadMs: number } {
   return { instanceId, historyLength: settings.historyLength ?? HISTORY, lookAheadMs: settings.lookAheadMs ?? 0 };
+}
+
+/** A store with a script runner of its own on `client` (its scripts registered, not preloaded), as `instanceId`. */
+export function freshStore(
+  client: Redis | Cluster,
+  instanceId: string,
+  options: Omit<SchedulerStoreOptions, keyof ReturnType<typeof replicaOptions>> = {},
+): SchedulerStore {
+  const scripts = new ScriptRunner(client);
+  scripts.register(SchedulerStore.SCRIPTS);
+  return new SchedulerStore(scripts, client, PREFIX, NAMESPACE, { ...replicaOptions(instanceId), ...options });
 }
 
 interface Connection {
