@@ -42,6 +42,9 @@ export const distributedScheduleProviders: Provider[] = [
     ) => {
       core.scripts.register(SchedulerStore.SCRIPTS);
       return new SchedulerStore(core.scripts, core.connection.client, core.options.keyPrefix, options.namespace, {
+        instanceId: options.instanceId,
+        historyLength: options.historyLength,
+        lookAheadMs: options.lookAheadMs,
         send: core.pipeline.forFeature(SCHEDULER_FEATURE),
         // Within the call's own deadline: a slot moves in well under that, or the call fails clearly.
         reshardingRetryMs: core.options.commandTimeoutMs,

@@ -25,6 +25,7 @@ import { WorkflowRegistry } from './runtime/workflow-registry';
 import { DISTRIBUTED_SCHEDULE_RESOLVED_OPTIONS } from './scheduler.constants';
 import { SchedulerStore } from './store/scheduler-store';
 import { serializeDefinition } from './store/store-reply-parsers';
+import type { SaveTaskResult } from './store/scheduler-store.interface';
 import type { StoredTask } from './store/stored-task.interface';
 import type { TaskDefinition } from './validation/task-definition';
 import { assertTaskName, validateNewTask, validatePatch } from './validation/task-input.validator';
@@ -60,7 +61,7 @@ export class DistributedSchedulerService {
     const definition = validateNewTask(operation, input, 'api', randomUUID());
     await this.assertWorkflowKnown(operation, definition.workflow);
     const { nextRunAt, dueScore } = await this.scheduleFromNow(operation, definition);
-    const { task } = await this.store.saveTask(definition, nextRunAt, dueScore, 'create');
+    const { task } = await this.store.saveTask({ definition, nextRunAt, dueScore, mode: 'create' });
     return toScheduledTask<P>(task);
   }
 
@@ -98,8 +99,7 @@ export class DistributedSchedulerService {
       const before = definitionOf(current);
       const next = validatePatch(operation, before, patch);
       if (next.workflow !== before.workflow) await this.assertWorkflowKnown(operation, next.workflow);
-      const { nextRunAt, dueScore } = await this.scheduleAfterUpdate(operation, current, next);
-      const saved = await this.store.saveTask(next, nextRunAt, dueScore, 'update', current.version);
+      const saved = await this.saveOver(operation, current, next);
       if (!saved.conflict) return toScheduledTask<P>(saved.task);
       if (attempt === UPDATE_ATTEMPTS) throw this.keptChanging(operation, id);
     }
@@ -136,13 +136,13 @@ export class DistributedSchedulerService {
     assertTaskName(operation, 'id', id);
     const current = await this.readTask(operation, id);
     const { nextRunAt, dueScore } = await this.scheduleFromNow(operation, { ...definitionOf(current), enabled: true });
-    return toScheduledTask(await this.store.setEnabled(id, true, nextRunAt, dueScore));
+    return toScheduledTask(await this.store.setEnabled({ id, enabled: true, nextRunAt, dueScore }));
   }
 
   /** Disables a task's schedule; it stays listed, a run in progress finishes, a trigger still runs it. */
   async disableTask(id: string): Promise<ScheduledTask> {
     assertTaskName('disableTask', 'id', id);
-    return toScheduledTask(await this.store.setEnabled(id, false, null, null));
+    return toScheduledTask(await this.store.setEnabled({ id, enabled: false, nextRunAt: null, dueScore: null }));
   }
 
   /** One run now, outside the schedule (the overlap policy applies). */
@@ -234,11 +234,18 @@ export class DistributedSchedulerService {
     return { nextRunAt: current.nextRunAt, dueScore: dueScoreOf(next.id, current.nextRunAt, next.jitterMs) };
   }
 
+  /** Saves `next` over `current` with its next fire, unless another version was stored since (`conflict`). */
+  private async saveOver(operation: string, current: StoredTask, next: TaskDefinition): Promise<SaveTaskResult> {
+    const { nextRunAt, dueScore } = await this.scheduleAfterUpdate(operation, current, next);
+    const expectedVersion = current.version;
+    return this.store.saveTask({ definition: next, nextRunAt, dueScore, mode: 'update', expectedVersion, operation });
+  }
+
   /** upsertTask of an absent task: created, or 'again' when another replica's boot added it meanwhile. */
   private async createUnlessAdded(operation: string, definition: TaskDefinition): Promise<StoredTask | 'again'> {
     const { nextRunAt, dueScore } = await this.scheduleFromNow(operation, definition);
     try {
-      return (await this.store.saveTask(definition, nextRunAt, dueScore, 'create', undefined, operation)).task;
+      return (await this.store.saveTask({ definition, nextRunAt, dueScore, mode: 'create', operation })).task;
     } catch (error) {
       if (error instanceof StatefulError && error.code === ErrorCode.ALREADY_EXISTS) return 'again';
       throw error;
@@ -268,9 +275,8 @@ export class DistributedSchedulerService {
       await this.store.untilStartWindowEnds(current);
       return current;
     }
-    const { nextRunAt, dueScore } = await this.scheduleAfterUpdate(operation, current, next);
     try {
-      const saved = await this.store.saveTask(next, nextRunAt, dueScore, 'update', current.version, operation);
+      const saved = await this.saveOver(operation, current, next);
       return saved.conflict ? 'again' : saved.task;
     } catch (error) {
       if (error instanceof StatefulError && error.code === ErrorCode.NOT_FOUND) return 'again';

@@ -60,12 +60,12 @@ export class DeclaredTasksSync {
           current.timeZone === definition.timeZone &&
           current.nextRunAt !== null;
         const nextRunAt = keep ? current.nextRunAt : firstFireAfter(definition, now);
-        await this.store.saveTask(
+        await this.store.saveTask({
           definition,
           nextRunAt,
-          dueScoreOf(definition.id, nextRunAt, definition.jitterMs),
-          'upsertDecorated',
-        );
+          dueScore: dueScoreOf(definition.id, nextRunAt, definition.jitterMs),
+          mode: 'upsertDecorated',
+        });
       }
     }
     this.saved = true;
@@ -85,11 +85,11 @@ export class DeclaredTasksSync {
       const now = await this.store.now('restoreDecorated');
       for (const definition of declared) {
         const nextRunAt = firstFireAfter(definition, now);
-        await this.store.restoreDeclaredTask(
+        await this.store.restoreDeclaredTask({
           definition,
           nextRunAt,
-          dueScoreOf(definition.id, nextRunAt, definition.jitterMs),
-        );
+          dueScore: dueScoreOf(definition.id, nextRunAt, definition.jitterMs),
+        });
       }
     } catch (error) {
       this.recheck = true;

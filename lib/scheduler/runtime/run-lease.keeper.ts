@@ -50,12 +50,11 @@ export class RunLeaseKeeper {
    */
   async confirmStart(run: ActiveRun, leadMs: number): Promise<ConfirmedStart | 'unreachable'> {
     const { taskId, fence, leaseMs } = run.claimed;
-    const { instanceId } = this.options;
     for (let asked = 1; ; asked++) {
       const sentAt = performance.now();
       let confirmation: StartRunResult;
       try {
-        confirmation = await this.store.confirmStart({ taskId, fence, leaseMs, leadMs, instanceId });
+        confirmation = await this.store.confirmStart({ taskId, fence, leaseMs, leadMs });
       } catch {
         return 'unreachable';
       }
@@ -90,11 +89,10 @@ export class RunLeaseKeeper {
    */
   private async renew(run: ActiveRun): Promise<void> {
     if (run.renewing || run.controller.signal.aborted) return;
-    const { taskId, fence, leaseMs } = run.claimed;
     run.renewing = true;
     const sentAt = performance.now();
     try {
-      const held = await this.store.renew(taskId, fence, this.options.instanceId, leaseMs);
+      const held = await this.store.renew(run.claimed);
       if (held) run.leaseHeld(sentAt);
       // Once the finish is sent, a refusal is the finish's release of the lease, not a lost lease.
       else if (!run.finishing) this.lost(run, 'Redis refused the renewal (the lease expired or was taken over)');

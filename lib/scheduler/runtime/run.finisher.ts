@@ -36,22 +36,14 @@ export class RunFinisher {
   async finish(run: ActiveRun, status: FinishStatus, failure: AttemptFailure | string | undefined): Promise<void> {
     const { taskId, fence } = run.claimed;
     const seconds = run.elapsedSeconds;
-    const { instanceId, historyLength, namespace } = this.options;
+    const { namespace } = this.options;
     const thrown = typeof failure === 'string' ? { message: failure, stack: null } : failure;
     const error = thrown === undefined ? undefined : storedErrorMessage(thrown.message);
     const errorStack = thrown?.stack == null ? undefined : storedErrorStack(thrown.stack);
     if (status === 'failed') this.logFailedAttempt(run, error ?? 'unknown error', errorStack);
     for (;;) {
       try {
-        const result = await this.store.finish({
-          taskId,
-          fence,
-          instanceId,
-          status,
-          error,
-          errorStack,
-          historyLength,
-        });
+        const result = await this.store.finish({ taskId, fence, status, error, errorStack });
         run.stopRenewing();
         // A run given back unstarted ran nothing: it is not counted.
         if (status !== 'unstarted')

@@ -200,23 +200,20 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     this.backlog.clear();
     await this.declaredTasks.sync();
     void this.changes.ensure();
-    const { instanceId, historyLength, pollIntervalMs, lookAheadMs, maxConcurrent } = this.options;
+    const { historyLength, pollIntervalMs, maxConcurrent } = this.options;
     const workflows = this.registry.names();
     // At least one candidate even without a free slot: the health indicator reports the oldest overdue fire. With
     // free slots, up to `maxConcurrent` more due now are decided on, for the slots that free up next (the backlog),
     // and as many due later as may be claimed ahead.
     const limit = free > 0 ? free + maxConcurrent : 1;
-    const peek = await this.store.peek(
-      instanceId,
+    const peek = await this.store.peek({
       workflows,
       limit,
-      historyLength,
-      this.undecidable.passedOver(),
-      lookAheadMs,
-      Math.random(),
-      this.heartbeatMaxAgeToPrune(),
-      free > 0 ? aheadRoom : 0,
-    );
+      aheadLimit: free > 0 ? aheadRoom : 0,
+      passOver: this.undecidable.passedOver(),
+      windowAt: Math.random(),
+      heartbeatMaxAgeMs: this.heartbeatMaxAgeToPrune(),
+    });
     this.redisClock.observe(peek.now, performance.now());
     this.leases.reportReaped(peek.lost);
     if (peek.givenBack > 0)
@@ -291,19 +288,15 @@ export class SchedulerLoop implements OnApplicationBootstrap, BeforeApplicationS
     free: number,
     aheadRoom: number,
   ): Promise<number> {
-    const { instanceId, historyLength, leaseMs, lookAheadMs } = this.options;
     const claimSentAt = performance.now();
-    const claimed = await this.store.claim(
-      instanceId,
-      this.registry.names(),
-      free,
-      leaseMs,
-      historyLength,
+    const claimed = await this.store.claim({
+      workflows: this.registry.names(),
+      maxClaims: free,
+      maxAhead: aheadRoom,
+      defaultLeaseMs: this.options.leaseMs,
       decisions,
-      lookAheadMs,
-      tasks,
-      aheadRoom,
-    );
+      candidates: tasks,
+    });
     const repliedAt = performance.now();
     for (const run of claimed) {
       // At Redis's start time by the tightest known bound on the clocks' offset: this claim's own (its reply may be

@@ -1,4 +1,4 @@
-import type { StoredTask } from './stored-task.interface';
+import type { StoredTask, StoredTaskDefinition } from './stored-task.interface';
 import type { ScheduledRunKind } from '../interfaces/scheduled-run-context.interface';
 
 /**
@@ -14,6 +14,34 @@ export type SaveTaskMode = 'create' | 'upsertDecorated' | 'update' | 'createIfAb
  */
 export type ChangePublishCommand = 'PUBLISH' | 'SPUBLISH' | 'none';
 
+/** A definition with its next fire, as `saveTask` and `restoreDeclaredTask` write it. */
+export interface ScheduledDefinition {
+  definition: StoredTaskDefinition;
+  /** Its next fire, `null` for none. */
+  nextRunAt: number | null;
+  /** The due score of `nextRunAt` (its time plus jitter), `null` for none. */
+  dueScore: number | null;
+}
+
+/** A definition to write, for `saveTask`. */
+export interface SaveTaskInput extends ScheduledDefinition {
+  mode: Exclude<SaveTaskMode, 'createIfAbsent'>;
+  /** For `update`: the version the change was made on; another stored version is a conflict. */
+  expectedVersion?: number;
+  /** The public call named in errors and metrics (default: the mode's, e.g. `addTask` for `create`). */
+  operation?: string;
+}
+
+/** A task's schedule switched on or off, for `setEnabled`. */
+export interface SetEnabledInput {
+  id: string;
+  enabled: boolean;
+  /** The next fire of an enabled task, computed from now (`null` when disabling). */
+  nextRunAt: number | null;
+  /** The due score of `nextRunAt`. */
+  dueScore: number | null;
+}
+
 /** What `saveTask` did. */
 export interface SaveTaskResult {
   /** Whether anything was written (false: an unchanged decorated definition, or a version conflict). */
@@ -21,6 +49,49 @@ export interface SaveTaskResult {
   /** `update` with an `expectedVersion` that is no longer the stored one: nothing written; `task` is the stored one. */
   conflict: boolean;
   task: StoredTask;
+}
+
+/** One look of the replica, for `peek`. */
+export interface PeekInput {
+  /** The workflows this replica runs: only their due fires are returned. */
+  workflows: string[];
+  /** At most this many fires due now, earliest first. */
+  limit: number;
+  /** At most this many fires due within the store's `lookAheadMs` (default `limit`). */
+  aheadLimit?: number;
+  /** Tasks whose due fires this replica cannot decide on: left out, not counted toward `limit`. */
+  passOver?: readonly string[];
+  /**
+   * In [0, 1): when more are due than `limit`, places the window of them returned, so that replicas looking at
+   * the same moment ask for different fires (default 0).
+   */
+  windowAt?: number;
+  /** > 0: also deletes the heartbeats of replicas silent for longer (stopped or crashed); default 0. */
+  heartbeatMaxAgeMs?: number;
+}
+
+/** One claim of the replica, for `claim`. */
+export interface ClaimInput {
+  /** The workflows this replica runs: their due pending entries are claimed too. */
+  workflows: string[];
+  /** At most this many runs start now. */
+  maxClaims: number;
+  /** At most this many fires are claimed ahead (default `maxClaims`). */
+  maxAhead?: number;
+  /** The lease of a run whose task sets none. */
+  defaultLeaseMs: number;
+  /** The fires decided on from `peek`'s candidates. */
+  decisions: ClaimDecision[];
+  /** `peek`'s candidates by task id: a scheduled run's task (the claim checked its version); without it, it is read. */
+  candidates?: ReadonlyMap<string, StoredTask>;
+}
+
+/** A run's lease to extend, for `renew`. */
+export interface RenewLeaseInput {
+  taskId: string;
+  fence: number;
+  /** The lease runs this long from now. */
+  leaseMs: number;
 }
 
 /** What `claim` should do with one due fire, decided by the runtime from `peek`'s candidate and the cron schedule. */
@@ -102,7 +173,6 @@ export interface PeekResult {
 export interface StartRunInput {
   taskId: string;
   fence: number;
-  instanceId: string;
   /** Its lease from its start on. */
   leaseMs: number;
   /** How long before its start time (ms of Redis time) a run claimed ahead may be confirmed. */
@@ -131,13 +201,11 @@ export type FinishStatus = 'success' | 'failed' | 'cancelled' | 'unstarted';
 export interface FinishRunInput {
   taskId: string;
   fence: number;
-  instanceId: string;
   status: FinishStatus;
   /** The thrown error's message, for `failed` and `cancelled`. */
   error?: string;
   /** The thrown error's stack frames, for `failed`, when it had any. */
   errorStack?: string;
-  historyLength: number;
 }
 
 /** What `finish` did. */

@@ -10,17 +10,22 @@ import { SCHEDULER_SCRIPTS, SchedulerScriptName } from './scheduler-script-names
 import { schedulerBaseKey, schedulerChangedChannel, schedulerKeys } from './scheduler-keys';
 import type {
   ChangePublishCommand,
-  ClaimDecision,
   ClaimedRun,
   ClaimedRunKind,
+  ClaimInput,
   FinishRunInput,
   FinishRunResult,
   StartRunInput,
   StartRunResult,
   LostRun,
+  PeekInput,
   PeekResult,
+  RenewLeaseInput,
+  SaveTaskInput,
   SaveTaskMode,
   SaveTaskResult,
+  ScheduledDefinition,
+  SetEnabledInput,
 } from './scheduler-store.interface';
 import { TickBatcher } from './tick-batcher';
 import { START_WINDOW_MS, untilStartWindowEnds } from './start-window';
@@ -32,10 +37,19 @@ import {
   serializeDefinition,
   TaskReply,
 } from './store-reply-parsers';
-import type { StoredTask, StoredTaskDefinition } from './stored-task.interface';
+import type { StoredTask } from './stored-task.interface';
 
-/** Options of a `SchedulerStore` beyond its namespace. */
+/**
+ * Options of a `SchedulerStore` beyond its namespace. The first three are the replica's constants, given once:
+ * every look, claim, lease and finish of the store is this replica's.
+ */
 export interface SchedulerStoreOptions {
+  /** The replica the store looks, claims, holds leases and finishes runs for. */
+  instanceId: string;
+  /** The runs kept in a task's history (older entries are trimmed as runs end or fires are missed). */
+  historyLength: number;
+  /** How far ahead of their due time fires are looked at and claimed (0: only once due). */
+  lookAheadMs: number;
   /**
    * The core pipeline's `send` for the feature (`OperationPipeline.forFeature('scheduler')`): refusal before
    * init, call deadline, `StatefulError` mapping, metrics, logging. Without it calls go straight to Redis.
@@ -59,7 +73,7 @@ const MAX_UNDECLARED_RETRIES = 3;
 /** The first wait before a call refused during a slot migration is sent again; it doubles up to the maximum. */
 const RESHARDING_FIRST_DELAY_MS = 25;
 const RESHARDING_MAX_DELAY_MS = 400;
-/** Lost claims remembered per replica until a look gives their runs back; older ones are left to lease expiry. */
+/** Lost claims remembered until a look gives their runs back; older ones are left to lease expiry. */
 const MAX_LOST_CLAIMS = 32;
 
 /** `waitMs`: how long until a run of the task that Redis confirmed ahead starts (the change returns after it). */
@@ -131,20 +145,18 @@ export class SchedulerStore {
   private readonly base: string;
   private readonly publishArgument: string;
   private readonly send: FeatureSend;
-  private readonly finishes = new TickBatcher<FinishRunInput, FinishRunResult>(
-    (runs) => this.finishMany(runs),
-    (run) => `${run.historyLength}|${run.instanceId}`,
-  );
+  private readonly instanceId: string;
+  private readonly historyLength: number;
+  private readonly lookAheadMs: number;
+  private readonly finishes = new TickBatcher<FinishRunInput, FinishRunResult>((runs) => this.finishMany(runs));
   private readonly starts = new TickBatcher<StartRunInput, StartRunResult>(
     (runs) => this.startMany(runs),
-    (run) => `${run.leadMs}|${run.instanceId}`,
+    (run) => String(run.leadMs),
   );
   /** The workflows whose due and pending keys every call declares: those used here, and those scripts asked for. */
   private readonly workflows = new Set<string>();
-  /**
-   * Per replica, the ids of its claims that failed (their replies may have been lost), until a look gives them back.
-   */
-  private readonly lostClaims = new Map<string, string[]>();
+  /** The ids of this replica's claims that failed (their replies may have been lost), until a look gives them back. */
+  private lostClaims: string[] = [];
   private readonly reshardingRetryMs: number;
   private readonly onReshardingRetry?: (operation: string) => void;
 
@@ -153,8 +165,11 @@ export class SchedulerStore {
     client: Redis | Cluster,
     keyPrefix: string,
     private readonly namespace: string,
-    options: SchedulerStoreOptions = {},
+    options: SchedulerStoreOptions,
   ) {
+    this.instanceId = options.instanceId;
+    this.historyLength = options.historyLength;
+    this.lookAheadMs = options.lookAheadMs;
     this.base = schedulerBaseKey(keyPrefix, namespace);
     this.changedChannel = schedulerChangedChannel(keyPrefix, namespace);
     this.publishCommand = options.publish ?? (client.isCluster ? 'SPUBLISH' : 'PUBLISH');
@@ -165,7 +180,7 @@ export class SchedulerStore {
   }
 
   /**
-   * Writes a definition. `create`: ALREADY_EXISTS if the id exists. `upsertDecorated`: `def.enabled` is only the
+   * Writes a definition. `create`: ALREADY_EXISTS if the id exists. `upsertDecorated`: `definition.enabled` is only the
    * initial state of a new task; for an existing one `enabled` is run-time state (disableTask, disabled after
    * failures), neither compared nor changed: an unchanged definition keeps its schedule (changed=false), a
    * changed one is saved. `update`: NOT_FOUND if absent; `expectedVersion` other than the stored one → conflict,
@@ -174,22 +189,8 @@ export class SchedulerStore {
    * `nextRunAt` null (or the task disabled) = no next fire. Enabling a disabled task resets its failureCount.
    * `operation`: the public call named in errors and metrics (default: the mode's, e.g. `addTask` for `create`).
    */
-  async saveTask(
-    def: StoredTaskDefinition,
-    nextRunAt: number | null,
-    dueScore: number | null,
-    mode: Exclude<SaveTaskMode, 'createIfAbsent'>,
-    expectedVersion?: number,
-    operation: string = SAVE_OPERATIONS[mode],
-  ): Promise<SaveTaskResult> {
-    const [status, task, waitMs] = await this.callSave<SaveReply>(
-      def,
-      nextRunAt,
-      dueScore,
-      mode,
-      expectedVersion,
-      operation,
-    );
+  async saveTask(save: SaveTaskInput): Promise<SaveTaskResult> {
+    const [status, task, waitMs] = await this.callSave<SaveReply>(save);
     await untilStartWindowEnds(waitMs);
     return { changed: status === 'changed', conflict: status === 'conflict', task: parseTask(task) };
   }
@@ -199,12 +200,8 @@ export class SchedulerStore {
    * longer among the deployed ones); a task present, or removed at run time, is left alone until the next
    * deploy's `upsertDecorated`. true when it created the task.
    */
-  async restoreDeclaredTask(
-    def: StoredTaskDefinition,
-    nextRunAt: number | null,
-    dueScore: number | null,
-  ): Promise<boolean> {
-    const [status] = await this.callSave<[string]>(def, nextRunAt, dueScore, 'createIfAbsent', undefined);
+  async restoreDeclaredTask(task: ScheduledDefinition): Promise<boolean> {
+    const [status] = await this.callSave<[string]>({ ...task, mode: 'createIfAbsent' });
     return status === 'changed';
   }
 
@@ -227,12 +224,7 @@ export class SchedulerStore {
    * Enables (with the next fire given, computed from now; failureCount reset) or disables the schedule; the
    * state the task already has is left as it is. NOT_FOUND for an unknown id.
    */
-  async setEnabled(
-    id: string,
-    enabled: boolean,
-    nextRunAt: number | null,
-    dueScore: number | null,
-  ): Promise<StoredTask> {
+  async setEnabled({ id, enabled, nextRunAt, dueScore }: SetEnabledInput): Promise<StoredTask> {
     const operation = enabled ? 'enableTask' : 'disableTask';
     const [, task, waitMs] = await this.call<SaveReply>(operation, { id }, 'schedulerSetEnabled', [
       id,
@@ -285,10 +277,6 @@ export class SchedulerStore {
   }
 
   /**
-   * Redis TIME (ms) of the node holding the namespace: the clock every due decision and next fire uses.
-   * `operation` names the public call it is part of, in errors and metrics.
-   */
-  /**
    * Waits until the start window of the task's latest run has ended: a change found nothing to do (another call
    * made it, and may still be waiting) returns no sooner than one that changed the task.
    */
@@ -297,6 +285,10 @@ export class SchedulerStore {
     await untilStartWindowEnds(task.startsBy - (await this.now()));
   }
 
+  /**
+   * Redis TIME (ms) of the node holding the namespace: the clock every due decision and next fire uses.
+   * `operation` names the public call it is part of, in errors and metrics.
+   */
   now(operation = 'now'): Promise<number> {
     return this.call<number>(operation, {}, 'schedulerNow', []);
   }
@@ -315,27 +307,20 @@ export class SchedulerStore {
 
   /**
    * Heartbeat of this replica (its workflows), reaping of the namespace's expired leases (recorded `lost`, then
-   * retried or failed: see `lost`), and the due fires of `workflows` (due score <= Redis now), at most `limit`,
-   * earliest first; with the count of due pending entries and the earliest future wake-up time. The tasks of
-   * `passOver` (due fires this replica cannot decide on) are left out, and do not count toward `limit`.
-   * `lookAheadMs` > 0 also returns the fires due within that window that may be claimed ahead (see `claim`);
-   * when more are due than `limit`, `windowAt` (in [0, 1)) places the window of them returned, so that replicas
-   * looking at the same moment ask for different fires. `heartbeatMaxAgeMs` > 0 also deletes the heartbeats of
-   * replicas silent for longer (stopped or crashed).
+   * retried or failed: see `lost`), and the due fires of `workflows` (see `PeekInput`), earliest first; with the
+   * count of due pending entries and the earliest future wake-up time.
    */
-  async peek(
-    instanceId: string,
-    workflows: string[],
-    limit: number,
-    historyLength: number,
-    passOver: readonly string[] = [],
-    lookAheadMs = 0,
+  async peek({
+    workflows,
+    limit,
+    aheadLimit = limit,
+    passOver = [],
     windowAt = 0,
     heartbeatMaxAgeMs = 0,
-    aheadLimit = limit,
-  ): Promise<PeekResult> {
+  }: PeekInput): Promise<PeekResult> {
     for (const workflow of workflows) this.workflows.add(workflow);
-    const lostClaims = [...(this.lostClaims.get(instanceId) ?? [])];
+    const { instanceId } = this;
+    const lostClaims = [...this.lostClaims];
     const [now, candidates, pendingDue, nextWakeAt, lost, givenBack] = await this.call<PeekReply>(
       'peek',
       { instanceId, workflows, limit },
@@ -343,10 +328,10 @@ export class SchedulerStore {
       [
         instanceId,
         limit,
-        historyLength,
+        this.historyLength,
         this.publishArgument,
         JSON.stringify(passOver),
-        lookAheadMs,
+        this.lookAheadMs,
         windowAt,
         heartbeatMaxAgeMs,
         JSON.stringify(lostClaims),
@@ -354,7 +339,7 @@ export class SchedulerStore {
         ...workflows,
       ],
     );
-    if (lostClaims.length > 0) this.forgetLostClaims(instanceId, lostClaims);
+    if (lostClaims.length > 0) this.forgetLostClaims(lostClaims);
     return lookResult(
       now,
       candidates,
@@ -374,23 +359,19 @@ export class SchedulerStore {
   /**
    * Claims, atomically: each decided fire if the task still has that next fire and version (missed fires
    * recorded, next fire advanced, overlap applied, a lease taken if it runs), then the due pending entries
-   * (retries, buffered, manual) of `workflows`. At most `maxClaims` runs start now. A decision with a `dueAt`
-   * still ahead, within `lookAheadMs`, is claimed ahead when it runs (see `ClaimedRun.startedAt`), at most
-   * `maxAhead` of them. A scheduled run's task is the one of `candidates` (the claim checked its version);
-   * without it, it is read.
+   * (retries, buffered, manual) of `workflows`; see `ClaimInput`. A decision with a `dueAt` still ahead, within
+   * the store's `lookAheadMs`, is claimed ahead when it runs (see `ClaimedRun.startedAt`).
    */
-  async claim(
-    instanceId: string,
-    workflows: string[],
-    maxClaims: number,
-    defaultLeaseMs: number,
-    historyLength: number,
-    decisions: ClaimDecision[],
-    lookAheadMs = 0,
-    candidates: ReadonlyMap<string, StoredTask> = new Map(),
+  async claim({
+    workflows,
+    maxClaims,
     maxAhead = maxClaims,
-  ): Promise<ClaimedRun[]> {
+    defaultLeaseMs,
+    decisions,
+    candidates = new Map<string, StoredTask>(),
+  }: ClaimInput): Promise<ClaimedRun[]> {
     for (const workflow of workflows) this.workflows.add(workflow);
+    const { instanceId } = this;
     const claimId = randomUUID();
     const [now, claimed] = await this.call<ClaimReply>(
       'claim',
@@ -400,9 +381,9 @@ export class SchedulerStore {
         instanceId,
         maxClaims,
         defaultLeaseMs,
-        historyLength,
+        this.historyLength,
         JSON.stringify(decisions),
-        lookAheadMs,
+        this.lookAheadMs,
         claimId,
         maxAhead,
         START_WINDOW_MS,
@@ -410,7 +391,7 @@ export class SchedulerStore {
       ],
     ).catch((error: unknown) => {
       // It may have run in Redis with its reply lost: the next look gives back the runs it took, if any.
-      this.rememberLostClaim(instanceId, claimId);
+      this.rememberLostClaim(claimId);
       throw error;
     });
     const runs: ClaimedRun[] = [];
@@ -437,12 +418,14 @@ export class SchedulerStore {
     return runs;
   }
 
-  /** Extends a run's lease to now + `leaseMs`: only its owner, only while it holds. false = the lease is lost. */
-  async renew(taskId: string, fence: number, instanceId: string, leaseMs: number): Promise<boolean> {
+  /**
+   * Extends a run's lease to now + `leaseMs`: only this replica's, only while it holds. false = the lease is lost.
+   */
+  async renew({ taskId, fence, leaseMs }: RenewLeaseInput): Promise<boolean> {
     const renewed = await this.call<number>('renewLease', { taskId, fence }, 'schedulerRenewLease', [
       taskId,
       fence,
-      instanceId,
+      this.instanceId,
       leaseMs,
     ]);
     return renewed === 1;
@@ -450,7 +433,7 @@ export class SchedulerStore {
 
   /**
    * Confirms, from `leadMs` before its start time, the start of a run claimed ahead: it starts only while
-   * `instanceId` holds its lease and its task is present, enabled and of the version claimed (a change of the
+   * this replica holds its lease and its task is present, enabled and of the version claimed (a change of the
    * task cancels it anyway). A confirmed run starts in Redis at its start time (now, if that has passed): its
    * lease runs `leaseMs` from then, and a change of its task waits until its start window ends (`START_WINDOW_MS`
    * after it). Asked about a run started already (claimed when due, or confirmed) whose handler could not be called
@@ -486,7 +469,7 @@ export class SchedulerStore {
 
   /** One call for the start confirmations of one replica's runs due in the same tick (see `TickBatcher`). */
   private async startMany(runs: StartRunInput[]): Promise<StartRunResult[]> {
-    const args: Array<string | number> = [runs[0].instanceId, runs[0].leadMs, START_WINDOW_MS];
+    const args: Array<string | number> = [this.instanceId, runs[0].leadMs, START_WINDOW_MS];
     for (const run of runs) args.push(run.taskId, run.fence, run.leaseMs);
     const inputs = runs.length === 1 ? { taskId: runs[0].taskId, fence: runs[0].fence } : { runs: runs.length };
     const [now, started] = await this.call<StartReply>('startRuns', inputs, 'schedulerStartRuns', args);
@@ -500,8 +483,7 @@ export class SchedulerStore {
 
   /** One call for the finishes of one replica that ended in the same tick (see `TickBatcher`). */
   private async finishMany(runs: FinishRunInput[]): Promise<FinishRunResult[]> {
-    const { instanceId, historyLength } = runs[0];
-    const args: Array<string | number> = [instanceId, historyLength, this.publishArgument];
+    const args: Array<string | number> = [this.instanceId, this.historyLength, this.publishArgument];
     for (const run of runs) args.push(run.taskId, run.fence, run.status, run.error ?? '', run.errorStack ?? '');
     const inputs =
       runs.length === 1
@@ -515,26 +497,22 @@ export class SchedulerStore {
     }));
   }
 
-  private rememberLostClaim(instanceId: string, claimId: string): void {
-    const ids = this.lostClaims.get(instanceId) ?? [];
-    ids.push(claimId);
-    this.lostClaims.set(instanceId, ids.slice(-MAX_LOST_CLAIMS));
+  private rememberLostClaim(claimId: string): void {
+    this.lostClaims = [...this.lostClaims, claimId].slice(-MAX_LOST_CLAIMS);
   }
 
-  private forgetLostClaims(instanceId: string, givenBack: string[]): void {
-    const left = (this.lostClaims.get(instanceId) ?? []).filter((id) => !givenBack.includes(id));
-    if (left.length > 0) this.lostClaims.set(instanceId, left);
-    else this.lostClaims.delete(instanceId);
+  private forgetLostClaims(givenBack: string[]): void {
+    this.lostClaims = this.lostClaims.filter((id) => !givenBack.includes(id));
   }
 
-  private callSave<T>(
-    def: StoredTaskDefinition,
-    nextRunAt: number | null,
-    dueScore: number | null,
-    mode: SaveTaskMode,
-    expectedVersion: number | undefined,
-    operation: string = SAVE_OPERATIONS[mode],
-  ): Promise<T> {
+  private callSave<T>({
+    definition: def,
+    nextRunAt,
+    dueScore,
+    mode,
+    expectedVersion,
+    operation = SAVE_OPERATIONS[mode],
+  }: ScheduledDefinition & { mode: SaveTaskMode; expectedVersion?: number; operation?: string }): Promise<T> {
     this.workflows.add(def.workflow);
     return this.call<T>(operation, { id: def.id, mode, expectedVersion }, 'schedulerSaveTask', [
       def.id,

@@ -14,10 +14,11 @@ export type SendBatch<Item, Result> = (items: Item[]) => Promise<Result[]>;
 
 /**
  * Gathers the calls made in the same tick of the event loop (the finishes of runs that end together, the start
- * confirmations of runs due at the same instant) and sends each group (same `groupOf`) in one call: a thousand
- * runs at once cost a few script calls, not a thousand. Each caller still gets its own result; a call that fails
- * rejects the items it carried (each caller retries its own). While held (a look that claims fires due now is
- * under way), items wait, at most MAX_HOLD_MS: the claims, which decide when handlers start, go to Redis first.
+ * confirmations of runs due at the same instant) and sends each group (same `groupOf`; without it, one group) in
+ * one call: a thousand runs at once cost a few script calls, not a thousand. Each caller still gets its own result;
+ * a call that fails rejects the items it carried (each caller retries its own). While held (a look that claims fires
+ * due now is under way), items wait, at most MAX_HOLD_MS: the claims, which decide when handlers start, go to Redis
+ * first.
  */
 export class TickBatcher<Item, Result> {
   private queued: Array<Queued<Item, Result>> = [];
@@ -27,7 +28,7 @@ export class TickBatcher<Item, Result> {
 
   constructor(
     private readonly send: SendBatch<Item, Result>,
-    private readonly groupOf: (item: Item) => string,
+    private readonly groupOf: (item: Item) => string = () => '',
   ) {}
 
   add(item: Item): Promise<Result> {

@@ -3,7 +3,7 @@ import { it } from 'node:test';
 import type { ClaimDecision, DueCandidate } from '../../../lib/scheduler/store/scheduler-store.interface';
 import type { StoredTaskDefinition } from '../../../lib/scheduler/store/stored-task.interface';
 import { describeOnTargets } from '../../harness/redis-target';
-import { definition, HISTORY, onTime, useStoreFixture, WORKFLOW } from '../store/store-fixture';
+import { definition, onTime, useStoreFixture, WORKFLOW } from '../store/store-fixture';
 
 /*
  * Test audit (issue 17): the claim checks the version a decision was made on, not only the next fire. A
@@ -27,7 +27,13 @@ describeOnTargets('claim checks the version of its decision (payload-only update
     const stored = await f.store.getTask(id);
     assert.ok(stored, `task ${id} exists`);
     const changed: StoredTaskDefinition = { ...definition(id), payload };
-    const saved = await f.store.saveTask(changed, fireTime, fireTime, 'update', stored.version);
+    const saved = await f.store.saveTask({
+      definition: changed,
+      nextRunAt: fireTime,
+      dueScore: fireTime,
+      mode: 'update',
+      expectedVersion: stored.version,
+    });
     assert.equal(saved.changed, true, 'the update was written');
     assert.equal(saved.task.nextRunAt, fireTime, 'a payload-only update keeps the next fire');
     assert.equal(saved.task.version, stored.version + 1, 'a new version');
@@ -36,7 +42,7 @@ describeOnTargets('claim checks the version of its decision (payload-only update
 
   it('a fire due now: the stale decision starts no run; a fresh one runs the new payload', async () => {
     const fireTime = await f.dueTask('report', { payload: { table: 'old' } });
-    const peek = await f.store.peek('a', [WORKFLOW], 5, HISTORY);
+    const peek = await f.replica('a').peek({ workflows: [WORKFLOW], limit: 5 });
     assert.deepEqual(
       peek.candidates.map((due) => [due.task.id, due.fireTime]),
       [['report', fireTime]],
@@ -44,7 +50,9 @@ describeOnTargets('claim checks the version of its decision (payload-only update
     const [stale] = peek.candidates;
     await updatePayload('report', { table: 'new' }, fireTime);
 
-    const claimed = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, [onTime(stale)]);
+    const claimed = await f
+      .replica('a')
+      .claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: [onTime(stale)] });
     assert.deepEqual(
       claimed.map((run) => [run.taskId, run.scheduledAt, JSON.stringify(run.task.payload)]),
       [],
@@ -66,7 +74,7 @@ describeOnTargets('claim checks the version of its decision (payload-only update
 
   it('a fire claimed ahead: the stale decision is not claimed ahead either', async () => {
     const fireTime = await f.dueTask('soon', { payload: { v: 1 } }, -AHEAD_MS);
-    const peek = await f.store.peek('a', [WORKFLOW], 5, HISTORY, [], LOOK_AHEAD_MS);
+    const peek = await f.replica('a', { lookAheadMs: LOOK_AHEAD_MS }).peek({ workflows: [WORKFLOW], limit: 5 });
     assert.deepEqual(
       peek.candidates.map((due) => due.fireTime),
       [fireTime],
@@ -75,7 +83,9 @@ describeOnTargets('claim checks the version of its decision (payload-only update
     const [stale] = peek.candidates;
     await updatePayload('soon', { v: 2 }, fireTime);
 
-    const claimed = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, [ahead(stale)], LOOK_AHEAD_MS);
+    const claimed = await f
+      .replica('a', { lookAheadMs: LOOK_AHEAD_MS })
+      .claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: [ahead(stale)] });
     assert.deepEqual(
       claimed.map((run) => [run.taskId, run.scheduledAt, run.startedAt]),
       [],
@@ -85,8 +95,11 @@ describeOnTargets('claim checks the version of its decision (payload-only update
     assert.equal(task?.nextRunAt, fireTime);
     assert.equal(task?.running, 0, 'no run holds its place');
 
-    const [fresh] = (await f.store.peek('a', [WORKFLOW], 5, HISTORY, [], LOOK_AHEAD_MS)).candidates;
-    const [run] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, [ahead(fresh)], LOOK_AHEAD_MS);
+    const [fresh] = (await f.replica('a', { lookAheadMs: LOOK_AHEAD_MS }).peek({ workflows: [WORKFLOW], limit: 5 }))
+      .candidates;
+    const [run] = await f
+      .replica('a', { lookAheadMs: LOOK_AHEAD_MS })
+      .claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: [ahead(fresh)] });
     assert.equal(run?.scheduledAt, fireTime, 'a decision on the new version is claimed ahead');
     assert.equal((await f.store.getTask('soon'))?.running, 1);
   });

@@ -4,7 +4,7 @@ import type { ScriptRunner } from '../../../lib/core/scripts/script-runner';
 import type { ClaimDecision } from '../../../lib/scheduler/store/scheduler-store.interface';
 import { describeOnTargets } from '../../harness/redis-target';
 import { sleep } from '../../harness/wait';
-import { ahead, BASE, HISTORY, onTime, useStoreFixture, WORKFLOW } from './store-fixture';
+import { ahead, BASE, onTime, useStoreFixture, WORKFLOW } from './store-fixture';
 
 /** The look-ahead window of these tests: a fire due within it may be claimed before its time. */
 const LOOK_AHEAD_MS = 2_000;
@@ -14,9 +14,10 @@ const AHEAD_MS = 600;
 describeOnTargets('SchedulerStore claim ahead', (target) => {
   const f = useStoreFixture(target);
 
-  const peekAhead = (lookAheadMs: number, limit = 5) => f.store.peek('a', [WORKFLOW], limit, HISTORY, [], lookAheadMs);
+  const peekAhead = (lookAheadMs: number, limit = 5) =>
+    f.replica('a', { lookAheadMs }).peek({ workflows: [WORKFLOW], limit });
   const claimAhead = (decisions: ClaimDecision[], lookAheadMs = LOOK_AHEAD_MS) =>
-    f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, decisions, lookAheadMs);
+    f.replica('a', { lookAheadMs }).claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions });
 
   it('a fire due within the window is returned by peek and claimed ahead: it starts, and its lease runs, from its time', async () => {
     const fireTime = await f.dueTask('soon', {}, -AHEAD_MS);
@@ -45,7 +46,9 @@ describeOnTargets('SchedulerStore claim ahead', (target) => {
     for (const id of overdue) await f.dueTask(id, {}, 200);
     for (let i = 0; i < 300; i++) await f.dueTask(`later-${i}`, {}, -AHEAD_MS);
     for (const windowAt of [0, 0.5, 0.99]) {
-      const peek = await f.store.peek('a', [WORKFLOW], 3, HISTORY, [], LOOK_AHEAD_MS, windowAt, 0, 5);
+      const peek = await f
+        .replica('a', { lookAheadMs: LOOK_AHEAD_MS })
+        .peek({ workflows: [WORKFLOW], limit: 3, aheadLimit: 5, windowAt, heartbeatMaxAgeMs: 0 });
       const dueNow = peek.candidates.filter((due) => due.fireTime <= peek.now).map((due) => due.task.id);
       assert.deepEqual(dueNow.sort(), overdue, `window at ${windowAt}: both fires due now are returned`);
       assert.equal(peek.candidates.length - dueNow.length, 5, 'and as many due later as asked for');
@@ -101,8 +104,7 @@ describeOnTargets('SchedulerStore claim ahead', (target) => {
     assert.deepEqual(await claimAhead([]), [], 'its time has come, but its start is not confirmed yet');
     const leaseMs = claimed.leaseMs;
     assert.equal(
-      (await f.store.confirmStart({ taskId: 'ordered', fence: claimed.fence, leaseMs, instanceId: 'a', leadMs: 0 }))
-        .started,
+      (await f.replica('a').confirmStart({ taskId: 'ordered', fence: claimed.fence, leaseMs, leadMs: 0 })).started,
       true,
     );
     const [manual] = await claimAhead([]);
@@ -114,7 +116,7 @@ describeOnTargets('SchedulerStore claim ahead', (target) => {
   it('peek: when more fires are due than asked for, windowAt places the window, so replicas ask for different fires', async () => {
     for (let i = 0; i < 10; i++) await f.dueTask(`herd-${i}`, {}, 100);
     const window = async (windowAt: number) =>
-      (await f.store.peek('a', [WORKFLOW], 3, HISTORY, [], 0, windowAt)).candidates.map((due) => due.task.id);
+      (await f.replica('a').peek({ workflows: [WORKFLOW], limit: 3, windowAt })).candidates.map((due) => due.task.id);
     const first = await window(0);
     const last = await window(0.999);
     assert.equal(first.length, 3);
@@ -144,9 +146,7 @@ describeOnTargets('SchedulerStore claim ahead', (target) => {
             taskId: claimed.taskId,
             // The second one with a token that is not its run's: refused, the others accepted.
             fence: i === 1 ? claimed.fence + 1_000 : claimed.fence,
-            instanceId: 'replica-a',
             status: 'success',
-            historyLength: HISTORY,
           }),
         ),
       );

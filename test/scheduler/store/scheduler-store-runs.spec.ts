@@ -3,7 +3,7 @@ import { it } from 'node:test';
 import type { ClaimedRun } from '../../../lib/scheduler/store/scheduler-store.interface';
 import { describeOnTargets } from '../../harness/redis-target';
 import { sleep } from '../../harness/wait';
-import { BASE, definition, HISTORY, onTime, useStoreFixture, WORKFLOW } from './store-fixture';
+import { BASE, definition, onTime, useStoreFixture, WORKFLOW } from './store-fixture';
 
 /** Short leases: a lease "expires" by waiting a few times its length, never by asserting a timing. */
 const LEASE_MS = 200;
@@ -21,29 +21,25 @@ describeOnTargets('SchedulerStore runs', (target) => {
       await f.target.flush();
       const fireTime = await f.dueTask(`contested-${round}`);
       const [mine, theirs] = await Promise.all([
-        f.store.peek('a', [WORKFLOW], 5, HISTORY),
-        f.other.peek('b', [WORKFLOW], 5, HISTORY),
+        f.replica('a').peek({ workflows: [WORKFLOW], limit: 5 }),
+        f.replica('b', { on: f.other }).peek({ workflows: [WORKFLOW], limit: 5 }),
       ]);
       assert.equal(mine.candidates.length, 1);
       assert.equal(theirs.candidates.length, 1, 'both replicas see the fire due');
       // Each replica decides a next fire of its own: the loser's decision must leave no trace.
       const claims = await Promise.all([
-        f.store.claim(
-          'a',
-          [WORKFLOW],
-          5,
-          30_000,
-          HISTORY,
-          mine.candidates.map((due) => onTime(due, fireTime + 60_000)),
-        ),
-        f.other.claim(
-          'b',
-          [WORKFLOW],
-          5,
-          30_000,
-          HISTORY,
-          theirs.candidates.map((due) => onTime(due, fireTime + 70_000)),
-        ),
+        f.replica('a').claim({
+          workflows: [WORKFLOW],
+          maxClaims: 5,
+          defaultLeaseMs: 30_000,
+          decisions: mine.candidates.map((due) => onTime(due, fireTime + 60_000)),
+        }),
+        f.replica('b', { on: f.other }).claim({
+          workflows: [WORKFLOW],
+          maxClaims: 5,
+          defaultLeaseMs: 30_000,
+          decisions: theirs.candidates.map((due) => onTime(due, fireTime + 70_000)),
+        }),
       ]);
       const runs = claims.flat();
       assert.equal(runs.length, 1, `round ${round}: ${runs.length} runs started`);
@@ -63,12 +59,14 @@ describeOnTargets('SchedulerStore runs', (target) => {
 
   it('claim: a decision on a changed version or an already advanced fire is refused; a fire at or before lastFireAt never runs again', async () => {
     const fireTime = await f.dueTask('stale');
-    const [due] = (await f.store.peek('a', [WORKFLOW], 5, HISTORY)).candidates;
-    await f.store.setEnabled('stale', false, null, null);
+    const [due] = (await f.replica('a').peek({ workflows: [WORKFLOW], limit: 5 })).candidates;
+    await f.store.setEnabled({ id: 'stale', enabled: false, nextRunAt: null, dueScore: null });
     const now = await f.store.now();
-    await f.store.setEnabled('stale', true, now - 5, now - 5);
+    await f.store.setEnabled({ id: 'stale', enabled: true, nextRunAt: now - 5, dueScore: now - 5 });
     assert.deepEqual(
-      await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, [onTime(due)]),
+      await f
+        .replica('a')
+        .claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: [onTime(due)] }),
       [],
       'the version changed twice since the peek',
     );
@@ -79,19 +77,17 @@ describeOnTargets('SchedulerStore runs', (target) => {
     await f.store.finish({
       taskId: 'stale',
       fence: run.fence,
-      instanceId: 'replica-a',
       status: 'success',
-      historyLength: HISTORY,
     });
     // A stale write (e.g. a new schedule computed from an old read) puts back the fire just claimed.
     const task = (await f.store.getTask('stale'))!;
-    await f.store.saveTask(
-      { ...task, name: 'renamed', cron: '*/1 * * * *' },
-      run.scheduledAt,
-      run.scheduledAt,
-      'update',
-      task.version,
-    );
+    await f.store.saveTask({
+      definition: { ...task, name: 'renamed', cron: '*/1 * * * *' },
+      nextRunAt: run.scheduledAt,
+      dueScore: run.scheduledAt,
+      mode: 'update',
+      expectedVersion: task.version,
+    });
     const again = await f.claimDue(f.store, { nextRunAt: (fire) => fire + 60_000 });
     assert.deepEqual(again, [], 'the fire already claimed is not run twice');
     const after = (await f.store.getTask('stale'))!;
@@ -112,16 +108,14 @@ describeOnTargets('SchedulerStore runs', (target) => {
     assert.ok(Number.isInteger(first.fence) && first.fence > 0);
     await sleep(PAST_LEASE_MS);
     assert.equal(
-      await f.store.renew('fenced', first.fence, 'replica-a', LEASE_MS),
+      await f.store.renew({ taskId: 'fenced', fence: first.fence, leaseMs: LEASE_MS }),
       false,
       'an expired lease is not renewed',
     );
     const refused = await f.store.finish({
       taskId: 'fenced',
       fence: first.fence,
-      instanceId: 'replica-a',
       status: 'success',
-      historyLength: HISTORY,
     });
     assert.equal(refused.accepted, false);
     assert.equal(refused.disabled, false);
@@ -135,9 +129,14 @@ describeOnTargets('SchedulerStore runs', (target) => {
     assert.equal(task.lastStatus, 'lost');
     assert.equal(task.running, 0);
 
-    const peek = await f.other.peek('replica-b', [WORKFLOW], 5, HISTORY);
+    const peek = await f.other.peek({ workflows: [WORKFLOW], limit: 5 });
     assert.equal(peek.pendingDue, 1, 'the retry is due at once');
-    const [retry] = await f.other.claim('replica-b', [WORKFLOW], 5, LEASE_MS, HISTORY, []);
+    const [retry] = await f.other.claim({
+      workflows: [WORKFLOW],
+      maxClaims: 5,
+      defaultLeaseMs: LEASE_MS,
+      decisions: [],
+    });
     assert.equal(retry.kind, 'retry');
     assert.equal(retry.attempt, 2);
     assert.equal(retry.scheduledAt, fireTime);
@@ -146,17 +145,13 @@ describeOnTargets('SchedulerStore runs', (target) => {
     const late = await f.store.finish({
       taskId: 'fenced',
       fence: first.fence,
-      instanceId: 'replica-a',
       status: 'success',
-      historyLength: HISTORY,
     });
     assert.equal(late.accepted, false);
     const done = await f.other.finish({
       taskId: 'fenced',
       fence: retry.fence,
-      instanceId: 'replica-b',
       status: 'success',
-      historyLength: HISTORY,
     });
     assert.deepEqual(done, { accepted: true, disabled: false, retryAt: null });
     assert.deepEqual(
@@ -168,36 +163,45 @@ describeOnTargets('SchedulerStore runs', (target) => {
     );
     // A later fire of the task gets a larger token still.
     await f.store.trigger('fenced');
-    const [next] = await f.store.claim('replica-a', [WORKFLOW], 5, LEASE_MS, HISTORY, []);
+    const [next] = await f.store.claim({
+      workflows: [WORKFLOW],
+      maxClaims: 5,
+      defaultLeaseMs: LEASE_MS,
+      decisions: [],
+    });
     assert.ok(next.fence > retry.fence);
   });
 
   it('renew: only the owner, only while the lease holds; a renewed lease outlives its first expiry', async () => {
     await f.dueTask('renewed');
     const [run] = await f.claimDue(f.store, { instanceId: 'owner', leaseMs: LEASE_MS });
-    assert.equal(await f.other.renew('renewed', run.fence, 'intruder', 60_000), false, 'not the owner');
-    assert.equal(await f.store.renew('renewed', run.fence + 1000, 'owner', 60_000), false, 'no such run');
-    assert.equal(await f.store.renew('renewed', run.fence, 'owner', 60_000), true);
+    assert.equal(
+      await f.replica('intruder', { on: f.other }).renew({ taskId: 'renewed', fence: run.fence, leaseMs: 60_000 }),
+      false,
+      'not the owner',
+    );
+    assert.equal(
+      await f.replica('owner').renew({ taskId: 'renewed', fence: run.fence + 1000, leaseMs: 60_000 }),
+      false,
+      'no such run',
+    );
+    assert.equal(await f.replica('owner').renew({ taskId: 'renewed', fence: run.fence, leaseMs: 60_000 }), true);
     await sleep(PAST_LEASE_MS);
-    const peek = await f.other.peek('intruder', [WORKFLOW], 5, HISTORY);
+    const peek = await f.replica('intruder', { on: f.other }).peek({ workflows: [WORKFLOW], limit: 5 });
     assert.deepEqual(peek.lost, [], 'the renewed lease is not reaped');
-    const intruder = await f.other.finish({
+    const intruder = await f.replica('intruder', { on: f.other }).finish({
       taskId: 'renewed',
       fence: run.fence,
-      instanceId: 'intruder',
       status: 'failed',
-      historyLength: HISTORY,
     });
     assert.deepEqual(intruder, { accepted: false, disabled: false, retryAt: null });
     const [running] = await f.store.getRuns('renewed', 10);
     assert.equal(running.status, 'running', 'a refused finish of another replica changes nothing');
     assert.equal(running.instanceId, 'owner');
-    const owner = await f.store.finish({
+    const owner = await f.replica('owner').finish({
       taskId: 'renewed',
       fence: run.fence,
-      instanceId: 'owner',
       status: 'success',
-      historyLength: HISTORY,
     });
     assert.equal(owner.accepted, true);
     assert.deepEqual(
@@ -209,13 +213,13 @@ describeOnTargets('SchedulerStore runs', (target) => {
   it('reaper: peek records an expired lease lost; with no attempt left the fire failed and is counted; nextWakeAt covers the lease', async () => {
     await f.dueTask('reaped', { retry: { attempts: 1, backoffMs: 1000 }, maxConsecutiveFailures: 5 });
     const [run] = await f.claimDue(f.store, { leaseMs: LEASE_MS });
-    const before = await f.other.peek('b', ['another-workflow'], 5, HISTORY);
+    const before = await f.replica('b', { on: f.other }).peek({ workflows: ['another-workflow'], limit: 5 });
     assert.ok(
       before.nextWakeAt !== null && before.nextWakeAt <= run.startedAt + LEASE_MS,
       'a replica wakes when a lease expires',
     );
     await sleep(PAST_LEASE_MS);
-    const peek = await f.other.peek('b', ['another-workflow'], 5, HISTORY);
+    const peek = await f.replica('b', { on: f.other }).peek({ workflows: ['another-workflow'], limit: 5 });
     assert.deepEqual(peek.lost, [{ taskId: 'reaped', fence: run.fence, attempt: 1, retryAt: null, disabled: false }]);
     const task = (await f.store.getTask('reaped'))!;
     assert.equal(task.failureCount, 1);
@@ -226,9 +230,7 @@ describeOnTargets('SchedulerStore runs', (target) => {
     const late = await f.store.finish({
       taskId: 'reaped',
       fence: run.fence,
-      instanceId: 'replica-a',
       status: 'success',
-      historyLength: HISTORY,
     });
     assert.equal(late.accepted, false);
     assert.deepEqual(
@@ -255,10 +257,8 @@ describeOnTargets('SchedulerStore runs', (target) => {
       const result = await f.store.finish({
         taskId: 'flaky',
         fence: run.fence,
-        instanceId: 'replica-a',
         status: 'failed',
         error: message,
-        historyLength: HISTORY,
       });
       const to = await f.store.now();
       assert.equal(result.accepted, true);
@@ -281,13 +281,16 @@ describeOnTargets('SchedulerStore runs', (target) => {
     await f.store.finish({
       taskId: 'flaky',
       fence: meanwhile[0].fence,
-      instanceId: 'replica-a',
       status: 'success',
-      historyLength: HISTORY,
     });
 
     while (started.length < 4) {
-      const claimed = await f.store.claim('replica-a', [WORKFLOW], 5, 30_000, HISTORY, []);
+      const claimed = await f.store.claim({
+        workflows: [WORKFLOW],
+        maxClaims: 5,
+        defaultLeaseMs: 30_000,
+        decisions: [],
+      });
       if (claimed.length === 0) {
         await sleep(50);
         continue;
@@ -323,7 +326,10 @@ describeOnTargets('SchedulerStore runs', (target) => {
       (await history('flaky')).map((run) => `${run.status}:${run.attempt}`),
       ['failed:3', 'retry:2', 'success:1', 'retry:1'],
     );
-    assert.deepEqual(await f.store.claim('replica-a', [WORKFLOW], 5, 30_000, HISTORY, []), []);
+    assert.deepEqual(
+      await f.store.claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: [] }),
+      [],
+    );
   });
 
   it('failures: a success resets failureCount; maxConsecutiveFailures failed fires in a row disable the schedule and say so', async () => {
@@ -334,10 +340,8 @@ describeOnTargets('SchedulerStore runs', (target) => {
       return f.store.finish({
         taskId: 'fragile',
         fence: run.fence,
-        instanceId: 'replica-a',
         status,
         error: 'nope',
-        historyLength: HISTORY,
       });
     };
     assert.deepEqual(await fire('failed'), { accepted: true, disabled: false, retryAt: null });
@@ -353,18 +357,16 @@ describeOnTargets('SchedulerStore runs', (target) => {
     assert.equal(task.failureCount, 2);
     assert.equal(task.version, version + 1);
     assert.equal(await f.raw.zcard(`${BASE}:due:${WORKFLOW}`), 0);
-    assert.deepEqual((await f.store.peek('a', [WORKFLOW], 5, HISTORY)).candidates, []);
+    assert.deepEqual((await f.replica('a').peek({ workflows: [WORKFLOW], limit: 5 })).candidates, []);
     // A cancelled run is retried per policy but never counted as a failure.
     const now = await f.store.now();
-    const enabled = await f.store.setEnabled('fragile', true, now - 1, now - 1);
+    const enabled = await f.store.setEnabled({ id: 'fragile', enabled: true, nextRunAt: now - 1, dueScore: now - 1 });
     assert.equal(enabled.failureCount, 0, 'enabling starts the count again');
     const [run] = await f.claimDue(f.store);
     const cancelled = await f.store.finish({
       taskId: 'fragile',
       fence: run.fence,
-      instanceId: 'replica-a',
       status: 'cancelled',
-      historyLength: HISTORY,
     });
     assert.deepEqual(cancelled, { accepted: true, disabled: false, retryAt: null });
     const after = (await f.store.getTask('fragile'))!;
@@ -376,13 +378,14 @@ describeOnTargets('SchedulerStore runs', (target) => {
     const [run] = await f.claimDue(f.store, { nextRunAt: (fire) => fire + 1 });
     assert.deepEqual(await f.claimDue(f.store, { nextRunAt: (fire) => fire + 60_000 }), []);
     await f.store.trigger('single');
-    assert.deepEqual(await f.store.claim('replica-a', [WORKFLOW], 5, 30_000, HISTORY, []), []);
+    assert.deepEqual(
+      await f.store.claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: [] }),
+      [],
+    );
     await f.store.finish({
       taskId: 'single',
       fence: run.fence,
-      instanceId: 'replica-a',
       status: 'success',
-      historyLength: HISTORY,
     });
     const entries = await history('single');
     assert.deepEqual(
@@ -407,13 +410,13 @@ describeOnTargets('SchedulerStore runs', (target) => {
     await f.store.finish({
       taskId: 'buffered',
       fence: run.fence,
-      instanceId: 'replica-a',
       status: 'success',
-      historyLength: HISTORY,
     });
-    const peek = await f.other.peek('b', [WORKFLOW], 5, HISTORY);
+    const peek = await f.replica('b', { on: f.other }).peek({ workflows: [WORKFLOW], limit: 5 });
     assert.equal(peek.pendingDue, 1, 'the buffered fire is released when the run ends');
-    const [released] = await f.other.claim('b', [WORKFLOW], 5, 30_000, HISTORY, []);
+    const [released] = await f
+      .replica('b', { on: f.other })
+      .claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: [] });
     assert.deepEqual([released.kind, released.scheduledAt, released.attempt], ['buffered', fireTime + 1, 1]);
     assert.equal(released.task.buffered, null);
   });
@@ -429,18 +432,19 @@ describeOnTargets('SchedulerStore runs', (target) => {
 
   it('misfire: runOnce runs the latest missed fire and records the older ones missed; skip records every one missed', async () => {
     const fireTime = await f.dueTask('late', {}, 5_000);
-    const [due] = (await f.store.peek('a', [WORKFLOW], 5, HISTORY)).candidates;
+    const [due] = (await f.replica('a').peek({ workflows: [WORKFLOW], limit: 5 })).candidates;
     const now = await f.store.now();
-    const [run] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, [
-      { ...onTime(due, now + 60_000), runAt: fireTime + 2_000, missed: [fireTime, fireTime + 1_000] },
-    ]);
+    const [run] = await f.replica('a').claim({
+      workflows: [WORKFLOW],
+      maxClaims: 5,
+      defaultLeaseMs: 30_000,
+      decisions: [{ ...onTime(due, now + 60_000), runAt: fireTime + 2_000, missed: [fireTime, fireTime + 1_000] }],
+    });
     assert.equal(run.scheduledAt, fireTime + 2_000);
-    await f.store.finish({
+    await f.replica('a').finish({
       taskId: 'late',
       fence: run.fence,
-      instanceId: 'a',
       status: 'success',
-      historyLength: HISTORY,
     });
     assert.deepEqual(
       (await history('late')).map((entry) => [entry.status, entry.scheduledAt.getTime() - fireTime]),
@@ -452,12 +456,17 @@ describeOnTargets('SchedulerStore runs', (target) => {
     );
 
     const skipped = await f.dueTask('skipped', { misfire: 'skip' }, 5_000);
-    const candidate = (await f.store.peek('a', [WORKFLOW], 5, HISTORY)).candidates.find(
+    const candidate = (await f.replica('a').peek({ workflows: [WORKFLOW], limit: 5 })).candidates.find(
       (c) => c.task.id === 'skipped',
     )!;
-    const claimed = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, [
-      { ...onTime(candidate, now + 60_000), runAt: null, missed: [skipped + 2_000, skipped, skipped + 1_000] },
-    ]);
+    const claimed = await f.replica('a').claim({
+      workflows: [WORKFLOW],
+      maxClaims: 5,
+      defaultLeaseMs: 30_000,
+      decisions: [
+        { ...onTime(candidate, now + 60_000), runAt: null, missed: [skipped + 2_000, skipped, skipped + 1_000] },
+      ],
+    });
     assert.deepEqual(claimed, []);
     assert.deepEqual(
       (await history('skipped')).map((entry) => [entry.status, entry.scheduledAt.getTime() - skipped]),
@@ -476,9 +485,14 @@ describeOnTargets('SchedulerStore runs', (target) => {
 
   it('history: newest first, capped at historyLength', async () => {
     const fireTime = await f.dueTask('capped', { overlap: 'skip' });
-    const [due] = (await f.store.peek('a', [WORKFLOW], 5, HISTORY)).candidates;
+    const [due] = (await f.replica('a').peek({ workflows: [WORKFLOW], limit: 5 })).candidates;
     const missed = [0, 1, 2, 3, 4].map((i) => fireTime + i);
-    await f.store.claim('a', [WORKFLOW], 5, 30_000, 3, [{ ...onTime(due, fireTime + 60_000), runAt: null, missed }]);
+    await f.replica('a', { historyLength: 3 }).claim({
+      workflows: [WORKFLOW],
+      maxClaims: 5,
+      defaultLeaseMs: 30_000,
+      decisions: [{ ...onTime(due, fireTime + 60_000), runAt: null, missed }],
+    });
     assert.deepEqual(
       (await f.store.getRuns('capped', 10)).map((entry) => entry.scheduledAt.getTime() - fireTime),
       [4, 3, 2],
@@ -492,11 +506,11 @@ describeOnTargets('SchedulerStore runs', (target) => {
 
   it('claim starts at most maxClaims runs; a fire without a slot stays due, untouched', async () => {
     for (const id of ['one', 'two', 'three']) await f.dueTask(id);
-    const peek = await f.store.peek('a', [WORKFLOW], 3, HISTORY);
+    const peek = await f.replica('a').peek({ workflows: [WORKFLOW], limit: 3 });
     const decisions = peek.candidates.map((due) => onTime(due));
-    const runs = await f.store.claim('a', [WORKFLOW], 2, 30_000, HISTORY, decisions);
+    const runs = await f.replica('a').claim({ workflows: [WORKFLOW], maxClaims: 2, defaultLeaseMs: 30_000, decisions });
     assert.equal(runs.length, 2);
-    const left = (await f.store.peek('a', [WORKFLOW], 3, HISTORY)).candidates.map((due) => due.task.id);
+    const left = (await f.replica('a').peek({ workflows: [WORKFLOW], limit: 3 })).candidates.map((due) => due.task.id);
     assert.equal(left.length, 1);
     assert.ok(!runs.some((run) => run.taskId === left[0]));
   });
@@ -513,40 +527,41 @@ describeOnTargets('SchedulerStore runs', (target) => {
     const failed = await f.store.finish({
       taskId: id,
       fence: mine.fence,
-      instanceId: 'replica-a',
       status: 'failed',
       error: 'boom',
-      historyLength: HISTORY,
     });
     assert.equal(failed.accepted, true);
     const [retryMember] = await f.raw.zrange(`${BASE}:pending:${WORKFLOW}`, '0', '-1');
     assert.ok(retryMember.startsWith(`${id}|${fireTime}|2|retry|`), retryMember);
 
     await sleep(50); // the backoff
-    const [retry] = await f.store.claim('replica-a', [WORKFLOW], 5, LEASE_MS, HISTORY, []);
+    const [retry] = await f.store.claim({
+      workflows: [WORKFLOW],
+      maxClaims: 5,
+      defaultLeaseMs: LEASE_MS,
+      decisions: [],
+    });
     assert.deepEqual([retry.taskId, retry.scheduledAt, retry.attempt, retry.kind], [id, fireTime, 2, 'retry']);
     const deployFence = first.find((run) => run.taskId === 'deploy')!.fence;
     assert.deepEqual(
       (await f.raw.zrange(`${BASE}:leases`, '0', '-1')).sort(),
       [`${id}|${retry.fence}`, `deploy|${deployFence}`].sort(),
     );
-    assert.equal(await f.store.renew(id, retry.fence, 'replica-a', LEASE_MS), true);
+    assert.equal(await f.store.renew({ taskId: id, fence: retry.fence, leaseMs: LEASE_MS }), true);
 
     await sleep(PAST_LEASE_MS);
-    const peek = await f.other.peek('b', ['another-workflow'], 5, HISTORY);
+    const peek = await f.replica('b', { on: f.other }).peek({ workflows: ['another-workflow'], limit: 5 });
     assert.deepEqual(
       peek.lost.map((lost) => [lost.taskId, lost.fence, lost.attempt, lost.retryAt !== null]),
       [[id, retry.fence, 2, true]],
       "the lease of the id holding '|' is reaped, the other run's is not",
     );
-    const [third] = await f.store.claim('replica-a', [WORKFLOW], 5, 30_000, HISTORY, []);
+    const [third] = await f.store.claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: [] });
     assert.deepEqual([third.taskId, third.scheduledAt, third.attempt], [id, fireTime, 3]);
     await f.store.finish({
       taskId: id,
       fence: third.fence,
-      instanceId: 'replica-a',
       status: 'success',
-      historyLength: HISTORY,
     });
     assert.deepEqual(
       (await history(id)).map((run) => `${run.status}:${run.attempt}`),
@@ -565,14 +580,21 @@ describeOnTargets('SchedulerStore runs', (target) => {
   });
 
   it('trigger: calls in the same Redis millisecond each get their own pending entry and run', async () => {
-    await f.store.saveTask(definition('burst', { enabled: false, overlap: 'allow' }), null, null, 'create');
+    await f.store.saveTask({
+      definition: definition('burst', { enabled: false, overlap: 'allow' }),
+      nextRunAt: null,
+      dueScore: null,
+      mode: 'create',
+    });
     // Pipelined on one connection: many of them land in the same millisecond.
     await Promise.all(Array.from({ length: 200 }, () => f.store.trigger('burst')));
     assert.equal(await f.raw.zcard(`${BASE}:pending:${WORKFLOW}`), 200);
     const claimed: ClaimedRun[] = [];
     for (let batch = 1; batch <= 3; batch++)
       // a claim takes at most 100 pending entries of a workflow
-      claimed.push(...(await f.store.claim('replica-a', [WORKFLOW], 500, 30_000, HISTORY, [])));
+      claimed.push(
+        ...(await f.store.claim({ workflows: [WORKFLOW], maxClaims: 500, defaultLeaseMs: 30_000, decisions: [] })),
+      );
     assert.equal(claimed.length, 200);
     assert.ok(claimed.every((run) => run.taskId === 'burst' && run.kind === 'manual' && run.attempt === 1));
   });
@@ -587,13 +609,11 @@ describeOnTargets('SchedulerStore runs', (target) => {
     assert.ok(after.fence > before.fence, `${after.fence} > ${before.fence}`);
     const [lease] = await f.raw.zrange(`${BASE}:leases`, '0', '-1');
     assert.equal(lease, `fenced|${after.fence}`, 'written in full in the lease member');
-    assert.equal(await f.store.renew('fenced', after.fence, 'replica-a', LEASE_MS), true);
+    assert.equal(await f.store.renew({ taskId: 'fenced', fence: after.fence, leaseMs: LEASE_MS }), true);
     const finished = await f.store.finish({
       taskId: 'fenced',
       fence: after.fence,
-      instanceId: 'replica-a',
       status: 'success',
-      historyLength: HISTORY,
     });
     assert.equal(finished.accepted, true);
   });

@@ -7,17 +7,7 @@ import type { ClaimDecision, ClaimedRun } from '../../../lib/scheduler/store/sch
 import { START_WINDOW_MS } from '../../../lib/scheduler/store/start-window';
 import { describeOnTargets } from '../../harness/redis-target';
 import { sleep } from '../../harness/wait';
-import {
-  ahead,
-  BASE,
-  definition,
-  HISTORY,
-  NAMESPACE,
-  onTime,
-  PREFIX,
-  useStoreFixture,
-  WORKFLOW,
-} from './store-fixture';
+import { ahead, BASE, definition, freshStore, onTime, useStoreFixture, WORKFLOW } from './store-fixture';
 
 /** The look-ahead window of these tests, and how far ahead their fires are due (inside it). */
 const LOOK_AHEAD_MS = 5_000;
@@ -33,13 +23,15 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
 
   async function claimAhead(id: string, overrides = {}): Promise<ClaimedRun> {
     const fireTime = await f.dueTask(id, overrides, -AHEAD_MS);
-    const peek = await f.store.peek('a', [WORKFLOW], 5, HISTORY, [], LOOK_AHEAD_MS);
-    const [run] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, peek.candidates.map(ahead), LOOK_AHEAD_MS);
+    const peek = await f.replica('a', { lookAheadMs: LOOK_AHEAD_MS }).peek({ workflows: [WORKFLOW], limit: 5 });
+    const [run] = await f
+      .replica('a', { lookAheadMs: LOOK_AHEAD_MS })
+      .claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: peek.candidates.map(ahead) });
     assert.equal(run?.startedAt, fireTime, 'claimed ahead');
     return run;
   }
   const confirm = async (run: ClaimedRun, instanceId = 'a') => {
-    const { started, startedAt } = await f.store.confirmStart({ ...run, instanceId, leadMs: 0 });
+    const { started, startedAt } = await f.replica(instanceId).confirmStart({ ...run, leadMs: 0 });
     return { started: [started], now: startedAt };
   };
   /** Confirms once Redis's clock has reached the run's start time. */
@@ -51,7 +43,7 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
   it("a start asked for before its time on Redis's clock is not confirmed yet: it is told how long to wait", async () => {
     const run = await claimAhead('early');
     const before = await f.store.now();
-    const answer = await f.store.confirmStart({ ...run, instanceId: 'a', leadMs: 0 });
+    const answer = await f.replica('a').confirmStart({ ...run, leadMs: 0 });
     assert.equal(answer.started, false);
     assert.ok(
       answer.notYetMs !== undefined && answer.notYetMs > 0 && answer.notYetMs <= run.startedAt - before,
@@ -76,7 +68,7 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     const run = await claimAhead('lead');
     const leadMs = AHEAD_MS + 1_000;
     const before = await f.store.now();
-    const answer = await f.store.confirmStart({ ...run, instanceId: 'a', leadMs });
+    const answer = await f.replica('a').confirmStart({ ...run, leadMs });
     assert.equal(answer.started, true);
     assert.ok(answer.startedAt < run.startedAt, 'confirmed before its time');
     const [running] = await f.store.getRuns('lead', 1);
@@ -84,7 +76,7 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     const expiry = Number(await f.raw.zscore(`${BASE}:leases`, `lead|${run.fence}`));
     assert.equal(expiry, run.startedAt + run.leaseMs, 'the lease runs from its time');
     // Asked again (its replica paused): its lease only, never shortened to now + leaseMs.
-    assert.equal((await f.store.confirmStart({ ...run, instanceId: 'a', leadMs })).started, true);
+    assert.equal((await f.replica('a').confirmStart({ ...run, leadMs })).started, true);
     assert.ok(Number(await f.raw.zscore(`${BASE}:leases`, `lead|${run.fence}`)) >= expiry);
     assert.ok(before < run.startedAt);
   });
@@ -93,7 +85,7 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     const run = await claimAhead('before-lead');
     const leadMs = 1_000;
     const before = await f.store.now();
-    const answer = await f.store.confirmStart({ ...run, instanceId: 'a', leadMs });
+    const answer = await f.replica('a').confirmStart({ ...run, leadMs });
     assert.equal(answer.started, false);
     const untilLead = run.startedAt - leadMs - before;
     assert.ok(
@@ -102,20 +94,28 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     );
   });
 
+  /** An update of task `id`'s payload (no next fire given: it keeps its own). */
+  const updatePayload = (id: string) =>
+    f.store.saveTask({
+      definition: definition(id, { payload: { v: 2 } }),
+      nextRunAt: null,
+      dueScore: null,
+      mode: 'update',
+    });
+
   for (const [change, apply] of [
-    [
-      'updateTask (payload)',
-      (id: string) => f.store.saveTask(definition(id, { payload: { v: 2 } }), null, null, 'update'),
-    ],
-    ['disableTask', (id: string) => f.store.setEnabled(id, false, null, null)],
+    ['updateTask (payload)', updatePayload],
+    ['disableTask', (id: string) => f.store.setEnabled({ id, enabled: false, nextRunAt: null, dueScore: null })],
     ['removeTask', (id: string) => f.store.removeTask(id)],
   ] as const) {
     it(`${change} after a start confirmed ahead returns only once that run has started in Redis`, async () => {
       const fireTime = await f.dueTask('waited', {}, -800);
-      const peek = await f.store.peek('a', [WORKFLOW], 5, HISTORY, [], LOOK_AHEAD_MS);
-      const [run] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, peek.candidates.map(ahead), LOOK_AHEAD_MS);
+      const peek = await f.replica('a', { lookAheadMs: LOOK_AHEAD_MS }).peek({ workflows: [WORKFLOW], limit: 5 });
+      const [run] = await f
+        .replica('a', { lookAheadMs: LOOK_AHEAD_MS })
+        .claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: peek.candidates.map(ahead) });
       assert.equal(run?.startedAt, fireTime, 'claimed ahead');
-      assert.equal((await f.store.confirmStart({ ...run, instanceId: 'a', leadMs: 5_000 })).started, true);
+      assert.equal((await f.replica('a').confirmStart({ ...run, leadMs: 5_000 })).started, true);
       assert.ok((await f.store.now()) < run.startedAt, 'confirmed before its time');
       await apply('waited');
       const returnedAt = await f.store.now();
@@ -124,19 +124,28 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
   }
 
   for (const [change, apply] of [
-    [
-      'updateTask (payload)',
-      (id: string) => f.store.saveTask(definition(id, { payload: { v: 2 } }), null, null, 'update'),
-    ],
+    ['updateTask (payload)', updatePayload],
     [
       'updateTask (enabled false)',
-      (id: string) => f.store.saveTask(definition(id, { enabled: false }), null, null, 'update'),
+      (id: string) =>
+        f.store.saveTask({
+          definition: definition(id, { enabled: false }),
+          nextRunAt: null,
+          dueScore: null,
+          mode: 'update',
+        }),
     ],
     [
       'updateTask (cron)',
-      (id: string) => f.store.saveTask(definition(id, { cron: '0 0 1 1 *' }), null, null, 'update'),
+      (id: string) =>
+        f.store.saveTask({
+          definition: definition(id, { cron: '0 0 1 1 *' }),
+          nextRunAt: null,
+          dueScore: null,
+          mode: 'update',
+        }),
     ],
-    ['disableTask', (id: string) => f.store.setEnabled(id, false, null, null)],
+    ['disableTask', (id: string) => f.store.setEnabled({ id, enabled: false, nextRunAt: null, dueScore: null })],
     ['removeTask', (id: string) => f.store.removeTask(id)],
   ] as const) {
     it(`${change} after a claim ahead: the start is refused, and the old definition never runs`, async () => {
@@ -162,14 +171,21 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
 
   it('updateTask that keeps the schedule puts the cancelled fire back: it runs once, with the new definition', async () => {
     const run = await claimAhead('requeued');
-    const saved = await f.store.saveTask(definition('requeued', { payload: { v: 2 } }), null, null, 'update');
+    const saved = await f.store.saveTask({
+      definition: definition('requeued', { payload: { v: 2 } }),
+      nextRunAt: null,
+      dueScore: null,
+      mode: 'update',
+    });
     assert.equal(saved.task.nextRunAt, run.scheduledAt, 'the fire claimed ahead is due again');
-    const peek = await f.store.peek('a', [WORKFLOW], 5, HISTORY, [], LOOK_AHEAD_MS);
+    const peek = await f.replica('a', { lookAheadMs: LOOK_AHEAD_MS }).peek({ workflows: [WORKFLOW], limit: 5 });
     assert.deepEqual(
       peek.candidates.map((due) => [due.task.id, due.fireTime, due.task.version]),
       [['requeued', run.scheduledAt, saved.task.version]],
     );
-    const [again] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, peek.candidates.map(ahead), LOOK_AHEAD_MS);
+    const [again] = await f
+      .replica('a', { lookAheadMs: LOOK_AHEAD_MS })
+      .claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: peek.candidates.map(ahead) });
     assert.equal(again.scheduledAt, run.scheduledAt);
     assert.ok(again.fence > run.fence);
     assert.deepEqual((await confirmAtItsTime(again)).started, [true]);
@@ -178,7 +194,12 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
   it("a change of a task whose run started at its claim returns once that run's start window has passed", async () => {
     await f.dueTask('window');
     const [run] = await f.claimDue(f.store, { instanceId: 'a' });
-    await f.store.saveTask(definition('window', { payload: { v: 2 } }), null, null, 'update');
+    await f.store.saveTask({
+      definition: definition('window', { payload: { v: 2 } }),
+      nextRunAt: null,
+      dueScore: null,
+      mode: 'update',
+    });
     const returnedAt = await f.store.now();
     assert.ok(
       returnedAt >= run.claimedAt + START_WINDOW_MS,
@@ -189,7 +210,7 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
   it('a run started at its claim, asked about again past its start window, starts if its task is unchanged', async () => {
     await f.dueTask('due-late');
     const [run] = await f.claimDue(f.store, { instanceId: 'a' });
-    const { started } = await f.store.confirmStart({ ...run, instanceId: 'a', leadMs: 0 });
+    const { started } = await f.replica('a').confirmStart({ ...run, leadMs: 0 });
     assert.equal(started, true);
     const [entry] = await f.store.getRuns('due-late', 1);
     assert.equal(entry.status, 'running');
@@ -199,8 +220,13 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
   it('a run started at its claim whose task changed before it was asked about again is given back: it runs for the new definition', async () => {
     const fireTime = await f.dueTask('due-changed');
     const [run] = await f.claimDue(f.store, { instanceId: 'a' });
-    await f.store.saveTask(definition('due-changed', { payload: { v: 2 } }), null, null, 'update');
-    const { started } = await f.store.confirmStart({ ...run, instanceId: 'a', leadMs: 0 });
+    await f.store.saveTask({
+      definition: definition('due-changed', { payload: { v: 2 } }),
+      nextRunAt: null,
+      dueScore: null,
+      mode: 'update',
+    });
+    const { started } = await f.replica('a').confirmStart({ ...run, leadMs: 0 });
     assert.equal(started, false, 'its handler must not start: the change returned');
     assert.equal(await f.raw.zcard(`${BASE}:leases`), 0, 'its lease released');
     const [again] = await f.claimDue(f.store, { instanceId: 'b' });
@@ -227,13 +253,17 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
       nextRunAt: nextFire + 60_000,
       nextDueScore: nextFire + 60_000,
     };
-    const [later] = await f.other.claim('b', [WORKFLOW], 5, 30_000, HISTORY, [decision]);
+    const [later] = await f
+      .replica('b', { on: f.other })
+      .claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: [decision] });
     assert.ok(later && later.fence > run.fence && later.startedAt === later.claimedAt, 'a later run started');
 
     assert.deepEqual((await confirm(run)).started, [false], 'the earlier token does not start after the later one');
-    const peek = await f.store.peek('a', [WORKFLOW], 5, HISTORY);
+    const peek = await f.replica('a').peek({ workflows: [WORKFLOW], limit: 5 });
     assert.equal(peek.pendingDue, 1, 'its fire waits as a retry of the same attempt');
-    const [again] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, []);
+    const [again] = await f
+      .replica('a')
+      .claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: [] });
     assert.deepEqual([again.scheduledAt, again.attempt, again.kind], [run.scheduledAt, 1, 'retry']);
     assert.ok(again.fence > later.fence, 'with a token above the run that started first');
   });
@@ -241,15 +271,17 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
   it("updateTask that changes the schedule cancels the fire claimed ahead; the new schedule's fire at that same time runs", async () => {
     const run = await claimAhead('recron');
     // The new cron fires at the same instant: that fire is the new definition's, not the cancelled one.
-    const saved = await f.store.saveTask(
-      definition('recron', { cron: '* * * * * *' }),
-      run.scheduledAt,
-      run.scheduledAt,
-      'update',
-    );
+    const saved = await f.store.saveTask({
+      definition: definition('recron', { cron: '* * * * * *' }),
+      nextRunAt: run.scheduledAt,
+      dueScore: run.scheduledAt,
+      mode: 'update',
+    });
     assert.equal(saved.task.nextRunAt, run.scheduledAt);
-    const peek = await f.store.peek('a', [WORKFLOW], 5, HISTORY, [], LOOK_AHEAD_MS);
-    const [again] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, peek.candidates.map(ahead), LOOK_AHEAD_MS);
+    const peek = await f.replica('a', { lookAheadMs: LOOK_AHEAD_MS }).peek({ workflows: [WORKFLOW], limit: 5 });
+    const [again] = await f
+      .replica('a', { lookAheadMs: LOOK_AHEAD_MS })
+      .claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: peek.candidates.map(ahead) });
     assert.equal(again?.scheduledAt, run.scheduledAt, 'the new schedule fires at that time');
     assert.equal(again.task.version, saved.task.version);
     assert.deepEqual((await confirmAtItsTime(again)).started, [true]);
@@ -257,10 +289,12 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
 
   it('a run claimed ahead whose start was never confirmed is given back once its lease expires: same attempt, no record', async () => {
     const fireTime = await f.dueTask('unconfirmed', { retry: { attempts: 1, backoffMs: 10 } }, -100);
-    const peek = await f.store.peek('a', [WORKFLOW], 5, HISTORY, [], LOOK_AHEAD_MS);
-    await f.store.claim('a', [WORKFLOW], 5, 600, HISTORY, peek.candidates.map(ahead), LOOK_AHEAD_MS);
+    const peek = await f.replica('a', { lookAheadMs: LOOK_AHEAD_MS }).peek({ workflows: [WORKFLOW], limit: 5 });
+    await f
+      .replica('a', { lookAheadMs: LOOK_AHEAD_MS })
+      .claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 600, decisions: peek.candidates.map(ahead) });
     await sleep(1_000);
-    const reaped = await f.other.peek('b', [WORKFLOW], 5, HISTORY);
+    const reaped = await f.replica('b', { on: f.other }).peek({ workflows: [WORKFLOW], limit: 5 });
     assert.deepEqual(
       reaped.lost.map((lost) => [lost.taskId, lost.attempt]),
       [['unconfirmed', 1]],
@@ -272,9 +306,12 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
 
   it('one run claimed ahead per task: a later fire within the window waits for the first to start', async () => {
     const fireTime = await f.dueTask('often', { overlap: 'allow' }, -AHEAD_MS);
-    const [candidate] = (await f.store.peek('a', [WORKFLOW], 5, HISTORY, [], LOOK_AHEAD_MS)).candidates;
+    const [candidate] = (await f.replica('a', { lookAheadMs: LOOK_AHEAD_MS }).peek({ workflows: [WORKFLOW], limit: 5 }))
+      .candidates;
     const first = { ...ahead(candidate), nextRunAt: fireTime + 1_000, nextDueScore: fireTime + 1_000 };
-    const [run] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, [first], LOOK_AHEAD_MS);
+    const [run] = await f
+      .replica('a', { lookAheadMs: LOOK_AHEAD_MS })
+      .claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: [first] });
     assert.equal(run.scheduledAt, fireTime);
     const second: ClaimDecision = {
       ...first,
@@ -284,10 +321,17 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
       nextRunAt: fireTime + 2_000,
       nextDueScore: fireTime + 2_000,
     };
-    assert.deepEqual(await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, [second], LOOK_AHEAD_MS), []);
+    assert.deepEqual(
+      await f
+        .replica('a', { lookAheadMs: LOOK_AHEAD_MS })
+        .claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: [second] }),
+      [],
+    );
     await f.store.trigger('often');
     await confirmAtItsTime(run);
-    const claimed = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, [second], LOOK_AHEAD_MS);
+    const claimed = await f
+      .replica('a', { lookAheadMs: LOOK_AHEAD_MS })
+      .claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: [second] });
     assert.deepEqual(
       claimed.map((c) => c.kind),
       ['manual', 'scheduled'],
@@ -299,7 +343,7 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     // Review of issue 17: the confirmation cleared the "claimed ahead" mark 100 ms before the run's time, and a
     // manual run claimed meanwhile started first with a higher token (overlap allow).
     const run = await claimAhead('held', { overlap: 'allow' });
-    assert.equal((await f.store.confirmStart({ ...run, instanceId: 'a', leadMs: AHEAD_MS + 1_000 })).started, true);
+    assert.equal((await f.replica('a').confirmStart({ ...run, leadMs: AHEAD_MS + 1_000 })).started, true);
     await f.store.trigger('held');
     assert.deepEqual(await f.claimDue(f.store, { instanceId: 'b' }), [], 'the manual run waits for the confirmed one');
     await sleep(Math.max(run.startedAt - (await f.store.now()), 0) + 5);
@@ -314,17 +358,17 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     await f.store.trigger('overtaken');
     const [manual] = await f.claimDue(f.store, { instanceId: 'b' });
     assert.ok(manual.fence > run.fence, 'a later run started');
-    const { started } = await f.store.confirmStart({ ...run, instanceId: 'a', leadMs: 0 });
+    const { started } = await f.replica('a').confirmStart({ ...run, leadMs: 0 });
     assert.equal(started, false, 'the earlier token must not start after it');
   });
 
   it('a second disableTask racing the first returns once the start window has ended, like the first', async () => {
     const run = await claimAhead('twice');
-    assert.equal((await f.store.confirmStart({ ...run, instanceId: 'a', leadMs: AHEAD_MS + 1_000 })).started, true);
+    assert.equal((await f.replica('a').confirmStart({ ...run, leadMs: AHEAD_MS + 1_000 })).started, true);
     // Sent together: the second finds the task disabled already, and must not return before the first.
     const returnedAt = await Promise.all(
       [1, 2].map(async () => {
-        await f.store.setEnabled('twice', false, null, null);
+        await f.store.setEnabled({ id: 'twice', enabled: false, nextRunAt: null, dueScore: null });
         return f.store.now();
       }),
     );
@@ -333,25 +377,23 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
 
   it('a second removeTask racing the first finds the task gone and still returns once the start window has ended', async () => {
     const run = await claimAhead('gone');
-    assert.equal((await f.store.confirmStart({ ...run, instanceId: 'a', leadMs: AHEAD_MS + 1_000 })).started, true);
+    assert.equal((await f.replica('a').confirmStart({ ...run, leadMs: AHEAD_MS + 1_000 })).started, true);
     const removals = await Promise.all(
       [1, 2].map(async () => ({ removed: await f.store.removeTask('gone'), at: await f.store.now() })),
     );
     assert.deepEqual(removals.map((removal) => removal.removed).sort(), [false, true]);
     for (const { at } of removals) assert.ok(at >= run.startedAt + START_WINDOW_MS, `returned at ${at}, too early`);
     // Once that window has ended, a look forgets it.
-    await f.store.peek('a', [WORKFLOW], 5, HISTORY);
+    await f.replica('a').peek({ workflows: [WORKFLOW], limit: 5 });
     assert.equal(await f.raw.zcard(`${BASE}:removed`), 0);
   });
 
   it('a run given back unstarted uses no attempt and records nothing: its fire is back in the schedule', async () => {
     const run = await claimAhead('given-back', { retry: { attempts: 1, backoffMs: 10 } });
-    const result = await f.store.finish({
+    const result = await f.replica('a').finish({
       taskId: 'given-back',
       fence: run.fence,
-      instanceId: 'a',
       status: 'unstarted',
-      historyLength: HISTORY,
     });
     assert.deepEqual([result.accepted, result.retryAt], [true, run.startedAt], 'due again at its time, not before');
     assert.deepEqual(await f.store.getRuns('given-back', 5), [], 'no attempt recorded');
@@ -368,15 +410,15 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     await f.store.finish({
       taskId: 'ordered',
       fence: run.fence,
-      instanceId: 'replica-a',
       status: 'failed',
-      historyLength: HISTORY,
     });
     await sleep(300);
-    const peek = await f.store.peek('a', [WORKFLOW], 5, HISTORY);
+    const peek = await f.replica('a').peek({ workflows: [WORKFLOW], limit: 5 });
     const [due] = peek.candidates;
     assert.equal(due.fireTime, first + 200);
-    const claimed = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, [onTime(due, null)]);
+    const claimed = await f
+      .replica('a')
+      .claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: [onTime(due, null)] });
     assert.deepEqual(
       claimed.map((c) => [c.kind, c.scheduledAt, c.attempt]),
       [['retry', first, 2]],
@@ -392,22 +434,22 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     await f.store.finish({
       taskId: 'buffered',
       fence: run.fence,
-      instanceId: 'replica-a',
       status: 'failed',
-      historyLength: HISTORY,
     });
     await sleep(300);
-    const [due] = (await f.store.peek('a', [WORKFLOW], 5, HISTORY)).candidates;
-    const [retry, ...others] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, [onTime(due, null)]);
+    const [due] = (await f.replica('a').peek({ workflows: [WORKFLOW], limit: 5 })).candidates;
+    const [retry, ...others] = await f
+      .replica('a')
+      .claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: [onTime(due, null)] });
     assert.deepEqual([retry.kind, retry.scheduledAt, others.length], ['retry', first, 0]);
-    await f.store.finish({
+    await f.replica('a').finish({
       taskId: 'buffered',
       fence: retry.fence,
-      instanceId: 'a',
       status: 'success',
-      historyLength: HISTORY,
     });
-    const [next] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, []);
+    const [next] = await f
+      .replica('a')
+      .claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: [] });
     assert.deepEqual([next.kind, next.scheduledAt], ['buffered', first + 200]);
     assert.ok(next.fence > retry.fence);
   });
@@ -417,50 +459,67 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
     const [run] = await f.claimDue(f.store, { nextRunAt: (fireTime) => fireTime + 100 });
     await sleep(150);
     // The second fire is due while the first runs: buffered. The third is due by the time the first ends.
-    const [second] = (await f.store.peek('a', [WORKFLOW], 5, HISTORY)).candidates;
-    assert.deepEqual(await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, [onTime(second, first + 200)]), []);
+    const [second] = (await f.replica('a').peek({ workflows: [WORKFLOW], limit: 5 })).candidates;
+    assert.deepEqual(
+      await f.replica('a').claim({
+        workflows: [WORKFLOW],
+        maxClaims: 5,
+        defaultLeaseMs: 30_000,
+        decisions: [onTime(second, first + 200)],
+      }),
+      [],
+    );
     await sleep(100);
     await f.store.finish({
       taskId: 'released',
       fence: run.fence,
-      instanceId: 'replica-a',
       status: 'success',
-      historyLength: HISTORY,
     });
     // The buffered fire is released into the pending runs; the third fire is claimed first in the same call.
-    const [third] = (await f.store.peek('a', [WORKFLOW], 5, HISTORY)).candidates;
+    const [third] = (await f.replica('a').peek({ workflows: [WORKFLOW], limit: 5 })).candidates;
     assert.equal(third.fireTime, first + 200);
-    const claimed = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, [onTime(third, first + 60_000)]);
+    const claimed = await f.replica('a').claim({
+      workflows: [WORKFLOW],
+      maxClaims: 5,
+      defaultLeaseMs: 30_000,
+      decisions: [onTime(third, first + 60_000)],
+    });
     assert.deepEqual(
       claimed.map((c) => [c.kind, c.scheduledAt - first]),
       [['buffered', 100]],
       'the buffered fire runs; the third waits behind it (buffered in its turn)',
     );
-    await f.store.finish({
+    await f.replica('a').finish({
       taskId: 'released',
       fence: claimed[0].fence,
-      instanceId: 'a',
       status: 'success',
-      historyLength: HISTORY,
     });
-    const [next] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, []);
+    const [next] = await f
+      .replica('a')
+      .claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: [] });
     assert.deepEqual([next.kind, next.scheduledAt - first], ['buffered', 200]);
     assert.ok(next.fence > claimed[0].fence, 'tokens follow fire order');
   });
 
   it("a store that never saw a task's workflow reads, triggers, disables and removes it (its keys asked for)", async () => {
-    await f.store.saveTask(definition('elsewhere', { workflow: 'import' }), null, null, 'create');
-    const scripts = new ScriptRunner(f.raw);
-    scripts.register(SchedulerStore.SCRIPTS);
-    const fresh = new SchedulerStore(scripts, f.raw, PREFIX, NAMESPACE);
+    await f.store.saveTask({
+      definition: definition('elsewhere', { workflow: 'import' }),
+      nextRunAt: null,
+      dueScore: null,
+      mode: 'create',
+    });
+    const fresh = freshStore(f.raw, 'fresh');
     await fresh.trigger('elsewhere');
-    assert.equal((await fresh.setEnabled('elsewhere', false, null, null)).enabled, false);
+    assert.equal(
+      (await fresh.setEnabled({ id: 'elsewhere', enabled: false, nextRunAt: null, dueScore: null })).enabled,
+      false,
+    );
     assert.equal(await fresh.removeTask('elsewhere'), true);
     assert.equal(await f.raw.zcard(`${BASE}:pending:import`), 0, 'its pending run went with it');
   });
 
   it('a script that needs keys it was not given refuses before writing anything', async () => {
-    await f.store.saveTask(definition('guarded'), null, null, 'create');
+    await f.store.saveTask({ definition: definition('guarded'), nextRunAt: null, dueScore: null, mode: 'create' });
     const before = await f.raw.hgetall(`${BASE}:state`);
     const scripts = new ScriptRunner(f.raw);
     scripts.register(SchedulerStore.SCRIPTS);
@@ -473,11 +532,11 @@ describeOnTargets('SchedulerStore start confirmation, overlap of retries, declar
   });
 
   it('peek deletes the heartbeats of replicas silent for longer than asked (stopped replicas do not pile up)', async () => {
-    for (let i = 0; i < 5; i++) await f.other.peek(`gone-${i}`, [WORKFLOW], 1, HISTORY);
+    for (let i = 0; i < 5; i++) await f.replica(`gone-${i}`, { on: f.other }).peek({ workflows: [WORKFLOW], limit: 1 });
     await sleep(300);
-    await f.store.peek('live', [WORKFLOW], 1, HISTORY, [], 0, 0, 0);
+    await f.replica('live').peek({ workflows: [WORKFLOW], limit: 1, heartbeatMaxAgeMs: 0 });
     assert.equal(await f.raw.hlen(`${BASE}:replicas`), 6, 'kept when not asked');
-    await f.store.peek('live', [WORKFLOW], 1, HISTORY, [], 0, 0, 200);
+    await f.replica('live').peek({ workflows: [WORKFLOW], limit: 1, heartbeatMaxAgeMs: 200 });
     assert.deepEqual(await f.raw.hkeys(`${BASE}:replicas`), ['live']);
   });
 });

@@ -3,12 +3,11 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { ErrorCode } from '../../../lib/core/errors/error-code';
 import { StatefulError } from '../../../lib/core/errors/stateful.error';
-import { ScriptRunner } from '../../../lib/core/scripts/script-runner';
-import { SchedulerStore } from '../../../lib/scheduler/store/scheduler-store';
 import type { StoredTaskDefinition } from '../../../lib/scheduler/store/stored-task.interface';
 import { describeOnTargets } from '../../harness/redis-target';
 import { pollUntil, sleep } from '../../harness/wait';
-import { BASE, definition, HISTORY, NAMESPACE, onTime, PREFIX, useStoreFixture, WORKFLOW } from './store-fixture';
+import type { SaveTaskInput } from '../../../lib/scheduler/store/scheduler-store.interface';
+import { BASE, definition, freshStore, NAMESPACE, onTime, useStoreFixture, WORKFLOW } from './store-fixture';
 
 async function refusal(action: () => Promise<unknown>): Promise<StatefulError> {
   try {
@@ -30,16 +29,14 @@ describeOnTargets('SchedulerStore tasks', (target) => {
   async function failUntilDisabled(
     task: StoredTaskDefinition,
     now: number,
-    mode: Parameters<SchedulerStore['saveTask']>[3],
+    mode: SaveTaskInput['mode'],
   ): Promise<void> {
-    await f.store.saveTask(task, now - 10, now - 10, mode);
+    await f.store.saveTask({ definition: task, nextRunAt: now - 10, dueScore: now - 10, mode });
     const [run] = await f.claimDue(f.store);
     const failed = await f.store.finish({
       taskId: task.id,
       fence: run.fence,
-      instanceId: 'replica-a',
       status: 'failed',
-      historyLength: HISTORY,
     });
     assert.equal(failed.disabled, true);
   }
@@ -47,12 +44,12 @@ describeOnTargets('SchedulerStore tasks', (target) => {
   it('saveTask create: the definition and its schedule; an existing id is ALREADY_EXISTS, nothing written', async () => {
     const now = await f.store.now();
     const payload = { table: 'users', nested: { list: [1, 2.5, null, 'ü'] } };
-    const created = await f.store.saveTask(
-      definition('t1', { payload, retry: { attempts: 5, backoffMs: 250 } }),
-      now + 1000,
-      now + 1200,
-      'create',
-    );
+    const created = await f.store.saveTask({
+      definition: definition('t1', { payload, retry: { attempts: 5, backoffMs: 250 } }),
+      nextRunAt: now + 1000,
+      dueScore: now + 1200,
+      mode: 'create',
+    });
     assert.equal(created.changed, true);
     assert.equal(created.conflict, false);
     const task = created.task;
@@ -69,7 +66,14 @@ describeOnTargets('SchedulerStore tasks', (target) => {
       'the due score carries the jitter',
     );
 
-    const error = await refusal(() => f.store.saveTask(definition('t1', { name: 'other' }), now, now, 'create'));
+    const error = await refusal(() =>
+      f.store.saveTask({
+        definition: definition('t1', { name: 'other' }),
+        nextRunAt: now,
+        dueScore: now,
+        mode: 'create',
+      }),
+    );
     assert.equal(error.code, ErrorCode.ALREADY_EXISTS);
     assert.equal(error.operation, 'addTask', 'the public operation');
     assert.equal(error.message, `addTask: a scheduled task with id "t1" already exists in namespace "${NAMESPACE}"`);
@@ -78,32 +82,52 @@ describeOnTargets('SchedulerStore tasks', (target) => {
 
   it('saveTask update: NOT_FOUND when absent; expectedVersion guards against a concurrent update; a new workflow takes the task with it', async () => {
     assert.equal(
-      (await refusal(() => f.store.saveTask(definition('ghost'), null, null, 'update'))).code,
+      (
+        await refusal(() =>
+          f.store.saveTask({ definition: definition('ghost'), nextRunAt: null, dueScore: null, mode: 'update' }),
+        )
+      ).code,
       ErrorCode.NOT_FOUND,
     );
     assert.deepEqual(await f.raw.exists(`${BASE}:tasks`, `${BASE}:state`), 0, 'nothing written');
 
     const now = await f.store.now();
-    await f.store.saveTask(definition('t2'), now + 5000, now + 5000, 'create');
+    await f.store.saveTask({
+      definition: definition('t2'),
+      nextRunAt: now + 5000,
+      dueScore: now + 5000,
+      mode: 'create',
+    });
     await f.store.trigger('t2');
-    const updated = await f.store.saveTask(
-      definition('t2', { name: 'renamed', workflow: 'import' }),
-      now + 6000,
-      now + 6000,
-      'update',
-      1,
-    );
+    const updated = await f.store.saveTask({
+      definition: definition('t2', { name: 'renamed', workflow: 'import' }),
+      nextRunAt: now + 6000,
+      dueScore: now + 6000,
+      mode: 'update',
+      expectedVersion: 1,
+    });
     assert.deepEqual(
       [updated.changed, updated.conflict, updated.task.version, updated.task.name],
       [true, false, 2, 'renamed'],
     );
-    const stale = await f.store.saveTask(definition('t2', { name: 'lost update' }), now, now, 'update', 1);
+    const stale = await f.store.saveTask({
+      definition: definition('t2', { name: 'lost update' }),
+      nextRunAt: now,
+      dueScore: now,
+      mode: 'update',
+      expectedVersion: 1,
+    });
     assert.deepEqual([stale.changed, stale.conflict, stale.task.version, stale.task.name], [false, true, 2, 'renamed']);
     // The due entry (its next fire kept: same cron and time zone) and the pending manual run moved to the new workflow.
     assert.equal(await f.raw.zcard(`${BASE}:due:${WORKFLOW}`), 0);
     assert.equal(await f.raw.zscore(`${BASE}:due:import`, 't2'), String(now + 5000));
-    assert.deepEqual(await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, []), []);
-    const [manual] = await f.store.claim('a', ['import'], 5, 30_000, HISTORY, []);
+    assert.deepEqual(
+      await f.replica('a').claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: [] }),
+      [],
+    );
+    const [manual] = await f
+      .replica('a')
+      .claim({ workflows: ['import'], maxClaims: 5, defaultLeaseMs: 30_000, decisions: [] });
     assert.equal(manual.kind, 'manual');
   });
 
@@ -111,32 +135,32 @@ describeOnTargets('SchedulerStore tasks', (target) => {
     const now = await f.store.now();
     const boots = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        (i % 2 ? f.store : f.other).saveTask(
-          definition('report', { source: 'decorator' }),
-          now + 60_000 + i,
-          now + 60_000 + i,
-          'upsertDecorated',
-        ),
+        (i % 2 ? f.store : f.other).saveTask({
+          definition: definition('report', { source: 'decorator' }),
+          nextRunAt: now + 60_000 + i,
+          dueScore: now + 60_000 + i,
+          mode: 'upsertDecorated',
+        }),
       ),
     );
     assert.equal(boots.filter((boot) => boot.changed).length, 1, 'one replica wrote it');
     const stored = (await f.store.getTask('report'))!;
     assert.equal(stored.version, 1);
     assert.ok(boots.every((boot) => boot.task.nextRunAt === stored.nextRunAt));
-    const restart = await f.store.saveTask(
-      definition('report', { source: 'decorator' }),
-      now + 120_000,
-      now + 120_000,
-      'upsertDecorated',
-    );
+    const restart = await f.store.saveTask({
+      definition: definition('report', { source: 'decorator' }),
+      nextRunAt: now + 120_000,
+      dueScore: now + 120_000,
+      mode: 'upsertDecorated',
+    });
     assert.equal(restart.changed, false);
     assert.equal(restart.task.nextRunAt, stored.nextRunAt, 'an unchanged definition keeps its next fire');
-    const changed = await f.store.saveTask(
-      definition('report', { source: 'decorator', cron: '0 * * * *' }),
-      now + 120_000,
-      now + 120_000,
-      'upsertDecorated',
-    );
+    const changed = await f.store.saveTask({
+      definition: definition('report', { source: 'decorator', cron: '0 * * * *' }),
+      nextRunAt: now + 120_000,
+      dueScore: now + 120_000,
+      mode: 'upsertDecorated',
+    });
     assert.deepEqual(
       [changed.changed, changed.task.version, changed.task.nextRunAt, changed.task.cron],
       [true, 2, now + 120_000, '0 * * * *'],
@@ -147,11 +171,16 @@ describeOnTargets('SchedulerStore tasks', (target) => {
     const now = await f.store.now();
     const due = (id: string) => f.raw.zscore(`${BASE}:due:${WORKFLOW}`, id);
     const deploy = (id: string, overrides: Parameters<typeof definition>[1] = {}, nextRunAt = now + 60_000) =>
-      f.store.saveTask(definition(id, { source: 'decorator', ...overrides }), nextRunAt, nextRunAt, 'upsertDecorated');
+      f.store.saveTask({
+        definition: definition(id, { source: 'decorator', ...overrides }),
+        nextRunAt,
+        dueScore: nextRunAt,
+        mode: 'upsertDecorated',
+      });
 
     // Disabled at run time (disableTask): the next deploy leaves it disabled, changed definition or not.
     await deploy('nightly');
-    await f.store.setEnabled('nightly', false, null, null);
+    await f.store.setEnabled({ id: 'nightly', enabled: false, nextRunAt: null, dueScore: null });
     const redeployed = await deploy('nightly', {}, now + 120_000);
     assert.deepEqual(
       [redeployed.changed, redeployed.task.enabled, redeployed.task.nextRunAt, redeployed.task.version],
@@ -167,12 +196,12 @@ describeOnTargets('SchedulerStore tasks', (target) => {
 
     // Disabled after maxConsecutiveFailures: the next deploy leaves it disabled too.
     await failUntilDisabled(definition('fragile', { ...FRAGILE, source: 'decorator' }), now, 'upsertDecorated');
-    const afterFailures = await f.store.saveTask(
-      definition('fragile', { ...FRAGILE, source: 'decorator' }),
-      now + 60_000,
-      now + 60_000,
-      'upsertDecorated',
-    );
+    const afterFailures = await f.store.saveTask({
+      definition: definition('fragile', { ...FRAGILE, source: 'decorator' }),
+      nextRunAt: now + 60_000,
+      dueScore: now + 60_000,
+      mode: 'upsertDecorated',
+    });
     assert.deepEqual(
       [afterFailures.changed, afterFailures.task.enabled, afterFailures.task.nextRunAt],
       [false, false, null],
@@ -181,7 +210,7 @@ describeOnTargets('SchedulerStore tasks', (target) => {
     // Declared `enabled: false` is the initial state; enabled at run time, it stays enabled with its schedule.
     const created = await deploy('opt-in', { enabled: false });
     assert.deepEqual([created.changed, created.task.enabled, created.task.nextRunAt], [true, false, null]);
-    await f.store.setEnabled('opt-in', true, now + 30_000, now + 30_000);
+    await f.store.setEnabled({ id: 'opt-in', enabled: true, nextRunAt: now + 30_000, dueScore: now + 30_000 });
     const kept = await deploy('opt-in', { enabled: false }, now + 90_000);
     assert.deepEqual([kept.changed, kept.task.enabled, kept.task.nextRunAt], [false, true, now + 30_000]);
     const replaced = await deploy('opt-in', { enabled: false, cron: '0 * * * *' }, now + 90_000);
@@ -195,20 +224,20 @@ describeOnTargets('SchedulerStore tasks', (target) => {
 
   it('restoreDeclaredTask: creates a missing task; an existing one is left as it is, without an error', async () => {
     const now = await f.store.now();
-    const restored = await f.store.restoreDeclaredTask(
-      definition('kept', { source: 'decorator' }),
-      now + 1000,
-      now + 1000,
-    );
+    const restored = await f.store.restoreDeclaredTask({
+      definition: definition('kept', { source: 'decorator' }),
+      nextRunAt: now + 1000,
+      dueScore: now + 1000,
+    });
     assert.equal(restored, true);
     const created = (await f.store.getTask('kept'))!;
     assert.deepEqual([created.enabled, created.nextRunAt], [true, now + 1000]);
-    await f.store.setEnabled('kept', false, null, null);
-    const again = await f.store.restoreDeclaredTask(
-      definition('kept', { source: 'decorator', cron: '0 * * * *' }),
-      now + 2000,
-      now + 2000,
-    );
+    await f.store.setEnabled({ id: 'kept', enabled: false, nextRunAt: null, dueScore: null });
+    const again = await f.store.restoreDeclaredTask({
+      definition: definition('kept', { source: 'decorator', cron: '0 * * * *' }),
+      nextRunAt: now + 2000,
+      dueScore: now + 2000,
+    });
     assert.equal(again, false);
     const task = (await f.store.getTask('kept'))!;
     assert.deepEqual([task.cron, task.enabled, task.nextRunAt, task.version], ['* * * * *', false, null, 2]);
@@ -218,7 +247,12 @@ describeOnTargets('SchedulerStore tasks', (target) => {
     assert.equal(await f.store.getTask('nobody'), null);
     assert.deepEqual(await f.store.listTasks(), []);
     for (const id of ['b', 'a', 'c'])
-      await f.store.saveTask(definition(id, { enabled: id !== 'c' }), null, null, 'create');
+      await f.store.saveTask({
+        definition: definition(id, { enabled: id !== 'c' }),
+        nextRunAt: null,
+        dueScore: null,
+        mode: 'create',
+      });
     const tasks = await f.store.listTasks();
     assert.deepEqual(
       tasks.map((task) => [task.id, task.enabled]),
@@ -231,26 +265,41 @@ describeOnTargets('SchedulerStore tasks', (target) => {
   });
 
   it('setEnabled: NOT_FOUND for an unknown id; a version change that refuses older claim decisions; enabling sets the next fire', async () => {
-    const unknown = await refusal(() => f.store.setEnabled('nobody', true, 1, 1));
+    const unknown = await refusal(() => f.store.setEnabled({ id: 'nobody', enabled: true, nextRunAt: 1, dueScore: 1 }));
     assert.deepEqual([unknown.code, unknown.operation], [ErrorCode.NOT_FOUND, 'enableTask']);
     assert.equal(unknown.message, `enableTask: no scheduled task with id "nobody" in namespace "${NAMESPACE}"`);
-    assert.equal((await refusal(() => f.store.setEnabled('nobody', false, null, null))).operation, 'disableTask');
+    assert.equal(
+      (await refusal(() => f.store.setEnabled({ id: 'nobody', enabled: false, nextRunAt: null, dueScore: null })))
+        .operation,
+      'disableTask',
+    );
     const fireTime = await f.dueTask('toggled');
-    const [due] = (await f.store.peek('a', [WORKFLOW], 5, HISTORY)).candidates;
-    const disabled = await f.store.setEnabled('toggled', false, null, null);
+    const [due] = (await f.replica('a').peek({ workflows: [WORKFLOW], limit: 5 })).candidates;
+    const disabled = await f.store.setEnabled({ id: 'toggled', enabled: false, nextRunAt: null, dueScore: null });
     assert.deepEqual([disabled.enabled, disabled.nextRunAt, disabled.version], [false, null, 2]);
-    assert.equal((await f.store.setEnabled('toggled', false, null, null)).version, 2, 'no change, no new version');
+    assert.equal(
+      (await f.store.setEnabled({ id: 'toggled', enabled: false, nextRunAt: null, dueScore: null })).version,
+      2,
+      'no change, no new version',
+    );
     assert.deepEqual(
-      await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, [onTime(due)]),
+      await f
+        .replica('a')
+        .claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: [onTime(due)] }),
       [],
       'no run of a disabled task',
     );
-    assert.deepEqual((await f.store.peek('a', [WORKFLOW], 5, HISTORY)).candidates, []);
-    const enabled = await f.store.setEnabled('toggled', true, fireTime + 60_000, fireTime + 60_500);
+    assert.deepEqual((await f.replica('a').peek({ workflows: [WORKFLOW], limit: 5 })).candidates, []);
+    const enabled = await f.store.setEnabled({
+      id: 'toggled',
+      enabled: true,
+      nextRunAt: fireTime + 60_000,
+      dueScore: fireTime + 60_500,
+    });
     assert.deepEqual([enabled.enabled, enabled.nextRunAt, enabled.version], [true, fireTime + 60_000, 3]);
     assert.equal(await f.raw.zscore(`${BASE}:due:${WORKFLOW}`, 'toggled'), String(fireTime + 60_500));
     assert.equal(
-      (await f.store.setEnabled('toggled', true, 1, 1)).nextRunAt,
+      (await f.store.setEnabled({ id: 'toggled', enabled: true, nextRunAt: 1, dueScore: 1 })).nextRunAt,
       fireTime + 60_000,
       'an enabled task keeps its schedule',
     );
@@ -259,20 +308,25 @@ describeOnTargets('SchedulerStore tasks', (target) => {
   it('trigger: NOT_FOUND for an unknown id; one manual run now, on a disabled task too, the schedule untouched', async () => {
     const unknown = await refusal(() => f.store.trigger('nobody'));
     assert.deepEqual([unknown.code, unknown.operation], [ErrorCode.NOT_FOUND, 'triggerTask']);
-    await f.store.saveTask(definition('manual', { enabled: false }), null, null, 'create');
+    await f.store.saveTask({
+      definition: definition('manual', { enabled: false }),
+      nextRunAt: null,
+      dueScore: null,
+      mode: 'create',
+    });
     const from = await f.store.now();
     await f.store.trigger('manual');
-    const peek = await f.store.peek('a', [WORKFLOW], 5, HISTORY);
+    const peek = await f.replica('a').peek({ workflows: [WORKFLOW], limit: 5 });
     assert.deepEqual([peek.candidates.length, peek.pendingDue], [0, 1]);
-    const [run] = await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, []);
+    const [run] = await f
+      .replica('a')
+      .claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: [] });
     assert.deepEqual([run.kind, run.attempt], ['manual', 1]);
     assert.ok(run.scheduledAt >= from && run.scheduledAt <= run.startedAt);
-    await f.store.finish({
+    await f.replica('a').finish({
       taskId: 'manual',
       fence: run.fence,
-      instanceId: 'a',
       status: 'success',
-      historyLength: HISTORY,
     });
     const task = (await f.store.getTask('manual'))!;
     assert.deepEqual([task.enabled, task.nextRunAt, task.lastStatus, task.runCount], [false, null, 'success', 1]);
@@ -285,10 +339,8 @@ describeOnTargets('SchedulerStore tasks', (target) => {
     await f.store.finish({
       taskId: 'runs',
       fence: first.fence,
-      instanceId: 'replica-a',
       status: 'failed',
       error: 'bad input',
-      historyLength: HISTORY,
     });
     await f.claimDue(f.store, { nextRunAt: (fire) => fire + 60_000 });
     const runs = await f.store.getRuns('runs', 10);
@@ -320,14 +372,12 @@ describeOnTargets('SchedulerStore tasks', (target) => {
     );
     assert.equal((await refusal(() => f.store.getRuns('doomed', 5))).code, ErrorCode.NOT_FOUND);
 
-    await f.store.saveTask(definition('doomed'), null, null, 'create');
+    await f.store.saveTask({ definition: definition('doomed'), nextRunAt: null, dueScore: null, mode: 'create' });
     const result = await f.store.finish({
       taskId: 'doomed',
       fence: run.fence,
-      instanceId: 'replica-a',
       status: 'failed',
       error: 'x',
-      historyLength: HISTORY,
     });
     assert.deepEqual(
       result,
@@ -337,38 +387,56 @@ describeOnTargets('SchedulerStore tasks', (target) => {
     const again = (await f.store.getTask('doomed'))!;
     assert.deepEqual([again.running, again.lastStatus, again.runCount, again.failureCount], [0, null, 0, 0]);
     assert.deepEqual(await f.store.getRuns('doomed', 5), []);
-    assert.deepEqual(await f.store.claim('a', [WORKFLOW], 5, 30_000, HISTORY, []), []);
+    assert.deepEqual(
+      await f.replica('a').claim({ workflows: [WORKFLOW], maxClaims: 5, defaultLeaseMs: 30_000, decisions: [] }),
+      [],
+    );
     assert.deepEqual([await f.raw.zcard(`${BASE}:leases`), await f.raw.hlen(`${BASE}:runs`)], [0, 0]);
   });
 
   it('peek: only the given workflows, earliest due first, at most limit (then nextWakeAt is now); the earliest future time otherwise', async () => {
     const now = await f.store.now();
-    await f.store.saveTask(definition('late'), now - 10, now - 10, 'create');
-    await f.store.saveTask(definition('early'), now - 20, now - 20, 'create');
-    await f.store.saveTask(definition('future'), now + 50_000, now + 50_000, 'create');
-    await f.store.saveTask(definition('elsewhere', { workflow: 'other' }), now - 30, now - 30, 'create');
-    const one = await f.store.peek('a', [WORKFLOW], 1, HISTORY);
+    await f.store.saveTask({ definition: definition('late'), nextRunAt: now - 10, dueScore: now - 10, mode: 'create' });
+    await f.store.saveTask({
+      definition: definition('early'),
+      nextRunAt: now - 20,
+      dueScore: now - 20,
+      mode: 'create',
+    });
+    await f.store.saveTask({
+      definition: definition('future'),
+      nextRunAt: now + 50_000,
+      dueScore: now + 50_000,
+      mode: 'create',
+    });
+    await f.store.saveTask({
+      definition: definition('elsewhere', { workflow: 'other' }),
+      nextRunAt: now - 30,
+      dueScore: now - 30,
+      mode: 'create',
+    });
+    const one = await f.replica('a').peek({ workflows: [WORKFLOW], limit: 1 });
     assert.deepEqual(
       one.candidates.map((due) => [due.task.id, due.fireTime]),
       [['early', now - 20]],
     );
     assert.equal(one.nextWakeAt, one.now, 'more is due than returned');
-    const all = await f.store.peek('a', [WORKFLOW], 10, HISTORY);
+    const all = await f.replica('a').peek({ workflows: [WORKFLOW], limit: 10 });
     assert.deepEqual(
       all.candidates.map((due) => due.task.id),
       ['early', 'late'],
     );
     assert.equal(all.nextWakeAt, now + 50_000);
     assert.deepEqual(all.lost, []);
-    assert.equal((await f.store.peek('a', [], 10, HISTORY)).nextWakeAt, null);
+    assert.equal((await f.replica('a').peek({ workflows: [], limit: 10 })).nextWakeAt, null);
   });
 
   it('replicas: every peek is a heartbeat; liveWorkflows names the workflows of the replicas seen within maxAge and forgets the others', async () => {
-    await f.store.peek('a', ['w1', 'w2'], 1, HISTORY);
-    await f.other.peek('b', [], 1, HISTORY);
+    await f.replica('a').peek({ workflows: ['w1', 'w2'], limit: 1 });
+    await f.replica('b', { on: f.other }).peek({ workflows: [], limit: 1 });
     assert.deepEqual([...(await f.store.liveWorkflows(10_000))].sort(), ['w1', 'w2']);
     await sleep(300);
-    await f.other.peek('c', ['w3'], 1, HISTORY);
+    await f.replica('c', { on: f.other }).peek({ workflows: ['w3'], limit: 1 });
     assert.deepEqual([...(await f.store.liveWorkflows(200))], ['w3']);
     assert.deepEqual(await f.raw.hkeys(`${BASE}:replicas`), ['c'], 'stale heartbeats are deleted');
   });
@@ -380,9 +448,7 @@ describeOnTargets('SchedulerStore tasks', (target) => {
     await f.store.finish({
       taskId: 'k',
       fence: run.fence,
-      instanceId: 'replica-a',
       status: 'failed',
-      historyLength: HISTORY,
     });
     assert.deepEqual(await f.target.keys('*'), [
       `${BASE}:due:${WORKFLOW}`,
@@ -412,29 +478,25 @@ describeOnTargets('SchedulerStore tasks', (target) => {
       if (cluster) await subscriber.ssubscribe(f.store.changedChannel);
       else await subscriber.subscribe(f.store.changedChannel);
       const now = await f.store.now();
-      await f.store.saveTask(
-        definition('p', { retry: { attempts: 1, backoffMs: 1 }, maxConsecutiveFailures: 1 }),
-        now - 1,
-        now - 1,
-        'create',
-      );
-      await f.store.setEnabled('p', false, null, null);
-      await f.store.setEnabled('p', true, now - 1, now - 1);
+      await f.store.saveTask({
+        definition: definition('p', { retry: { attempts: 1, backoffMs: 1 }, maxConsecutiveFailures: 1 }),
+        nextRunAt: now - 1,
+        dueScore: now - 1,
+        mode: 'create',
+      });
+      await f.store.setEnabled({ id: 'p', enabled: false, nextRunAt: null, dueScore: null });
+      await f.store.setEnabled({ id: 'p', enabled: true, nextRunAt: now - 1, dueScore: now - 1 });
       await f.store.trigger('p');
       const [run] = await f.claimDue(f.store);
       await f.store.finish({
         taskId: 'p',
         fence: run.fence,
-        instanceId: 'replica-a',
         status: 'failed',
-        historyLength: HISTORY,
       });
       await f.store.removeTask('p');
-      const scripts = new ScriptRunner(f.raw);
-      scripts.register(SchedulerStore.SCRIPTS);
-      const quiet = new SchedulerStore(scripts, f.raw, PREFIX, NAMESPACE, { publish: 'none' });
-      await quiet.saveTask(definition('q'), null, null, 'create');
-      await f.store.saveTask(definition('last'), null, null, 'create');
+      const quiet = freshStore(f.raw, 'quiet', { publish: 'none' });
+      await quiet.saveTask({ definition: definition('q'), nextRunAt: null, dueScore: null, mode: 'create' });
+      await f.store.saveTask({ definition: definition('last'), nextRunAt: null, dueScore: null, mode: 'create' });
       await pollUntil('the last message', 5_000, async () =>
         messages.includes('saved|last') ? true : `got ${messages.join(', ')}`,
       );
@@ -456,51 +518,56 @@ describeOnTargets('SchedulerStore tasks', (target) => {
     const now = await f.store.now();
     const overdue = now - 120_000; // never claimed: every replica was down
     const later = now + 60_000; // what the runtime would compute from now
-    await f.store.saveTask(definition('report', { source: 'decorator' }), overdue, overdue, 'upsertDecorated');
-    const deployed = await f.store.saveTask(
-      definition('report', { source: 'decorator', retry: { attempts: 5, backoffMs: 1_000 }, jitterMs: 5 }),
-      later,
-      later,
-      'upsertDecorated',
-    );
+    await f.store.saveTask({
+      definition: definition('report', { source: 'decorator' }),
+      nextRunAt: overdue,
+      dueScore: overdue,
+      mode: 'upsertDecorated',
+    });
+    const deployed = await f.store.saveTask({
+      definition: definition('report', { source: 'decorator', retry: { attempts: 5, backoffMs: 1_000 }, jitterMs: 5 }),
+      nextRunAt: later,
+      dueScore: later,
+      mode: 'upsertDecorated',
+    });
     assert.deepEqual([deployed.changed, deployed.task.retry.attempts], [true, 5]);
     assert.equal(deployed.task.nextRunAt, overdue, 'the overdue fire is kept');
     assert.equal(await f.raw.zscore(`${BASE}:due:${WORKFLOW}`, 'report'), String(overdue), 'and its due entry');
-    const [candidate] = (await f.store.peek('a', [WORKFLOW], 5, HISTORY)).candidates;
+    const [candidate] = (await f.replica('a').peek({ workflows: [WORKFLOW], limit: 5 })).candidates;
     assert.equal(candidate?.fireTime, overdue, 'still due: it will run or be recorded missed');
 
     // The runtime passes the kept fire with the new jitter's due score: that score is written.
-    await f.store.saveTask(
-      definition('report', { source: 'decorator', payload: { v: 2 } }),
-      overdue,
-      overdue + 3,
-      'upsertDecorated',
-    );
+    await f.store.saveTask({
+      definition: definition('report', { source: 'decorator', payload: { v: 2 } }),
+      nextRunAt: overdue,
+      dueScore: overdue + 3,
+      mode: 'upsertDecorated',
+    });
     assert.equal(await f.raw.zscore(`${BASE}:due:${WORKFLOW}`, 'report'), String(overdue + 3));
 
     const current = (await f.store.getTask('report'))!;
-    const updated = await f.store.saveTask(
-      definition('report', { source: 'decorator', payload: { v: 3 } }),
-      later,
-      later,
-      'update',
-      current.version,
-    );
+    const updated = await f.store.saveTask({
+      definition: definition('report', { source: 'decorator', payload: { v: 3 } }),
+      nextRunAt: later,
+      dueScore: later,
+      mode: 'update',
+      expectedVersion: current.version,
+    });
     assert.equal(updated.task.nextRunAt, overdue, 'update keeps it too');
 
-    const recomputed = await f.store.saveTask(
-      definition('report', { source: 'decorator', cron: '0 * * * *' }),
-      later,
-      later,
-      'upsertDecorated',
-    );
+    const recomputed = await f.store.saveTask({
+      definition: definition('report', { source: 'decorator', cron: '0 * * * *' }),
+      nextRunAt: later,
+      dueScore: later,
+      mode: 'upsertDecorated',
+    });
     assert.deepEqual([recomputed.task.cron, recomputed.task.nextRunAt], ['0 * * * *', later], 'a new cron: from now');
-    const rezoned = await f.store.saveTask(
-      definition('report', { source: 'decorator', cron: '0 * * * *', timeZone: 'Europe/Berlin' }),
-      later + 1,
-      later + 1,
-      'upsertDecorated',
-    );
+    const rezoned = await f.store.saveTask({
+      definition: definition('report', { source: 'decorator', cron: '0 * * * *', timeZone: 'Europe/Berlin' }),
+      nextRunAt: later + 1,
+      dueScore: later + 1,
+      mode: 'upsertDecorated',
+    });
     assert.equal(rezoned.task.nextRunAt, later + 1, 'a new time zone: from now');
   });
 
@@ -509,13 +576,13 @@ describeOnTargets('SchedulerStore tasks', (target) => {
     await failUntilDisabled(definition('fragile', FRAGILE), now, 'create');
     const disabled = (await f.store.getTask('fragile'))!;
     assert.deepEqual([disabled.enabled, disabled.failureCount], [false, 1]);
-    const enabled = await f.store.saveTask(
-      definition('fragile', FRAGILE),
-      now + 60_000,
-      now + 60_000,
-      'update',
-      disabled.version,
-    );
+    const enabled = await f.store.saveTask({
+      definition: definition('fragile', FRAGILE),
+      nextRunAt: now + 60_000,
+      dueScore: now + 60_000,
+      mode: 'update',
+      expectedVersion: disabled.version,
+    });
     assert.deepEqual(
       [enabled.task.enabled, enabled.task.failureCount, enabled.task.nextRunAt],
       [true, 0, now + 60_000],
@@ -525,18 +592,38 @@ describeOnTargets('SchedulerStore tasks', (target) => {
   it('restoreDeclaredTask (reconnect) restores a declared task only when Redis lost it, not one removed on purpose', async () => {
     const now = await f.store.now();
     const declared = definition('nightly', { source: 'decorator' });
-    await f.store.saveTask(declared, now + 1000, now + 1000, 'upsertDecorated');
+    await f.store.saveTask({
+      definition: declared,
+      nextRunAt: now + 1000,
+      dueScore: now + 1000,
+      mode: 'upsertDecorated',
+    });
     assert.equal(await f.store.removeTask('nightly'), true);
-    assert.equal(await f.store.restoreDeclaredTask(declared, now + 2000, now + 2000), false);
+    assert.equal(
+      await f.store.restoreDeclaredTask({ definition: declared, nextRunAt: now + 2000, dueScore: now + 2000 }),
+      false,
+    );
     assert.equal(await f.store.getTask('nightly'), null, 'a removed declared task stays removed until the next deploy');
 
     await f.target.flush(); // Redis restarted without its data
-    assert.equal(await f.store.restoreDeclaredTask(declared, now + 3000, now + 3000), true);
+    assert.equal(
+      await f.store.restoreDeclaredTask({ definition: declared, nextRunAt: now + 3000, dueScore: now + 3000 }),
+      true,
+    );
     assert.equal((await f.store.getTask('nightly'))?.nextRunAt, now + 3000);
     assert.equal(await f.store.removeTask('nightly'), true);
-    assert.equal(await f.store.restoreDeclaredTask(declared, now, now), false, 'removed again');
+    assert.equal(
+      await f.store.restoreDeclaredTask({ definition: declared, nextRunAt: now, dueScore: now }),
+      false,
+      'removed again',
+    );
 
-    const redeployed = await f.store.saveTask(declared, now + 4000, now + 4000, 'upsertDecorated');
+    const redeployed = await f.store.saveTask({
+      definition: declared,
+      nextRunAt: now + 4000,
+      dueScore: now + 4000,
+      mode: 'upsertDecorated',
+    });
     assert.deepEqual([redeployed.changed, redeployed.task.nextRunAt], [true, now + 4000], 'a deploy brings it back');
   });
 });

@@ -5,12 +5,15 @@ import { TickBatcher } from '../../../lib/scheduler/store/tick-batcher';
 import type { FinishRunInput, FinishRunResult } from '../../../lib/scheduler/store/scheduler-store.interface';
 import { sleep } from '../../harness/wait';
 
-function finishOf(taskId: string, fence = 1, instanceId = 'a'): FinishRunInput {
-  return { taskId, fence, instanceId, status: 'success', historyLength: 20 };
+/** A finish, and the replica it is of (each store is one replica's: here one batcher groups several). */
+type ReplicaFinish = FinishRunInput & { instanceId: string };
+
+function finishOf(taskId: string, fence = 1, instanceId = 'a'): ReplicaFinish {
+  return { taskId, fence, instanceId, status: 'success' };
 }
 
-type FinishBatcher = TickBatcher<FinishRunInput, FinishRunResult>;
-const byReplica = (run: FinishRunInput) => `${run.historyLength}|${run.instanceId}`;
+type FinishBatcher = TickBatcher<ReplicaFinish, FinishRunResult>;
+const byReplica = (run: ReplicaFinish) => run.instanceId;
 
 /** A batcher of finishes whose calls are recorded, each run accepted unless its fence is 0. */
 function recordingBatcher(): { batcher: FinishBatcher; calls: string[][] } {
