@@ -43,11 +43,13 @@ export function resolveModuleOptions<Resolved extends object>(
       field: 'options',
     });
   }
-  const shape = Object.fromEntries(knownOptions(schema, crossChecks).map((key) => [key, nested[key] ?? true]));
-  assertKnownOptions(given, shape, owner);
+  const known = knownOptions(schema, crossChecks);
+  assertKnownOptions(given, Object.fromEntries(known.map((key) => [key, nested[key] ?? true])), owner);
+  // Each option read as `given.name`, as an app reads its own: a config class may hold them in getters.
+  const givenValues = Object.fromEntries(known.map((key) => [key, (given as Record<string, unknown>)[key]]));
   const options = Object.assign(
     new schema(),
-    definedEntries(given, (value) => value !== undefined),
+    definedEntries(givenValues, (value) => value !== undefined),
   );
   const errors = validateSync(options, { forbidUnknownValues: false });
   if (errors.length > 0) {
