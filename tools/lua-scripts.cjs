@@ -47,14 +47,17 @@ function inlineIncludes(file, luaDirectory = LUA_DIRECTORY) {
 
 /**
  * The number of keys a script takes, from the `KEYS[i]` its header (the leading `--[[ ... ]]` block) documents:
- * KEYS[1] to KEYS[n] each named, or `'1..n'` for `KEYS[1..n]` (one or more).
+ * KEYS[1] to KEYS[n] each named, or `'F+Sn'` for `KEYS[1..F+Sn]`: F keys, then groups of S (the scheduler's nine
+ * namespace keys, then the due and pending keys of each workflow).
  */
 function keyCountOf(name, source) {
   const header = source.startsWith('--[[') ? source.slice(0, source.indexOf(']]')) : '';
-  const entries = [...header.matchAll(/\bKEYS\[(\d+)(\.\.n)?\]/g)];
-  if (entries.some(([, , range]) => range !== undefined)) {
-    if (entries.length !== 1 || entries[0][1] !== '1') throw new Error(`${name}: KEYS[1..n] must be its only KEYS`);
-    return '1..n';
+  const entries = [...header.matchAll(/\bKEYS\[(\d+)(?:\.\.(\d+)\+(\d+)n)?\]/g)];
+  const layout = entries.find(([, , fixed]) => fixed !== undefined);
+  if (layout !== undefined) {
+    const [entry, first, fixed, step] = layout;
+    if (entries.length !== 1 || first !== '1') throw new Error(`${name}: ${entry} must be its only KEYS`);
+    return `${Number(fixed)}+${Number(step)}n`;
   }
   const indexes = [...new Set(entries.map(([, index]) => Number(index)))].sort((a, b) => a - b);
   if (indexes.some((index, position) => index !== position + 1))

@@ -19,7 +19,7 @@
   one of a task whose run claimed ahead has not started yet waits for that start (fencing tokens keep increasing
   in the order the runs start). A decision without `dueAt` is only taken once due.
   Input:
-    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
+    KEYS[1..9+2n] the namespace's keys  tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
                and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] instance id
     ARGV[2] most runs to start

@@ -10,7 +10,7 @@
   or its replica stopping first): given back, no attempt used and nothing recorded (includes/runLifecycle giveBack).
   Then a fire buffered under `bufferOne` goes, once nothing of the task runs or waits for a retry.
   Input:
-    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
+    KEYS[1..9+2n] the namespace's keys  tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
                and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] instance id of the replica that ran them
     ARGV[2] history length

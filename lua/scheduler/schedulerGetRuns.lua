@@ -1,7 +1,7 @@
 --[[
   A task's runs: those holding a lease now (their records), and the newest history entries.
   Input:
-    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
+    KEYS[1..9+2n] the namespace's keys  tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
                and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] task id
     ARGV[2] most history entries

@@ -2,7 +2,7 @@
   The replicas of the namespace seen (by their schedulerPeek heartbeat) within the last maxAge; older
   heartbeats are deleted (replicas that stopped or crashed).
   Input:
-    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
+    KEYS[1..9+2n] the namespace's keys  tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
                and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] max age (ms)
   Output:

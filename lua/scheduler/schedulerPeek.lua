@@ -4,7 +4,7 @@
   or failed), and returns the due fires of its workflows with their tasks: those due now, and those due within
   the look-ahead window that may be claimed ahead (see includes/collectDue).
   Input:
-    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
+    KEYS[1..9+2n] the namespace's keys  tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
                and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] instance id
     ARGV[2] most candidates due by now to return

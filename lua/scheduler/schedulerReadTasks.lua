@@ -1,7 +1,7 @@
 --[[
   Reads tasks: the ones named, or every task of the namespace when none is named.
   Input:
-    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
+    KEYS[1..9+2n] the namespace's keys  tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
                and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1..n] task ids (none: every task)
   Output:

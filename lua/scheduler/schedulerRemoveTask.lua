@@ -6,7 +6,7 @@
   confirmedStartWaitMs); that end is kept in `removed` until then, so that a removal racing this one, which finds
   the task gone, waits as long.
   Input:
-    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
+    KEYS[1..9+2n] the namespace's keys  tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
                and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] task id
     ARGV[2] publish command: PUBLISH, SPUBLISH or '' (the caller publishes)

@@ -2,7 +2,7 @@
   Extends a run's lease, only for its owner and only while the lease still holds: an expired lease is
   lost for good (the reaper or the run's finish records it `lost`).
   Input:
-    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
+    KEYS[1..9+2n] the namespace's keys  tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
                and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] task id
     ARGV[2] fencing token of the run

@@ -8,7 +8,7 @@
   Enabling a disabled task (update) resets failureCount, as schedulerSetEnabled does. The ids of decorated
   tasks are kept in `<base>:declared`, so that a reconnect restores only those Redis lost with the data.
   Input:
-    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
+    KEYS[1..9+2n] the namespace's keys  tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
                and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] task id
     ARGV[2] mode: create (ALREADY_EXISTS if the id exists), update (NOT_FOUND if absent), upsertDecorated

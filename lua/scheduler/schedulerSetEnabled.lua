@@ -5,7 +5,7 @@
   state the task already has writes nothing. Disabling cancels a run claimed ahead whose start was not confirmed;
   one confirmed to start a moment from now is in progress, and the caller waits for its start before returning.
   Input:
-    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
+    KEYS[1..9+2n] the namespace's keys  tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
                and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] task id
     ARGV[2] enabled: 1 or 0

@@ -16,7 +16,7 @@
   given back (nothing of it ran: the fire is due again for the current definition, dropped if disabled or
   removed).
   Input:
-    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
+    KEYS[1..9+2n] the namespace's keys  tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
                and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] instance id of the replica that claimed them
     ARGV[2] confirmation lead (ms): how long before its start time a run claimed ahead may be confirmed

@@ -2,7 +2,7 @@
   One run of a task now, outside its schedule (enabled or not): a pending `manual` entry due at Redis
   now; claims apply the overlap policy to it.
   Input:
-    KEYS[1..n] the namespace's keys      tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
+    KEYS[1..9+2n] the namespace's keys  tasks, state, history, leases, runs, replicas, fence, declared, removed, then the due
                and pending keys of each workflow known (includes/namespaceKeys)
     ARGV[1] task id
     ARGV[2] publish command: PUBLISH, SPUBLISH or '' (the caller publishes)

@@ -20,5 +20,8 @@ export const SCHEDULER_SCRIPT_NAMES = [
 
 export type SchedulerScriptName = (typeof SCHEDULER_SCRIPT_NAMES)[number];
 
-/** The scheduler feature's script set, built from `lua/scheduler/` (each takes the namespace's keys, `KEYS[1..n]`). */
+/**
+ * The scheduler feature's script set, built from `lua/scheduler/`: each takes the namespace's nine keys, then the due
+ * and pending keys of each workflow (`KEYS[1..9+2n]`).
+ */
 export const SCHEDULER_SCRIPTS = SCHEDULER_LUA satisfies ScriptSet<SchedulerScriptName>;

@@ -31,10 +31,26 @@ describe('ScriptRunner', () => {
     );
     const scheduler = new ScriptRunner(NO_CLIENT).register(SCHEDULER_SCRIPTS);
     await assert.rejects(
-      // @ts-expect-error the scheduler's scripts take one key or more (KEYS[1..n])
+      // @ts-expect-error the scheduler's scripts take the namespace's nine keys, then a pair per workflow
       scheduler.run('schedulerNow', [], []),
-      { message: 'nestjs-stateful-redis: Lua script "schedulerNow" takes one or more keys, called with 0' },
+      { message: 'nestjs-stateful-redis: Lua script "schedulerNow" takes 9 key(s) then groups of 2, called with 0' },
     );
+    const namespace = Array.from({ length: 9 }, (_, index) => `k${index}`);
+    for (const keys of [namespace.slice(0, 1), [...namespace, 'due'], [...namespace, 'due', 'pending', 'due2']]) {
+      await assert.rejects(scheduler.run('schedulerRenewLease', keys as never, ['id']), {
+        message: `nestjs-stateful-redis: Lua script "schedulerRenewLease" takes 9 key(s) then groups of 2, called with ${keys.length}`,
+      });
+    }
+  });
+
+  it('sends a call with the keys the script takes (the scheduler: nine, then pairs)', async () => {
+    const sent: number[] = [];
+    const client = { evalsha: (_sha: string, keyCount: number) => (sent.push(keyCount), Promise.resolve(1)) };
+    const scheduler = new ScriptRunner(client as unknown as Redis).register(SCHEDULER_SCRIPTS);
+    const namespace = Array.from({ length: 9 }, (_, index) => `k${index}`);
+    await scheduler.run('schedulerNow', namespace as never, []);
+    await scheduler.run('schedulerNow', [...namespace, 'due', 'pending'] as never, []);
+    assert.deepEqual(sent, [9, 11]);
   });
 
   it("takes only the registering feature's script names", async () => {
@@ -69,11 +85,11 @@ describe('the built Lua scripts (tools/lua-scripts.cjs)', () => {
     const script = (keys: string) => `--[[\n  Input:\n${keys}\n]]\nreturn 1\n`;
     assert.equal(luaTool.keyCountOf('two', script('    KEYS[1] a\n    KEYS[2] b')), 2);
     assert.equal(luaTool.keyCountOf('none', script('    ARGV[1] a')), 0);
-    assert.equal(luaTool.keyCountOf('many', script("    KEYS[1..n] the namespace's keys")), '1..n');
+    assert.equal(luaTool.keyCountOf('many', script("    KEYS[1..9+2n] the namespace's keys")), '9+2n');
     assert.throws(() => luaTool.keyCountOf('gap', script('    KEYS[1] a\n    KEYS[3] c')), /gap: .*KEYS 1, 3/);
     assert.throws(
-      () => luaTool.keyCountOf('mixed', script('    KEYS[1] a\n    KEYS[1..n] b')),
-      /mixed: KEYS\[1\.\.n\]/,
+      () => luaTool.keyCountOf('mixed', script('    KEYS[1] a\n    KEYS[1..9+2n] b')),
+      /mixed: KEYS\[1\.\.9\+2n\] must be its only KEYS/,
     );
   });
 });
