@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { resolveDashboardOptions } from '../../../lib/dashboard/options/resolve-dashboard-options';
 import { resolveOptions } from '../../../lib/core/options/resolve-options';
 import { resolveScheduleOptions } from '../../../lib/scheduler/options/resolve-schedule-options';
+import { validateNewTask } from '../../../lib/scheduler/validation/task-input.validator';
 
 // Options often come from a config class (a forRootAsync factory returning `new RedisConfig(config)`), whose values
 // are getters on its prototype: every option is read as `options.name`, as an app would, never only its own keys.
@@ -61,5 +62,24 @@ describe('module options from a config class (values from getters)', () => {
 
   it("a getter's value is validated like any other", () => {
     assert.throws(() => resolveScheduleOptions(new BadScheduleConfig()), /"maxConcurrent" must be at least 1/);
+  });
+});
+
+describe('options objects without a prototype (querystring, some config loaders)', () => {
+  const bare = <T extends object>(fields: T): T => Object.assign(Object.create(null) as T, fields);
+
+  it('are read like any object', () => {
+    const resolved = resolveOptions(bare({ redis: 'redis://127.0.0.1:1', nearCache: bare({ maxEntries: 10 }) }));
+    assert.equal(resolved.nearCache?.maxEntries, 10);
+  });
+
+  it('an unknown key inside one is refused, naming it, as in any object (it was let through before)', () => {
+    const podLiveness = bare({ timeoutMs: 5_000, sweepEvery: 1 });
+    assert.throws(() => resolveOptions({ redis: 'redis://127.0.0.1:1', podLiveness }), {
+      field: 'podLiveness.sweepEvery',
+    });
+    const retry = bare({ attempts: 2, jitter: true });
+    const task = { id: 't', name: 't', cron: '* * * * *', workflow: 'w', retry };
+    assert.throws(() => validateNewTask('addTask', task, 'api', 'generated'), { field: 'retry.jitter' });
   });
 });
