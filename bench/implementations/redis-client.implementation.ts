@@ -32,6 +32,7 @@ export function redisClientImplementation(
     link: linkKey,
     podStates: POD_STATES_KEY,
     podWeights: POD_WEIGHTS_KEY,
+    podWrite: POD_WRITE_KEYS,
   } = redisKeys(namespace);
   const client = new Redis(url, options);
   const script = (scriptName: ScriptName) => strategy.script(client, scriptName);
@@ -52,7 +53,7 @@ export function redisClientImplementation(
       string,
       number,
     ];
-    if (created === 1) await setState(2, POD_STATES_KEY, POD_WEIGHTS_KEY, 'assign', linked);
+    if (created === 1) await setState(POD_WRITE_KEYS.length, ...POD_WRITE_KEYS, 'assign', linked);
     return linked;
   };
 

@@ -7,5 +7,9 @@ export function redisKeys(namespace: string) {
     link: (uid: string, service = SERVICE) => `${KEY_PREFIX}:{${namespace}:lk:${uid}}${service}`,
     podStates: `${KEY_PREFIX}:{${namespace}:state:${SERVICE}}`,
     podWeights: `${KEY_PREFIX}:{${namespace}:state:${SERVICE}}weight`,
+    /** The five keys of a pod write (statefulSetState): states, weights, last reports, writes, sweeps. */
+    podWrite: ['', 'weight', 'seen', 'writes', 'sweeps'].map(
+      (suffix) => `${KEY_PREFIX}:{${namespace}:state:${SERVICE}}${suffix}`,
+    ),
   };
 }
