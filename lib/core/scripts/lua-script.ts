@@ -36,10 +36,15 @@ function layoutOf(keys: KeyCount): { fixed: number; step: number } {
   return { fixed, step };
 }
 
-/** Why a call with `given` keys is refused, or `undefined` when the script takes that many. */
-export function keyCountMismatch(script: LuaScript, given: number): string | undefined {
+/**
+ * The check of a call's key count against what `script` takes, its layout read once (the check runs on every call):
+ * why a call with `given` keys is refused, or `undefined` when the script takes that many.
+ */
+export function keyCountCheck(script: LuaScript): (given: number) => string | undefined {
   const { fixed, step } = layoutOf(script.keys);
-  if (step === 0 ? given === fixed : given >= fixed && (given - fixed) % step === 0) return undefined;
   const expected = step === 0 ? `${fixed} key(s)` : `${fixed} key(s) then groups of ${step}`;
-  return `nestjs-stateful-redis: Lua script "${script.name}" takes ${expected}, called with ${given}`;
+  return (given) =>
+    (step === 0 ? given === fixed : given >= fixed && (given - fixed) % step === 0)
+      ? undefined
+      : `nestjs-stateful-redis: Lua script "${script.name}" takes ${expected}, called with ${given}`;
 }

@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { isNoScriptError } from '../errors/redis-error.mapper';
-import { keyCountMismatch, type KeysOf, type LuaScript } from './lua-script';
+import { keyCountCheck, type KeysOf, type LuaScript } from './lua-script';
 
 type RedisClient = Redis | Cluster;
 
@@ -41,7 +41,8 @@ export interface FeatureScripts<S extends ScriptSet> {
  * Every feature registers its own set of scripts when it is created, before `preload` runs.
  */
 export class ScriptRunner {
-  private readonly scripts = new Map<string, LuaScript>();
+  /** Each registered script with the check of its calls' key count. */
+  private readonly scripts = new Map<string, { script: LuaScript; checkKeys: (given: number) => string | undefined }>();
   private watchingNewNodes = false;
 
   constructor(private readonly client: RedisClient) {}
@@ -54,22 +55,22 @@ export class ScriptRunner {
     for (const script of Object.values<LuaScript>(set)) {
       const name = script.name;
       const existing = this.scripts.get(name);
-      if (existing !== undefined && existing.sha !== script.sha) {
+      if (existing !== undefined && existing.script.sha !== script.sha) {
         throw new Error(`nestjs-stateful-redis: two different Lua scripts are registered as "${name}"`);
       }
-      this.scripts.set(name, script);
+      this.scripts.set(name, { script, checkKeys: keyCountCheck(script) });
     }
     return this;
   }
 
   /** Runs a registered script; rejects, sending nothing, when it is not registered or takes another number of keys. */
   run(name: string, keys: string[], args: Array<string | number>): Promise<unknown> {
-    const script = this.scripts.get(name);
-    if (script === undefined)
+    const registered = this.scripts.get(name);
+    if (registered === undefined)
       return Promise.reject(new Error(`nestjs-stateful-redis: no Lua script registered as "${name}"`));
-    const mismatch = keyCountMismatch(script, keys.length);
+    const mismatch = registered.checkKeys(keys.length);
     if (mismatch !== undefined) return Promise.reject(new Error(mismatch));
-    return evalScript(this.client, script, keys, args);
+    return evalScript(this.client, registered.script, keys, args);
   }
 
   /** `SCRIPT LOAD` of every script on every node (every master and replica of a cluster). */
@@ -85,7 +86,7 @@ export class ScriptRunner {
 
   /** Whether every script is in the cache of every node that runs them. */
   async loaded(): Promise<boolean> {
-    const shas = [...this.scripts.values()].map((script) => script.sha);
+    const shas = [...this.scripts.values()].map(({ script }) => script.sha);
     const replies = await Promise.all(
       this.nodes('master').map((node) => node.script('EXISTS', ...shas) as Promise<number[]>),
     );
@@ -93,7 +94,7 @@ export class ScriptRunner {
   }
 
   private async loadInto(node: Redis): Promise<void> {
-    await Promise.all([...this.scripts.values()].map((script) => node.script('LOAD', script.source)));
+    await Promise.all([...this.scripts.values()].map(({ script }) => node.script('LOAD', script.source)));
   }
 
   private nodes(role: 'all' | 'master'): Redis[] {
