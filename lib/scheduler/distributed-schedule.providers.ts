@@ -40,8 +40,8 @@ export const distributedScheduleProviders: Provider[] = [
       core: StatefulRedisCore,
       metrics: SchedulerMetrics | null,
     ) => {
-      core.scripts.register(SchedulerStore.SCRIPTS);
-      return new SchedulerStore(core.scripts, core.connection.client, core.options.keyPrefix, options.namespace, {
+      const scripts = core.scripts.register(SchedulerStore.SCRIPTS);
+      return new SchedulerStore(scripts, core.connection.client, core.options.keyPrefix, options.namespace, {
         instanceId: options.instanceId,
         historyLength: options.historyLength,
         lookAheadMs: options.lookAheadMs,

@@ -512,7 +512,7 @@ export class SchedulerStore {
     mode,
     expectedVersion,
     operation = SAVE_OPERATIONS[mode],
-  }: ScheduledDefinition & { mode: SaveTaskMode; expectedVersion?: number; operation?: string }): Promise<T> {
+  }: Omit<SaveTaskInput, 'mode'> & { mode: SaveTaskMode }): Promise<T> {
     this.workflows.add(def.workflow);
     return this.call<T>(operation, { id: def.id, mode, expectedVersion }, 'schedulerSaveTask', [
       def.id,

@@ -118,8 +118,7 @@ export function freshStore(
   instanceId: string,
   options: Omit<SchedulerStoreOptions, keyof ReturnType<typeof replicaOptions>> = {},
 ): SchedulerStore {
-  const scripts = new ScriptRunner(client);
-  scripts.register(SchedulerStore.SCRIPTS);
+  const scripts = new ScriptRunner(client).register(SchedulerStore.SCRIPTS);
   return new SchedulerStore(scripts, client, PREFIX, NAMESPACE, { ...replicaOptions(instanceId), ...options });
 }
 
