@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { ErrorCode, StatefulError, StatefulErrorFilter, httpStatusOf } from '../../../lib';
+import { recordingHttpHost } from '../../harness/recording-http-host';
 
 const EXPECTED_STATUS: Record<ErrorCode, number> = {
   INVALID_PARAMETER: 400,
@@ -129,19 +130,8 @@ describe('StatefulErrorFilter', () => {
   }
 
   it('answers through a Fastify-style reply when no adapter host is available', () => {
-    const sent: { status?: number; body?: unknown } = {};
-    const reply = {
-      code(status: number) {
-        sent.status = status;
-        return this;
-      },
-      send(body: unknown) {
-        sent.body = body;
-        return this;
-      },
-    };
-    const host = { switchToHttp: () => ({ getResponse: () => reply }) };
-    new StatefulErrorFilter().catch(errorFor(ErrorCode.INVALID_PARAMETER), host as never);
+    const { host, sent } = recordingHttpHost();
+    new StatefulErrorFilter().catch(errorFor(ErrorCode.INVALID_PARAMETER), host);
     assert.equal(sent.status, 400);
     assert.deepEqual(sent.body, {
       statusCode: 400,
